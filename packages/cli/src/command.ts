@@ -1,0 +1,33 @@
+import type { ConfigKey, Logger, ResolvedConfig } from '@lambda-layer/core';
+import type { AwsClients } from './aws-clients.js';
+
+/** Everything a command needs, built once by the runner from flags, env and pyproject. */
+export interface CommandContext {
+  /** Absolute project folder (the one holding pyproject.toml). */
+  projectDir: string;
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+  /** True when a person can answer a question (stdin and stderr are terminals). */
+  interactive: boolean;
+  logger: Logger;
+  /** Settings with precedence flag > env > pyproject > default. */
+  config: ResolvedConfig;
+  aws: AwsClients;
+  region: string | undefined;
+  /** Raw parsed flags, for anything that is not a config key. */
+  argv: Record<string, unknown>;
+}
+
+/** One `layer <command>`: the flags it takes (config keys) and what it runs. */
+export interface LayerCommand<Result = unknown> {
+  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow';
+  describe: string;
+  /** Config keys this command reads; each becomes a flag. */
+  keys: readonly ConfigKey[];
+  examples?: ReadonlyArray<readonly [string, string]>;
+  /** Runs the step. Step packages are imported inside, lazily, so `--help` stays fast. */
+  run(context: CommandContext): Promise<Result>;
+  /** Human lines printed to stdout after success (without --json). */
+  summary?(result: Result): string[];
+}

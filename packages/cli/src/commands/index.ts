@@ -1,0 +1,15 @@
+import type { LayerCommand } from '../command.js';
+import { buildCommand } from './build.js';
+import { packageCommand } from './package.js';
+import { publishCommand } from './publish.js';
+import { uploadCommand } from './upload.js';
+import { workflowCommand } from './workflow.js';
+
+/** The commands in pipeline order. */
+export const commands: readonly LayerCommand[] = [
+  buildCommand as LayerCommand,
+  packageCommand as LayerCommand,
+  uploadCommand as LayerCommand,
+  publishCommand as LayerCommand,
+  workflowCommand as LayerCommand,
+];

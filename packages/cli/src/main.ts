@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { commands } from './commands/index.js';
+import { optionsFor } from './flags.js';
+import { EXIT_USAGE, processIO, runCommand, type RunnerIO } from './runner.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+// The AWS SDK warns about future Node versions on every run; that is noise in a
+// CLI's output, not something a layer user can act on.
+function silenceSdkNodeVersionWarning(): void {
+  const original = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const name = typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string })?.type) : warning.name;
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (name === 'NodeVersionSupportWarning' || /AWS SDK for JavaScript \(v3\)/.test(text)) return;
+    (original as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+export function buildParser(args: string[], io: RunnerIO, onExit: (code: number) => void): Argv {
+  let parser = yargs(args)
+    .scriptName('layer')
+    .usage('$0 <command> [options]\n\nBuild, package, upload and publish an AWS Lambda layer of Python dependencies.')
+    .option('project-dir', { type: 'string', describe: 'folder holding pyproject.toml', default: undefined, defaultDescription: 'current folder', requiresArg: true })
+    .option('json', { type: 'boolean', describe: 'print exactly one JSON object (the result) to stdout; logs go to stderr' })
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'print only warnings and errors' })
+    .option('debug', { type: 'boolean', describe: 'print debug lines and stack traces' })
+    .option('profile', { type: 'string', describe: 'AWS profile (default: the SDK chain: AWS_PROFILE, …)', requiresArg: true })
+    .option('region', { type: 'string', describe: 'AWS region (default: the SDK chain: AWS_REGION, …)', requiresArg: true })
+    .option('endpoint-url', { type: 'string', describe: 'AWS endpoint URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)', requiresArg: true })
+    .group(['project-dir', 'json', 'quiet', 'debug'], 'Global options:')
+    .group(['profile', 'region', 'endpoint-url'], 'AWS options:')
+    .strict()
+    .demandCommand(1, 'choose a command: build, package, upload, publish or workflow')
+    .recommendCommands()
+    .version(VERSION)
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      io.stderr(`error: ${message}; run \`layer --help\` for usage\n`);
+      onExit(EXIT_USAGE);
+    });
+
+  for (const command of commands) {
+    parser = parser.command(
+      command.name,
+      command.describe,
+      (y) => {
+        let withOptions = y.options(optionsFor(command.keys));
+        for (const [example, text] of command.examples ?? []) withOptions = withOptions.example(example, text);
+        return withOptions;
+      },
+      async (argv) => {
+        onExit(await runCommand(command, argv as Record<string, unknown>, io));
+      },
+    );
+  }
+  return parser;
+}
+
+/** Runs the `layer` command line and returns its exit code. */
+export async function main(args: string[], io: RunnerIO = processIO): Promise<number> {
+  silenceSdkNodeVersionWarning();
+  let exitCode: number | undefined;
+  const parser = buildParser(args, io, (code) => {
+    exitCode ??= code;
+  });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    io.stderr(`error: ${(error as Error).message}\n`);
+    return exitCode ?? EXIT_USAGE;
+  }
+  return exitCode ?? 0;
+}

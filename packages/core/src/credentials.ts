@@ -1,0 +1,120 @@
+/**
+ * Private package index credentials. The password is only ever handed to a
+ * child process through its environment: never argv, never a file in the
+ * project tree, never a log line (see `Redactor`).
+ */
+
+export interface IndexCredentials {
+  /** The index URL, without credentials, e.g. https://pkgs.example.com/simple/ */
+  indexUrl?: string;
+  /** The index name Poetry and uv know it by (pyproject's source / index name). */
+  indexName?: string;
+  username?: string;
+  password?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Upper-cases a Poetry/uv index name the way both tools build their variable names. */
+export function indexEnvName(indexName: string): string {
+  return indexName.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/**
+ * Reads credentials from the environment: `LAYER_INDEX_USERNAME` and
+ * `LAYER_INDEX_PASSWORD` first, then the tools' own variables for the named index.
+ */
+export function credentialsFromEnv(options: { indexUrl?: string; indexName?: string }, env: Env = process.env): IndexCredentials {
+  const name = options.indexName ? indexEnvName(options.indexName) : undefined;
+  const username =
+    env.LAYER_INDEX_USERNAME ??
+    (name ? env[`UV_INDEX_${name}_USERNAME`] ?? env[`POETRY_HTTP_BASIC_${name}_USERNAME`] : undefined);
+  const password =
+    env.LAYER_INDEX_PASSWORD ??
+    (name ? env[`UV_INDEX_${name}_PASSWORD`] ?? env[`POETRY_HTTP_BASIC_${name}_PASSWORD`] : undefined);
+  return {
+    ...(options.indexUrl ? { indexUrl: options.indexUrl } : {}),
+    ...(options.indexName ? { indexName: options.indexName } : {}),
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+  };
+}
+
+/** The index URL with `user:password@` in it, the form pip reads from PIP_INDEX_URL. */
+export function indexUrlWithCredentials(credentials: IndexCredentials): string | undefined {
+  if (!credentials.indexUrl) return undefined;
+  if (!credentials.username && !credentials.password) return credentials.indexUrl;
+  const url = new URL(credentials.indexUrl);
+  url.username = encodeURIComponent(credentials.username ?? '');
+  url.password = encodeURIComponent(credentials.password ?? '');
+  return url.toString();
+}
+
+/** Environment for pip: the index (with credentials) in PIP_INDEX_URL, never in argv. */
+export function pipIndexEnv(credentials: IndexCredentials): Env {
+  const url = indexUrlWithCredentials(credentials);
+  return url ? { PIP_INDEX_URL: url } : {};
+}
+
+/** Environment for Poetry: POETRY_HTTP_BASIC_{NAME}_USERNAME/PASSWORD. */
+export function poetryIndexEnv(credentials: IndexCredentials): Env {
+  if (!credentials.indexName) return {};
+  const name = indexEnvName(credentials.indexName);
+  return {
+    ...(credentials.username ? { [`POETRY_HTTP_BASIC_${name}_USERNAME`]: credentials.username } : {}),
+    ...(credentials.password ? { [`POETRY_HTTP_BASIC_${name}_PASSWORD`]: credentials.password } : {}),
+  };
+}
+
+/** Environment for uv: UV_INDEX_{NAME}_USERNAME/PASSWORD, or UV_INDEX_URL with credentials when the index has no name. */
+export function uvIndexEnv(credentials: IndexCredentials): Env {
+  if (credentials.indexName) {
+    const name = indexEnvName(credentials.indexName);
+    return {
+      ...(credentials.username ? { [`UV_INDEX_${name}_USERNAME`]: credentials.username } : {}),
+      ...(credentials.password ? { [`UV_INDEX_${name}_PASSWORD`]: credentials.password } : {}),
+    };
+  }
+  const url = indexUrlWithCredentials(credentials);
+  return url ? { UV_DEFAULT_INDEX: url } : {};
+}
+
+const MASK = '****';
+// scheme://user:password@host -> scheme://user:****@host (also a bare token: scheme://token@host)
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+)(?::([^\s/@]*))?@/gi;
+
+/**
+ * Removes anything that could carry a password from text: the userinfo of every
+ * URL, and every known secret value (also in its URL-encoded form).
+ */
+export class Redactor {
+  private readonly secrets: string[];
+
+  constructor(secrets: Iterable<string | undefined> = []) {
+    const all = new Set<string>();
+    for (const secret of secrets) {
+      if (!secret || secret.length < 3) continue;
+      all.add(secret);
+      all.add(encodeURIComponent(secret));
+    }
+    // Longest first, so a secret that contains another is masked whole.
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  static forCredentials(credentials: IndexCredentials | undefined): Redactor {
+    return new Redactor([credentials?.password]);
+  }
+
+  redact(text: string): string {
+    let out = text.replace(URL_USERINFO, (_match, scheme: string, user: string, password: string | undefined) =>
+      password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`,
+    );
+    for (const secret of this.secrets) out = out.split(secret).join(MASK);
+    return out;
+  }
+}
+
+/** Redacts URL credentials (no known secrets): for text that may hold an index URL. */
+export function redact(text: string, secrets: Iterable<string | undefined> = []): string {
+  return new Redactor(secrets).redact(text);
+}

@@ -1,0 +1,4 @@
+export * from './aws.js';
+export * from './paths.js';
+export * from './package-index.js';
+export * from './run.js';
