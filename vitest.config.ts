@@ -22,7 +22,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    reporters: ['default', `${root}tools/testing/summary-reporter.ts`],
     passWithNoTests: false,
   },
 });

@@ -18,6 +18,8 @@ function silenceSdkNodeVersionWarning(): void {
   }) as typeof process.emitWarning;
 }
 
+class UsageError extends Error {}
+
 export function buildParser(args: string[], io: RunnerIO, onExit: (code: number) => void): Argv {
   let parser = yargs(args)
     .scriptName('layer')
@@ -39,10 +41,11 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
+    // Flags stay hyphenated in argv (they are the config keys); no camelCase duplicates.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .fail((message, error) => {
-      if (error) throw error;
-      io.stderr(`error: ${message}; run \`layer --help\` for usage\n`);
-      onExit(EXIT_USAGE);
+      // Throwing stops yargs before any handler runs; main() turns it into exit 2.
+      throw new UsageError(message ?? error?.message ?? 'invalid command line');
     });
 
   for (const command of commands) {
@@ -72,8 +75,9 @@ export async function main(args: string[], io: RunnerIO = processIO): Promise<nu
   try {
     await parser.parseAsync();
   } catch (error) {
-    io.stderr(`error: ${(error as Error).message}\n`);
-    return exitCode ?? EXIT_USAGE;
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`error: ${error.message}; run \`layer --help\` for usage\n`);
+    return EXIT_USAGE;
   }
   return exitCode ?? 0;
 }

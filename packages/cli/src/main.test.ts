@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonOutput, runLayer } from '@lambda-layer/testing';
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-main-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('layer (the bin)', () => {
+  it('lists the five commands and the global flags in --help', async () => {
+    const result = await runLayer(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['build', 'package', 'upload', 'publish', 'workflow']) expect(result.stdout).toMatch(new RegExp(`layer ${command}\\s`));
+    for (const flag of ['--project-dir', '--json', '--quiet', '--debug', '--profile', '--region', '--endpoint-url']) expect(result.stdout).toContain(flag);
+  });
+
+  it.each([
+    ['build', ['--tool', '--python-version', '--architecture', '--container', '--index-url', '--index-name', '--yes']],
+    ['package', ['--ignore', '--default-ignore', '--keep-bytecode', '--compression-level']],
+    ['upload', ['--s3dir', '--force']],
+    ['publish', ['--layer-name', '--s3dir', '--description', '--compatible-runtime', '--compatible-architecture', '--license-info']],
+    ['workflow', ['--layer-name', '--s3dir', '--tool', '--python-version', '--ignore', '--force']],
+  ])('shows the flags of `layer %s --help`', async (command, flags) => {
+    const result = await runLayer([command, '--help']);
+    expect(result.code).toBe(0);
+    for (const flag of flags) expect(result.stdout).toContain(flag);
+  });
+
+  it('prints its version', async () => {
+    const result = await runLayer(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it('exits 2 on a usage error, with one line and no stack trace', async () => {
+    for (const args of [[], ['deploy'], ['publish', '--no-such-flag']]) {
+      const result = await runLayer(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^error: .+; run `layer --help` for usage\n$/m);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('exits 1 with a one-line error for a malformed pyproject.toml, and a stack trace only with --debug', async () => {
+    await writeFile(join(dir, 'pyproject.toml'), '[tool.lambda-layer]\nlayer_name = "typo"\n');
+    const plain = await runLayer(['publish', '--project-dir', dir]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr.trim()).toBe(
+      `error: unknown key "layer_name" in [tool.lambda-layer] of ${join(dir, 'pyproject.toml')}; remove it or use one of: ${'layer-name'}${plain.stderr.split('layer-name')[1]?.split('\n')[0] ?? ''}`,
+    );
+    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+
+    const debug = await runLayer(['publish', '--project-dir', dir, '--debug']);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('with --json writes exactly one JSON object to stdout, also on failure', async () => {
+    await writeFile(join(dir, 'pyproject.toml'), '[tool.lambda-layer\n');
+    const result = await runLayer(['upload', '--project-dir', dir, '--json']);
+    expect(result.code).toBe(1);
+    const output = parseJsonOutput<{ status: string; error: { code: string; message: string } }>(result);
+    expect(output.status).toBe('failed');
+    expect(output.error.code).toBe('E_PYPROJECT_INVALID_TOML');
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,53 @@
+import { LayerError, type BuildResult, type LayerDeployment, type PackageResult, type UploadResult, type WorkflowResult } from '@lambda-layer/core';
+import type { CommandContext, LayerCommand } from './command.js';
+
+export interface WorkflowSteps {
+  build: LayerCommand<BuildResult>;
+  package: LayerCommand<PackageResult>;
+  upload: LayerCommand<UploadResult>;
+  publish: LayerCommand<LayerDeployment>;
+}
+
+const ORDER = ['build', 'package', 'upload', 'publish'] as const;
+
+/**
+ * Runs build, package, upload and publish in order with one context, so each
+ * step reads its settings exactly as its own command does. Every step decides
+ * for itself whether it has anything to do (build and package from their stamps,
+ * upload from the object's fingerprints, publish from the stored manifest), which
+ * is what makes a re-run with nothing changed cheap. Stops at the first failing
+ * step, with that step's error.
+ */
+export async function runWorkflow(context: CommandContext, steps: WorkflowSteps): Promise<WorkflowResult> {
+  const result: WorkflowResult = { status: 'unchanged' };
+  const started = Date.now();
+  for (const name of ORDER) {
+    const stepStarted = Date.now();
+    context.logger.info(`== layer ${name}`);
+    try {
+      const stepResult = await (steps[name] as LayerCommand).run(context);
+      Object.assign(result, { [name]: stepResult });
+      const status = (stepResult as { status?: string }).status ?? 'done';
+      context.logger.info(`== layer ${name}: ${status} (${((Date.now() - stepStarted) / 1000).toFixed(2)}s)`);
+    } catch (error) {
+      if (error instanceof LayerError) {
+        throw new LayerError(error.code, `${name} step failed: ${error.message}`, {
+          ...(error.hint ? { hint: error.hint } : {}),
+          cause: error,
+          details: { ...error.details, step: name },
+        });
+      }
+      throw error;
+    }
+  }
+  result.status = result.publish?.status === 'published' ? 'published' : 'unchanged';
+  context.logger.info(`workflow ${result.status} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  return result;
+}
+
+/** Human summary: one line per step, then the layer version ARN. */
+export function summarizeWorkflow(result: WorkflowResult): string[] {
+  const lines = ORDER.map((name) => `${name.padEnd(8)} ${(result[name] as { status?: string } | undefined)?.status ?? '-'}`);
+  if (result.publish) lines.push(`layer version: ${result.publish.layerVersionArn}`);
+  return lines;
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryLogger, formatBytes } from './logger.js';
+
+describe('logger', () => {
+  it('logs steps by number and name', () => {
+    const logger = createMemoryLogger();
+    logger.step('1.2', 'Validate layer.zip consistency with manifest');
+    logger.detail('manifest md5: abc');
+    expect(logger.lines).toEqual(['Step 1.2 - Validate layer.zip consistency with manifest', '  manifest md5: abc']);
+  });
+
+  it('keeps only warnings and errors when quiet, and debug only when verbose', () => {
+    const quiet = createMemoryLogger({ quiet: true });
+    quiet.info('hello');
+    quiet.step('1', 'x');
+    quiet.warn('careful');
+    quiet.error('broken');
+    quiet.debug('details');
+    expect(quiet.lines).toEqual(['warning: careful', 'error: broken']);
+    const verbose = createMemoryLogger({ verbose: true });
+    verbose.debug('details');
+    expect(verbose.lines).toEqual(['debug: details']);
+  });
+
+  it('redacts every line', () => {
+    const logger = createMemoryLogger();
+    logger.withRedaction((t) => t.replace('s3cret', '****')).info('password s3cret');
+    expect(logger.lines).toEqual(['password ****']);
+  });
+
+  it('prints plain progress lines without a terminal', () => {
+    const logger = createMemoryLogger({ stream: { isTTY: false, write: () => true } });
+    const progress = logger.progress('upload', 400, 'bytes');
+    for (const done of [50, 100, 250, 400]) progress.update(done);
+    progress.finish();
+    expect(logger.lines.slice(0, 3)).toEqual(['  upload: 25% (100 B of 400 B)', '  upload: 50% (250 B of 400 B)', '  upload: 75% (400 B of 400 B)']);
+    expect(logger.lines[3]).toMatch(/^ {2}upload: done, 400 B in \d+\.\ds$/);
+  });
+
+  it('draws a bar on a terminal', () => {
+    const drawn: string[] = [];
+    const logger = createMemoryLogger({ stream: { isTTY: true, columns: 200, write: (chunk: string) => (drawn.push(chunk), true) } });
+    const progress = logger.progress('package', 10, 'files');
+    progress.finish();
+    expect(drawn.join('')).toContain('package [########################] 100% 10 files/10 files');
+  });
+
+  it('formats bytes', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(262_144_000)).toBe('250.0 MB');
+  });
+});
