@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { ErrorCodes, LayerError } from './errors.js';
 
 /** The Python dependency tools a layer can be built with. */
@@ -38,4 +40,35 @@ export function parseBuildTool(value: unknown): BuildTool {
 
 export function manifestFileName(tool: BuildTool): string {
   return MANIFEST_FILE_NAMES[tool];
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The tool of a project whose settings name none: the one whose manifest is in
+ * the project folder. None or more than one is an error asking for --tool,
+ * since guessing between two lock files could fingerprint the wrong one.
+ */
+export async function detectBuildTool(projectDir: string): Promise<BuildTool> {
+  const dir = resolve(projectDir);
+  const found: BuildTool[] = [];
+  for (const tool of BUILD_TOOLS) if (await fileExists(join(dir, manifestFileName(tool)))) found.push(tool);
+  const names = BUILD_TOOLS.map(manifestFileName).join(', ');
+  if (found.length === 1) return found[0] as BuildTool;
+  if (found.length === 0) {
+    throw new LayerError(ErrorCodes.MANIFEST_NOT_FOUND, `no manifest (${names}) found in ${dir}, so the build tool is unknown`, {
+      hint: 'run in the project folder (or pass --project-dir), or create the lock file, or pass --tool',
+    });
+  }
+  throw new LayerError(ErrorCodes.CONFIG_MISSING_VALUE, `cannot tell the build tool: ${found.map(manifestFileName).join(' and ')} are both in ${dir}`, {
+    hint: `pass --tool ${found.join('|')} or add tool = "…" to [tool.lambda-layer] in pyproject.toml`,
+    details: { key: 'tool', candidates: found },
+  });
 }

@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetLayerVersionCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { layerZipMetadata, md5Hex } from '@lambda-layer/core';
+import { createTestBucket, parseJsonOutput, runLayer, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const s3 = testS3Client();
+const lambda = testLambdaClient();
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const UV_LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
+
+interface Project {
+  dir: string;
+  bucket: string;
+  s3dir: string;
+  layerName: string;
+}
+
+/** A project folder and an uploaded layer.zip with the metadata `layer upload` writes. */
+async function project(options: { files?: Record<string, string>; pyproject?: string; upload?: boolean } = {}): Promise<Project> {
+  const dir = await mkdtemp(join(tmpdir(), 'cli-publish-'));
+  dirs.push(dir);
+  const bucket = await createTestBucket(s3, 'cli-publish');
+  const s3dir = `s3://${bucket}/app/lambda/`;
+  const layerName = uniqueName('cli-deps');
+  await writeFile(join(dir, 'pyproject.toml'), options.pyproject ?? '[project]\nname = "app"\nversion = "0.1.0"\n');
+  const files = options.files ?? { 'uv.lock': UV_LOCK };
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  if (options.upload !== false) {
+    const manifest = Object.values(files)[0] ?? '';
+    const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
+    const sha256 = createHash('sha256').update(body).digest('base64');
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: layerZipMetadata(md5Hex(manifest), sha256) }),
+    );
+  }
+  return { dir, bucket, s3dir, layerName };
+}
+
+describe('layer publish (the real bin against moto)', () => {
+  it('publishes, then reports unchanged, printing one JSON object and logging steps on stderr', async () => {
+    const p = await project();
+    const args = ['publish', '--layer-name', p.layerName, '--s3dir', p.s3dir, '--compatible-runtime', 'python3.12', '--compatible-runtime', 'python3.13', '--json'];
+    const first = await runLayer(args, { cwd: p.dir });
+    expect(first.code, first.stderr).toBe(0);
+    const published = parseJsonOutput(first);
+    expect(published).toEqual({
+      status: 'published',
+      layerName: p.layerName,
+      layerVersion: 1,
+      layerVersionArn: expect.stringMatching(new RegExp(`^arn:aws:lambda:us-east-1:\\d{12}:layer:${p.layerName}:1$`)),
+      s3pathManifest: `${p.s3dir}layer/000001/uv.lock`,
+    });
+    expect(first.stderr).toContain('Step 1.1 - Ensure layer.zip exists in S3');
+    expect(first.stderr).toContain('Step 2.2 - Upload the dependency manifest for this layer version');
+    const stored = await s3.send(new GetObjectCommand({ Bucket: p.bucket, Key: 'app/lambda/layer/000001/uv.lock' }));
+    expect(await stored.Body?.transformToString()).toBe(UV_LOCK);
+    const version = await lambda.send(new GetLayerVersionCommand({ LayerName: p.layerName, VersionNumber: 1 }));
+    expect(version.CompatibleRuntimes).toEqual(['python3.12', 'python3.13']);
+
+    const second = await runLayer(args, { cwd: p.dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(parseJsonOutput(second)).toEqual({ ...published, status: 'unchanged' });
+  });
+
+  it('reads settings from [tool.lambda-layer], detects the tool from the lock file, and prints a human summary', async () => {
+    const p = await project({ files: { 'poetry.lock': '# poetry lock\n' } });
+    await writeFile(
+      join(p.dir, 'pyproject.toml'),
+      `[project]\nname = "app"\nversion = "0.1.0"\n\n[tool.lambda-layer]\nlayer-name = "${p.layerName}"\ns3dir = "${p.s3dir}"\ndescription = "from pyproject"\ncompatible-architecture = ["arm64"]\n`,
+    );
+    const result = await runLayer(['publish', '--project-dir', p.dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        `Published layer version 1 of ${p.layerName}`,
+        `  arn:      ${(await lambda.send(new GetLayerVersionCommand({ LayerName: p.layerName, VersionNumber: 1 }))).LayerVersionArn}`,
+        `  manifest: ${p.s3dir}layer/000001/poetry.lock`,
+        '',
+      ].join('\n'),
+    );
+    const version = await lambda.send(new GetLayerVersionCommand({ LayerName: p.layerName, VersionNumber: 1 }));
+    expect(version).toMatchObject({ Description: 'from pyproject', CompatibleArchitectures: ['arm64'] });
+  });
+
+  it.each([
+    ['a missing layer.zip', { upload: false }, [], 'E_LAYER_ZIP_NOT_FOUND', /layer\.zip not found at s3:\/\/.*; run `layer upload`/],
+    ['a too long description', {}, ['--description', 'x'.repeat(257)], 'E_INVALID_OPTION', /--description is 257 characters long/],
+    ['an unknown runtime', {}, ['--compatible-runtime', 'python2'], 'E_INVALID_OPTION', /unknown Lambda runtime "python2"/],
+    ['an unknown architecture', {}, ['--compatible-architecture', 'sparc'], 'E_INVALID_OPTION', /unknown architecture "sparc"/],
+    ['a bad layer name', {}, ['--layer-name', 'no spaces'], 'E_INVALID_OPTION', /invalid layer name "no spaces"/],
+    ['two lock files and no --tool', { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } }, [], 'E_CONFIG_MISSING_VALUE', /cannot tell the build tool/],
+    ['no lock file', { files: {} }, [], 'E_MANIFEST_NOT_FOUND', /no manifest .* found/],
+  ] as const)('fails with exit 1 and one line for %s', async (_, setup, extra, code, message) => {
+    const p = await project(setup as Parameters<typeof project>[0]);
+    const name = (extra as readonly string[]).includes('--layer-name') ? [] : ['--layer-name', p.layerName];
+    const result = await runLayer(['publish', ...name, '--s3dir', p.s3dir, ...extra, '--json'], { cwd: p.dir });
+    expect(result.code).toBe(1);
+    const output = parseJsonOutput<{ status: string; error: { code: string; message: string } }>(result);
+    expect(output.status).toBe('failed');
+    expect(output.error.code).toBe(code);
+    const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('error: '));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace without --debug
+  });
+
+  it('asks for --layer-name when no setting names it', async () => {
+    const p = await project();
+    const result = await runLayer(['publish', '--s3dir', p.s3dir], { cwd: p.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'error: missing setting layer-name; pass --layer-name, set LAYER_LAYER_NAME, or add layer-name = "…" to [tool.lambda-layer] in pyproject.toml',
+    );
+  });
+
+  it('says plainly that AWS credentials are missing', async () => {
+    const p = await project();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AWS_SHARED_CREDENTIALS_FILE: join(p.dir, 'no-credentials'),
+      AWS_CONFIG_FILE: join(p.dir, 'no-config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    delete env.AWS_PROFILE;
+    delete env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+    delete env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+    delete env.AWS_WEB_IDENTITY_TOKEN_FILE;
+    const result = await runLayer(['publish', '--layer-name', p.layerName, '--s3dir', p.s3dir, '--json'], { cwd: p.dir, env });
+    expect(result.code).toBe(1);
+    expect(parseJsonOutput<{ error: { code: string } }>(result).error.code).toBe('E_AWS_CREDENTIALS_MISSING');
+    expect(result.stderr).toMatch(/^error: no AWS credentials found while trying to read s3:\/\/.*layer\.zip; set AWS_PROFILE/m);
+  });
+});

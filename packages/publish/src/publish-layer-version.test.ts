@@ -1,0 +1,361 @@
+import {
+  GetLayerVersionCommand,
+  type LambdaClient,
+  ListLayerVersionsCommand,
+  PublishLayerVersionCommand as PublishLayerVersionApiCommand,
+} from '@aws-sdk/client-lambda';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createMemoryLogger, ErrorCodes, LayerError, md5Hex, s3Layout } from '@lambda-layer/core';
+import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { publishLayerVersion } from './publish-layer-version.js';
+import type { PublishLayerVersionOptions } from './options.js';
+import { createPublishFixture, type PublishFixture, recordCalls } from './publish.fixture.js';
+
+const fixtures: PublishFixture[] = [];
+afterEach(async () => {
+  for (const fixture of fixtures.splice(0)) await fixture.cleanup();
+});
+
+async function fixture(tool: 'uv' | 'pip' | 'poetry' = 'uv'): Promise<PublishFixture> {
+  const f = await createPublishFixture(tool);
+  fixtures.push(f);
+  return f;
+}
+
+function optionsOf(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionOptions {
+  return {
+    projectDir: f.projectDir,
+    tool: f.tool,
+    layerName: f.layerName,
+    s3dir: f.s3dir,
+    s3Client: f.s3,
+    lambdaClient: f.lambda,
+    lock: { pollMs: 50, waitMs: 30_000 },
+    ...extra,
+  };
+}
+
+async function versionsOf(lambda: LambdaClient, layerName: string): Promise<number[]> {
+  const versions: number[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, ...(marker ? { Marker: marker } : {}) }));
+    for (const v of page.LayerVersions ?? []) versions.push(v.Version ?? 0);
+    marker = page.NextMarker;
+  } while (marker);
+  return versions.sort((a, b) => a - b);
+}
+
+async function storedManifest(f: PublishFixture, version: number): Promise<{ body: string; etag: string; contentType: string | undefined } | undefined> {
+  const path = s3Layout(f.s3dir, f.tool).manifestForVersion(version);
+  try {
+    const response = await f.s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    return { body: (await response.Body?.transformToString()) ?? '', etag: (response.ETag ?? '').replace(/"/g, ''), contentType: response.ContentType };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Publishes `count` versions straight through the API (as another tool would), without manifests. */
+async function seedVersions(f: PublishFixture, count: number): Promise<void> {
+  const zip = s3Layout(f.s3dir, f.tool).layerZip;
+  for (let i = 0; i < count; i += 1) {
+    await f.lambda.send(new PublishLayerVersionApiCommand({ LayerName: f.layerName, Content: { S3Bucket: zip.bucket, S3Key: zip.key } }));
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<LayerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LayerError);
+  return error as LayerError;
+}
+
+const LOCK_V1 = 'version = 1\n[[package]]\nname = "requests"\nversion = "2.32.3"\n';
+const LOCK_V2 = 'version = 1\n[[package]]\nname = "requests"\nversion = "2.32.4"\n';
+
+describe('publishLayerVersion against moto', () => {
+  it('publishes the first version, stores the manifest (ETag = MD5, text/plain) and logs each step by number', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1);
+    const logger = createMemoryLogger();
+
+    const result = await publishLayerVersion(
+      optionsOf(f, { logger, description: 'deps for app', compatibleRuntimes: ['python3.12'], compatibleArchitectures: ['arm64'], licenseInfo: 'MIT' }),
+    );
+
+    expect(result).toEqual({
+      status: 'published',
+      layerName: f.layerName,
+      layerVersion: 1,
+      layerVersionArn: expect.stringMatching(new RegExp(`:layer:${f.layerName}:1$`)),
+      s3pathManifest: `${f.s3dir}layer/000001/uv.lock`,
+    });
+    const stored = await storedManifest(f, 1);
+    expect(stored).toEqual({ body: LOCK_V1, etag: md5Hex(LOCK_V1), contentType: 'text/plain' });
+    const version = await f.lambda.send(new GetLayerVersionCommand({ LayerName: f.layerName, VersionNumber: 1 }));
+    expect(version).toMatchObject({ Description: 'deps for app', CompatibleRuntimes: ['python3.12'], CompatibleArchitectures: ['arm64'], LicenseInfo: 'MIT' });
+    expect(logger.lines.filter((line) => line.startsWith('Step '))).toEqual([
+      'Step 1.1 - Ensure layer.zip exists in S3',
+      'Step 1.2 - Validate layer.zip consistency with manifest',
+      'Step 1.3 - Check whether the dependencies changed since the latest layer version',
+      'Step 2.1 - Publish a new layer version',
+      'Step 2.2 - Upload the dependency manifest for this layer version',
+    ]);
+    // The lock is gone after the run.
+    const listing = await f.s3.send(new ListObjectsV2Command({ Bucket: f.bucket, Prefix: 'app/lambda/layer/' }));
+    expect((listing.Contents ?? []).map((o) => o.Key).sort()).toEqual(['app/lambda/layer/000001/uv.lock', 'app/lambda/layer/layer.zip']);
+  });
+
+  it('reports "unchanged" (the latest version) when the manifest did not change, and publishes nothing', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1);
+    const first = await publishLayerVersion(optionsOf(f));
+    const logger = createMemoryLogger();
+    const second = await publishLayerVersion(optionsOf(f, { logger }));
+
+    expect(second).toEqual({ ...first, status: 'unchanged' });
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
+    expect(logger.lines.some((line) => line.startsWith('Step 2.'))).toBe(false);
+    expect(logger.lines.join('\n')).toContain('unchanged: layer version 1 already holds this uv.lock');
+  });
+
+  it('publishes a new version when the manifest changed', async () => {
+    const f = await fixture('pip');
+    await f.writeManifest('requests==2.32.3\n');
+    await f.uploadZip('requests==2.32.3\n');
+    await publishLayerVersion(optionsOf(f));
+    await f.writeManifest('requests==2.32.4\n');
+    await f.uploadZip('requests==2.32.4\n');
+
+    const result = await publishLayerVersion(optionsOf(f));
+
+    expect(result).toMatchObject({ status: 'published', layerVersion: 2, s3pathManifest: `${f.s3dir}layer/000002/requirements.txt` });
+    expect((await storedManifest(f, 2))?.body).toBe('requests==2.32.4\n');
+    expect((await storedManifest(f, 1))?.body).toBe('requests==2.32.3\n');
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 2]);
+  });
+
+  it('fails with "run upload first" when layer.zip is missing, and creates nothing', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    const error = await failure(publishLayerVersion(optionsOf(f)));
+    expect(error.code).toBe(ErrorCodes.LAYER_ZIP_NOT_FOUND);
+    expect(error.oneLine).toBe(`layer.zip not found at ${f.s3dir}layer/layer.zip; run \`layer upload\` (or \`layer workflow\`) first, with the same --s3dir`);
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
+  });
+
+  it('fails clearly when the bucket does not exist', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    const error = await failure(publishLayerVersion(optionsOf(f, { s3dir: 's3://no-such-bucket-for-publish-tests/app/' })));
+    expect(error.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
+    expect(error.oneLine).toContain('no-such-bucket-for-publish-tests does not exist; create the bucket or fix --s3dir');
+  });
+
+  it('fails showing both MD5s when the zip was built from another manifest', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V2);
+    await f.uploadZip(LOCK_V1);
+    const error = await failure(publishLayerVersion(optionsOf(f)));
+    expect(error.code).toBe(ErrorCodes.LAYER_ZIP_INCONSISTENT);
+    expect(error.oneLine).toContain(`its manifest-md5 is ${md5Hex(LOCK_V1)}, the local uv.lock has md5 ${md5Hex(LOCK_V2)}`);
+    expect(error.oneLine).toContain('run `layer build`, `layer package` and `layer upload` again');
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
+  });
+
+  it('fails when the zip has no manifest metadata at all', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1, { metadata: null });
+    const error = await failure(publishLayerVersion(optionsOf(f)));
+    expect(error.code).toBe(ErrorCodes.LAYER_ZIP_INCONSISTENT);
+    expect(error.oneLine).toContain('has no manifest-md5 metadata');
+  });
+
+  it('publishes when the latest version has no stored manifest (published by another tool)', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    // A version published outside this tool, from another zip, with no manifest stored.
+    await f.uploadZip('another project');
+    await seedVersions(f, 1);
+    await f.uploadZip(LOCK_V1);
+
+    const result = await publishLayerVersion(optionsOf(f));
+
+    expect(result).toMatchObject({ status: 'published', layerVersion: 2 });
+    expect((await storedManifest(f, 2))?.body).toBe(LOCK_V1);
+    expect(await storedManifest(f, 1)).toBeUndefined();
+  });
+
+  it('takes the highest version as the latest with more than 50 versions', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip('older dependencies');
+    await seedVersions(f, 60);
+    await f.uploadZip(LOCK_V1);
+
+    const published = await publishLayerVersion(optionsOf(f));
+    expect(published).toMatchObject({ status: 'published', layerVersion: 61 });
+    const again = await publishLayerVersion(optionsOf(f));
+    expect(again).toMatchObject({ status: 'unchanged', layerVersion: 61, s3pathManifest: `${f.s3dir}layer/000061/uv.lock` });
+    expect((await versionsOf(f.lambda, f.layerName)).length).toBe(61);
+  });
+
+  it('an unchanged publish with 200 existing versions costs at most 3 AWS calls', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip('older dependencies');
+    await seedVersions(f, 199);
+    await f.uploadZip(LOCK_V1);
+    expect(await publishLayerVersion(optionsOf(f))).toMatchObject({ status: 'published', layerVersion: 200 });
+
+    const s3 = testS3Client();
+    const lambda = testLambdaClient();
+    const calls: string[] = [];
+    recordCalls(s3, calls);
+    recordCalls(lambda, calls);
+    const result = await publishLayerVersion(optionsOf(f, { s3Client: s3, lambdaClient: lambda }));
+
+    expect(result).toMatchObject({ status: 'unchanged', layerVersion: 200 });
+    expect(calls).toEqual(['HeadObjectCommand', 'ListLayersCommand', 'HeadObjectCommand']);
+  });
+
+  it('completes a publish interrupted between 2.1 and 2.2 instead of publishing a duplicate', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1);
+    await publishLayerVersion(optionsOf(f));
+    await f.writeManifest(LOCK_V2);
+    await f.uploadZip(LOCK_V2);
+
+    // The first run "crashes" after PublishLayerVersion: the manifest PutObject never reaches S3.
+    const crashing = testS3Client();
+    crashing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (context.commandName === 'PutObjectCommand' && input.Key?.endsWith('/000002/uv.lock')) throw new Error('socket hang up');
+        return next(args);
+      },
+      { step: 'initialize', name: 'crashBeforeManifest' },
+    );
+    const crash = await failure(publishLayerVersion(optionsOf(f, { s3Client: crashing })));
+    expect(crash.oneLine).toContain('layer version 2 is published but its uv.lock is not stored');
+    expect(crash.oneLine).toContain('run `layer publish` again');
+    expect(await storedManifest(f, 2)).toBeUndefined();
+
+    const logger = createMemoryLogger();
+    const next = await publishLayerVersion(optionsOf(f, { logger }));
+
+    expect(next).toMatchObject({ status: 'unchanged', layerVersion: 2, s3pathManifest: `${f.s3dir}layer/000002/uv.lock` });
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 2]);
+    expect((await storedManifest(f, 2))?.body).toBe(LOCK_V2);
+    expect(logger.lines.join('\n')).toContain('already holds this layer.zip (same CodeSha256)');
+  });
+
+  it('recognises an interrupted publish by hashing the zip when it lacks the layer-zip-sha256 metadata', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1, { metadata: { 'manifest-md5': md5Hex(LOCK_V1) } });
+    await seedVersions(f, 1); // version 1 holds this zip, its manifest was never stored
+
+    const result = await publishLayerVersion(optionsOf(f));
+
+    expect(result).toMatchObject({ status: 'unchanged', layerVersion: 1 });
+    expect((await storedManifest(f, 1))?.body).toBe(LOCK_V1);
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
+  });
+
+  it('two publishes started together create exactly one version', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1);
+    await publishLayerVersion(optionsOf(f));
+    await f.writeManifest(LOCK_V2);
+    await f.uploadZip(LOCK_V2);
+
+    // Separate clients, as two CI jobs would have.
+    const runs = await Promise.all(
+      [0, 1, 2].map(() => publishLayerVersion(optionsOf(f, { s3Client: testS3Client(), lambdaClient: testLambdaClient() }))),
+    );
+
+    expect(runs.map((r) => r.status).sort()).toEqual(['published', 'unchanged', 'unchanged']);
+    expect(new Set(runs.map((r) => r.layerVersion))).toEqual(new Set([2]));
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 2]);
+    expect((await storedManifest(f, 2))?.body).toBe(LOCK_V2);
+  });
+
+  it('validates every option before any AWS call', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    const s3 = testS3Client();
+    const lambda = testLambdaClient();
+    const calls: string[] = [];
+    recordCalls(s3, calls);
+    recordCalls(lambda, calls);
+    const base = optionsOf(f, { s3Client: s3, lambdaClient: lambda });
+    const cases: Array<[Partial<PublishLayerVersionOptions>, string]> = [
+      [{ layerName: 'bad name!' }, 'invalid layer name "bad name!"'],
+      [{ layerName: 'x'.repeat(141) }, 'the layer name is 141 characters long'],
+      [{ description: 'd'.repeat(257) }, '--description is 257 characters long, more than Lambda\'s 256'],
+      [{ licenseInfo: 'l'.repeat(513) }, '--license-info is 513 characters long, more than Lambda\'s 512'],
+      [{ compatibleRuntimes: ['python3.99'] }, 'unknown Lambda runtime "python3.99"'],
+      [{ compatibleArchitectures: ['i386'] }, 'unknown architecture "i386"'],
+      [{ s3dir: 'https://bucket/x' }, 'must start with s3://'],
+      [{ tool: 'pipenv' as never }, 'unknown build tool "pipenv"'],
+    ];
+    for (const [bad, message] of cases) {
+      const error = await failure(publishLayerVersion({ ...base, ...bad }));
+      expect(error.oneLine).toContain(message);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('fails before any AWS call when the local manifest is missing', async () => {
+    const f = await fixture();
+    const calls: string[] = [];
+    recordCalls(f.s3, calls);
+    const error = await failure(publishLayerVersion(optionsOf(f)));
+    expect(error.code).toBe(ErrorCodes.MANIFEST_NOT_FOUND);
+    expect(calls).toEqual([]);
+  });
+
+  it('gives one clear line when no AWS credentials are found', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    const noCredentials = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    };
+    const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true, credentials: noCredentials });
+    const error = await failure(publishLayerVersion(optionsOf(f, { s3Client: s3 })));
+    expect(error.code).toBe(ErrorCodes.AWS_CREDENTIALS_MISSING);
+    expect(error.oneLine).toMatch(/^no AWS credentials found while trying to read s3:\/\/.*layer\.zip; set AWS_PROFILE/);
+  });
+
+  it('accepts a layer ARN as the layer name', async () => {
+    const f = await fixture();
+    await f.writeManifest(LOCK_V1);
+    await f.uploadZip(LOCK_V1);
+    const first = await publishLayerVersion(optionsOf(f));
+    const arn = first.layerVersionArn.replace(/:\d+$/, '');
+    const again = await publishLayerVersion(optionsOf(f, { layerName: arn }));
+    expect(again).toMatchObject({ status: 'unchanged', layerVersion: 1 });
+  });
+
+  it('stores the manifest with the exact bytes of the local file', async () => {
+    const f = await fixture('poetry');
+    const content = '# poetry.lock\n[[package]]\nname = "ünïcode"\r\nversion = "1"\n';
+    await f.writeManifest(content);
+    await f.uploadZip(content);
+    const result = await publishLayerVersion(optionsOf(f));
+    const path = s3Layout(f.s3dir, 'poetry').manifestForVersion(result.layerVersion);
+    const head = await f.s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    expect(head.ETag?.replace(/"/g, '')).toBe(md5Hex(Buffer.from(content)));
+    expect((await storedManifest(f, result.layerVersion))?.body).toBe(content);
+  });
+});

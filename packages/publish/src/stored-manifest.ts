@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ManifestFingerprint, S3Path } from '@lambda-layer/core';
+import { bareEtag, isNotFound } from './aws-call.js';
+
+/** How the manifest stored for a version compares with the local one. */
+export type StoredManifestState = 'equal' | 'different' | 'missing';
+
+/**
+ * Compares the manifest stored at `path` with the local one. Manifests are
+ * written with a single PutObject (see `putManifest`), so their ETag is the
+ * MD5 of their content and one HeadObject answers the question. Where the
+ * ETag is not an MD5 (a multipart upload, SSE-KMS) the content is read and
+ * compared instead.
+ */
+export async function compareStoredManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint): Promise<StoredManifestState> {
+  let etag: string | undefined;
+  let kms = false;
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    etag = bareEtag(head.ETag);
+    kms = String(head.ServerSideEncryption ?? '').startsWith('aws:kms');
+  } catch (error) {
+    if (isNotFound(error)) return 'missing';
+    throw error;
+  }
+  if (etag === local.md5) return 'equal';
+  if (etag && /^[0-9a-f]{32}$/.test(etag) && !kms) return 'different';
+  const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
+  const content = await response.Body?.transformToByteArray();
+  return content && createHash('md5').update(content).digest('hex') === local.md5 ? 'equal' : 'different';
+}
+
+/**
+ * Stores a manifest in one PutObject with Content-MD5: S3 rejects a body that
+ * arrived damaged, and a single-part object's ETag is then the MD5 of its
+ * content, which `compareStoredManifest` relies on.
+ */
+export async function putManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint): Promise<{ etag: string | undefined }> {
+  const response = await s3.send(
+    new PutObjectCommand({
+      Bucket: path.bucket,
+      Key: path.key,
+      Body: local.content,
+      ContentType: 'text/plain',
+      ContentMD5: Buffer.from(local.md5, 'hex').toString('base64'),
+    }),
+  );
+  return { etag: bareEtag(response.ETag) };
+}
