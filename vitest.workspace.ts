@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 // (Nx runs each package's `vitest run --root ../.. --project <name>` from the package folder).
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
-export const packages = ['core', 'build', 'package', 'upload', 'publish', 'cli'] as const;
+export const packages = ['core', 'build', 'package', 'upload', 'publish', 'cli', 'nx'] as const;
 
 export const projects: Array<{ extends: true; test: { name: string; root: string; include: string[] } }> = packages.map((name) => ({
   extends: true as const,

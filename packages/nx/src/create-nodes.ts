@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, posix, relative, sep } from 'node:path';
+import { isBuildTool, loadPyprojectConfig, localLayout } from '@lambda-layer/core';
+import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import { normalizeOptions, type LambdaLayerPluginOptions, type NormalizedPluginOptions } from './options.js';
+import { projectNameFor } from './project-name.js';
+import { inferLayerTargets } from './targets.js';
+
+export const PYPROJECT_GLOB = '**/pyproject.toml';
+
+/** `build/lambda/layer/`: build copies pyproject.toml into it (repo/), and that copy is no project of its own. */
+const BUILD_DIR_SEGMENT = (() => {
+  const layout = localLayout('/project');
+  return `${relative(layout.projectDir, layout.buildDir).split(sep).join(posix.sep)}/`;
+})();
+
+/** Whether a pyproject.toml lies in some project's build folder (when the user's .gitignore does not hide it from Nx). */
+export function isInBuildDir(pyprojectFile: string): boolean {
+  const path = pyprojectFile.split(sep).join(posix.sep);
+  return path.startsWith(BUILD_DIR_SEGMENT) || path.includes(`/${BUILD_DIR_SEGMENT}`);
+}
+
+/** A cheap first look: most pyproject.toml files are not ours, and one we cannot parse must not break the graph. */
+function mentionsLayerSection(text: string): boolean {
+  return text.includes('lambda-layer');
+}
+
+/**
+ * The project node of one pyproject.toml, or nothing when it has no
+ * `[tool.lambda-layer]` section. A broken section (bad TOML, an unknown key, a
+ * wrong type) is core's one-line error naming the file, reported by Nx.
+ */
+export async function createLayerProjectNode(
+  pyprojectFile: string,
+  options: NormalizedPluginOptions,
+  context: CreateNodesContext,
+): Promise<CreateNodesResult> {
+  if (isInBuildDir(pyprojectFile)) return {};
+  const projectRoot = dirname(pyprojectFile);
+  const absoluteRoot = join(context.workspaceRoot, projectRoot);
+  const text = await readFile(join(context.workspaceRoot, pyprojectFile), 'utf8');
+  if (!mentionsLayerSection(text)) return {};
+
+  const config = await loadPyprojectConfig(absoluteRoot, { required: true });
+  const tool = config.document.tool as Record<string, unknown> | undefined;
+  if (!tool || !Object.prototype.hasOwnProperty.call(tool, 'lambda-layer')) return {};
+
+  const configuredTool = isBuildTool(config.values.tool) ? config.values.tool : undefined;
+  const name = await projectNameFor(absoluteRoot, config.document, context.workspaceRoot);
+  return {
+    projects: {
+      [projectRoot]: {
+        root: projectRoot,
+        name,
+        targets: inferLayerTargets(configuredTool, options),
+      },
+    },
+  };
+}
+
+/** The Nx plugin entry: infers the layer targets for every pyproject.toml with `[tool.lambda-layer]`. */
+export const createNodes: CreateNodes<LambdaLayerPluginOptions> = [
+  PYPROJECT_GLOB,
+  (files, options, context) => {
+    const normalized = normalizeOptions(options);
+    return createNodesFromFiles((file, _options, ctx) => createLayerProjectNode(file, normalized, ctx), files, options, context);
+  },
+];
+
+/** The same entry under its older name: older Nx versions look for `createNodesV2`; Nx 24 reads `createNodes` first, then this. */
+export const createNodesV2 = createNodes;
