@@ -1,0 +1,38 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCodes } from '@lambda-layer/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeFingerprints } from './fingerprints.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'upload-fp-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('computeFingerprints', () => {
+  it('gives the manifest MD5 (hex) and the zip SHA-256 (base64, Lambda CodeSha256 form) and size', async () => {
+    const manifest = join(dir, 'requirements.txt');
+    const zip = join(dir, 'layer.zip');
+    const zipBytes = randomBytes(3 * 1024 * 1024 + 7);
+    await writeFile(manifest, 'requests==2.32.3\n');
+    await writeFile(zip, zipBytes);
+    const fingerprints = await computeFingerprints(manifest, 'pip', zip);
+    expect(fingerprints).toEqual({
+      manifestMd5: createHash('md5').update('requests==2.32.3\n').digest('hex'),
+      zipSha256: createHash('sha256').update(zipBytes).digest('base64'),
+      zipBytes: zipBytes.length,
+    });
+  });
+
+  it('fails in one line when the manifest is missing', async () => {
+    await writeFile(join(dir, 'other.zip'), 'x');
+    await expect(computeFingerprints(join(dir, 'poetry.lock'), 'poetry', join(dir, 'other.zip'))).rejects.toMatchObject({
+      code: ErrorCodes.MANIFEST_NOT_FOUND,
+    });
+  });
+});

@@ -1,0 +1,48 @@
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { readLayerZipSha256, readManifestMd5, toLayerErrorFromAws, type S3Path } from '@lambda-layer/core';
+import type { LayerZipFingerprints } from './fingerprints.js';
+
+/** What S3 says about the layer.zip already there. */
+export interface RemoteLayerZip {
+  bytes: number | undefined;
+  manifestMd5: string | undefined;
+  zipSha256: string | undefined;
+  etag: string | undefined;
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/**
+ * HeadObject on the target: its fingerprints, or undefined when there is no
+ * object. A HEAD has no error body, so a missing bucket is also a bare 404
+ * here; the upload that follows then reports NoSuchBucket properly.
+ */
+export async function headLayerZip(s3Client: S3Client, target: S3Path): Promise<RemoteLayerZip | undefined> {
+  try {
+    const head = await s3Client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }));
+    return {
+      bytes: head.ContentLength,
+      manifestMd5: readManifestMd5(head.Metadata),
+      zipSha256: readLayerZipSha256(head.Metadata),
+      etag: head.ETag,
+    };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw toLayerErrorFromAws(error, `read ${target.uri}`);
+  }
+}
+
+/**
+ * True when the object carries the same zip SHA-256 and manifest MD5 as the
+ * local files. An object without `layer-zip-sha256` (for example one written by
+ * the Python original, which stores only the manifest MD5) never matches, so it
+ * gets replaced by one that publish can match to a layer version.
+ */
+export function isSameLayerZip(remote: RemoteLayerZip | undefined, local: LayerZipFingerprints): boolean {
+  if (!remote?.zipSha256 || !remote.manifestMd5) return false;
+  if (remote.bytes !== undefined && remote.bytes !== local.zipBytes) return false;
+  return remote.zipSha256 === local.zipSha256 && remote.manifestMd5 === local.manifestMd5;
+}

@@ -1,0 +1,252 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3Client as S3ClientType } from '@aws-sdk/client-s3';
+import { createMemoryLogger, ErrorCodes, LayerError, localLayout, md5Hex, type UploadResult } from '@lambda-layer/core';
+import { createTestBucket, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadLayerZip, UploadLayerZipCommand } from './upload-layer-zip-command.js';
+
+const MiB = 1024 * 1024;
+const LOCK = 'version = 1\nrequires-python = ">=3.12"\n\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
+let root: string;
+let bucket: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'upload-cmd-'));
+  bucket = await createTestBucket(testS3Client(), 'upload-cmd');
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
+
+/** A project after `layer package`: uv.lock and build/lambda/layer/layer.zip. */
+async function project(options: { zip?: Buffer | null; lock?: string | null } = {}): Promise<{ dir: string; zip: Buffer }> {
+  const dir = await mkdtemp(join(root, 'project-'));
+  const zip = options.zip ?? randomBytes(2048);
+  if (options.lock !== null) await writeFile(join(dir, 'uv.lock'), options.lock ?? LOCK);
+  if (options.zip !== null) {
+    await mkdir(localLayout(dir).buildDir, { recursive: true });
+    await writeFile(localLayout(dir).layerZip, zip);
+  }
+  return { dir, zip };
+}
+
+function countCommands(s3: S3ClientType): Map<string, number> {
+  const counts = new Map<string, number>();
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return counts;
+}
+
+const s3dirOf = () => `s3://${bucket}/${uniqueName('app')}/lambda/`;
+
+describe('uploadLayerZip', () => {
+  it('uploads layer.zip to {s3dir}layer/layer.zip with the fingerprints, logging each step', async () => {
+    const { dir, zip } = await project();
+    const s3 = testS3Client();
+    const s3dir = s3dirOf();
+    const logger = createMemoryLogger();
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3, logger, region: 'eu-west-1' });
+
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    expect(result).toEqual<UploadResult>({
+      status: 'uploaded',
+      s3uri: `s3://${bucket}/${key}`,
+      consoleUrl: `https://console.aws.amazon.com/s3/object/${bucket}?region=eu-west-1&prefix=${encodeURIComponent(key)}`,
+      bytes: zip.length,
+      manifestMd5: md5Hex(LOCK),
+      zipSha256: sha256(zip),
+    });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(head.ContentType).toBe('application/zip');
+    expect(head.ContentLength).toBe(zip.length);
+    expect(head.Metadata?.['manifest-md5']).toBe(md5Hex(LOCK));
+    expect(head.Metadata?.['layer-zip-sha256']).toBe(sha256(zip));
+
+    const steps = logger.lines.filter((line) => line.startsWith('Step '));
+    expect(steps).toEqual([
+      'Step 1 - Preflight check',
+      'Step 1.1 - Check that layer.zip exists',
+      'Step 1.2 - Check that the manifest uv.lock exists',
+      'Step 1.3 - Check --s3dir',
+      'Step 2 - Upload layer.zip',
+      'Step 2.1 - Compute the manifest MD5 and the layer.zip SHA-256',
+      'Step 2.2 - Compare with the layer.zip in S3',
+      `Step 2.3 - Upload layer.zip to s3://${bucket}/${key}`,
+    ]);
+  });
+
+  it('sends nothing when the object has the same fingerprints, and uploads again with force', async () => {
+    const { dir, zip } = await project();
+    const s3dir = s3dirOf();
+    await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: testS3Client() });
+
+    const s3 = testS3Client();
+    const counts = countCommands(s3);
+    const again = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+    expect(again.status).toBe('unchanged');
+    expect(again.bytes).toBe(0);
+    expect(again.zipSha256).toBe(sha256(zip));
+    expect([...counts.entries()]).toEqual([['HeadObjectCommand', 1]]);
+
+    const forced = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3, force: true });
+    expect(forced).toMatchObject({ status: 'uploaded', bytes: zip.length });
+    expect(counts.get('PutObjectCommand')).toBe(1);
+    // --force skips the comparison entirely.
+    expect(counts.get('HeadObjectCommand')).toBe(1);
+  });
+
+  it('uploads again when the manifest or the zip changed', async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const s3 = testS3Client();
+    await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+
+    await writeFile(join(dir, 'uv.lock'), `${LOCK}\n# changed\n`);
+    const manifestChanged = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+    expect(manifestChanged.status).toBe('uploaded');
+    expect(manifestChanged.manifestMd5).toBe(md5Hex(`${LOCK}\n# changed\n`));
+
+    const zip = randomBytes(2048);
+    await writeFile(localLayout(dir).layerZip, zip);
+    const zipChanged = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+    expect(zipChanged).toMatchObject({ status: 'uploaded', zipSha256: sha256(zip) });
+    expect((await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 })).status).toBe('unchanged');
+  });
+
+  it('replaces an object that carries only the original tool\'s manifest_md5', async () => {
+    const { dir, zip } = await project();
+    const s3dir = s3dirOf();
+    const s3 = testS3Client();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip, Metadata: { 'manifest-md5': md5Hex(LOCK) } }));
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+    expect(result.status).toBe('uploaded');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(head.Metadata?.['layer-zip-sha256']).toBe(sha256(zip));
+  });
+
+  it('uploads a zip over 16 MB in parts, then skips it when unchanged', async () => {
+    const { dir, zip } = await project({ zip: randomBytes(17 * MiB + 123) });
+    const s3dir = s3dirOf();
+    const s3 = testS3Client();
+    const counts = countCommands(s3);
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+    expect(result).toMatchObject({ status: 'uploaded', bytes: zip.length, zipSha256: sha256(zip) });
+    expect(counts.get('UploadPartCommand')).toBe(3);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: new URL(result.s3uri).pathname.slice(1) }));
+    expect(head.ContentLength).toBe(zip.length);
+    expect(head.Metadata?.['layer-zip-sha256']).toBe(sha256(zip));
+    expect(head.Metadata?.['manifest-md5']).toBe(md5Hex(LOCK));
+    expect((await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 })).status).toBe('unchanged');
+  });
+});
+
+describe('UploadLayerZipCommand.preflightCheck', () => {
+  async function failure(options: Parameters<typeof uploadLayerZip>[0]): Promise<LayerError> {
+    const error = await uploadLayerZip(options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LayerError);
+    return error as LayerError;
+  }
+
+  it('asks to run `layer package` when layer.zip is missing, before touching S3', async () => {
+    const { dir } = await project({ zip: null });
+    const s3 = testS3Client();
+    const counts = countCommands(s3);
+    const error = await failure({ projectDir: dir, tool: 'uv', s3dir: s3dirOf(), s3Client: s3 });
+    expect(error.code).toBe(ErrorCodes.LAYER_ZIP_NOT_FOUND);
+    expect(error.oneLine).toBe(`layer.zip not found at ${localLayout(dir).layerZip}; run \`layer package\` first`);
+    expect(counts.size).toBe(0);
+  });
+
+  it('names the missing manifest of the tool', async () => {
+    const { dir } = await project({ lock: null });
+    const error = await failure({ projectDir: dir, tool: 'poetry', s3dir: s3dirOf(), s3Client: testS3Client() });
+    expect(error.code).toBe(ErrorCodes.MANIFEST_NOT_FOUND);
+    expect(error.oneLine).toBe(`manifest poetry.lock not found at ${join(dir, 'poetry.lock')}; run \`poetry lock\` in the project folder, or pass the right --tool`);
+  });
+
+  it('rejects a bad --s3dir in one line and creates nothing', async () => {
+    const { dir } = await project();
+    const s3 = testS3Client();
+    const counts = countCommands(s3);
+    for (const s3dir of ['bucket/prefix/', 's3://Bad_Bucket/prefix/', 's3:///prefix/', 's3://ok-bucket//x/']) {
+      const error = await failure({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+      expect(error.code, s3dir).toBe(ErrorCodes.INVALID_S3_URI);
+      expect(error.oneLine).toMatch(/^invalid S3 URI .*; use the form s3:\/\/bucket\/prefix\//);
+    }
+    expect(counts.size).toBe(0);
+  });
+
+  it('rejects an unknown tool', async () => {
+    const { dir } = await project();
+    expect(() => new UploadLayerZipCommand({ projectDir: dir, tool: 'npm' as never, s3dir: s3dirOf(), s3Client: testS3Client() })).toThrow(
+      /unknown build tool "npm"/,
+    );
+  });
+
+  it('accepts an S3Path and an s3dir without the trailing slash', async () => {
+    const { dir } = await project();
+    const prefix = uniqueName('app');
+    const command = new UploadLayerZipCommand({ projectDir: dir, tool: 'uv', s3dir: `s3://${bucket}/${prefix}`, s3Client: testS3Client() });
+    const target = await command.preflightCheck();
+    expect(target.uri).toBe(`s3://${bucket}/${prefix}/layer/layer.zip`);
+    expect(await command.isLayerZipExists()).toBe(true);
+    expect(await command.isManifestExists()).toBe(true);
+  });
+});
+
+describe('uploadLayerZip AWS failures', () => {
+  it('reports a missing bucket in one line and leaves nothing behind', async () => {
+    const { dir } = await project();
+    const missing = uniqueName('no-such-bucket');
+    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir: `s3://${missing}/app/`, s3Client: testS3Client() }).catch((e: unknown) => e)) as LayerError;
+    expect(error.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
+    expect(error.oneLine).toBe(`the S3 bucket does not exist (while trying to upload layer.zip to s3://${missing}/app/layer/layer.zip); create the bucket or fix --s3dir`);
+  });
+
+  it('reports missing credentials in one line', async () => {
+    const { dir } = await project();
+    // The SDK's provider chain fails with this error when it finds nothing.
+    const s3 = new S3Client({
+      endpoint: process.env.AWS_ENDPOINT_URL,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: async () => {
+        throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+      },
+    });
+    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir: s3dirOf(), s3Client: s3 }).catch((e: unknown) => e)) as LayerError;
+    expect(error.code).toBe(ErrorCodes.AWS_CREDENTIALS_MISSING);
+    expect(error.oneLine).toMatch(/^no AWS credentials found while trying to read s3:\/\/.*; set AWS_PROFILE/);
+  });
+
+  it('leaves no object behind when the first upload fails', async () => {
+    const { dir } = await project({ zip: randomBytes(17 * MiB) });
+    const s3dir = s3dirOf();
+    const s3 = testS3Client();
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CompleteMultipartUploadCommand') throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'failComplete' },
+    );
+    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 }).catch((e: unknown) => e)) as LayerError;
+    expect(error.code).toBe(ErrorCodes.AWS_REQUEST_FAILED);
+    const prefix = s3dir.slice(`s3://${bucket}/`.length);
+    const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+    const uploads = await testS3Client().send(new (await import('@aws-sdk/client-s3')).ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+import { stat } from 'node:fs/promises';
+import {
+  ErrorCodes,
+  formatBytes,
+  LayerError,
+  layerZipMetadata,
+  localLayout,
+  MANIFEST_HINTS,
+  manifestFileName,
+  type S3Path,
+  s3Layout,
+  type LocalLayout,
+  type UploadResult,
+} from '@lambda-layer/core';
+import { computeFingerprints, type LayerZipFingerprints } from './fingerprints.js';
+import { resolveUploadOptions, type ResolvedUploadOptions, type UploadLayerZipOptions } from './options.js';
+import { putLayerZip } from './put-layer-zip.js';
+import { headLayerZip, isSameLayerZip } from './remote-layer-zip.js';
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Step 3 of the pipeline: put build/lambda/layer/layer.zip at
+ * {s3dir}layer/layer.zip with the fingerprints publish matches layer versions
+ * by, and send nothing when the object there already has them.
+ *
+ * run(): preflightCheck() -> ensureLayerZipExists(), ensureManifestExists(),
+ * ensureS3dirValid(); then upload() -> computeFingerprints(), isUnchanged(),
+ * putLayerZip().
+ */
+export class UploadLayerZipCommand {
+  readonly options: ResolvedUploadOptions;
+  readonly layout: LocalLayout;
+
+  constructor(options: UploadLayerZipOptions) {
+    this.options = resolveUploadOptions(options);
+    this.layout = localLayout(this.options.projectDir);
+  }
+
+  private get logger() {
+    return this.options.logger;
+  }
+
+  get manifestPath(): string {
+    return this.layout.manifest(this.options.tool);
+  }
+
+  async run(): Promise<UploadResult> {
+    const target = await this.preflightCheck();
+    return this.upload(target);
+  }
+
+  // ---- Step 1: preflight -------------------------------------------------
+
+  /** Everything that can fail before S3 is touched; returns the target object. */
+  async preflightCheck(): Promise<S3Path> {
+    this.logger.step('1', 'Preflight check');
+    await this.ensureLayerZipExists();
+    await this.ensureManifestExists();
+    return this.ensureS3dirValid();
+  }
+
+  isLayerZipExists(): Promise<boolean> {
+    return isFile(this.layout.layerZip);
+  }
+
+  async ensureLayerZipExists(): Promise<void> {
+    this.logger.step('1.1', 'Check that layer.zip exists');
+    if (!(await this.isLayerZipExists())) {
+      throw new LayerError(ErrorCodes.LAYER_ZIP_NOT_FOUND, `layer.zip not found at ${this.layout.layerZip}`, {
+        hint: 'run `layer package` first',
+        details: { path: this.layout.layerZip },
+      });
+    }
+    this.logger.detail(this.layout.layerZip);
+  }
+
+  isManifestExists(): Promise<boolean> {
+    return isFile(this.manifestPath);
+  }
+
+  async ensureManifestExists(): Promise<void> {
+    this.logger.step('1.2', `Check that the manifest ${manifestFileName(this.options.tool)} exists`);
+    if (!(await this.isManifestExists())) {
+      throw new LayerError(ErrorCodes.MANIFEST_NOT_FOUND, `manifest ${manifestFileName(this.options.tool)} not found at ${this.manifestPath}`, {
+        hint: `${MANIFEST_HINTS[this.options.tool]}, or pass the right --tool`,
+        details: { path: this.manifestPath, tool: this.options.tool },
+      });
+    }
+  }
+
+  /** Parses --s3dir (S3Path's one-line error when it is malformed) and returns the target object. */
+  ensureS3dirValid(): S3Path {
+    this.logger.step('1.3', 'Check --s3dir');
+    const target = s3Layout(this.options.s3dir, this.options.tool).layerZip;
+    this.logger.detail(`target ${target.uri}`);
+    return target;
+  }
+
+  // ---- Step 2: upload -------------------------------------------------------
+
+  async upload(target: S3Path): Promise<UploadResult> {
+    this.logger.step('2', 'Upload layer.zip');
+    const local = await this.computeFingerprints();
+    const result = (status: UploadResult['status'], bytes: number): UploadResult => ({
+      status,
+      s3uri: target.uri,
+      consoleUrl: target.consoleUrl(this.options.region),
+      bytes,
+      manifestMd5: local.manifestMd5,
+      zipSha256: local.zipSha256,
+    });
+
+    if (this.options.force) {
+      this.logger.step('2.2', 'Compare with the layer.zip in S3');
+      this.logger.detail('skipped: --force');
+    } else if (await this.isUnchanged(target, local)) {
+      this.logger.detail('the layer.zip in S3 has the same zip SHA-256 and manifest MD5: nothing to upload');
+      return result('unchanged', 0);
+    }
+
+    const bytes = await this.putLayerZip(target, local);
+    return result('uploaded', bytes);
+  }
+
+  async computeFingerprints(): Promise<LayerZipFingerprints> {
+    this.logger.step('2.1', 'Compute the manifest MD5 and the layer.zip SHA-256');
+    const fingerprints = await computeFingerprints(this.manifestPath, this.options.tool, this.layout.layerZip);
+    this.logger.detail(`manifest md5 ${fingerprints.manifestMd5}, layer.zip sha256 ${fingerprints.zipSha256} (${formatBytes(fingerprints.zipBytes)})`);
+    return fingerprints;
+  }
+
+  /** True when the object in S3 already carries these fingerprints (one HeadObject). */
+  async isUnchanged(target: S3Path, local: LayerZipFingerprints): Promise<boolean> {
+    this.logger.step('2.2', 'Compare with the layer.zip in S3');
+    const remote = await headLayerZip(this.options.s3Client, target);
+    if (!remote) this.logger.detail('no layer.zip in S3 yet');
+    return isSameLayerZip(remote, local);
+  }
+
+  async putLayerZip(target: S3Path, local: LayerZipFingerprints): Promise<number> {
+    this.logger.step('2.3', `Upload layer.zip to ${target.uri}`);
+    const bytes = await putLayerZip({
+      s3Client: this.options.s3Client,
+      file: this.layout.layerZip,
+      bytes: local.zipBytes,
+      target,
+      metadata: layerZipMetadata(local.manifestMd5, local.zipSha256),
+      partSize: this.options.partSize,
+      queueSize: this.options.queueSize,
+      logger: this.logger,
+      signal: this.options.signal,
+    });
+    this.logger.detail(`uploaded ${formatBytes(bytes)}`);
+    this.logger.detail(`console: ${target.consoleUrl(this.options.region)}`);
+    return bytes;
+  }
+}
+
+/** Step 3: uploads layer.zip to {s3dir}layer/layer.zip, or reports "unchanged". */
+export function uploadLayerZip(options: UploadLayerZipOptions): Promise<UploadResult> {
+  return new UploadLayerZipCommand(options).run();
+}
