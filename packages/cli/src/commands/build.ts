@@ -1,14 +1,38 @@
-import type { LayerCommand } from '../command.js';
-import { stepNotAvailable } from '../runner.js';
+import { type BuildResult, credentialsFromEnv, detectBuildTool, formatBytes, parseBuildTool } from '@lambda-layer/core';
+import type { CommandContext, LayerCommand } from '../command.js';
 
 export const BUILD_KEYS = ['tool', 'python-version', 'architecture', 'container', 'index-url', 'index-name', 'yes', 'force'] as const;
 
-export const buildCommand: LayerCommand = {
+export const buildCommand: LayerCommand<BuildResult> = {
   name: 'build',
   describe: 'Step 1: install the locked dependencies into build/lambda/layer/artifacts/python/',
   keys: BUILD_KEYS,
   examples: [['layer build --tool uv --python-version 3.12 --architecture arm64', 'build for Python 3.12 on Graviton']],
-  run: async () => {
-    throw stepNotAvailable('build');
+  run: async (context: CommandContext) => {
+    // Imported here so `layer --help` does not load the step.
+    const { buildLayer } = await import('@lambda-layer/build');
+    const values = context.config.values;
+    const tool = values.tool ? parseBuildTool(values.tool) : await detectBuildTool(context.projectDir);
+    const indexUrl = values['index-url'];
+    const indexName = values['index-name'];
+    return buildLayer({
+      projectDir: context.projectDir,
+      tool,
+      ...(values['python-version'] ? { pythonVersion: values['python-version'] } : {}),
+      ...(values.architecture ? { architecture: values.architecture } : {}),
+      container: Boolean(values.container),
+      ...(indexUrl ? { indexUrl } : {}),
+      ...(indexName ? { indexName } : {}),
+      // Index credentials come only from the environment, never from flags.
+      credentials: credentialsFromEnv({ ...(indexUrl ? { indexUrl } : {}), ...(indexName ? { indexName } : {}) }),
+      yes: Boolean(values.yes),
+      interactive: context.interactive,
+      force: Boolean(values.force),
+      logger: context.logger,
+    });
   },
+  summary: (result) => [
+    `${result.status === 'unchanged' ? 'unchanged' : 'built'}: ${result.packages.length} packages for Python ${result.pythonVersion} on ${result.architecture} with ${result.tool}${result.container ? ' (in a container)' : ''}`,
+    `${result.pythonDir} (${formatBytes(result.bytes)}, ${result.files} files)`,
+  ],
 };

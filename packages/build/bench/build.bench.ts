@@ -1,0 +1,121 @@
+/**
+ * `layer build` against the bare tool commands it wraps, on the same input in
+ * one run (target: at most 10 % overhead), and pip against uv on the same
+ * requirements. Everything comes from the loopback index over the wheel cache
+ * (tools/testing/wheels.json), with warm tool caches, so the numbers measure
+ * the tools and layer, not the network. Needs `npm run build` and
+ * `node tools/setup-tools.mjs` (npm run bench does both).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { startPackageIndex } from '../../../tools/testing/package-index.js';
+import { layerBin, toolsBin, wheelCacheDir } from '../../../tools/testing/paths.js';
+import { pipTargetArgs, targetPlatform, uvTargetArgs } from '../src/platform.js';
+
+const RUNS = 5;
+const MAX_OVERHEAD = 0.1;
+/** The benchmark layer: every project in the wheel cache, pinned. */
+const REQUIREMENTS = [
+  'attrs==25.1.0', 'certifi==2025.1.31', 'charset-normalizer==3.4.1', 'idna==3.10', 'iniconfig==2.0.0',
+  'markupsafe==3.0.2', 'pyyaml==6.0.2', 'requests==2.32.3', 'six==1.17.0', 'urllib3==2.3.0',
+];
+const target = targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' });
+
+const index = await startPackageIndex({ dirs: [wheelCacheDir] });
+const work = await mkdtemp(join(tmpdir(), 'build-bench-'));
+const cacheEnv = { UV_CACHE_DIR: join(work, 'uv-cache'), PIP_CACHE_DIR: join(work, 'pip-cache'), UV_PYTHON_DOWNLOADS: 'never', UV_NO_CONFIG: '1' };
+const env: NodeJS.ProcessEnv = { ...process.env, ...cacheEnv, PATH: `${toolsBin}${delimiter}${process.env.PATH ?? ''}`, PIP_DISABLE_PIP_VERSION_CHECK: '1' };
+
+// Asynchronous on purpose: the index answers from this process's event loop.
+const execFileAsync = promisify(execFile);
+async function must(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  try {
+    return (await execFileAsync(command, args, { cwd: options.cwd, env: options.env ?? env, encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+// The same input for every contender: a pip project and a uv project locking the same set.
+const pipProject = join(work, 'pip-app');
+const uvProject = join(work, 'uv-app');
+await must('mkdir', ['-p', pipProject, uvProject]);
+await writeFile(join(pipProject, 'requirements.txt'), `${REQUIREMENTS.join('\n')}\n`);
+await writeFile(
+  join(uvProject, 'pyproject.toml'),
+  `[project]\nname = "bench-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${REQUIREMENTS.map((r) => `"${r}"`).join(', ')}]\n`,
+);
+await must('uv', ['lock', '--default-index', index.url], { cwd: uvProject });
+
+const bareTarget = join(work, 'bare', 'python');
+const layerArgs = (project: string, tool: string) => [layerBin, 'build', '--project-dir', project, '--tool', tool, '--python-version', target.pythonVersion, '--architecture', target.architecture, '--index-url', index.url, '--yes', '--force', '--quiet'];
+
+const contenders: Record<string, () => Promise<unknown>> = {
+  'layer build --tool pip': async () => must(process.execPath, layerArgs(pipProject, 'pip')),
+  // The command as a user would type it from pip's documentation (the issue's command).
+  'bare pip install': async () => {
+    await must('rm', ['-rf', bareTarget]);
+    await must('python3', ['-m', 'pip', 'install', '--no-input', '--no-compile', '--target', bareTarget, ...pipTargetArgs(target), '-r', join(pipProject, 'requirements.txt')], {
+      env: { ...env, PIP_INDEX_URL: index.url },
+    });
+  },
+  // The very flags layer passes (it also skips pip's host-environment conflict scan): layer's own cost, nothing else.
+  'bare pip, layer\'s exact flags': async () => {
+    await must('rm', ['-rf', bareTarget]);
+    await must(
+      'python3',
+      ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile', '--no-warn-conflicts', '--no-warn-script-location', '--progress-bar', 'off', '--target', bareTarget, ...pipTargetArgs(target), '-r', join(pipProject, 'requirements.txt')],
+      { env: { ...env, PIP_INDEX_URL: index.url } },
+    );
+  },
+  'layer build --tool uv': async () => must(process.execPath, layerArgs(uvProject, 'uv')),
+  'bare uv export + uv pip install': async () => {
+    await must('rm', ['-rf', bareTarget]);
+    const requirements = join(work, 'uv-requirements.txt');
+    await must('uv', ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header', '-o', requirements], { cwd: uvProject });
+    await must('uv', ['pip', 'install', '--target', bareTarget, ...uvTargetArgs(target), '--no-build', '--link-mode', 'copy', '--no-deps', '--default-index', index.url, '-r', requirements], { cwd: uvProject });
+  },
+};
+
+try {
+  // One warm-up each (fills the tools' caches), then RUNS rounds, interleaved so drift hits all alike.
+  for (const run of Object.values(contenders)) await run();
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  for (let round = 0; round < RUNS; round += 1) for (const [name, run] of Object.entries(contenders)) samples[name]?.push(await timed(run));
+  const ms = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)])) as Record<string, number>;
+
+  const fmt = (value: number) => `${value.toFixed(0).padStart(6)} ms`;
+  console.log(`${REQUIREMENTS.length} pinned packages for Python ${target.pythonVersion} ${target.architecture}, loopback index, warm caches; median of ${RUNS} runs`);
+  for (const [name, value] of Object.entries(ms)) console.log(`  ${name.padEnd(32)} ${fmt(value)}`);
+  const layerPip = ms['layer build --tool pip'] as number;
+  const barePip = ms['bare pip install'] as number;
+  const exactPip = ms["bare pip, layer's exact flags"] as number;
+  const layerUv = ms['layer build --tool uv'] as number;
+  const bareUv = ms['bare uv export + uv pip install'] as number;
+  const pct = (ratio: number) => `${((ratio - 1) * 100).toFixed(1)} %`;
+  const pipOverhead = layerPip / barePip - 1;
+  console.log(`  layer/bare pip:          ${(layerPip / barePip).toFixed(2)}x (overhead ${pct(layerPip / barePip)}, target <= ${MAX_OVERHEAD * 100} %: ${pipOverhead <= MAX_OVERHEAD ? 'met' : 'MISSED'})`);
+  console.log(`  layer/bare pip (same flags): ${(layerPip / exactPip).toFixed(2)}x (layer's own cost ${(layerPip - exactPip).toFixed(0)} ms: Node start, preflight, validation)`);
+  console.log(`  layer/bare uv:           ${(layerUv / bareUv).toFixed(2)}x (layer's own cost ${(layerUv - bareUv).toFixed(0)} ms over a ${bareUv.toFixed(0)} ms uv run; a fixed cost that fits 10 % only from ~${((layerUv - bareUv) / MAX_OVERHEAD / 1000).toFixed(1)} s of tool time)`);
+  console.log(`  pip/uv (bare):           ${(barePip / bareUv).toFixed(1)}x  (uv is that much faster)`);
+  console.log(`  pip/uv (layer build):    ${(layerPip / layerUv).toFixed(1)}x`);
+  if (pipOverhead > MAX_OVERHEAD) process.exitCode = 1;
+} finally {
+  await index.close();
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,292 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  type BuildResult,
+  ErrorCodes,
+  type IndexCredentials,
+  LayerError,
+  type LocalLayout,
+  type Logger,
+  localLayout,
+  type ManifestFingerprint,
+  readManifest,
+  type Redactor,
+} from '@lambda-layer/core';
+import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
+import { credentialVariableNames, installerEnv, poetryEnv, redactorFor } from './credentials.js';
+import { probeIndexAuth } from './index-probe.js';
+import type { InstallContext, Installer } from './install.js';
+import { listInstalled, packageList, walkFiles } from './installed.js';
+import { applyTargetMarkers } from './markers.js';
+import type { ValidatedBuildOptions } from './options.js';
+import { pipInstaller } from './pip.js';
+import { targetPlatform, type TargetPlatform } from './platform.js';
+import { poetryExport } from './poetry.js';
+import { checkProjectFiles, findBuildTools, type BuildTools } from './preflight.js';
+import { clearBuildDir, copyProjectFiles } from './prepare.js';
+import { extractIndexOptions, formatRequirements, parseRequirements, sameIndex, uvLockRegistries } from './requirements.js';
+import type { ChildEnv } from './run-tool.js';
+import { tail } from './run-tool.js';
+import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
+import { type BuildStampKey, unchangedResult, writeBuildStamp } from './stamp.js';
+import { uvExport, uvInstaller } from './uv.js';
+import { validateLayer } from './validate.js';
+
+const PYPI = 'https://pypi.org/simple';
+/** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
+const MAX_SDIST_ROUNDS = 3;
+
+/**
+ * Step 1 as the original design lays it out: a read-only preflight (1.1),
+ * then the actions: prepare the build folder (1.2), turn the lock into pinned
+ * requirements (1.3), install them for the target (1.4), check the result fits
+ * the target (1.5), record what was built (1.6).
+ */
+export class BuildLayerCommand {
+  readonly options: ValidatedBuildOptions;
+  readonly layout: LocalLayout;
+  readonly platform: TargetPlatform;
+  private readonly redactor: Redactor;
+  private readonly logger: Logger;
+  /** The index, completed from the lock when the user named none. */
+  private credentials: IndexCredentials;
+  private tools: BuildTools | undefined;
+  private manifest: ManifestFingerprint | undefined;
+  private requirementsFile: string;
+  /** pip variables taken from an export: extra indexes, trusted hosts. */
+  private pipSettings: ChildEnv = {};
+
+  constructor(options: ValidatedBuildOptions) {
+    this.options = options;
+    this.layout = localLayout(options.projectDir);
+    this.platform = targetPlatform(options);
+    this.credentials = { ...options.credentials };
+    this.redactor = redactorFor(options.credentials);
+    // Every line the build prints passes the redactor: tool output can echo an index URL.
+    this.logger = options.logger.withRedaction((text) => this.redactor.redact(text));
+    this.requirementsFile = this.layout.repoFile('requirements.txt');
+  }
+
+  async run(): Promise<BuildResult> {
+    const unchanged = await this.preflightCheck();
+    if (unchanged) return unchanged;
+    try {
+      await this.prepareBuildDir();
+      await this.exportRequirements();
+      await this.installDependencies();
+      await this.validateArtifacts();
+      return await this.recordBuild();
+    } catch (error) {
+      // A failed build must not look like a layer the package step could zip.
+      await rm(this.layout.artifactsDir, { recursive: true, force: true });
+      throw this.redactError(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- step 1.1
+
+  /** Read-only checks. Returns the previous result when nothing changed since the last build. */
+  async preflightCheck(): Promise<BuildResult | undefined> {
+    const { tool } = this.options;
+    this.logger.step('1.1', 'Check the dependency manifest and the build tool');
+    await checkProjectFiles(this.layout, tool);
+    this.manifest = await readManifest(this.layout.manifest(tool), tool);
+    this.tools = await findBuildTools(tool, this.options.env, this.options.container);
+    const p = this.platform;
+    this.logger.detail(`tool: ${tool} ${this.tools.tool.version}${tool === 'poetry' ? ` (installs with pip ${this.tools.installer.version})` : ''}`);
+    this.logger.detail(`target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform})`);
+    if (this.options.container) this.logger.detail(`container: ${samBuildImage(p)} (docker ${this.tools.docker?.version ?? '?'})`);
+    this.logger.detail(`manifest: ${this.manifest.path} (md5 ${this.manifest.md5})`);
+    this.logger.detail(`build folder: ${this.layout.buildDir}`);
+    this.logger.detail(`layer content: ${this.layout.pythonDir}`);
+    if (this.credentials.indexUrl) this.logger.detail(`index: ${this.credentials.indexUrl}${this.credentials.password ? ' (with credentials from the environment)' : ''}`);
+    if (this.options.force || (await this.hasDependencyManifestChanged())) return undefined;
+    const previous = await unchangedResult(this.layout, this.stampKey());
+    this.logger.detail('nothing changed since the last build (same manifest, tool and target): skipping; pass --force to rebuild');
+    return previous;
+  }
+
+  /** True unless the build stamp matches this manifest, tool and target and artifacts/python/ exists. */
+  async hasDependencyManifestChanged(): Promise<boolean> {
+    return (await unchangedResult(this.layout, this.stampKey())) === undefined;
+  }
+
+  // ---------------------------------------------------------------- step 1.2
+
+  async prepareBuildDir(): Promise<void> {
+    this.logger.step('1.2', 'Prepare the build folder');
+    const cleared = await clearBuildDir(this.layout, { ...this.options, logger: this.logger });
+    const copied = await copyProjectFiles(this.layout, this.options.tool);
+    await mkdir(this.layout.pythonDir, { recursive: true });
+    this.logger.detail(`${cleared ? 'cleared' : 'created'} ${this.layout.buildDir}; copied ${copied.join(', ')} to repo/`);
+  }
+
+  // ---------------------------------------------------------------- step 1.3
+
+  /** Turns the lock into pinned requirements in repo/requirements.txt (a pip build already has them). */
+  async exportRequirements(): Promise<void> {
+    const { tool } = this.options;
+    const tools = this.requireTools();
+    if (tool === 'pip') {
+      this.logger.step('1.3', 'Use the pinned requirements of requirements.txt');
+      await this.applyTargetMarkers();
+      return;
+    }
+    this.logger.step('1.3', `Export the locked main dependencies from ${this.manifest?.fileName}`);
+    const common = { repoDir: this.layout.repoDir, outputFile: this.requirementsFile, redactor: this.redactor, logger: this.logger };
+    if (tool === 'uv') {
+      await uvExport({ ...common, uv: tools.tool, env: this.options.env });
+      if (!this.credentials.indexUrl) {
+        // uv pip install does not read the lock's index: take it from uv.lock when there is exactly one.
+        const registries = uvLockRegistries(await readFile(this.layout.repoFile('uv.lock'), 'utf8')).filter((url) => !sameIndex(url, PYPI));
+        if (registries.length === 1) this.credentials.indexUrl = registries[0];
+      }
+    } else {
+      await poetryExport({ ...common, poetry: tools.tool, env: poetryEnv(this.credentials, this.options.env) });
+      // Poetry writes its sources as --index-url lines; pip gets them from its environment
+      // instead, where the credentials can join the URL without touching a file.
+      const { entries, index } = extractIndexOptions(parseRequirements(await readFile(this.requirementsFile, 'utf8')));
+      await writeFile(this.requirementsFile, formatRequirements(entries));
+      if (!this.credentials.indexUrl && index.indexUrl) this.credentials.indexUrl = index.indexUrl;
+      else if (index.indexUrl && this.credentials.indexUrl && !sameIndex(index.indexUrl, this.credentials.indexUrl)) index.extraIndexUrls.push(index.indexUrl);
+      if (index.extraIndexUrls.length) this.pipSettings.PIP_EXTRA_INDEX_URL = index.extraIndexUrls.join(' ');
+      if (index.trustedHosts.length) this.pipSettings.PIP_TRUSTED_HOST = index.trustedHosts.join(' ');
+    }
+    await this.applyTargetMarkers();
+    const count = parseRequirements(await readFile(this.requirementsFile, 'utf8')).filter((entry) => entry.name).length;
+    this.logger.detail(`${count} pinned packages in ${this.requirementsFile}`);
+  }
+
+  /**
+   * pip judges environment markers by the host, not the target: evaluate them
+   * for the target and hand pip the result (repo/requirements.install.txt).
+   * uv evaluates them for --python-platform itself; a container is the target.
+   */
+  private async applyTargetMarkers(): Promise<void> {
+    const tools = this.requireTools();
+    if (this.options.tool === 'uv' || this.options.container || !tools.pip) return;
+    const entries = parseRequirements(await readFile(this.requirementsFile, 'utf8'));
+    const forTarget = await applyTargetMarkers(entries, this.platform, tools.pip, { env: this.options.env, logger: this.logger });
+    this.requirementsFile = this.layout.repoFile('requirements.install.txt');
+    await writeFile(this.requirementsFile, formatRequirements(forTarget));
+  }
+
+  // ---------------------------------------------------------------- step 1.4
+
+  async installDependencies(): Promise<void> {
+    if (this.options.container) return this.installInContainer();
+    const installer: Installer = this.options.tool === 'uv' ? uvInstaller : pipInstaller;
+    this.logger.step('1.4', `Install for Python ${this.platform.pythonVersion} on ${this.platform.architecture} with ${installer.name}`);
+    const context = this.installContext();
+    const entries = parseRequirements(await readFile(this.requirementsFile, 'utf8'));
+    const built: BuiltWheel[] = [];
+    let file = this.requirementsFile;
+    for (let round = 0; ; round += 1) {
+      const outcome = await installer.install(context, file);
+      if (outcome.ok) break;
+      const authError = await probeIndexAuth(this.credentials, this.redactor);
+      if (authError) throw authError;
+      const missing = outcome.missingWheels.filter((name) => !built.some((wheel) => wheel.name === name));
+      if (!missing.length || round >= MAX_SDIST_ROUNDS) {
+        throw new LayerError(ErrorCodes.BUILD_FAILED, `${installer.name} install failed: ${tail(outcome.output, 5)}`, {
+          hint: 'run again with --debug to see the full output',
+        });
+      }
+      for (const name of missing) built.push(await buildPureWheel(context, name, entries));
+      file = this.layout.repoFile('requirements.target.txt');
+      await writeFile(file, formatRequirements(withBuiltWheels(entries, built)));
+      await rm(this.layout.pythonDir, { recursive: true, force: true });
+      await mkdir(this.layout.pythonDir, { recursive: true });
+    }
+  }
+
+  private async installInContainer(): Promise<void> {
+    this.logger.step('1.4', `Install inside ${samBuildImage(this.platform)}`);
+    const env = { ...installerEnv('pip', this.credentials, this.options.env), ...this.pipSettings };
+    const command = containerBuildCommand({
+      layout: this.layout,
+      platform: this.platform,
+      requirementsFile: this.requirementsFile,
+      complete: this.options.tool !== 'pip',
+      passEnv: credentialVariableNames(env),
+      user: typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid?.() ?? process.getuid() } : undefined,
+      hostNetwork: isLoopbackUrl(this.credentials.indexUrl),
+    });
+    this.logger.detail(`$ docker ${command.args.join(' ')}`);
+    await runContainerBuild(command, { env, redactor: this.redactor, logger: this.logger, cwd: this.layout.projectDir });
+  }
+
+  installContext(): InstallContext {
+    return {
+      platform: this.platform,
+      requirementsFile: this.requirementsFile,
+      pythonDir: this.layout.pythonDir,
+      repoDir: this.layout.repoDir,
+      credentials: this.credentials,
+      pipSettings: this.pipSettings,
+      // uv and Poetry exports are complete locks: install exactly them. A requirements.txt may list top-level pins only.
+      complete: this.options.tool !== 'pip',
+      env: this.options.env,
+      tools: this.requireTools(),
+      redactor: this.redactor,
+      logger: this.logger,
+    };
+  }
+
+  // ---------------------------------------------------------------- step 1.5
+
+  async validateArtifacts(): Promise<void> {
+    this.logger.step('1.5', 'Check the installed files fit the target runtime');
+    await validateLayer(this.layout.pythonDir, this.platform, { container: this.options.container });
+    this.logger.detail('every shared object, extension module and wheel tag fits');
+  }
+
+  // ---------------------------------------------------------------- step 1.6
+
+  async recordBuild(): Promise<BuildResult> {
+    this.logger.step('1.6', 'Record the build');
+    const installed = await listInstalled(this.layout.pythonDir);
+    const files = await walkFiles(this.layout.pythonDir);
+    const result: BuildResult = {
+      status: 'built',
+      tool: this.options.tool,
+      toolVersion: this.requireTools().tool.version,
+      pythonVersion: this.options.pythonVersion,
+      architecture: this.options.architecture,
+      container: this.options.container,
+      pythonDir: this.layout.pythonDir,
+      packages: packageList(installed),
+      bytes: files.reduce((sum, file) => sum + file.bytes, 0),
+      files: files.length,
+    };
+    await writeBuildStamp(this.layout, this.stampKey(), result);
+    this.logger.detail(`${result.packages.length} packages, ${result.files} files, ${result.bytes} bytes in ${this.layout.pythonDir}`);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private stampKey(): BuildStampKey {
+    if (!this.manifest) throw new Error('preflightCheck() must run first');
+    return {
+      manifestMd5: this.manifest.md5,
+      tool: this.options.tool,
+      pythonVersion: this.options.pythonVersion,
+      architecture: this.options.architecture,
+      container: this.options.container,
+    };
+  }
+
+  private requireTools(): BuildTools {
+    if (!this.tools) throw new Error('preflightCheck() must run first');
+    return this.tools;
+  }
+
+  /** Errors carry tool output: pass it through the redactor too. */
+  private redactError(error: unknown): unknown {
+    if (!(error instanceof LayerError)) return error;
+    const message = this.redactor.redact(error.message);
+    const hint = error.hint === undefined ? undefined : this.redactor.redact(error.hint);
+    if (message === error.message && hint === error.hint) return error;
+    return new LayerError(error.code, message, { ...(hint ? { hint } : {}), details: error.details, cause: error });
+  }
+}

@@ -1,0 +1,157 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuildResult, type BuildTool, createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
+import { run } from '@lambda-layer/testing';
+import { createFixtureProject, DEV_PACKAGE, lockedPackages, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
+import { buildLayer } from './build-layer.js';
+import { readBuildStamp } from './stamp.js';
+import { walkFiles } from './installed.js';
+import { findLayerProblems, type LayerProblem, readElfMachine } from './validate.js';
+import { targetPlatform } from './platform.js';
+
+const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
+const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
+const TARGETS = [
+  { pythonVersion: '3.11', architecture: 'x86_64' },
+  { pythonVersion: '3.12', architecture: 'x86_64' },
+  { pythonVersion: '3.12', architecture: 'arm64' },
+] as const;
+
+async function elfMachines(pythonDir: string): Promise<Set<number>> {
+  const machines = new Set<number>();
+  for (const file of await walkFiles(pythonDir)) {
+    if (!/\.so(\.\d+)*$/.test(file.path)) continue;
+    const machine = await readElfMachine(join(pythonDir, file.path));
+    if (machine !== undefined) machines.add(machine);
+  }
+  return machines;
+}
+
+describe.each(['pip', 'uv', 'poetry'] as const)('buildLayer with %s (real tool, loopback index)', (tool: BuildTool) => {
+  let dir: string;
+  const results = new Map<string, BuildResult>();
+  const pythonDirs = new Map<string, Set<number>>();
+  const topLevel = new Map<string, string[]>();
+  let armAsX86: LayerProblem[] = [];
+  let hostImport: { code: number; stdout: string; stderr: string } | undefined;
+
+  beforeAll(async () => {
+    dir = await createFixtureProject(tool, { url: indexUrl, name: 'loopback' });
+    // One build per target, checked as it lands (the next build clears the folder).
+    for (const target of TARGETS) {
+      const key = `${target.pythonVersion}-${target.architecture}`;
+      const result = await buildLayer({ projectDir: dir, tool, ...target, indexUrl, yes: true, env });
+      results.set(key, result);
+      pythonDirs.set(key, await elfMachines(result.pythonDir));
+      topLevel.set(key, await readdir(result.pythonDir));
+      // The real arm64 tree, judged as if the target were x86_64: the validator must object.
+      if (key === '3.12-arm64') armAsX86 = await findLayerProblems(result.pythonDir, targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' }));
+      if (key === '3.11-x86_64') {
+        // The host's own Python (3.11): the layer alone must import, -S keeps the tools venv's site-packages out.
+        hostImport = await run(
+          'python3',
+          ['-S', '-c', 'import requests, yaml, markupsafe, markupsafe._speedups as s; print(requests.__file__); print(yaml.__with_libyaml__); print(s.__file__)'],
+          { env: { ...process.env, PYTHONPATH: result.pythonDir } },
+        );
+      }
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('installs exactly the locked main dependencies for every target', async () => {
+    if (tool !== 'pip') {
+      // The lock holds the main set plus the dev dependency, nothing else.
+      expect(await lockedPackages(dir, tool)).toEqual([...MAIN_PACKAGES, DEV_PACKAGE].sort());
+    }
+    for (const target of TARGETS) {
+      const result = results.get(`${target.pythonVersion}-${target.architecture}`) as BuildResult;
+      expect(result).toMatchObject({ status: 'built', tool, ...target, container: false, pythonDir: localLayout(dir).pythonDir });
+      expect(result.packages).toEqual(MAIN_PACKAGES);
+      expect(result.bytes).toBeGreaterThan(1_000_000);
+      expect(result.files).toBeGreaterThan(100);
+      expect(result.toolVersion).toMatch(/^\d+\.\d+/);
+    }
+  });
+
+  it('leaves dev dependencies out', () => {
+    for (const names of topLevel.values()) {
+      expect(names.some((name) => name.toLowerCase().startsWith('iniconfig'))).toBe(false);
+    }
+  });
+
+  it('holds ELF files of the target machine: aarch64 for arm64, x86-64 otherwise', () => {
+    expect([...(pythonDirs.get('3.12-arm64') as Set<number>)]).toEqual([183]);
+    expect([...(pythonDirs.get('3.12-x86_64') as Set<number>)]).toEqual([62]);
+    expect([...(pythonDirs.get('3.11-x86_64') as Set<number>)]).toEqual([62]);
+    expect(armAsX86.map((p) => p.package)).toEqual(expect.arrayContaining(['markupsafe', 'pyyaml', 'charset-normalizer']));
+  });
+
+  it('builds for the host Python (3.11) a layer that imports with PYTHONPATH=artifacts/python', () => {
+    expect(hostImport?.stderr).toBe('');
+    const [requestsFile, libyaml, speedups] = (hostImport?.stdout ?? '').trim().split('\n');
+    const pythonDir = localLayout(dir).pythonDir;
+    expect(requestsFile?.startsWith(pythonDir)).toBe(true);
+    expect(libyaml).toBe('True');
+    expect(speedups).toMatch(new RegExp(`^${pythonDir}/markupsafe/_speedups\\.cpython-311-x86_64-linux-gnu\\.so$`));
+  });
+
+  it('returns unchanged on a re-run with the same manifest and target, and rebuilds with force', async () => {
+    const logger = createMemoryLogger();
+    const again = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'arm64', indexUrl, yes: true, env, logger });
+    expect(again).toEqual({ ...results.get('3.12-arm64'), status: 'unchanged' });
+    expect(logger.lines.join('\n')).toContain('nothing changed since the last build');
+    expect(logger.lines.some((line) => line.startsWith('Step 1.2'))).toBe(false);
+    const stamp = await readBuildStamp(localLayout(dir));
+    expect(stamp).toMatchObject({ tool, pythonVersion: '3.12', architecture: 'arm64' });
+    if (tool === 'uv') {
+      // A different target is a different build.
+      const other = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env });
+      expect(other.status).toBe('built');
+      const forced = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, force: true });
+      expect(forced.status).toBe('built');
+    }
+  }, 60_000);
+
+  it('logs each step by number, with tool, version, target and paths', async () => {
+    const logger = createMemoryLogger();
+    await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, logger, force: true });
+    const text = logger.lines.join('\n');
+    for (const step of ['1.1', '1.2', '1.3', '1.4', '1.5', '1.6']) expect(text).toContain(`Step ${step} - `);
+    expect(text).toMatch(new RegExp(`tool: ${tool} \\d+\\.\\d+`));
+    expect(text).toContain('target: Python 3.12 on x86_64 (cp312, glibc 2.34');
+    expect(text).toContain(`layer content: ${localLayout(dir).pythonDir}`);
+  }, 60_000);
+});
+
+describe('buildLayer preflight failures', () => {
+  it('names the missing lock and how to make it', async () => {
+    const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
+    try {
+      for (const [tool, hint] of [['uv', 'uv lock'], ['poetry', 'poetry lock']] as const) {
+        const error = await buildLayer({ projectDir: dir, tool, yes: true, env }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND });
+        expect((error as Error).message).toContain(tool === 'uv' ? 'uv.lock' : 'poetry.lock');
+        expect((error as { hint: string }).hint).toContain(hint);
+      }
+      // Nothing was created.
+      await expect(readdir(join(dir, 'build'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says how to install a tool that is not on PATH', async () => {
+    const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
+    try {
+      const error = await buildLayer({ projectDir: dir, tool: 'pip', yes: true, env: { ...env, PATH: '/nonexistent' } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
+      expect((error as { hint: string }).hint).toMatch(/install Python 3 with pip/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { access, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
+import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
+import { buildLayer } from './build-layer.js';
+import { containerBuildCommand, isLoopbackUrl, samBuildImage } from './container.js';
+import { targetPlatform } from './platform.js';
+
+const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
+const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
+
+describe('containerBuildCommand', () => {
+  it('is the exact docker run of the SAM build image, project at /var/task, credentials by name only', () => {
+    const layout = localLayout('/home/me/app');
+    const command = containerBuildCommand({
+      layout,
+      platform: targetPlatform({ pythonVersion: '3.12', architecture: 'arm64' }),
+      requirementsFile: layout.repoFile('requirements.txt'),
+      complete: true,
+      passEnv: ['PIP_INDEX_URL'],
+      user: { uid: 1000, gid: 1000 },
+    });
+    expect(command).toEqual({
+      command: 'docker',
+      args: [
+        'run', '--rm', '--platform', 'linux/arm64',
+        '--volume', '/home/me/app:/var/task', '--workdir', '/var/task',
+        '--user', '1000:1000', '--env', 'HOME=/tmp',
+        '--env', 'PIP_INDEX_URL',
+        'public.ecr.aws/sam/build-python3.12:latest-arm64',
+        'python', '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
+        '--target', '/var/task/build/lambda/layer/artifacts/python',
+        '--no-deps',
+        '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
+      ],
+    });
+    expect(samBuildImage(targetPlatform({ pythonVersion: '3.11', architecture: 'x86_64' }))).toBe('public.ecr.aws/sam/build-python3.11:latest-x86_64');
+    expect(isLoopbackUrl('http://127.0.0.1:8080/simple/')).toBe(true);
+    expect(isLoopbackUrl('https://pkgs.example.com/simple/')).toBe(false);
+  });
+});
+
+describe('buildLayer with container: true (docker stand-in on PATH)', () => {
+  let dir: string;
+  let bin: string;
+  const password = 'container-secret-4711';
+
+  beforeAll(async () => {
+    dir = await createFixtureProject('uv', { url: indexUrl, name: 'loopback' });
+    bin = await mkdtemp(join(tmpdir(), 'fake-docker-'));
+    // Records what the build ran it with: argv, and the index URL it received through its environment.
+    await writeFile(
+      join(bin, 'docker'),
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Docker version 99.0.0, build fake"; exit 0; fi\nprintf '%s\\n' "$@" > "${bin}/argv"\nprintf '%s' "$PIP_INDEX_URL" > "${bin}/pip-index-url"\n`,
+    );
+    await chmod(join(bin, 'docker'), 0o755);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(bin, { recursive: true, force: true });
+  });
+
+  it('runs exactly the docker command, passing the index credentials through the environment', async () => {
+    const logger = createMemoryLogger({ verbose: true });
+    const result = await buildLayer({
+      projectDir: dir,
+      tool: 'uv',
+      pythonVersion: '3.12',
+      architecture: 'x86_64',
+      container: true,
+      indexUrl,
+      credentials: { username: 'me', password },
+      yes: true,
+      env: { ...env, PATH: `${bin}${delimiter}${env.PATH}` },
+      logger,
+    });
+    const layout = localLayout(dir);
+    const argv = (await readFile(join(bin, 'argv'), 'utf8')).trimEnd().split('\n');
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    expect(argv).toEqual([
+      'run', '--rm', '--platform', 'linux/amd64',
+      '--volume', `${layout.projectDir}:/var/task`, '--workdir', '/var/task',
+      '--user', `${uid}:${gid}`, '--env', 'HOME=/tmp',
+      '--network', 'host',
+      '--env', 'PIP_INDEX_URL',
+      'public.ecr.aws/sam/build-python3.12:latest-x86_64',
+      'python', '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
+      '--target', '/var/task/build/lambda/layer/artifacts/python',
+      '--no-deps',
+      '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
+    ]);
+    const url = new URL(indexUrl);
+    url.username = 'me';
+    url.password = password;
+    expect(await readFile(join(bin, 'pip-index-url'), 'utf8')).toBe(url.toString());
+    // The exported lock the container installs is in the project tree; the password is not.
+    expect(await readFile(layout.repoFile('requirements.txt'), 'utf8')).toContain('requests==2.32.3');
+    expect(await filesContaining(dir, password)).toEqual([]);
+    expect(logger.lines.join('\n')).not.toContain(password);
+    expect(logger.lines.join('\n')).toContain('$ docker run --rm --platform linux/amd64');
+    expect(result).toMatchObject({ status: 'built', container: true, packages: [] });
+  });
+
+  it('fails with an install hint when docker is missing', async () => {
+    const withoutDocker = (env.PATH ?? '').split(delimiter).filter((d) => !existsSync(join(d, 'docker'))).join(delimiter);
+    const error = await buildLayer({ projectDir: dir, tool: 'uv', container: true, yes: true, env: { ...env, PATH: withoutDocker } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
+    expect((error as { hint: string }).hint).toContain('build without --container');
+  });
+});
+
+// The end-to-end container build needs a Docker daemon (and the SAM image); it says why when it cannot run.
+const dockerInfo = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
+const dockerReason =
+  dockerInfo.error ? `docker is not installed (${dockerInfo.error.message})` : dockerInfo.status !== 0 ? `no Docker daemon answers \`docker info\` (${(dockerInfo.stderr ?? '').trim().split('\n')[0]})` : '';
+if (dockerReason) console.warn(`[build] skipping the container end-to-end test: ${dockerReason}`);
+
+describe.skipIf(Boolean(dockerReason))(`container build end to end${dockerReason ? ` (skipped: ${dockerReason})` : ''}`, () => {
+  it('builds the uv fixture inside public.ecr.aws/sam/build-python3.12:latest-x86_64', async () => {
+    const dir = await createFixtureProject('uv', { url: indexUrl, name: 'loopback' });
+    try {
+      const result = await buildLayer({ projectDir: dir, tool: 'uv', pythonVersion: '3.12', architecture: 'x86_64', container: true, indexUrl, yes: true, env });
+      expect(result.packages).toEqual(MAIN_PACKAGES);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
+
+// Where docker is installed but no daemon answers (this machine, CI without Docker): the error says so in one line.
+const noDaemon = !dockerInfo.error && dockerInfo.status !== 0;
+describe.runIf(noDaemon)('a container build without a Docker daemon', () => {
+  it('fails with E_CONTAINER_FAILED and says to start Docker', async () => {
+    const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
+    try {
+      const error = await buildLayer({ projectDir: dir, tool: 'pip', container: true, indexUrl, yes: true, env }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCodes.CONTAINER_FAILED, message: 'the Docker daemon is not reachable' });
+      expect((error as { hint: string }).hint).toContain('docker info');
+      await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

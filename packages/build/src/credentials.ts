@@ -1,0 +1,41 @@
+import {
+  type IndexCredentials,
+  pipIndexEnv,
+  poetryIndexEnv,
+  Redactor,
+  uvIndexEnv,
+} from '@lambda-layer/core';
+import type { ChildEnv } from './run-tool.js';
+
+/**
+ * The child environment of an installer: the private index and its
+ * credentials as the tool's own variables, so no secret is ever in argv or a
+ * file. `installer` is the program that downloads (Poetry's export is installed by pip).
+ */
+export function installerEnv(installer: 'pip' | 'uv', credentials: IndexCredentials, base: ChildEnv): ChildEnv {
+  const env: ChildEnv = { ...base, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', UV_PYTHON_DOWNLOADS: 'never' };
+  if (installer === 'pip') Object.assign(env, pipIndexEnv(credentials));
+  else Object.assign(env, uvIndexEnv(credentials));
+  return env;
+}
+
+/** uv's argv for the index: its URL and name only (the credentials go through `installerEnv`). */
+export function uvIndexArgs(credentials: IndexCredentials): string[] {
+  if (credentials.indexUrl && credentials.indexName) return ['--default-index', `${credentials.indexName}=${credentials.indexUrl}`];
+  return [];
+}
+
+/** Poetry's own variables, for `poetry` commands that may reach the index. */
+export function poetryEnv(credentials: IndexCredentials, base: ChildEnv): ChildEnv {
+  return { ...base, ...poetryIndexEnv(credentials), POETRY_NO_INTERACTION: '1' };
+}
+
+/** Masks the password (and any URL userinfo) in everything the build prints or raises. */
+export function redactorFor(credentials: IndexCredentials): Redactor {
+  return Redactor.forCredentials(credentials);
+}
+
+/** The variable names (never values) a container gets with `-e NAME`. */
+export function credentialVariableNames(env: ChildEnv): string[] {
+  return Object.keys(env).filter((name) => /^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) && env[name] !== undefined);
+}

@@ -1,0 +1,104 @@
+import {
+  type Architecture,
+  DEFAULT_PYTHON_TARGET,
+  ErrorCodes,
+  LayerError,
+  type IndexCredentials,
+  type Logger,
+  parseArchitecture,
+  parseBuildTool,
+  parsePythonVersion,
+  type BuildTool,
+  type PythonVersion,
+  silentLogger,
+} from '@lambda-layer/core';
+import { resolve } from 'node:path';
+import type { ChildEnv } from './run-tool.js';
+
+export interface BuildLayerOptions {
+  /** The folder holding pyproject.toml (and the lock file). */
+  projectDir: string;
+  tool: BuildTool;
+  /** Target Lambda Python version (default 3.12). */
+  pythonVersion?: PythonVersion | string;
+  /** Target architecture (default x86_64). */
+  architecture?: Architecture | string;
+  /** Build inside the SAM build image (needs Docker). */
+  container?: boolean;
+  /** Private index URL, without credentials. */
+  indexUrl?: string;
+  /** The private index's name (Poetry source / uv index name). */
+  indexName?: string;
+  /** Username and password; take them from the environment (`credentialsFromEnv`), never from flags. */
+  credentials?: IndexCredentials;
+  /** Clear the build folder without asking. */
+  yes?: boolean;
+  /** A person can answer questions (stdin and stderr are terminals). */
+  interactive?: boolean;
+  /** Build even when the stamp says nothing changed. */
+  force?: boolean;
+  logger?: Logger;
+  /** Base environment of the child processes (default process.env). */
+  env?: ChildEnv;
+  /** Asks a yes/no question; the default reads a line from the terminal. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+export interface ValidatedBuildOptions {
+  projectDir: string;
+  tool: BuildTool;
+  pythonVersion: PythonVersion;
+  architecture: Architecture;
+  container: boolean;
+  credentials: IndexCredentials;
+  yes: boolean;
+  interactive: boolean;
+  force: boolean;
+  logger: Logger;
+  env: ChildEnv;
+  confirm: ((question: string) => Promise<boolean>) | undefined;
+}
+
+export function validateBuildOptions(options: BuildLayerOptions): ValidatedBuildOptions {
+  const credentials: IndexCredentials = { ...(options.credentials ?? {}) };
+  if (options.indexUrl) credentials.indexUrl = options.indexUrl;
+  if (options.indexName) credentials.indexName = options.indexName;
+  if (credentials.indexUrl) credentials.indexUrl = checkIndexUrl(credentials.indexUrl);
+  return {
+    projectDir: resolve(options.projectDir),
+    tool: parseBuildTool(options.tool),
+    pythonVersion: parsePythonVersion(options.pythonVersion ?? DEFAULT_PYTHON_TARGET.pythonVersion),
+    architecture: parseArchitecture(options.architecture ?? DEFAULT_PYTHON_TARGET.architecture),
+    container: Boolean(options.container),
+    credentials,
+    yes: Boolean(options.yes),
+    interactive: Boolean(options.interactive),
+    force: Boolean(options.force),
+    logger: options.logger ?? silentLogger,
+    env: options.env ?? process.env,
+    confirm: options.confirm,
+  };
+}
+
+/** An index URL must be http(s) and must not carry credentials (they come from the environment). */
+function checkIndexUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new LayerError(ErrorCodes.INVALID_OPTION, 'the --index-url value is not a URL', {
+      hint: 'pass the index URL, e.g. https://pkgs.example.com/simple/',
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new LayerError(ErrorCodes.INVALID_OPTION, `the index URL must be http or https, got ${url.protocol}`, {
+      hint: 'pass the index URL, e.g. https://pkgs.example.com/simple/',
+    });
+  }
+  if (url.username || url.password) {
+    throw new LayerError(ErrorCodes.INVALID_OPTION, 'the index URL must not contain a username or password', {
+      hint: 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD in the environment instead',
+    });
+  }
+  return value;
+}

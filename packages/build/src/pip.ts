@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
+import { installerEnv } from './credentials.js';
+import type { InstallContext, Installer, InstallOutcome } from './install.js';
+import { pipTargetArgs } from './platform.js';
+import { normalizeName, parseRequirements } from './requirements.js';
+import { runTool } from './run-tool.js';
+import { findPip, type ToolCommand } from './preflight.js';
+
+/** `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:` */
+export function pipInstallArgs(context: InstallContext, requirementsFile: string): string[] {
+  return [
+    'install',
+    '--no-input',
+    '--disable-pip-version-check',
+    // .pyc files would be compiled by the host's Python, not the target's.
+    '--no-compile',
+    // pip's closing conflict check looks at the host's site-packages, which the layer never meets.
+    '--no-warn-conflicts',
+    '--no-warn-script-location',
+    '--progress-bar', 'off',
+    '--target', context.pythonDir,
+    ...pipTargetArgs(context.platform),
+    ...(context.complete ? ['--no-deps'] : []),
+    '-r', requirementsFile,
+  ];
+}
+
+/** The packages pip found no wheel for (its words: "Could not find a version that satisfies the requirement X"). */
+export function pipMissingWheels(output: string): string[] {
+  const names = new Set<string>();
+  for (const match of output.matchAll(/Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)/g)) {
+    names.add(normalizeName(match[1] as string));
+  }
+  return [...names];
+}
+
+export const pipInstaller: Installer = {
+  name: 'pip',
+  async install(context, requirementsFile): Promise<InstallOutcome> {
+    const pip = context.tools.installer;
+    const env = { ...installerEnv('pip', context.credentials, context.env), ...context.pipSettings };
+    const progress = context.logger.progress('pip install', Math.max(1, await countEntries(requirementsFile)), 'files');
+    let seen = 0;
+    const result = await runTool(pip.command, [...pip.prefix, ...pipInstallArgs(context, requirementsFile)], {
+      cwd: context.repoDir,
+      env,
+      redactor: context.redactor,
+      logger: context.logger,
+      onLine: (line) => {
+        if (/^(Collecting|Processing) /.test(line)) progress.update((seen += 1));
+      },
+    });
+    progress.finish();
+    if (result.code === 0) return { ok: true, output: result.output };
+    return { ok: false, output: result.output, missingWheels: pipMissingWheels(result.output), authFailed: /\b401\b|\b403\b/.test(result.output) };
+  },
+};
+
+async function countEntries(file: string): Promise<number> {
+  return parseRequirements(await readFile(file, 'utf8')).filter((entry) => entry.name).length;
+}
+
+/** Host pip, for a step that needs it whatever the tool (building a pure-Python sdist). */
+export async function requirePip(context: InstallContext): Promise<ToolCommand> {
+  if (context.tools.pip) return context.tools.pip;
+  try {
+    context.tools.pip = await findPip(context.env);
+    return context.tools.pip;
+  } catch {
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'pip is needed to build a source distribution but was not found (python3 -m pip)', {
+      hint: 'install Python 3 with pip, or build with --container',
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import { writeFile } from 'node:fs/promises';
+import { ErrorCodes, type Logger, LayerError, type Redactor } from '@lambda-layer/core';
+import type { ToolCommand } from './preflight.js';
+import { INSTALL_HINTS } from './preflight.js';
+import { type ChildEnv, runTool, tail } from './run-tool.js';
+
+/**
+ * `poetry export` (poetry-plugin-export) of the main group only, pinned with
+ * hashes. Never `--with-credentials`: the exported file lives in the project tree.
+ */
+export const POETRY_EXPORT_ARGS = ['export', '--format', 'requirements.txt', '--only', 'main', '--no-interaction', '--no-ansi'] as const;
+
+export async function poetryExport(options: { poetry: ToolCommand; repoDir: string; outputFile: string; env: ChildEnv; redactor: Redactor; logger: Logger }): Promise<void> {
+  const result = await runTool(options.poetry.command, [...options.poetry.prefix, ...POETRY_EXPORT_ARGS], {
+    cwd: options.repoDir,
+    env: options.env,
+    redactor: options.redactor,
+    logger: options.logger,
+    quietStdout: true,
+  });
+  if (result.code !== 0) {
+    const output = `${result.output}\n${result.stdout}`;
+    if (/command "export" does not exist|The command "export" is not defined/i.test(output)) {
+      throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'Poetry has no export command (the poetry-plugin-export plugin is missing)', {
+        hint: 'run `poetry self add poetry-plugin-export`',
+      });
+    }
+    throw new LayerError(ErrorCodes.BUILD_FAILED, `poetry export failed: ${tail(output, 4)}`, {
+      hint: /poetry lock/.test(output) ? 'run `poetry lock` and build again' : INSTALL_HINTS.poetry,
+    });
+  }
+  await writeFile(options.outputFile, result.stdout);
+}

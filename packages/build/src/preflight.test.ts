@@ -1,0 +1,43 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCodes, localLayout } from '@lambda-layer/core';
+import { checkProjectFiles, findBuildTools, findPip, findPoetry, findUv } from './preflight.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'preflight-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('checkProjectFiles', () => {
+  it('asks for pyproject.toml first, then the lock, with how to make it', async () => {
+    await expect(checkProjectFiles(localLayout(dir), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.PYPROJECT_NOT_FOUND });
+    await writeFile(join(dir, 'pyproject.toml'), '[project]\n');
+    await expect(checkProjectFiles(localLayout(dir), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, hint: 'run `poetry lock` in the project folder' });
+    await expect(checkProjectFiles(localLayout(dir), 'pip')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, message: expect.stringContaining('requirements.txt') });
+    await writeFile(join(dir, 'uv.lock'), '');
+    expect(await checkProjectFiles(localLayout(dir), 'uv')).toEqual([join(dir, 'pyproject.toml'), join(dir, 'uv.lock')]);
+  });
+});
+
+describe('finding the tools', () => {
+  it('finds the pinned pip, uv and Poetry with their versions', async () => {
+    expect((await findPip(process.env)).version).toMatch(/^\d+\.\d+/);
+    expect((await findUv(process.env)).version).toBe('0.13.9');
+    expect((await findPoetry(process.env)).version).toBe('2.5.1');
+    const tools = await findBuildTools('poetry', process.env, false);
+    expect(tools.installer.prefix).toEqual(['-m', 'pip']);
+  });
+
+  it('says how to install a missing tool', async () => {
+    const empty = { PATH: dir };
+    await expect(findUv(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('pip install uv') });
+    await expect(findPoetry(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('poetry-plugin-export') });
+    await expect(findBuildTools('pip', empty, false)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
+    await expect(findBuildTools('uv', empty, true)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('without --container') });
+  });
+});

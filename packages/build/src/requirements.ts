@@ -1,0 +1,87 @@
+/**
+ * Pinned requirements files (pip's format): what every tool's lock is turned
+ * into before installing. Parsed here, by hand, because only two things are
+ * needed — each entry's project name and the index options — and no npm
+ * library reads pip's file format.
+ */
+
+export interface RequirementEntry {
+  /** PEP 503-normalised project name (`markupsafe`), or undefined for an option line. */
+  name: string | undefined;
+  /** The entry as written, continuation lines joined. */
+  text: string;
+}
+
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** Splits a requirements file into entries: continuation lines joined, comments and blanks dropped. */
+export function parseRequirements(text: string): RequirementEntry[] {
+  const entries: RequirementEntry[] = [];
+  let current = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/(^|\s)#.*$/, '').trimEnd();
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1).trim()} `;
+      continue;
+    }
+    current += line.trim();
+    const entry = current.trim();
+    current = '';
+    if (!entry) continue;
+    const name = entry.startsWith('-') ? undefined : /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(entry)?.[1];
+    entries.push({ name: name ? normalizeName(name) : undefined, text: entry });
+  }
+  if (current.trim()) entries.push({ name: undefined, text: current.trim() });
+  return entries;
+}
+
+export function formatRequirements(entries: readonly RequirementEntry[]): string {
+  return `${entries.map((entry) => entry.text).join('\n')}\n`;
+}
+
+/** Whether pip would run in hash-checking mode for these entries. */
+export function usesHashes(entries: readonly RequirementEntry[]): boolean {
+  return entries.some((entry) => entry.name && /--hash[= ]/.test(entry.text));
+}
+
+export interface IndexOptions {
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  trustedHosts: string[];
+}
+
+/**
+ * Takes the index options out of an exported file (Poetry writes
+ * `--index-url` / `--extra-index-url` / `--trusted-host` for its sources), so
+ * the installer gets them from its environment, where credentials can join them.
+ */
+export function extractIndexOptions(entries: readonly RequirementEntry[]): { entries: RequirementEntry[]; index: IndexOptions } {
+  const index: IndexOptions = { extraIndexUrls: [], trustedHosts: [] };
+  const rest: RequirementEntry[] = [];
+  for (const entry of entries) {
+    const option = /^(--index-url|-i|--extra-index-url|--trusted-host)[= ]\s*(\S+)$/.exec(entry.text);
+    if (!option) {
+      rest.push(entry);
+      continue;
+    }
+    const value = option[2] as string;
+    if (option[1] === '--index-url' || option[1] === '-i') index.indexUrl = value;
+    else if (option[1] === '--extra-index-url') index.extraIndexUrls.push(value);
+    else index.trustedHosts.push(value);
+  }
+  return { entries: rest, index };
+}
+
+/** The distinct package registries a uv.lock resolves from. */
+export function uvLockRegistries(lockText: string): string[] {
+  const found = new Set<string>();
+  for (const match of lockText.matchAll(/source = \{ registry = "([^"]+)" \}/g)) found.add(match[1] as string);
+  return [...found];
+}
+
+/** Whether two index URLs are the same index (trailing slash aside). */
+export function sameIndex(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}

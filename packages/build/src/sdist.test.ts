@@ -1,0 +1,68 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuildTool, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
+import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
+import { createFixtureProject, createSdist, toolCacheEnv } from './__fixtures__/projects.js';
+import { buildLayer } from './build-layer.js';
+import { isPureWheel, withBuiltWheels } from './sdist.js';
+import { parseRequirements } from './requirements.js';
+
+const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
+let index: PackageIndex;
+let sdists: string;
+const projects: string[] = [];
+
+beforeAll(async () => {
+  sdists = await mkdtemp(join(tmpdir(), 'sdists-'));
+  await createSdist(sdists, 'puresdist', false);
+  await createSdist(sdists, 'nativeonly', true);
+  index = await startPackageIndex({ dirs: [sdists, wheelCacheDir] });
+});
+
+afterAll(async () => {
+  await index.close();
+  await Promise.all([sdists, ...projects].map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function project(tool: BuildTool, direct: string[]): Promise<string> {
+  const dir = await createFixtureProject(tool, { url: index.url, name: 'sdists' }, { direct, pins: direct });
+  projects.push(dir);
+  return dir;
+}
+
+describe('packages with only a source distribution', () => {
+  it.each(['pip', 'uv', 'poetry'] as const)('%s: builds a pure-Python sdist into a wheel and installs it for the target', async (tool) => {
+    const dir = await project(tool, ['idna==3.10', 'puresdist==0.1.0']);
+    const result = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'arm64', indexUrl: index.url, yes: true, env });
+    expect(result.packages).toEqual(['idna==3.10', 'puresdist==0.1.0']);
+    await access(join(result.pythonDir, 'puresdist', '__init__.py'));
+  }, 90_000);
+
+  it.each(['pip', 'uv'] as const)('%s: fails on a native-only sdist, naming the package and suggesting --container', async (tool) => {
+    const dir = await project(tool, ['idna==3.10', 'nativeonly==0.1.0']);
+    const error = (await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env }).catch(
+      (e: unknown) => e,
+    )) as LayerError;
+    expect(error).toMatchObject({ code: ErrorCodes.NATIVE_SDIST_ONLY, details: { package: 'nativeonly' } });
+    expect(error.message).toMatch(/^nativeonly has no wheel for Python 3\.12 on x86_64/);
+    expect(error.hint).toContain('--container');
+    // No half-built layer is left for the package step to zip.
+    await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 90_000);
+});
+
+describe('withBuiltWheels', () => {
+  it('points a built package at its wheel, hashed when the file uses hashes', () => {
+    const entries = parseRequirements('idna==3.10 \\\n  --hash=sha256:aaa\npuresdist==0.1.0 \\\n  --hash=sha256:bbb\n');
+    const out = withBuiltWheels(entries, [{ name: 'puresdist', path: '/w/puresdist-0.1.0-py3-none-any.whl', sha256: 'ccc' }]);
+    expect(out.map((e) => e.text)).toEqual(['idna==3.10 --hash=sha256:aaa', 'puresdist @ file:///w/puresdist-0.1.0-py3-none-any.whl --hash=sha256:ccc']);
+    expect(withBuiltWheels(parseRequirements('puresdist==0.1.0\n'), [{ name: 'puresdist', path: '/w/p.whl', sha256: 'c' }])[0]?.text).toBe('puresdist @ file:///w/p.whl');
+  });
+
+  it('knows a pure wheel by its tag', () => {
+    expect(isPureWheel('a-1.0-py3-none-any.whl')).toBe(true);
+    expect(isPureWheel('a-1.0-cp312-cp312-linux_x86_64.whl')).toBe(false);
+  });
+});
