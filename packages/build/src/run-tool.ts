@@ -60,9 +60,15 @@ export function runTool(command: string, args: readonly string[], options: RunTo
   });
 }
 
+// Tool output is parsed and exported requirement files are read back, so colour
+// must stay off even when the caller forces it (Nx sets FORCE_COLOR for its tasks,
+// and uv then colours `uv export` output).
+const FORCED_COLOUR = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'UV_COLOR', 'PY_COLORS'];
+
 function cleanEnv(env: ChildEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !FORCED_COLOUR.includes(key)) out[key] = value;
+  out.NO_COLOR = '1';
   return out;
 }
 

@@ -9,7 +9,7 @@ import { type ChildEnv, runTool, tail } from './run-tool.js';
 import type { Logger, Redactor } from '@lambda-layer/core';
 
 /** `uv export --frozen --no-dev --no-emit-project`: the lock's main dependencies, pinned with hashes. */
-export const UV_EXPORT_ARGS = ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header'] as const;
+export const UV_EXPORT_ARGS = ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header', '--color', 'never'] as const;
 
 export async function uvExport(options: { uv: ToolCommand; repoDir: string; outputFile: string; env: ChildEnv; redactor: Redactor; logger: Logger }): Promise<void> {
   const result = await runTool(options.uv.command, [...options.uv.prefix, ...UV_EXPORT_ARGS], {
