@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localLayout } from '@lambda-layer/core';
+import { repoRoot } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeStaleTempFiles, writeAtomically } from './atomic-file.js';
+import { packageLayer } from './index.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'atomic-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const tempFiles = async (dir: string) => (await readdir(dir)).filter((name) => /^layer\.zip\..*\.tmp$/.test(name));
+
+describe('writeAtomically', () => {
+  it('leaves the target untouched and no temp file when the write fails', async () => {
+    const target = join(root, 'layer.zip');
+    await writeFile(target, 'previous');
+    await expect(
+      writeAtomically(target, async (temp) => {
+        await writeFile(temp, 'half');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await readFile(target, 'utf8')).toBe('previous');
+    expect(await tempFiles(root)).toEqual([]);
+  });
+
+  it('removes temp files of dead processes only', async () => {
+    const dir = await mkdtemp(join(root, 'stale-'));
+    const target = join(dir, 'layer.zip');
+    await writeFile(join(dir, 'layer.zip.999999999.abcd1234.tmp'), 'dead');
+    await writeFile(join(dir, `layer.zip.${process.pid}.abcd1234.tmp`), 'alive');
+    expect(await removeStaleTempFiles(target)).toEqual(['layer.zip.999999999.abcd1234.tmp']);
+    expect(await tempFiles(dir)).toEqual([`layer.zip.${process.pid}.abcd1234.tmp`]);
+  });
+});
+
+describe('a packaging run killed midway', () => {
+  it('leaves the previous layer.zip intact, and the next run cleans up and packages', async () => {
+    const dir = await mkdtemp(join(root, 'project-'));
+    await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
+    const layout = localLayout(dir);
+    await mkdir(layout.pythonDir, { recursive: true });
+    // ~48 MB that deflate at level 9 works on for a while (base64 of random bytes).
+    for (let i = 0; i < 24; i += 1) await writeFile(join(layout.pythonDir, `blob${String(i).padStart(2, '0')}.txt`), randomBytes(1_500_000).toString('base64'));
+    const previous = await packageLayer({ projectDir: dir, compressionLevel: 1 });
+    const previousBytes = await readFile(previous.zipPath);
+
+    const script = join(dir, 'run-package.mts');
+    const entry = join(fileURLToPath(new URL('.', import.meta.url)), 'index.ts');
+    await writeFile(script, `import { packageLayer } from ${JSON.stringify(entry)};\nawait packageLayer({ projectDir: ${JSON.stringify(dir)}, compressionLevel: 9, force: true });\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+
+    // Kill it once the temp zip holds data: mid-write.
+    const deadline = Date.now() + 30_000;
+    let killedMidway = false;
+    while (Date.now() < deadline) {
+      const temps = await tempFiles(layout.buildDir);
+      const size = temps[0] ? (await stat(join(layout.buildDir, temps[0])).catch(() => undefined))?.size ?? 0 : 0;
+      if (size > 1024 * 1024) {
+        child.kill('SIGKILL');
+        killedMidway = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(killedMidway, `the child never wrote its temp zip: ${stderr}`).toBe(true);
+    expect(await exited).toBe('SIGKILL');
+
+    expect((await readFile(layout.layerZip)).equals(previousBytes)).toBe(true);
+    expect(await tempFiles(layout.buildDir)).toHaveLength(1);
+
+    const next = await packageLayer({ projectDir: dir, compressionLevel: 1, force: true });
+    expect(next.sha256).toEqual(previous.sha256);
+    expect(await tempFiles(layout.buildDir)).toEqual([]);
+  });
+});

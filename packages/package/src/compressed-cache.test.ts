@@ -1,0 +1,74 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryLogger, localLayout } from '@lambda-layer/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileCompressedCache, pieceKey } from './compressed-cache.js';
+import { packageLayer } from './index.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'compressed-cache-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function project(): Promise<string> {
+  const dir = await mkdtemp(join(root, 'project-'));
+  await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
+  const python = localLayout(dir).pythonDir;
+  await mkdir(join(python, 'pkg'), { recursive: true });
+  for (let i = 0; i < 5; i += 1) await writeFile(join(python, 'pkg', `m${i}.py`), `value = ${i}\n`.repeat(2000));
+  return dir;
+}
+
+describe('the compressed-bytes cache', () => {
+  it('re-packages from the cache with identical bytes, deflating only what changed', async () => {
+    const dir = await project();
+    const first = await packageLayer({ projectDir: dir });
+    const bytes = await readFile(first.zipPath);
+
+    const logger = createMemoryLogger();
+    const again = await packageLayer({ projectDir: dir, force: true, logger });
+    expect((await readFile(again.zipPath)).equals(bytes)).toBe(true);
+    expect(logger.lines.some((line) => /reused 5 compressed pieces \(.+\) from the last run; deflated 0$/.test(line))).toBe(true);
+
+    await writeFile(join(localLayout(dir).pythonDir, 'pkg', 'm2.py'), 'changed = True\n'.repeat(500));
+    const changedLogger = createMemoryLogger();
+    const changed = await packageLayer({ projectDir: dir, logger: changedLogger });
+    expect(changedLogger.lines.some((line) => /reused 4 compressed pieces .* deflated 1$/.test(line))).toBe(true);
+    // The same bytes as packaging without any cache.
+    const uncached = await packageLayer({ projectDir: dir, force: true, cache: false });
+    expect(uncached.sha256).toEqual(changed.sha256);
+    // Only one blob: the cache holds the last run's pieces, not every run's.
+    expect((await readdir(join(localLayout(dir).buildDir, '.package-cache'))).filter((n) => n.startsWith('blob-'))).toHaveLength(1);
+  });
+
+  it('ignores a cache from another zlib or a broken index', async () => {
+    const dir = await mkdtemp(join(root, 'cache-'));
+    const cache = await FileCompressedCache.open(dir);
+    const key = pieceKey(6, true, undefined, Buffer.from('data'));
+    cache.put(key, Buffer.from('deflated'));
+    await cache.commit();
+    const reopened = await FileCompressedCache.open(dir);
+    expect(reopened.get(key, 100)).toEqual(Buffer.from('deflated'));
+    await reopened.discard();
+
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+    await writeFile(join(dir, 'index.json'), JSON.stringify({ ...index, zlib: 'other' }));
+    const foreign = await FileCompressedCache.open(dir);
+    expect(foreign.get(key, 100)).toBeUndefined();
+    await foreign.discard();
+    await writeFile(join(dir, 'index.json'), '{not json');
+    const broken = await FileCompressedCache.open(dir);
+    expect(broken.get(key, 100)).toBeUndefined();
+    await broken.discard();
+  });
+
+  it('keys pieces by level, position and dictionary as well as content', () => {
+    const data = Buffer.from('x');
+    const keys = new Set([pieceKey(6, true, undefined, data), pieceKey(9, true, undefined, data), pieceKey(6, false, undefined, data), pieceKey(6, true, Buffer.from('d'), data)]);
+    expect(keys.size).toBe(4);
+  });
+});

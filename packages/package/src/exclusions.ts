@@ -1,0 +1,120 @@
+/**
+ * What stays out of layer.zip: the original's default packages (provided by
+ * the Lambda runtime or only needed to build and test), the user's --ignore
+ * globs, and Python bytecode. Each rule has a name, so the summary can say
+ * what it left out and how many bytes that saved.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+
+/** The original tool's default ignore list. */
+export const DEFAULT_IGNORED_PACKAGES = [
+  'boto3',
+  'botocore',
+  's3transfer',
+  'urllib3',
+  'setuptools',
+  'pip',
+  'wheel',
+  'twine',
+  '_pytest',
+  'pytest',
+] as const;
+
+export const BYTECODE_RULE = 'bytecode (__pycache__/, *.pyc)';
+
+export interface ExclusionSettings {
+  ignore: readonly string[];
+  defaultIgnore: boolean;
+  keepBytecode: boolean;
+}
+
+export interface ExclusionRules {
+  /**
+   * The rule that leaves `relPath` (relative to python/, `/`-separated) out,
+   * or undefined to keep it. A directory's rule covers everything below it.
+   */
+  match(relPath: string, directory: boolean): string | undefined;
+}
+
+/** Names compare like distribution names (PEP 503), with `_` so `_pytest` stays itself. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '_');
+}
+
+const DIST_FOLDER = /^(.+?)-[^-/]+\.(dist-info|data)$/;
+const MODULE_FILE = /^([^.]+)(\..*)?\.(py|so|pyd|pth)$/;
+
+/** The package a top-level entry of python/ belongs to, by name alone. */
+function topLevelOwner(entry: string, directory: boolean, owners: ReadonlyMap<string, string>): string | undefined {
+  if (directory) {
+    const dist = DIST_FOLDER.exec(entry);
+    if (dist) return owners.get(normalizeName(dist[1] as string));
+    return owners.get(normalizeName(entry));
+  }
+  const module = MODULE_FILE.exec(entry);
+  if (!module) return undefined;
+  const stem = module[1] as string;
+  // `foo-nspkg.pth`-style files belong to the name before the dash.
+  return owners.get(normalizeName(stem)) ?? owners.get(normalizeName(stem.split('-')[0] as string));
+}
+
+/**
+ * Reads the dist-info folders of the ignored packages: `top_level.txt` names
+ * their importable modules (setuptools ships `pkg_resources` and
+ * `_distutils_hack`, pytest ships `py.py`) and `RECORD` lists every file they
+ * installed (such as `distutils-precedence.pth`), so nothing of theirs is left behind.
+ */
+async function ownedByIgnoredPackages(pythonDir: string, packages: readonly string[]) {
+  const owners = new Map<string, string>(packages.map((name) => [normalizeName(name), name]));
+  const files = new Map<string, string>();
+  let top: string[] = [];
+  try {
+    top = await readdir(pythonDir);
+  } catch {
+    return { owners, files };
+  }
+  for (const entry of top) {
+    const dist = /^(.+?)-[^-/]+\.dist-info$/.exec(entry);
+    const owner = dist ? owners.get(normalizeName(dist[1] as string)) : undefined;
+    if (!owner) continue;
+    const read = (name: string) => readFile(join(pythonDir, entry, name), 'utf8').catch(() => '');
+    for (const line of (await read('top_level.txt')).split(/\r?\n/)) {
+      const name = line.trim();
+      if (name && !name.includes('/')) owners.set(normalizeName(name), owner);
+    }
+    for (const line of (await read('RECORD')).split(/\r?\n/)) {
+      const path = line.split(',')[0]?.trim().replace(/\\/g, '/');
+      if (path && !path.startsWith('..') && !path.startsWith('/')) files.set(path, owner);
+    }
+  }
+  return { owners, files };
+}
+
+export async function loadExclusionRules(pythonDir: string, settings: ExclusionSettings): Promise<ExclusionRules> {
+  const ignored = settings.defaultIgnore ? await ownedByIgnoredPackages(pythonDir, DEFAULT_IGNORED_PACKAGES) : undefined;
+  // Patterns match paths relative to python/ (a leading `python/` is accepted);
+  // one without a slash matches a name at any depth, like .gitignore.
+  const globs = settings.ignore.map((pattern) => {
+    const relative = pattern.replace(/^\.?\/?python\//, '').replace(/\/+$/, '');
+    return { pattern, test: picomatch(relative, { dot: true, basename: !relative.includes('/') }) };
+  });
+
+  return {
+    match(relPath, directory) {
+      if (ignored) {
+        const slash = relPath.indexOf('/');
+        const top = slash === -1 ? relPath : relPath.slice(0, slash);
+        const owner = topLevelOwner(top, slash === -1 ? directory : true, ignored.owners) ?? ignored.files.get(relPath);
+        if (owner) return owner;
+      }
+      for (const glob of globs) if (glob.test(relPath)) return glob.pattern;
+      if (!settings.keepBytecode) {
+        if (directory && (relPath === '__pycache__' || relPath.endsWith('/__pycache__'))) return BYTECODE_RULE;
+        if (!directory && relPath.endsWith('.pyc')) return BYTECODE_RULE;
+      }
+      return undefined;
+    },
+  };
+}

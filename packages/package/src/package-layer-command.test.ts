@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createMemoryLogger, localLayout } from '@lambda-layer/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageLayer } from './index.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'package-layer-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A project after `layer build`: pyproject.toml and build/lambda/layer/artifacts/python/ holding `files`, created in the given order. */
+async function project(files: Array<[string, string]>, where = 'artifacts/python'): Promise<string> {
+  const dir = await mkdtemp(join(root, 'project-'));
+  await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
+  const base = join(dir, 'build', 'lambda', 'layer', where);
+  await mkdir(base, { recursive: true });
+  for (const [path, content] of files) {
+    await mkdir(dirname(join(base, path)), { recursive: true });
+    await writeFile(join(base, path), content);
+  }
+  return dir;
+}
+
+const FILES: Array<[string, string]> = [
+  ['six.py', 'x = 1\n'.repeat(200)],
+  ['pkg/__init__.py', 'from .core import *\n'],
+  ['pkg/core.py', 'def f():\n    return 42\n'.repeat(100)],
+  ['pkg/__pycache__/core.cpython-312.pyc', 'bytecode'],
+  ['boto3/__init__.py', 'boto'],
+  ['pkg-1.0.dist-info/METADATA', 'Name: pkg\n'],
+];
+
+function zipNames(zipPath: string): string[] {
+  return execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
+}
+
+describe('packageLayer', () => {
+  it('packages python/ with every entry under python/, leaving out boto3 and bytecode, and reports it', async () => {
+    const dir = await project(FILES);
+    const logger = createMemoryLogger();
+    const result = await packageLayer({ projectDir: dir, logger });
+    const zipPath = localLayout(dir).layerZip;
+    expect(result).toMatchObject({ status: 'packaged', zipPath, files: 4, unzippedBytes: (await Promise.all(['six.py', 'pkg/__init__.py', 'pkg/core.py', 'pkg-1.0.dist-info/METADATA'].map((p) => stat(join(localLayout(dir).pythonDir, p))))).reduce((s, i) => s + i.size, 0) });
+    expect(result.zippedBytes).toBe((await stat(zipPath)).size);
+    expect(result.sha256.hex).toMatch(/^[0-9a-f]{64}$/);
+    expect(Buffer.from(result.sha256.base64, 'base64').toString('hex')).toBe(result.sha256.hex);
+    expect(result.excluded).toEqual([
+      { name: 'bytecode (__pycache__/, *.pyc)', files: 1, bytes: 8 },
+      { name: 'boto3', files: 1, bytes: 4 },
+    ]);
+    const names = zipNames(zipPath);
+    expect(names.every((name) => name.startsWith('python/'))).toBe(true);
+    expect(names).toEqual(['python/', 'python/pkg-1.0.dist-info/', 'python/pkg-1.0.dist-info/METADATA', 'python/pkg/', 'python/pkg/__init__.py', 'python/pkg/core.py', 'python/six.py']);
+    execFileSync('unzip', ['-tq', zipPath]);
+    expect(logger.lines).toContain('Step 2.1 - Scan artifacts/python and apply exclusions');
+    expect(logger.lines.some((line) => line.includes('excluded boto3: 1 files'))).toBe(true);
+    expect(logger.lines.some((line) => line.includes('exclusions saved 12 B'))).toBe(true);
+  });
+
+  it('keeps bytecode and the defaults on request, and applies --ignore globs', async () => {
+    const dir = await project(FILES);
+    await packageLayer({ projectDir: dir, keepBytecode: true, defaultIgnore: false, ignore: ['*.dist-info'] });
+    expect(zipNames(localLayout(dir).layerZip)).toEqual([
+      'python/',
+      'python/boto3/',
+      'python/boto3/__init__.py',
+      'python/pkg/',
+      'python/pkg/__init__.py',
+      'python/pkg/__pycache__/',
+      'python/pkg/__pycache__/core.cpython-312.pyc',
+      'python/pkg/core.py',
+      'python/six.py',
+    ]);
+  });
+
+  it('is byte-for-byte reproducible: twice, and with other mtimes and another creation order', async () => {
+    const first = await project(FILES);
+    const a = await packageLayer({ projectDir: first });
+    const bytesA = await readFile(a.zipPath);
+    const again = await packageLayer({ projectDir: first, force: true });
+    expect((await readFile(again.zipPath)).equals(bytesA)).toBe(true);
+
+    const second = await project([...FILES].reverse());
+    const python = localLayout(second).pythonDir;
+    for (const [path] of FILES) await utimes(join(python, path), new Date('2001-02-03T04:05:06Z'), new Date('2011-02-03T04:05:06Z'));
+    const b = await packageLayer({ projectDir: second });
+    expect((await readFile(b.zipPath)).equals(bytesA)).toBe(true);
+    expect(b.sha256).toEqual(a.sha256);
+  });
+
+  it('keeps the executable bit and normalises other permissions', async () => {
+    const dir = await project([['bin/tool', '#!/bin/sh\n'], ['mod.py', '']]);
+    const python = localLayout(dir).pythonDir;
+    await chmod(join(python, 'bin/tool'), 0o700);
+    await chmod(join(python, 'mod.py'), 0o600);
+    const result = await packageLayer({ projectDir: dir });
+    const modes = execFileSync('python3', ['-c', 'import sys, zipfile; [print(i.filename, oct(i.external_attr >> 16)) for i in zipfile.ZipFile(sys.argv[1]).infolist()]', result.zipPath], { encoding: 'utf8' });
+    expect(modes).toContain('python/bin/tool 0o100755');
+    expect(modes).toContain('python/mod.py 0o100644');
+  });
+
+  it('returns unchanged when nothing changed, and packages again when a file, an option or the zip changed, or with force', async () => {
+    const dir = await project(FILES);
+    const first = await packageLayer({ projectDir: dir });
+    const logger = createMemoryLogger();
+    const second = await packageLayer({ projectDir: dir, logger });
+    expect(second).toEqual({ ...first, status: 'unchanged' });
+    expect(logger.lines.some((line) => line.startsWith('Step 3.1'))).toBe(false);
+
+    expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('packaged');
+    expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('unchanged');
+    expect((await packageLayer({ projectDir: dir, compressionLevel: 9, force: true })).status).toBe('packaged');
+
+    await writeFile(join(localLayout(dir).pythonDir, 'six.py'), 'x = 2\n');
+    const changed = await packageLayer({ projectDir: dir, compressionLevel: 9 });
+    expect(changed.status).toBe('packaged');
+    expect(changed.sha256.hex).not.toBe(first.sha256.hex);
+
+    await writeFile(changed.zipPath, 'not the zip');
+    expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('packaged');
+    await rm(changed.zipPath);
+    expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('packaged');
+  });
+
+  it('moves a venv site-packages left by Poetry or uv into artifacts/python first', async () => {
+    const dir = await project([['six.py', 'x = 1\n']], 'repo/.venv/lib/python3.12/site-packages');
+    const result = await packageLayer({ projectDir: dir, tool: 'uv' });
+    expect(result.files).toBe(1);
+    expect((await stat(join(localLayout(dir).pythonDir, 'six.py'))).isFile()).toBe(true);
+    expect(zipNames(result.zipPath)).toEqual(['python/', 'python/six.py']);
+  });
+
+  it('fails in one line when artifacts/python is missing, and on a bad compression level', async () => {
+    const dir = await project([]);
+    await rm(localLayout(dir).pythonDir, { recursive: true });
+    await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ code: 'E_ARTIFACTS_NOT_FOUND', hint: 'run `layer build` first' });
+    await expect(packageLayer({ projectDir: dir, compressionLevel: 11 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+  });
+
+  it('fails before writing when the layer is over 262,144,000 bytes unzipped, naming the 10 largest top-level packages', async () => {
+    const dir = await project([]);
+    const python = localLayout(dir).pythonDir;
+    // Sparse files: the real limit, without writing 250 MB.
+    for (let i = 0; i < 12; i += 1) {
+      await mkdir(join(python, `pkg${i}`));
+      execFileSync('truncate', ['-s', String((i + 1) * 4_000_000), join(python, `pkg${i}`, 'blob.bin')]);
+    }
+    execFileSync('truncate', ['-s', '200000000', join(python, 'huge.so')]);
+    const error = await packageLayer({ projectDir: dir }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_LAYER_TOO_LARGE' });
+    const message = (error as Error).message;
+    expect(message).toContain("over Lambda's limit of 262,144,000 bytes");
+    expect(message).toContain('largest top-level packages: huge.so 190.7 MB, pkg11 45.8 MB, pkg10 42.0 MB');
+    expect(message).toContain('pkg3 15.3 MB');
+    expect(message).not.toContain('pkg2 ');
+    expect((error as { details: { largest: unknown[] } }).details.largest).toHaveLength(10);
+    await expect(stat(localLayout(dir).layerZip)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('warns when layer.zip is over the direct-upload limit', async () => {
+    const dir = await project(FILES);
+    const logger = createMemoryLogger();
+    await packageLayer({ projectDir: dir, logger, limits: { zipWarnBytes: 100 } });
+    expect(logger.lines.some((line) => line.startsWith('warning: layer.zip is') && line.includes('direct-upload limit'))).toBe(true);
+  });
+
+  it('packages a layer pip installed from the package index; it imports with PYTHONPATH set to the extracted python/', async () => {
+    const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
+    const dir = await project([]);
+    const python = localLayout(dir).pythonDir;
+    execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', '--target', python, '--index-url', indexUrl, 'six', 'markupsafe', 'pyyaml', 'setuptools'], {
+      stdio: 'pipe',
+    });
+    const result = await packageLayer({ projectDir: dir });
+    expect(result.excluded.map((entry) => entry.name)).toEqual(expect.arrayContaining(['setuptools', 'bytecode (__pycache__/, *.pyc)']));
+    const names = zipNames(result.zipPath);
+    expect(names.some((name) => name.includes('__pycache__') || name.endsWith('.pyc'))).toBe(false);
+    expect(names.some((name) => /^python\/(setuptools|pkg_resources|_distutils_hack)\//.test(name) || name === 'python/distutils-precedence.pth')).toBe(false);
+    execFileSync('unzip', ['-tq', result.zipPath]);
+
+    const extracted = await mkdtemp(join(root, 'extracted-'));
+    execFileSync('unzip', ['-q', result.zipPath, '-d', extracted]);
+    const script = 'import six, markupsafe, yaml; print(six.__file__); print(markupsafe.escape("<b>")); print(yaml.safe_dump({"a": 1}).strip()); print(yaml.__with_libyaml__)';
+    const out = execFileSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(extracted, 'python'), PYTHONNOUSERSITE: '1' } });
+    const [sixFile, escaped, dumped, libyaml] = out.trim().split('\n');
+    expect(sixFile?.startsWith(join(extracted, 'python'))).toBe(true);
+    expect(escaped).toBe('&lt;b&gt;');
+    expect(dumped).toBe('a: 1');
+    expect(libyaml).toBe('True');
+  });
+});
