@@ -102,11 +102,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     let nextQuarter = 1;
     return {
       update: (done) => {
-        if (total <= 0) return;
-        while (nextQuarter < 4 && done / total >= nextQuarter / 4) {
-          print(`  ${label}: ${nextQuarter * 25}% (${show(done)} of ${show(total)})`);
-          nextQuarter += 1;
-        }
+        if (total <= 0 || done >= total) return; // the finish line reports completion
+        const quarter = Math.floor((done / total) * 4);
+        if (quarter < nextQuarter) return;
+        // One line even when a jump passes several quarters.
+        print(`  ${label}: ${quarter * 25}% (${show(done)} of ${show(total)})`);
+        nextQuarter = quarter + 1;
       },
       finish: (summary) => {
         const elapsed = (Date.now() - started) / 1000;
