@@ -19,16 +19,19 @@ const ORDER = ['build', 'package', 'upload', 'publish'] as const;
  * step, with that step's error.
  */
 export async function runWorkflow(context: CommandContext, steps: WorkflowSteps): Promise<WorkflowResult> {
-  const result: WorkflowResult = { status: 'unchanged' };
+  const durationsMs: NonNullable<WorkflowResult['durationsMs']> = {};
+  const result: WorkflowResult = { status: 'unchanged', durationsMs };
   const started = Date.now();
   for (const name of ORDER) {
     const stepStarted = Date.now();
     context.logger.info(`== layer ${name}`);
     try {
       const stepResult = await (steps[name] as LayerCommand).run(context);
+      const elapsedMs = Date.now() - stepStarted;
       Object.assign(result, { [name]: stepResult });
+      durationsMs[name] = elapsedMs;
       const status = (stepResult as { status?: string }).status ?? 'done';
-      context.logger.info(`== layer ${name}: ${status} (${((Date.now() - stepStarted) / 1000).toFixed(2)}s)`);
+      context.logger.info(`== layer ${name}: ${status} (${(elapsedMs / 1000).toFixed(2)}s)`);
     } catch (error) {
       if (error instanceof LayerError) {
         throw new LayerError(error.code, `${name} step failed: ${error.message}`, {

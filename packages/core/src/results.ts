@@ -67,4 +67,6 @@ export interface WorkflowResult {
   package?: PackageResult;
   upload?: UploadResult;
   publish?: LayerDeployment;
+  /** Wall time of each step, in milliseconds. */
+  durationsMs?: Partial<Record<'build' | 'package' | 'upload' | 'publish', number>>;
 }

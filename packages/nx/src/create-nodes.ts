@@ -67,5 +67,5 @@ export const createNodes: CreateNodes<LambdaLayerPluginOptions> = [
   },
 ];
 
-/** The same entry under its older name: older Nx versions look for `createNodesV2`; Nx 24 reads `createNodes` first, then this. */
+/** The same entry under its older name: older Nx versions look for `createNodesV2`; newer Nx versions read `createNodes` first. */
 export const createNodesV2 = createNodes;

@@ -1,0 +1,121 @@
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { WorkflowResult } from '@lambda-layer/core';
+import { createTestBucket, parseJsonOutput, repoRoot, runLayer, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
+
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A copy of an example, pointed at its own bucket and layer name, building from the loopback index. */
+async function example(name: 'uv-app' | 'poetry-app' | 'pip-app') {
+  const projectDir = await mkdtemp(join(tmpdir(), `workflow-${name}-`));
+  temps.push(projectDir);
+  await cp(join(repoRoot, 'examples', name), projectDir, { recursive: true, filter: (src) => !/[/\\](build|\.venv)$/.test(src) });
+  const bucket = await createTestBucket(testS3Client(), 'workflow');
+  const layerName = uniqueName(`wf-${name}`);
+  const env = {
+    ...process.env,
+    LAYER_S3DIR: `s3://${bucket}/${name}/lambda/`,
+    LAYER_LAYER_NAME: layerName,
+    LAYER_INDEX_URL: process.env.LAYER_TEST_PACKAGE_INDEX_URL,
+  };
+  return { projectDir, bucket, layerName, env };
+}
+
+async function workflow(projectDir: string, env: NodeJS.ProcessEnv, extra: string[] = []) {
+  const result = await runLayer(['workflow', '--project-dir', projectDir, '--json', '--yes', ...extra], { env });
+  return { result, json: parseJsonOutput<WorkflowResult & { error?: { code: string; message: string } }>(result) };
+}
+
+describe('layer workflow', () => {
+  it.each(['uv-app', 'poetry-app', 'pip-app'] as const)(
+    'builds, packages, uploads and publishes %s, and a re-run changes nothing',
+    async (name) => {
+      const { projectDir, bucket, layerName, env } = await example(name);
+      const first = await workflow(projectDir, env);
+      expect(first.result.code, first.result.stderr).toBe(0);
+      expect(first.json.status).toBe('published');
+      expect([first.json.build?.status, first.json.package?.status, first.json.upload?.status, first.json.publish?.status]).toEqual([
+        'built',
+        'packaged',
+        'uploaded',
+        'published',
+      ]);
+      expect(first.json.build?.packages).toContain('requests==2.32.3');
+      expect(first.json.build?.packages.some((p) => p.startsWith('iniconfig'))).toBe(false); // dev group stays out
+      expect(first.json.publish?.layerVersion).toBe(1);
+      expect(first.result.stderr).toMatch(/Step 1\.2 - Validate layer\.zip consistency with manifest/);
+
+      const s3 = testS3Client();
+      const zipKey = `${name}/lambda/layer/layer.zip`;
+      const before = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: zipKey }));
+
+      const again = await workflow(projectDir, env);
+      expect(again.result.code, again.result.stderr).toBe(0);
+      expect(again.json.status).toBe('unchanged');
+      expect([again.json.build?.status, again.json.package?.status, again.json.upload?.status, again.json.publish?.status]).toEqual([
+        'unchanged',
+        'unchanged',
+        'unchanged',
+        'unchanged',
+      ]);
+      expect(again.json.upload?.bytes).toBe(0);
+      expect(again.json.publish?.layerVersionArn).toBe(first.json.publish?.layerVersionArn);
+
+      // Nothing was sent again and no version was added.
+      const after = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: zipKey }));
+      expect(after.ETag).toBe(before.ETag);
+      expect(after.LastModified).toEqual(before.LastModified);
+      const versions = await testLambdaClient().send(new ListLayerVersionsCommand({ LayerName: layerName }));
+      expect(versions.LayerVersions?.map((v) => v.Version)).toEqual([1]);
+      const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((o) => o.Key).sort();
+      expect(keys).toEqual([`${name}/lambda/layer/000001/${manifestOf(name)}`, zipKey].sort());
+    },
+    180_000,
+  );
+
+  it('publishes version 2 when the lock changes, and --force redoes build, package and upload but not publish', async () => {
+    const { projectDir, env } = await example('pip-app');
+    const first = await workflow(projectDir, env);
+    expect(first.json.publish?.layerVersion, first.result.stderr).toBe(1);
+
+    const forced = await workflow(projectDir, env, ['--force']);
+    expect(forced.result.code, forced.result.stderr).toBe(0);
+    expect([forced.json.build?.status, forced.json.package?.status, forced.json.upload?.status, forced.json.publish?.status]).toEqual([
+      'built',
+      'packaged',
+      'uploaded',
+      'unchanged',
+    ]);
+
+    // Add one pinned dependency to the lock file (the loopback index serves six).
+    const requirements = join(projectDir, 'requirements.txt');
+    await writeFile(requirements, `${(await readFile(requirements, 'utf8')).trimEnd()}\nsix==1.17.0\n`);
+    const changed = await workflow(projectDir, env);
+    expect(changed.result.code, changed.result.stderr).toBe(0);
+    expect(changed.json.publish?.status).toBe('published');
+    expect(changed.json.publish?.layerVersion).toBe(2);
+    expect(changed.json.build?.packages).toContain('six==1.17.0');
+  }, 180_000);
+
+  it('stops at the first failing step with that step error', async () => {
+    const { projectDir, env } = await example('pip-app');
+    const missingBucket = { ...env, LAYER_S3DIR: `s3://${uniqueName('no-such-bucket')}/app/` };
+    const { result, json } = await workflow(projectDir, missingBucket);
+    expect(result.code).toBe(1);
+    expect(json.error?.code).toBe('E_AWS_BUCKET_NOT_FOUND');
+    expect(json.error?.message).toMatch(/^upload step failed: /);
+    expect(result.stderr).toContain('== layer package: packaged');
+    expect(result.stderr).not.toContain('== layer publish');
+  }, 180_000);
+});
+
+function manifestOf(name: 'uv-app' | 'poetry-app' | 'pip-app'): string {
+  return { 'uv-app': 'uv.lock', 'poetry-app': 'poetry.lock', 'pip-app': 'requirements.txt' }[name];
+}
