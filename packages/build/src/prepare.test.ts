@@ -39,6 +39,16 @@ describe('clearBuildDir', () => {
     expect(asked).toEqual([]);
   });
 
+  it("keeps the package step's cache of compressed bytes", async () => {
+    const layout = localLayout(dir);
+    await mkdir(layout.packageCache, { recursive: true });
+    await writeFile(join(layout.packageCache, 'index.json'), '{}');
+    await writeFile(layout.layerZip, 'old zip');
+    await clearBuildDir(layout, { yes: true, interactive: false, logger: createMemoryLogger() });
+    expect(await readdir(layout.buildDir)).toEqual(['.package-cache']);
+    expect(await readFile(join(layout.packageCache, 'index.json'), 'utf8')).toBe('{}');
+  });
+
   it('goes ahead without a terminal and says so', async () => {
     const logger = createMemoryLogger();
     await clearBuildDir(localLayout(dir), { yes: false, interactive: false, logger });

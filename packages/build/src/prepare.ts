@@ -51,8 +51,11 @@ export async function clearBuildDir(layout: LocalLayout, options: ClearOptions):
       options.logger.detail(`no terminal to ask: clearing ${layout.buildDir} (pass --yes to skip this notice)`);
     }
   }
-  await rm(layout.buildDir, { recursive: true, force: true });
-  await mkdir(layout.buildDir, { recursive: true });
+  // Everything goes but the package step's cache of compressed bytes (see LocalLayout.packageCache).
+  for (const entry of await readdir(layout.buildDir)) {
+    const path = join(layout.buildDir, entry);
+    if (path !== layout.packageCache) await rm(path, { recursive: true, force: true });
+  }
   return true;
 }
 

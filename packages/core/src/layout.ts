@@ -21,6 +21,12 @@ export interface LocalLayout {
   /** Where each step records what it last did, so a re-run can skip work. */
   buildStamp: string;
   packageStamp: string;
+  /**
+   * build/lambda/layer/.package-cache/: compressed bytes of files from earlier
+   * package runs, keyed by content. A cache, not an output: clearing the build
+   * folder keeps it, so a rebuild that changed a few packages re-packages fast.
+   */
+  packageCache: string;
   /** The manifest (lock file) of a tool in the project folder. */
   manifest(tool: BuildTool): string;
   /** The scratch copy of a project file in repo/. */
@@ -42,6 +48,7 @@ export function localLayout(projectDir: string): LocalLayout {
     layerZip: join(buildDir, 'layer.zip'),
     buildStamp: join(buildDir, '.build-stamp.json'),
     packageStamp: join(buildDir, '.package-stamp.json'),
+    packageCache: join(buildDir, '.package-cache'),
     manifest: (tool) => join(root, manifestFileName(tool)),
     repoFile: (name) => join(repoDir, name),
   };

@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTree } from '@lambda-layer/testing';
 import { BYTECODE_RULE, DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 
 let root: string;
@@ -12,14 +13,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function tree(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(root, 'python-'));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>) => writeTree(root, files, 'python-');
 
 const defaults = { ignore: [], defaultIgnore: true, keepBytecode: false };
 

@@ -13,7 +13,6 @@
  *     3.2 Record the package stamp
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ErrorCodes, formatBytes, LayerError, localLayout, sha256File, type LocalLayout, type PackageResult } from '@lambda-layer/core';
 import { removeStaleTempFiles, writeAtomically } from './atomic-file.js';
 import { FileCompressedCache } from './compressed-cache.js';
@@ -34,7 +33,7 @@ export class PackageLayerCommand {
 
   /** Compressed pieces of the last run, reused when the same bytes come again. */
   get compressedCacheDir(): string {
-    return join(this.layout.buildDir, '.package-cache');
+    return this.layout.packageCache;
   }
 
   private get logger() {

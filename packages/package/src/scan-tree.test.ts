@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTree } from '@lambda-layer/testing';
 import { BYTECODE_RULE, loadExclusionRules, type ExclusionSettings } from './exclusions.js';
 import { scanTree } from './scan-tree.js';
 
@@ -13,14 +14,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function tree(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(root, 'python-'));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>) => writeTree(root, files, 'python-');
 const defaults: ExclusionSettings = { ignore: [], defaultIgnore: true, keepBytecode: false };
 const scan = async (dir: string, settings = defaults) => scanTree(dir, await loadExclusionRules(dir, settings));
 

@@ -111,8 +111,8 @@ describe('putLayerZip', () => {
     expect(head.Metadata?.['layer-zip-sha256']).toBe(sha256(large));
     expect(head.Metadata?.['manifest-md5']).toBe('0123456789abcdef0123456789abcdef');
     expect(sha256(await readObject(s3, key))).toBe(sha256(large));
-    // Plain progress lines (no TTY): quarters, then a done line.
-    expect(logger.lines.some((line) => /layer\.zip: 100%/.test(line) || /layer\.zip: 75%/.test(line))).toBe(true);
+    // Plain progress lines (no TTY): at least one quarter line while parts complete, then a done line.
+    expect(logger.lines.some((line) => /layer\.zip: (25|50|75)% \(/.test(line))).toBe(true);
     expect(logger.lines.at(-1)).toMatch(/layer\.zip: done, 20\.0 MB/);
     expect(await openUploads(s3)).toBe(0);
   });
