@@ -32,3 +32,31 @@ export async function createTestBucket(s3: S3Client = testS3Client(), prefix = '
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
 }
+
+type AnyClient = S3Client | LambdaClient;
+let observers = 0;
+
+/** Calls `observe` with the name of every command the client sends (once per send; SDK retries are not counted). */
+function onCommand(client: AnyClient, observe: (commandName: string) => void): void {
+  observers += 1;
+  (client as S3Client).middlewareStack.add(
+    (next, context) => async (args) => {
+      observe(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: `observeCommands-${observers}` },
+  );
+}
+
+/** Records, in order, the name of every command a client sends. */
+export function recordCalls(client: AnyClient, calls: string[] = []): string[] {
+  onCommand(client, (name) => calls.push(name));
+  return calls;
+}
+
+/** Counts the commands a client sends, by name. */
+export function countCommands(client: AnyClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  onCommand(client, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
+  return counts;
+}

@@ -41,12 +41,7 @@ describe('layer workflow', () => {
       const first = await workflow(projectDir, env);
       expect(first.result.code, first.result.stderr).toBe(0);
       expect(first.json.status).toBe('published');
-      expect([first.json.build?.status, first.json.package?.status, first.json.upload?.status, first.json.publish?.status]).toEqual([
-        'built',
-        'packaged',
-        'uploaded',
-        'published',
-      ]);
+      expect(stepStatuses(first.json)).toEqual(['built', 'packaged', 'uploaded', 'published']);
       expect(first.json.build?.packages).toContain('requests==2.32.3');
       expect(first.json.build?.packages.some((p) => p.startsWith('iniconfig'))).toBe(false); // dev group stays out
       expect(first.json.publish?.layerVersion).toBe(1);
@@ -59,12 +54,7 @@ describe('layer workflow', () => {
       const again = await workflow(projectDir, env);
       expect(again.result.code, again.result.stderr).toBe(0);
       expect(again.json.status).toBe('unchanged');
-      expect([again.json.build?.status, again.json.package?.status, again.json.upload?.status, again.json.publish?.status]).toEqual([
-        'unchanged',
-        'unchanged',
-        'unchanged',
-        'unchanged',
-      ]);
+      expect(stepStatuses(again.json)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
       expect(again.json.upload?.bytes).toBe(0);
       expect(again.json.publish?.layerVersionArn).toBe(first.json.publish?.layerVersionArn);
 
@@ -87,12 +77,7 @@ describe('layer workflow', () => {
 
     const forced = await workflow(projectDir, env, ['--force']);
     expect(forced.result.code, forced.result.stderr).toBe(0);
-    expect([forced.json.build?.status, forced.json.package?.status, forced.json.upload?.status, forced.json.publish?.status]).toEqual([
-      'built',
-      'packaged',
-      'uploaded',
-      'unchanged',
-    ]);
+    expect(stepStatuses(forced.json)).toEqual(['built', 'packaged', 'uploaded', 'unchanged']);
 
     // Add one pinned dependency to the lock file (the loopback index serves six).
     const requirements = join(projectDir, 'requirements.txt');
@@ -115,6 +100,10 @@ describe('layer workflow', () => {
     expect(result.stderr).not.toContain('== layer publish');
   }, 180_000);
 });
+
+function stepStatuses(json: WorkflowResult): Array<string | undefined> {
+  return [json.build?.status, json.package?.status, json.upload?.status, json.publish?.status];
+}
 
 function manifestOf(name: 'uv-app' | 'poetry-app' | 'pip-app'): string {
   return { 'uv-app': 'uv.lock', 'poetry-app': 'poetry.lock', 'pip-app': 'requirements.txt' }[name];

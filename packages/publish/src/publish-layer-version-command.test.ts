@@ -11,10 +11,10 @@ import {
   LAMBDA_SERVICE_ERROR,
   LAMBDA_THROTTLED,
   type PublishFixture,
-  recordCalls,
   S3_ACCESS_DENIED,
   S3_SLOW_DOWN,
 } from './publish.fixture.js';
+import { recordCalls } from '@lambda-layer/testing';
 
 const fixtures: PublishFixture[] = [];
 afterEach(async () => {

@@ -10,7 +10,8 @@ import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishLayerVersion } from './publish-layer-version.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { createPublishFixture, type PublishFixture, recordCalls } from './publish.fixture.js';
+import { createPublishFixture, type PublishFixture } from './publish.fixture.js';
+import { recordCalls } from '@lambda-layer/testing';
 
 const fixtures: PublishFixture[] = [];
 afterEach(async () => {

@@ -86,18 +86,8 @@ export class PublishLock {
 
   /** One attempt: create the lock object only if none exists. */
   async tryAcquire(): Promise<boolean> {
-    const body = this.newBody();
     try {
-      const response = await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.path.bucket,
-          Key: this.path.key,
-          Body: JSON.stringify(body),
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-      );
-      this.held = { etag: bareEtag(response.ETag), body };
+      await this.putLock({ IfNoneMatch: '*' });
       return true;
     } catch (error) {
       if (isConditionFailed(error)) return false;
@@ -156,22 +146,27 @@ export class PublishLock {
     }
   }
 
+  /** Writes a new lock body under a write condition; on success the lock is ours. */
+  private async putLock(condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<void> {
+    const body = this.newBody();
+    const response = await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.path.bucket,
+        Key: this.path.key,
+        Body: JSON.stringify(body),
+        ContentType: 'application/json',
+        ...condition,
+      }),
+    );
+    this.held = { etag: bareEtag(response.ETag), body };
+  }
+
   /** Replaces a stale lock only if it is still the same object (If-Match). */
   private async takeOver(staleEtag: string | undefined): Promise<boolean> {
     if (!staleEtag) return false;
-    const body = this.newBody();
     try {
-      const response = await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.path.bucket,
-          Key: this.path.key,
-          Body: JSON.stringify(body),
-          ContentType: 'application/json',
-          IfMatch: `"${staleEtag}"`,
-        }),
-      );
+      await this.putLock({ IfMatch: `"${staleEtag}"` });
       this.logger.warn(`took over a stale publish lock at ${this.path.uri} (older than ${Math.round(this.options.staleAfterMs / 1000)}s)`);
-      this.held = { etag: bareEtag(response.ETag), body };
       return true;
     } catch (error) {
       if (isConditionFailed(error) || isNotFound(error)) return false;

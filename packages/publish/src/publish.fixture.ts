@@ -12,6 +12,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BuildTool, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
 
+
 export interface PublishFixture {
   projectDir: string;
   s3dir: string;
@@ -62,17 +63,6 @@ export async function createPublishFixture(tool: BuildTool = 'uv'): Promise<Publ
     },
     cleanup: () => rm(projectDir, { recursive: true, force: true }),
   };
-}
-
-/** Records the name of every command a client sends (once per send, retries not counted). */
-export function recordCalls(client: S3Client | LambdaClient, calls: string[]): void {
-  (client as S3Client).middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'initialize', name: `recordCalls-${Math.random()}` },
-  );
 }
 
 export interface HttpFault {

@@ -3,7 +3,7 @@ import { type ManifestFingerprint, md5Hex, S3Path } from '@lambda-layer/core';
 import { createTestBucket, testS3Client } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareStoredManifest, putManifest } from './stored-manifest.js';
-import { recordCalls } from './publish.fixture.js';
+import { recordCalls } from '@lambda-layer/testing';
 
 const s3 = testS3Client();
 let bucket: string;

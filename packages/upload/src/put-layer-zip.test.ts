@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, layerZipMetadata, S3Path } from '@lambda-layer/core';
-import { createTestBucket, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { createTestBucket, testS3Client, uniqueName, countCommands } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureMultipartUploadAborted, LAYER_ZIP_CONTENT_TYPE, putLayerZip } from './put-layer-zip.js';
 
@@ -50,19 +50,6 @@ async function readObject(s3: S3Client, key: string): Promise<Buffer> {
 async function openUploads(s3: S3Client, targetBucket = bucket): Promise<number> {
   const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: targetBucket }));
   return listed.Uploads?.length ?? 0;
-}
-
-/** Counts the commands a client sends, by name. */
-function countCommands(s3: S3Client): Map<string, number> {
-  const counts = new Map<string, number>();
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCommands' },
-  );
-  return counts;
 }
 
 function input(s3: S3Client, file: string, bytes: number, key: string, logger = createMemoryLogger()) {

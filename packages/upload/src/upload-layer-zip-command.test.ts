@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3Client as S3ClientType } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, localLayout, md5Hex, type UploadResult } from '@lambda-layer/core';
-import { createTestBucket, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { createTestBucket, testS3Client, uniqueName, countCommands } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadLayerZip, UploadLayerZipCommand } from './upload-layer-zip-command.js';
 
@@ -33,18 +33,6 @@ async function project(options: { zip?: Buffer | null; lock?: string | null } = 
     await writeFile(localLayout(dir).layerZip, zip);
   }
   return { dir, zip };
-}
-
-function countCommands(s3: S3ClientType): Map<string, number> {
-  const counts = new Map<string, number>();
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCommands' },
-  );
-  return counts;
 }
 
 const s3dirOf = () => `s3://${bucket}/${uniqueName('app')}/lambda/`;
