@@ -1,26 +1,20 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@lambda-layer/testing';
 import { ErrorCodes, localLayout } from '@lambda-layer/core';
 import { checkProjectFiles, findBuildTools, findPip, findPoetry, findUv } from './preflight.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'preflight-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('preflight-', { each: true });
 
 describe('checkProjectFiles', () => {
   it('asks for pyproject.toml first, then the lock, with how to make it', async () => {
-    await expect(checkProjectFiles(localLayout(dir), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.PYPROJECT_NOT_FOUND });
-    await writeFile(join(dir, 'pyproject.toml'), '[project]\n');
-    await expect(checkProjectFiles(localLayout(dir), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, hint: 'run `poetry lock` in the project folder' });
-    await expect(checkProjectFiles(localLayout(dir), 'pip')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, message: expect.stringContaining('requirements.txt') });
-    await writeFile(join(dir, 'uv.lock'), '');
-    expect(await checkProjectFiles(localLayout(dir), 'uv')).toEqual([join(dir, 'pyproject.toml'), join(dir, 'uv.lock')]);
+    await expect(checkProjectFiles(localLayout(temp.path), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.PYPROJECT_NOT_FOUND });
+    await writeFile(join(temp.path, 'pyproject.toml'), '[project]\n');
+    await expect(checkProjectFiles(localLayout(temp.path), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, hint: 'run `poetry lock` in the project folder' });
+    await expect(checkProjectFiles(localLayout(temp.path), 'pip')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, message: expect.stringContaining('requirements.txt') });
+    await writeFile(join(temp.path, 'uv.lock'), '');
+    expect(await checkProjectFiles(localLayout(temp.path), 'uv')).toEqual([join(temp.path, 'pyproject.toml'), join(temp.path, 'uv.lock')]);
   });
 });
 
@@ -34,7 +28,7 @@ describe('finding the tools', () => {
   });
 
   it('says how to install a missing tool', async () => {
-    const empty = { PATH: dir };
+    const empty = { PATH: temp.path };
     await expect(findUv(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('pip install uv') });
     await expect(findPoetry(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('poetry-plugin-export') });
     await expect(findBuildTools('pip', empty, false)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });

@@ -1,18 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJsonOutput, runLayer } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
+import { parseJsonOutput, runLayer, useTempDir } from '@lambda-layer/testing';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cli-main-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('cli-main-');
 
 describe('layer (the bin)', () => {
   it('lists the five commands and the global flags in --help', async () => {
@@ -50,22 +43,22 @@ describe('layer (the bin)', () => {
   });
 
   it('exits 1 with a one-line error for a malformed pyproject.toml, and a stack trace only with --debug', async () => {
-    await writeFile(join(dir, 'pyproject.toml'), '[tool.lambda-layer]\nlayer_name = "typo"\n');
-    const plain = await runLayer(['publish', '--project-dir', dir]);
+    await writeFile(join(temp.path, 'pyproject.toml'), '[tool.lambda-layer]\nlayer_name = "typo"\n');
+    const plain = await runLayer(['publish', '--project-dir', temp.path]);
     expect(plain.code).toBe(1);
     expect(plain.stderr.trim()).toBe(
-      `error: unknown key "layer_name" in [tool.lambda-layer] of ${join(dir, 'pyproject.toml')}; remove it or use one of: ${'layer-name'}${plain.stderr.split('layer-name')[1]?.split('\n')[0] ?? ''}`,
+      `error: unknown key "layer_name" in [tool.lambda-layer] of ${join(temp.path, 'pyproject.toml')}; remove it or use one of: ${'layer-name'}${plain.stderr.split('layer-name')[1]?.split('\n')[0] ?? ''}`,
     );
     expect(plain.stderr.trim().split('\n')).toHaveLength(1);
 
-    const debug = await runLayer(['publish', '--project-dir', dir, '--debug']);
+    const debug = await runLayer(['publish', '--project-dir', temp.path, '--debug']);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
   it('with --json writes exactly one JSON object to stdout, also on failure', async () => {
-    await writeFile(join(dir, 'pyproject.toml'), '[tool.lambda-layer\n');
-    const result = await runLayer(['upload', '--project-dir', dir, '--json']);
+    await writeFile(join(temp.path, 'pyproject.toml'), '[tool.lambda-layer\n');
+    const result = await runLayer(['upload', '--project-dir', temp.path, '--json']);
     expect(result.code).toBe(1);
     const output = parseJsonOutput<{ status: string; error: { code: string; message: string } }>(result);
     expect(output.status).toBe('failed');

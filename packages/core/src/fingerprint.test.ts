@@ -1,37 +1,31 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@lambda-layer/testing';
 import { ErrorCodes } from './errors.js';
 import { md5Hex, readManifest, sha256File } from './fingerprint.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fingerprint-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('fingerprint-');
 
 describe('fingerprints', () => {
   it('is the MD5 hex digest of the manifest bytes', async () => {
-    await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
-    const manifest = await readManifest(join(dir, 'uv.lock'), 'uv');
+    await writeFile(join(temp.path, 'uv.lock'), 'version = 1\n');
+    const manifest = await readManifest(join(temp.path, 'uv.lock'), 'uv');
     expect(manifest.md5).toBe(md5Hex('version = 1\n'));
     expect(manifest.md5).toBe('cc808ae631f69c053e71c7c80c6af086'); // python3 -c "import hashlib; print(hashlib.md5(b'version = 1\\n').hexdigest())"
     expect(manifest.fileName).toBe('uv.lock');
   });
 
   it('hashes a file to SHA-256 in hex and base64 (the CodeSha256 form)', async () => {
-    await writeFile(join(dir, 'a.bin'), 'abc');
-    const digest = await sha256File(join(dir, 'a.bin'));
+    await writeFile(join(temp.path, 'a.bin'), 'abc');
+    const digest = await sha256File(join(temp.path, 'a.bin'));
     expect(digest.hex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(digest.base64).toBe('ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=');
     expect(digest.bytes).toBe(3);
   });
 
   it('says how to create a missing manifest', async () => {
-    await expect(readManifest(join(dir, 'poetry.lock'), 'poetry')).rejects.toMatchObject({
+    await expect(readManifest(join(temp.path, 'poetry.lock'), 'poetry')).rejects.toMatchObject({
       code: ErrorCodes.MANIFEST_NOT_FOUND,
       hint: 'run `poetry lock` in the project folder',
     });

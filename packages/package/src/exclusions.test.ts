@@ -1,19 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
+import { writeTree, useTempDir } from '@lambda-layer/testing';
 import { BYTECODE_RULE, DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'exclusions-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('exclusions-');
 
-const tree = (files: Record<string, string>) => writeTree(root, files, 'python-');
+const tree = (files: Record<string, string>) => writeTree(temp.path, files, 'python-');
 
 const defaults = { ignore: [], defaultIgnore: true, keepBytecode: false };
 

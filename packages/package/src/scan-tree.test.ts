@@ -1,20 +1,13 @@
-import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { realpath, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
+import { writeTree, useTempDir } from '@lambda-layer/testing';
 import { BYTECODE_RULE, loadExclusionRules, type ExclusionSettings } from './exclusions.js';
 import { scanTree } from './scan-tree.js';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'scan-tree-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('scan-tree-');
 
-const tree = (files: Record<string, string>) => writeTree(root, files, 'python-');
+const tree = (files: Record<string, string>) => writeTree(temp.path, files, 'python-');
 const defaults: ExclusionSettings = { ignore: [], defaultIgnore: true, keepBytecode: false };
 const scan = async (dir: string, settings = defaults) => scanTree(dir, await loadExclusionRules(dir, settings));
 

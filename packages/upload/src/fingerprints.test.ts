@@ -1,23 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes } from '@lambda-layer/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@lambda-layer/testing';
 import { computeFingerprints } from './fingerprints.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'upload-fp-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('upload-fp-');
 
 describe('computeFingerprints', () => {
   it('gives the manifest MD5 (hex) and the zip SHA-256 (base64, Lambda CodeSha256 form) and size', async () => {
-    const manifest = join(dir, 'requirements.txt');
-    const zip = join(dir, 'layer.zip');
+    const manifest = join(temp.path, 'requirements.txt');
+    const zip = join(temp.path, 'layer.zip');
     const zipBytes = randomBytes(3 * 1024 * 1024 + 7);
     await writeFile(manifest, 'requests==2.32.3\n');
     await writeFile(zip, zipBytes);
@@ -30,8 +24,8 @@ describe('computeFingerprints', () => {
   });
 
   it('fails in one line when the manifest is missing', async () => {
-    await writeFile(join(dir, 'other.zip'), 'x');
-    await expect(computeFingerprints(join(dir, 'poetry.lock'), 'poetry', join(dir, 'other.zip'))).rejects.toMatchObject({
+    await writeFile(join(temp.path, 'other.zip'), 'x');
+    await expect(computeFingerprints(join(temp.path, 'poetry.lock'), 'poetry', join(temp.path, 'other.zip'))).rejects.toMatchObject({
       code: ErrorCodes.MANIFEST_NOT_FOUND,
     });
   });
