@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome } from './install.js';
 import { pipTargetArgs } from './platform.js';
-import { normalizeName, parseRequirements } from './requirements.js';
+import { countRequirements, normalizeName } from './requirements.js';
 import { runTool } from './run-tool.js';
 import { findPip, type ToolCommand } from './preflight.js';
 
@@ -40,7 +39,7 @@ export const pipInstaller: Installer = {
   async install(context, requirementsFile): Promise<InstallOutcome> {
     const pip = context.tools.installer;
     const env = { ...installerEnv('pip', context.credentials, context.env), ...context.pipSettings };
-    const progress = context.logger.progress('pip install', Math.max(1, await countEntries(requirementsFile)), 'files');
+    const progress = context.logger.progress('pip install', Math.max(1, await countRequirements(requirementsFile)), 'files');
     let seen = 0;
     const result = await runTool(pip.command, [...pip.prefix, ...pipInstallArgs(context, requirementsFile)], {
       cwd: context.repoDir,
@@ -56,10 +55,6 @@ export const pipInstaller: Installer = {
     return { ok: false, output: result.output, missingWheels: pipMissingWheels(result.output), authFailed: /\b401\b|\b403\b/.test(result.output) };
   },
 };
-
-async function countEntries(file: string): Promise<number> {
-  return parseRequirements(await readFile(file, 'utf8')).filter((entry) => entry.name).length;
-}
 
 /** Host pip, for a step that needs it whatever the tool (building a pure-Python sdist). */
 export async function requirePip(context: InstallContext): Promise<ToolCommand> {

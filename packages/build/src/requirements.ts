@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 /**
  * Pinned requirements files (pip's format): what every tool's lock is turned
  * into before installing. Parsed here, by hand, because only two things are
@@ -84,4 +85,9 @@ export function uvLockRegistries(lockText: string): string[] {
 /** Whether two index URLs are the same index (trailing slash aside). */
 export function sameIndex(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+/** How many packages a requirements file pins (the installers' progress totals). */
+export async function countRequirements(file: string): Promise<number> {
+  return parseRequirements(await readFile(file, 'utf8')).filter((entry) => entry.name).length;
 }

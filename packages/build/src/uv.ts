@@ -1,10 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv, uvIndexArgs } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome } from './install.js';
 import { uvTargetArgs } from './platform.js';
 import type { ToolCommand } from './preflight.js';
-import { normalizeName, parseRequirements } from './requirements.js';
+import { countRequirements, normalizeName } from './requirements.js';
 import { type ChildEnv, runTool, tail } from './run-tool.js';
 import type { Logger, Redactor } from '@lambda-layer/core';
 
@@ -61,8 +61,7 @@ export const uvInstaller: Installer = {
   async install(context, requirementsFile): Promise<InstallOutcome> {
     const uv = context.tools.installer;
     const env = installerEnv('uv', context.credentials, context.env);
-    const total = parseRequirements(await readFile(requirementsFile, 'utf8')).filter((entry) => entry.name).length;
-    const progress = context.logger.progress('uv pip install', Math.max(1, total), 'files');
+    const progress = context.logger.progress('uv pip install', Math.max(1, await countRequirements(requirementsFile)), 'files');
     let done = 0;
     const result = await runTool(uv.command, [...uv.prefix, ...uvInstallArgs(context, requirementsFile)], {
       cwd: context.repoDir,

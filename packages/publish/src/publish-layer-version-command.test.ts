@@ -13,6 +13,7 @@ import {
   type PublishFixture,
   S3_ACCESS_DENIED,
   S3_SLOW_DOWN,
+  publishOptionsOf,
 } from './publish.fixture.js';
 import { recordCalls } from '@lambda-layer/testing';
 
@@ -33,16 +34,7 @@ async function ready(): Promise<PublishFixture> {
 
 function command(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionCommand {
   return new PublishLayerVersionCommand(
-    validatePublishOptions({
-      projectDir: f.projectDir,
-      tool: f.tool,
-      layerName: f.layerName,
-      s3dir: f.s3dir,
-      s3Client: f.s3,
-      lambdaClient: f.lambda,
-      lock: { pollMs: 50, waitMs: 10_000 },
-      ...extra,
-    }),
+    validatePublishOptions(publishOptionsOf(f, extra)),
   );
 }
 

@@ -10,7 +10,7 @@ import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishLayerVersion } from './publish-layer-version.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { createPublishFixture, type PublishFixture } from './publish.fixture.js';
+import { createPublishFixture, publishOptionsOf, type PublishFixture } from './publish.fixture.js';
 import { recordCalls } from '@lambda-layer/testing';
 
 const fixtures: PublishFixture[] = [];
@@ -24,18 +24,6 @@ async function fixture(tool: 'uv' | 'pip' | 'poetry' = 'uv'): Promise<PublishFix
   return f;
 }
 
-function optionsOf(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionOptions {
-  return {
-    projectDir: f.projectDir,
-    tool: f.tool,
-    layerName: f.layerName,
-    s3dir: f.s3dir,
-    s3Client: f.s3,
-    lambdaClient: f.lambda,
-    lock: { pollMs: 50, waitMs: 30_000 },
-    ...extra,
-  };
-}
 
 async function versionsOf(lambda: LambdaClient, layerName: string): Promise<number[]> {
   const versions: number[] = [];
@@ -86,7 +74,7 @@ describe('publishLayerVersion against moto', () => {
     const logger = createMemoryLogger();
 
     const result = await publishLayerVersion(
-      optionsOf(f, { logger, description: 'deps for app', compatibleRuntimes: ['python3.12'], compatibleArchitectures: ['arm64'], licenseInfo: 'MIT' }),
+      publishOptionsOf(f, { logger, description: 'deps for app', compatibleRuntimes: ['python3.12'], compatibleArchitectures: ['arm64'], licenseInfo: 'MIT' }),
     );
 
     expect(result).toEqual({
@@ -116,9 +104,9 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
     await f.uploadZip(LOCK_V1);
-    const first = await publishLayerVersion(optionsOf(f));
+    const first = await publishLayerVersion(publishOptionsOf(f));
     const logger = createMemoryLogger();
-    const second = await publishLayerVersion(optionsOf(f, { logger }));
+    const second = await publishLayerVersion(publishOptionsOf(f, { logger }));
 
     expect(second).toEqual({ ...first, status: 'unchanged' });
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
@@ -130,11 +118,11 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture('pip');
     await f.writeManifest('requests==2.32.3\n');
     await f.uploadZip('requests==2.32.3\n');
-    await publishLayerVersion(optionsOf(f));
+    await publishLayerVersion(publishOptionsOf(f));
     await f.writeManifest('requests==2.32.4\n');
     await f.uploadZip('requests==2.32.4\n');
 
-    const result = await publishLayerVersion(optionsOf(f));
+    const result = await publishLayerVersion(publishOptionsOf(f));
 
     expect(result).toMatchObject({ status: 'published', layerVersion: 2, s3pathManifest: `${f.s3dir}layer/000002/requirements.txt` });
     expect((await storedManifest(f, 2))?.body).toBe('requests==2.32.4\n');
@@ -145,7 +133,7 @@ describe('publishLayerVersion against moto', () => {
   it('fails with "run upload first" when layer.zip is missing, and creates nothing', async () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
-    const error = await failure(publishLayerVersion(optionsOf(f)));
+    const error = await failure(publishLayerVersion(publishOptionsOf(f)));
     expect(error.code).toBe(ErrorCodes.LAYER_ZIP_NOT_FOUND);
     expect(error.oneLine).toBe(`layer.zip not found at ${f.s3dir}layer/layer.zip; run \`layer upload\` (or \`layer workflow\`) first, with the same --s3dir`);
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
@@ -154,7 +142,7 @@ describe('publishLayerVersion against moto', () => {
   it('fails clearly when the bucket does not exist', async () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
-    const error = await failure(publishLayerVersion(optionsOf(f, { s3dir: 's3://no-such-bucket-for-publish-tests/app/' })));
+    const error = await failure(publishLayerVersion(publishOptionsOf(f, { s3dir: 's3://no-such-bucket-for-publish-tests/app/' })));
     expect(error.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
     expect(error.oneLine).toContain('no-such-bucket-for-publish-tests does not exist; create the bucket or fix --s3dir');
   });
@@ -163,7 +151,7 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V2);
     await f.uploadZip(LOCK_V1);
-    const error = await failure(publishLayerVersion(optionsOf(f)));
+    const error = await failure(publishLayerVersion(publishOptionsOf(f)));
     expect(error.code).toBe(ErrorCodes.LAYER_ZIP_INCONSISTENT);
     expect(error.oneLine).toContain(`its manifest-md5 is ${md5Hex(LOCK_V1)}, the local uv.lock has md5 ${md5Hex(LOCK_V2)}`);
     expect(error.oneLine).toContain('run `layer build`, `layer package` and `layer upload` again');
@@ -174,7 +162,7 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
     await f.uploadZip(LOCK_V1, { metadata: null });
-    const error = await failure(publishLayerVersion(optionsOf(f)));
+    const error = await failure(publishLayerVersion(publishOptionsOf(f)));
     expect(error.code).toBe(ErrorCodes.LAYER_ZIP_INCONSISTENT);
     expect(error.oneLine).toContain('has no manifest-md5 metadata');
   });
@@ -187,7 +175,7 @@ describe('publishLayerVersion against moto', () => {
     await seedVersions(f, 1);
     await f.uploadZip(LOCK_V1);
 
-    const result = await publishLayerVersion(optionsOf(f));
+    const result = await publishLayerVersion(publishOptionsOf(f));
 
     expect(result).toMatchObject({ status: 'published', layerVersion: 2 });
     expect((await storedManifest(f, 2))?.body).toBe(LOCK_V1);
@@ -201,9 +189,9 @@ describe('publishLayerVersion against moto', () => {
     await seedVersions(f, 60);
     await f.uploadZip(LOCK_V1);
 
-    const published = await publishLayerVersion(optionsOf(f));
+    const published = await publishLayerVersion(publishOptionsOf(f));
     expect(published).toMatchObject({ status: 'published', layerVersion: 61 });
-    const again = await publishLayerVersion(optionsOf(f));
+    const again = await publishLayerVersion(publishOptionsOf(f));
     expect(again).toMatchObject({ status: 'unchanged', layerVersion: 61, s3pathManifest: `${f.s3dir}layer/000061/uv.lock` });
     expect((await versionsOf(f.lambda, f.layerName)).length).toBe(61);
   });
@@ -214,14 +202,14 @@ describe('publishLayerVersion against moto', () => {
     await f.uploadZip('older dependencies');
     await seedVersions(f, 199);
     await f.uploadZip(LOCK_V1);
-    expect(await publishLayerVersion(optionsOf(f))).toMatchObject({ status: 'published', layerVersion: 200 });
+    expect(await publishLayerVersion(publishOptionsOf(f))).toMatchObject({ status: 'published', layerVersion: 200 });
 
     const s3 = testS3Client();
     const lambda = testLambdaClient();
     const calls: string[] = [];
     recordCalls(s3, calls);
     recordCalls(lambda, calls);
-    const result = await publishLayerVersion(optionsOf(f, { s3Client: s3, lambdaClient: lambda }));
+    const result = await publishLayerVersion(publishOptionsOf(f, { s3Client: s3, lambdaClient: lambda }));
 
     expect(result).toMatchObject({ status: 'unchanged', layerVersion: 200 });
     expect(calls).toEqual(['HeadObjectCommand', 'ListLayersCommand', 'HeadObjectCommand']);
@@ -231,7 +219,7 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
     await f.uploadZip(LOCK_V1);
-    await publishLayerVersion(optionsOf(f));
+    await publishLayerVersion(publishOptionsOf(f));
     await f.writeManifest(LOCK_V2);
     await f.uploadZip(LOCK_V2);
 
@@ -245,13 +233,13 @@ describe('publishLayerVersion against moto', () => {
       },
       { step: 'initialize', name: 'crashBeforeManifest' },
     );
-    const crash = await failure(publishLayerVersion(optionsOf(f, { s3Client: crashing })));
+    const crash = await failure(publishLayerVersion(publishOptionsOf(f, { s3Client: crashing })));
     expect(crash.oneLine).toContain('layer version 2 is published but its uv.lock is not stored');
     expect(crash.oneLine).toContain('run `layer publish` again');
     expect(await storedManifest(f, 2)).toBeUndefined();
 
     const logger = createMemoryLogger();
-    const next = await publishLayerVersion(optionsOf(f, { logger }));
+    const next = await publishLayerVersion(publishOptionsOf(f, { logger }));
 
     expect(next).toMatchObject({ status: 'unchanged', layerVersion: 2, s3pathManifest: `${f.s3dir}layer/000002/uv.lock` });
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 2]);
@@ -265,7 +253,7 @@ describe('publishLayerVersion against moto', () => {
     await f.uploadZip(LOCK_V1, { metadata: { 'manifest-md5': md5Hex(LOCK_V1) } });
     await seedVersions(f, 1); // version 1 holds this zip, its manifest was never stored
 
-    const result = await publishLayerVersion(optionsOf(f));
+    const result = await publishLayerVersion(publishOptionsOf(f));
 
     expect(result).toMatchObject({ status: 'unchanged', layerVersion: 1 });
     expect((await storedManifest(f, 1))?.body).toBe(LOCK_V1);
@@ -276,13 +264,13 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
     await f.uploadZip(LOCK_V1);
-    await publishLayerVersion(optionsOf(f));
+    await publishLayerVersion(publishOptionsOf(f));
     await f.writeManifest(LOCK_V2);
     await f.uploadZip(LOCK_V2);
 
     // Separate clients, as two CI jobs would have.
     const runs = await Promise.all(
-      [0, 1, 2].map(() => publishLayerVersion(optionsOf(f, { s3Client: testS3Client(), lambdaClient: testLambdaClient() }))),
+      [0, 1, 2].map(() => publishLayerVersion(publishOptionsOf(f, { s3Client: testS3Client(), lambdaClient: testLambdaClient() }))),
     );
 
     expect(runs.map((r) => r.status).sort()).toEqual(['published', 'unchanged', 'unchanged']);
@@ -299,7 +287,7 @@ describe('publishLayerVersion against moto', () => {
     const calls: string[] = [];
     recordCalls(s3, calls);
     recordCalls(lambda, calls);
-    const base = optionsOf(f, { s3Client: s3, lambdaClient: lambda });
+    const base = publishOptionsOf(f, { s3Client: s3, lambdaClient: lambda });
     const cases: Array<[Partial<PublishLayerVersionOptions>, string]> = [
       [{ layerName: 'bad name!' }, 'invalid layer name "bad name!"'],
       [{ layerName: 'x'.repeat(141) }, 'the layer name is 141 characters long'],
@@ -321,7 +309,7 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     const calls: string[] = [];
     recordCalls(f.s3, calls);
-    const error = await failure(publishLayerVersion(optionsOf(f)));
+    const error = await failure(publishLayerVersion(publishOptionsOf(f)));
     expect(error.code).toBe(ErrorCodes.MANIFEST_NOT_FOUND);
     expect(calls).toEqual([]);
   });
@@ -333,7 +321,7 @@ describe('publishLayerVersion against moto', () => {
       throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     };
     const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true, credentials: noCredentials });
-    const error = await failure(publishLayerVersion(optionsOf(f, { s3Client: s3 })));
+    const error = await failure(publishLayerVersion(publishOptionsOf(f, { s3Client: s3 })));
     expect(error.code).toBe(ErrorCodes.AWS_CREDENTIALS_MISSING);
     expect(error.oneLine).toMatch(/^no AWS credentials found while trying to read s3:\/\/.*layer\.zip; set AWS_PROFILE/);
   });
@@ -342,9 +330,9 @@ describe('publishLayerVersion against moto', () => {
     const f = await fixture();
     await f.writeManifest(LOCK_V1);
     await f.uploadZip(LOCK_V1);
-    const first = await publishLayerVersion(optionsOf(f));
+    const first = await publishLayerVersion(publishOptionsOf(f));
     const arn = first.layerVersionArn.replace(/:\d+$/, '');
-    const again = await publishLayerVersion(optionsOf(f, { layerName: arn }));
+    const again = await publishLayerVersion(publishOptionsOf(f, { layerName: arn }));
     expect(again).toMatchObject({ status: 'unchanged', layerVersion: 1 });
   });
 
@@ -353,7 +341,7 @@ describe('publishLayerVersion against moto', () => {
     const content = '# poetry.lock\n[[package]]\nname = "ünïcode"\r\nversion = "1"\n';
     await f.writeManifest(content);
     await f.uploadZip(content);
-    const result = await publishLayerVersion(optionsOf(f));
+    const result = await publishLayerVersion(publishOptionsOf(f));
     const path = s3Layout(f.s3dir, 'poetry').manifestForVersion(result.layerVersion);
     const head = await f.s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }));
     expect(head.ETag?.replace(/"/g, '')).toBe(md5Hex(Buffer.from(content)));

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { PublishLayerVersionOptions } from './options.js';
 import { type BuildTool, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
 
@@ -127,3 +128,17 @@ export const LAMBDA_SERVICE_ERROR: HttpFault = {
   headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' },
   body: '{"message":"internal error"}',
 };
+
+/** publishLayerVersion options for a fixture, with short lock polling so tests stay quick. */
+export function publishOptionsOf(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionOptions {
+  return {
+    projectDir: f.projectDir,
+    tool: f.tool,
+    layerName: f.layerName,
+    s3dir: f.s3dir,
+    s3Client: f.s3,
+    lambdaClient: f.lambda,
+    lock: { pollMs: 50, waitMs: 30_000 },
+    ...extra,
+  };
+}
