@@ -3,3 +3,5 @@ export * from './paths.js';
 export * from './package-index.js';
 export * from './run.js';
 export * from './files.js';
+export * from './stamps.js';
+export * from './processes.js';

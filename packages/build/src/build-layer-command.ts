@@ -1,33 +1,43 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import {
   type BuildResult,
+  type BuildStamp,
+  type BuildStampKey,
+  buildResultFromStamp,
+  digestArtifacts,
+  digestTree,
   ErrorCodes,
   type IndexCredentials,
+  interruptedError,
+  isBuildStampFor,
   LayerError,
   type LocalLayout,
   type Logger,
   localLayout,
   type ManifestFingerprint,
+  readBuildStamp,
   readManifest,
   type Redactor,
+  removeBuildStamp,
+  toLayerErrorFromSystem,
+  writeBuildStamp,
 } from '@lambda-layer/core';
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
 import { credentialVariableNames, installerEnv, poetryEnv, redactorFor } from './credentials.js';
 import { probeIndexAuth } from './index-probe.js';
 import type { InstallContext, Installer } from './install.js';
-import { listInstalled, packageList, walkFiles } from './installed.js';
+import { listInstalled, packageList } from './installed.js';
 import { applyTargetMarkers } from './markers.js';
 import type { ValidatedBuildOptions } from './options.js';
 import { pipInstaller } from './pip.js';
 import { targetPlatform, type TargetPlatform } from './platform.js';
 import { poetryExport } from './poetry.js';
 import { checkProjectFiles, findBuildTools, type BuildTools } from './preflight.js';
-import { clearBuildDir, copyProjectFiles } from './prepare.js';
-import { extractIndexOptions, formatRequirements, parseRequirements, sameIndex, uvLockRegistries } from './requirements.js';
+import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
+import { checkRequirementsManifest, extractIndexOptions, formatRequirements, parseRequirements, sameIndex, uvLockRegistries } from './requirements.js';
 import type { ChildEnv } from './run-tool.js';
-import { tail } from './run-tool.js';
+import { describeToolFailure, findSystemErrorInOutput, withToolSignal } from './run-tool.js';
 import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
-import { type BuildStampKey, unchangedResult, writeBuildStamp } from './stamp.js';
 import { uvExport, uvInstaller } from './uv.js';
 import { validateLayer } from './validate.js';
 
@@ -35,11 +45,28 @@ const PYPI = 'https://pypi.org/simple';
 /** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
 const MAX_SDIST_ROUNDS = 3;
 
+/** The index URL as the stamp records it: without credentials, whatever form it came in. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 /**
  * Step 1 as the original design lays it out: a read-only preflight (1.1),
  * then the actions: prepare the build folder (1.2), turn the lock into pinned
  * requirements (1.3), install them for the target (1.4), check the result fits
- * the target (1.5), record what was built (1.6).
+ * the target (1.5), put it in place and record it (1.6).
+ *
+ * The new build is made in a fresh folder beside artifacts/ and swapped in
+ * only when complete, and the stamp is written last: a build that fails or is
+ * interrupted at any point leaves the previous artifacts/python/ and its stamp
+ * as they were (or, after a crash mid-swap, no stamp, which the next steps refuse).
  */
 export class BuildLayerCommand {
   readonly options: ValidatedBuildOptions;
@@ -54,6 +81,12 @@ export class BuildLayerCommand {
   private requirementsFile: string;
   /** pip variables taken from an export: extra indexes, trusted hosts. */
   private pipSettings: ChildEnv = {};
+  /** Where this build installs until it is complete: `.artifacts.<pid>.<random>.tmp/python/`. */
+  private staging: { artifactsDir: string; pythonDir: string } | undefined;
+  /** artifacts/python/ held a finished build when this one started. */
+  private hadPreviousBuild = false;
+  /** The intact previous build, once looked up (null: not yet). */
+  private intactBuild: BuildStamp | undefined | null = null;
 
   constructor(options: ValidatedBuildOptions) {
     this.options = options;
@@ -66,20 +99,45 @@ export class BuildLayerCommand {
     this.requirementsFile = this.layout.repoFile('requirements.txt');
   }
 
-  async run(): Promise<BuildResult> {
-    const unchanged = await this.preflightCheck();
-    if (unchanged) return unchanged;
+  run(): Promise<BuildResult> {
+    // Every tool started below, at any depth, is terminated when the signal fires.
+    return withToolSignal(this.options.signal, () => this.runSteps());
+  }
+
+  private async runSteps(): Promise<BuildResult> {
     try {
+      const unchanged = await this.preflightCheck();
+      if (unchanged) return unchanged;
       await this.prepareBuildDir();
       await this.exportRequirements();
       await this.installDependencies();
       await this.validateArtifacts();
       return await this.recordBuild();
     } catch (error) {
-      // A failed build must not look like a layer the package step could zip.
-      await rm(this.layout.artifactsDir, { recursive: true, force: true });
-      throw this.redactError(error);
+      // The unfinished build goes; the previous artifacts/python/ and its stamp were never touched.
+      if (this.staging) await rm(this.staging.artifactsDir, { recursive: true, force: true, maxRetries: 3 });
+      throw this.explain(error);
     }
+  }
+
+  /** The one line for a failure: the state left when interrupted, an OS error in plain words, secrets redacted. */
+  private explain(error: unknown): unknown {
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      const state = this.hadPreviousBuild ? 'artifacts/python/ still holds the previous build' : 'nothing was built (artifacts/python/ was not changed)';
+      return interruptedError(signal, state, 'run `layer build` again');
+    }
+    return this.redactError(toLayerErrorFromSystem(error) ?? error);
+  }
+
+  /** The folder the tools install into: the staging folder once step 1.2 made it. */
+  private get pythonDir(): string {
+    return this.staging?.pythonDir ?? this.layout.pythonDir;
+  }
+
+  /** Stops between steps when the run was interrupted (the catch in runSteps words it). */
+  private checkpoint(): void {
+    this.options.signal?.throwIfAborted();
   }
 
   // ---------------------------------------------------------------- step 1.1
@@ -90,6 +148,7 @@ export class BuildLayerCommand {
     this.logger.step('1.1', 'Check the dependency manifest and the build tool');
     await checkProjectFiles(this.layout, tool);
     this.manifest = await readManifest(this.layout.manifest(tool), tool);
+    if (tool === 'pip') checkRequirementsManifest(this.manifest.content.toString('utf8'), this.manifest.fileName);
     this.tools = await findBuildTools(tool, this.options.env, this.options.container);
     const p = this.platform;
     this.logger.detail(`tool: ${tool} ${this.tools.tool.version}${tool === 'poetry' ? ` (installs with pip ${this.tools.installer.version})` : ''}`);
@@ -99,25 +158,45 @@ export class BuildLayerCommand {
     this.logger.detail(`build folder: ${this.layout.buildDir}`);
     this.logger.detail(`layer content: ${this.layout.pythonDir}`);
     if (this.credentials.indexUrl) this.logger.detail(`index: ${this.credentials.indexUrl}${this.credentials.password ? ' (with credentials from the environment)' : ''}`);
+    const previous = await this.findIntactBuild();
+    this.hadPreviousBuild = previous !== undefined;
     if (this.options.force || (await this.hasDependencyManifestChanged())) return undefined;
-    const previous = await unchangedResult(this.layout, this.stampKey());
-    this.logger.detail('nothing changed since the last build (same manifest, tool and target): skipping; pass --force to rebuild');
-    return previous;
+    this.logger.detail('nothing changed since the last build (same manifest, tool and target; artifacts/python/ intact): skipping; pass --force to rebuild');
+    return buildResultFromStamp(this.layout, previous as BuildStamp, 'unchanged');
   }
 
-  /** True unless the build stamp matches this manifest, tool and target and artifacts/python/ exists. */
+  /** The stamp of the last build when artifacts/python/ is still exactly what it built (content digest). */
+  async findIntactBuild(): Promise<BuildStamp | undefined> {
+    if (this.intactBuild !== null) return this.intactBuild;
+    const stamp = await readBuildStamp(this.layout);
+    const isDir = (await stat(this.layout.pythonDir).catch(() => undefined))?.isDirectory() ?? false;
+    let intact: BuildStamp | undefined;
+    if (stamp && isDir) {
+      const tree = await digestArtifacts(this.layout, this.options.signal);
+      if (tree.digest === stamp.tree.digest) intact = stamp;
+      else this.logger.detail('artifacts/python/ changed since the last build (or the build did not finish): building again');
+    }
+    this.intactBuild = intact;
+    return intact;
+  }
+
+  /** True unless the last build used this manifest, tool and target and artifacts/python/ is intact. */
   async hasDependencyManifestChanged(): Promise<boolean> {
-    return (await unchangedResult(this.layout, this.stampKey())) === undefined;
+    return !isBuildStampFor(await this.findIntactBuild(), this.stampKey());
   }
 
   // ---------------------------------------------------------------- step 1.2
 
   async prepareBuildDir(): Promise<void> {
     this.logger.step('1.2', 'Prepare the build folder');
-    const cleared = await clearBuildDir(this.layout, { ...this.options, logger: this.logger });
+    this.checkpoint();
+    const replacing = await confirmReplaceBuild(this.layout, { ...this.options, logger: this.logger });
+    const stale = await clearScratch(this.layout);
+    if (stale.length) this.logger.detail(`removed ${stale.length} unfinished build folder(s) left by a killed run`);
+    this.staging = await createStagingDir(this.layout);
     const copied = await copyProjectFiles(this.layout, this.options.tool);
-    await mkdir(this.layout.pythonDir, { recursive: true });
-    this.logger.detail(`${cleared ? 'cleared' : 'created'} ${this.layout.buildDir}; copied ${copied.join(', ')} to repo/`);
+    this.logger.detail(`copied ${copied.join(', ')} to repo/; installing into ${this.staging.pythonDir}`);
+    if (replacing) this.logger.detail('the previous build stays in artifacts/python/ until this one is complete');
   }
 
   // ---------------------------------------------------------------- step 1.3
@@ -131,6 +210,7 @@ export class BuildLayerCommand {
       await this.applyTargetMarkers();
       return;
     }
+    this.checkpoint();
     this.logger.step('1.3', `Export the locked main dependencies from ${this.manifest?.fileName}`);
     const common = { repoDir: this.layout.repoDir, outputFile: this.requirementsFile, redactor: this.redactor, logger: this.logger };
     if (tool === 'uv') {
@@ -153,6 +233,11 @@ export class BuildLayerCommand {
     }
     await this.applyTargetMarkers();
     const count = parseRequirements(await readFile(this.requirementsFile, 'utf8')).filter((entry) => entry.name).length;
+    if (count === 0) {
+      throw new LayerError(ErrorCodes.REQUIREMENTS_EMPTY, `${this.manifest?.fileName} locks no main dependencies, so the layer would be empty`, {
+        hint: 'add the dependencies to [project] dependencies in pyproject.toml and lock again',
+      });
+    }
     this.logger.detail(`${count} pinned packages in ${this.requirementsFile}`);
   }
 
@@ -173,6 +258,7 @@ export class BuildLayerCommand {
   // ---------------------------------------------------------------- step 1.4
 
   async installDependencies(): Promise<void> {
+    this.checkpoint();
     if (this.options.container) return this.installInContainer();
     const installer: Installer = this.options.tool === 'uv' ? uvInstaller : pipInstaller;
     this.logger.step('1.4', `Install for Python ${this.platform.pythonVersion} on ${this.platform.architecture} with ${installer.name}`);
@@ -183,19 +269,17 @@ export class BuildLayerCommand {
     for (let round = 0; ; round += 1) {
       const outcome = await installer.install(context, file);
       if (outcome.ok) break;
+      // A full disk or a denied path is said as such, not as 5 KB of traceback.
+      if (findSystemErrorInOutput(outcome.output)) throw describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
       const authError = await probeIndexAuth(this.credentials, this.redactor);
       if (authError) throw authError;
       const missing = outcome.missingWheels.filter((name) => !built.some((wheel) => wheel.name === name));
-      if (!missing.length || round >= MAX_SDIST_ROUNDS) {
-        throw new LayerError(ErrorCodes.BUILD_FAILED, `${installer.name} install failed: ${tail(outcome.output, 5)}`, {
-          hint: 'run again with --debug to see the full output',
-        });
-      }
+      if (!missing.length || round >= MAX_SDIST_ROUNDS) throw describeToolFailure(`${installer.name} install`, outcome.output);
       for (const name of missing) built.push(await buildPureWheel(context, name, entries));
       file = this.layout.repoFile('requirements.target.txt');
       await writeFile(file, formatRequirements(withBuiltWheels(entries, built)));
-      await rm(this.layout.pythonDir, { recursive: true, force: true });
-      await mkdir(this.layout.pythonDir, { recursive: true });
+      await rm(this.pythonDir, { recursive: true, force: true });
+      await mkdir(this.pythonDir, { recursive: true });
     }
   }
 
@@ -203,7 +287,8 @@ export class BuildLayerCommand {
     this.logger.step('1.4', `Install inside ${samBuildImage(this.platform)}`);
     const env = { ...installerEnv('pip', this.credentials, this.options.env), ...this.pipSettings };
     const command = containerBuildCommand({
-      layout: this.layout,
+      // The container installs into the staging folder, which lies inside the mounted project like artifacts/.
+      layout: { ...this.layout, pythonDir: this.pythonDir },
       platform: this.platform,
       requirementsFile: this.requirementsFile,
       complete: this.options.tool !== 'pip',
@@ -219,7 +304,7 @@ export class BuildLayerCommand {
     return {
       platform: this.platform,
       requirementsFile: this.requirementsFile,
-      pythonDir: this.layout.pythonDir,
+      pythonDir: this.pythonDir,
       repoDir: this.layout.repoDir,
       credentials: this.credentials,
       pipSettings: this.pipSettings,
@@ -235,32 +320,39 @@ export class BuildLayerCommand {
   // ---------------------------------------------------------------- step 1.5
 
   async validateArtifacts(): Promise<void> {
+    this.checkpoint();
     this.logger.step('1.5', 'Check the installed files fit the target runtime');
-    await validateLayer(this.layout.pythonDir, this.platform, { container: this.options.container });
+    await validateLayer(this.pythonDir, this.platform, { container: this.options.container });
     this.logger.detail('every shared object, extension module and wheel tag fits');
   }
 
   // ---------------------------------------------------------------- step 1.6
 
   async recordBuild(): Promise<BuildResult> {
-    this.logger.step('1.6', 'Record the build');
-    const installed = await listInstalled(this.layout.pythonDir);
-    const files = await walkFiles(this.layout.pythonDir);
-    const result: BuildResult = {
-      status: 'built',
-      tool: this.options.tool,
+    this.logger.step('1.6', 'Put the new build in place and record it');
+    const staging = this.staging;
+    if (!staging) throw new Error('prepareBuildDir() must run first');
+    const installed = await listInstalled(staging.pythonDir);
+    const tree = await digestTree(staging.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    const key = this.stampKey();
+    const stamp: BuildStamp = {
+      version: 2,
+      tool: key.tool,
       toolVersion: this.requireTools().tool.version,
-      pythonVersion: this.options.pythonVersion,
-      architecture: this.options.architecture,
-      container: this.options.container,
-      pythonDir: this.layout.pythonDir,
+      manifest: { file: this.manifest?.fileName ?? '', md5: key.manifestMd5 },
+      target: { pythonVersion: key.pythonVersion, architecture: key.architecture, container: key.container },
+      ...(this.credentials.indexUrl ? { indexUrl: withoutCredentials(this.credentials.indexUrl) } : {}),
+      tree,
       packages: packageList(installed),
-      bytes: files.reduce((sum, file) => sum + file.bytes, 0),
-      files: files.length,
     };
-    await writeBuildStamp(this.layout, this.stampKey(), result);
-    this.logger.detail(`${result.packages.length} packages, ${result.files} files, ${result.bytes} bytes in ${this.layout.pythonDir}`);
-    return result;
+    // The last moment to stop with nothing changed; from here the swap and the stamp take milliseconds.
+    this.checkpoint();
+    await removeBuildStamp(this.layout);
+    await swapInArtifacts(this.layout, staging.artifactsDir);
+    this.staging = undefined;
+    await writeBuildStamp(this.layout, stamp);
+    this.logger.detail(`${stamp.packages.length} packages, ${tree.files} files, ${tree.bytes} bytes in ${this.layout.pythonDir} (tree sha256 ${tree.digest.slice(0, 12)}…)`);
+    return buildResultFromStamp(this.layout, stamp, 'built');
   }
 
   // ---------------------------------------------------------------- helpers

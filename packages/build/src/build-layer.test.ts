@@ -1,11 +1,10 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildResult, type BuildTool, createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
+import { type BuildResult, type BuildTool, createMemoryLogger, ErrorCodes, localLayout, readBuildStamp } from '@lambda-layer/core';
 import { run } from '@lambda-layer/testing';
 import { createFixtureProject, DEV_PACKAGE, lockedPackages, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
-import { readBuildStamp } from './stamp.js';
 import { walkFiles } from './installed.js';
 import { findLayerProblems, type LayerProblem, readElfMachine } from './validate.js';
 import { targetPlatform } from './platform.js';
@@ -106,7 +105,7 @@ describe.each(['pip', 'uv', 'poetry'] as const)('buildLayer with %s (real tool, 
     expect(logger.lines.join('\n')).toContain('nothing changed since the last build');
     expect(logger.lines.some((line) => line.startsWith('Step 1.2'))).toBe(false);
     const stamp = await readBuildStamp(localLayout(dir));
-    expect(stamp).toMatchObject({ tool, pythonVersion: '3.12', architecture: 'arm64' });
+    expect(stamp).toMatchObject({ tool, target: { pythonVersion: '3.12', architecture: 'arm64', container: false } });
     if (tool === 'uv') {
       // A different target is a different build.
       const other = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env });

@@ -82,6 +82,9 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
     const argv = (await readFile(join(bin, 'argv'), 'utf8')).trimEnd().split('\n');
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;
+    // The container installs into the build's staging folder, swapped in as artifacts/ once complete.
+    const target = argv[argv.indexOf('--target') + 1] as string;
+    expect(target).toMatch(/^\/var\/task\/build\/lambda\/layer\/\.artifacts\.\d+\.[0-9a-f]{8}\.tmp\/python$/);
     expect(argv).toEqual([
       'run', '--rm', '--platform', 'linux/amd64',
       '--volume', `${layout.projectDir}:/var/task`, '--workdir', '/var/task',
@@ -90,7 +93,7 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
       '--env', 'PIP_INDEX_URL',
       'public.ecr.aws/sam/build-python3.12:latest-x86_64',
       'python', '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
-      '--target', '/var/task/build/lambda/layer/artifacts/python',
+      '--target', target,
       '--no-deps',
       '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
     ]);

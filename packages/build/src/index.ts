@@ -6,4 +6,5 @@ export { targetPlatform, pipTargetArgs, uvTargetArgs, type TargetPlatform } from
 export { containerBuildCommand, samBuildImage, type ContainerCommand, type ContainerCommandInput } from './container.js';
 export { findLayerProblems, validateLayer, readElfMachine, type LayerProblem } from './validate.js';
 export { listInstalled, packageList, type InstalledDistribution } from './installed.js';
-export { readBuildStamp, type BuildStamp } from './stamp.js';
+// The stamps live in core, which package and upload read too.
+export { readBuildStamp, type BuildStamp } from '@lambda-layer/core';

@@ -1,12 +1,11 @@
 import {
   type Architecture,
   DEFAULT_PYTHON_TARGET,
-  ErrorCodes,
-  LayerError,
   type IndexCredentials,
   type Logger,
   parseArchitecture,
   parseBuildTool,
+  parseIndexUrl,
   parsePythonVersion,
   type BuildTool,
   type PythonVersion,
@@ -42,6 +41,8 @@ export interface BuildLayerOptions {
   env?: ChildEnv;
   /** Asks a yes/no question; the default reads a line from the terminal. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Stops the build (Ctrl-C in the CLI): its tools are terminated, the previous artifacts/python/ stays. */
+  signal?: AbortSignal;
 }
 
 export interface ValidatedBuildOptions {
@@ -57,13 +58,14 @@ export interface ValidatedBuildOptions {
   logger: Logger;
   env: ChildEnv;
   confirm: ((question: string) => Promise<boolean>) | undefined;
+  signal: AbortSignal | undefined;
 }
 
 export function validateBuildOptions(options: BuildLayerOptions): ValidatedBuildOptions {
   const credentials: IndexCredentials = { ...(options.credentials ?? {}) };
   if (options.indexUrl) credentials.indexUrl = options.indexUrl;
   if (options.indexName) credentials.indexName = options.indexName;
-  if (credentials.indexUrl) credentials.indexUrl = checkIndexUrl(credentials.indexUrl);
+  if (credentials.indexUrl) credentials.indexUrl = parseIndexUrl(credentials.indexUrl);
   return {
     projectDir: resolve(options.projectDir),
     tool: parseBuildTool(options.tool),
@@ -77,28 +79,6 @@ export function validateBuildOptions(options: BuildLayerOptions): ValidatedBuild
     logger: options.logger ?? silentLogger,
     env: options.env ?? process.env,
     confirm: options.confirm,
+    signal: options.signal,
   };
-}
-
-/** An index URL must be http(s) and must not carry credentials (they come from the environment). */
-function checkIndexUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new LayerError(ErrorCodes.INVALID_OPTION, 'the --index-url value is not a URL', {
-      hint: 'pass the index URL, e.g. https://pkgs.example.com/simple/',
-    });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LayerError(ErrorCodes.INVALID_OPTION, `the index URL must be http or https, got ${url.protocol}`, {
-      hint: 'pass the index URL, e.g. https://pkgs.example.com/simple/',
-    });
-  }
-  if (url.username || url.password) {
-    throw new LayerError(ErrorCodes.INVALID_OPTION, 'the index URL must not contain a username or password', {
-      hint: 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD in the environment instead',
-    });
-  }
-  return value;
 }

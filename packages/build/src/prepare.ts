@@ -1,7 +1,17 @@
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { type BuildTool, ErrorCodes, LayerError, type LocalLayout, type Logger, REQUIRED_PROJECT_FILES } from '@lambda-layer/core';
+import {
+  type BuildTool,
+  ErrorCodes,
+  LayerError,
+  type LocalLayout,
+  type Logger,
+  removeStaleTempFiles,
+  REQUIRED_PROJECT_FILES,
+  tempPathFor,
+  toLayerErrorFromSystem,
+} from '@lambda-layer/core';
 
 export interface ClearOptions {
   yes: boolean;
@@ -30,33 +40,65 @@ export async function askOnTerminal(question: string): Promise<boolean> {
 }
 
 /**
- * Clears build/lambda/layer/. A person at a terminal is asked first (unless
- * --yes); without a terminal nobody can answer, so it goes ahead and says so.
- * Returns whether there was anything to clear.
+ * Asks before a build replaces the previous one: a person at a terminal is
+ * asked (unless --yes); without a terminal nobody can answer, so it goes ahead
+ * and says so. Nothing is removed here: the previous artifacts/python/ stays
+ * until the new one is complete (see swapInArtifacts). Returns whether there
+ * is a previous build.
  */
-export async function clearBuildDir(layout: LocalLayout, options: ClearOptions): Promise<boolean> {
-  if (!(await isNonEmptyDir(layout.buildDir))) {
-    await mkdir(layout.buildDir, { recursive: true });
-    return false;
-  }
-  if (!options.yes) {
-    if (options.interactive) {
-      const ok = await (options.confirm ?? askOnTerminal)(`Clear ${layout.buildDir}?`);
-      if (!ok) {
-        throw new LayerError(ErrorCodes.BUILD_DIR_NOT_CLEARED, `the build folder ${layout.buildDir} was not cleared, so nothing was built`, {
-          hint: 'answer y, or pass --yes to clear it without asking',
-        });
-      }
-    } else {
-      options.logger.detail(`no terminal to ask: clearing ${layout.buildDir} (pass --yes to skip this notice)`);
+export async function confirmReplaceBuild(layout: LocalLayout, options: ClearOptions): Promise<boolean> {
+  if (!(await isNonEmptyDir(layout.artifactsDir))) return false;
+  if (options.yes) return true;
+  if (options.interactive) {
+    const ok = await (options.confirm ?? askOnTerminal)(`Replace the previous build in ${layout.artifactsDir}?`);
+    if (!ok) {
+      throw new LayerError(ErrorCodes.BUILD_DIR_NOT_CLEARED, `the previous build in ${layout.artifactsDir} was kept, so nothing was built`, {
+        hint: 'answer y, or pass --yes to replace it without asking',
+      });
     }
-  }
-  // Everything goes but the package step's cache of compressed bytes (see LocalLayout.packageCache).
-  for (const entry of await readdir(layout.buildDir)) {
-    const path = join(layout.buildDir, entry);
-    if (path !== layout.packageCache) await rm(path, { recursive: true, force: true });
+  } else {
+    options.logger.detail(`no terminal to ask: the previous build in ${layout.artifactsDir} is replaced once this one is complete (pass --yes to skip this notice)`);
   }
   return true;
+}
+
+/**
+ * Clears what a build starts from: repo/ (the scratch copy of the project
+ * files) and the temporary folders and files that killed runs left. Returns
+ * the names of those it removed.
+ */
+export async function clearScratch(layout: LocalLayout): Promise<string[]> {
+  await mkdir(layout.buildDir, { recursive: true });
+  const stale = [...(await removeStaleTempFiles(layout.artifactsDir)), ...(await removeStaleTempFiles(layout.buildStamp))];
+  await rm(layout.repoDir, { recursive: true, force: true });
+  return stale;
+}
+
+/** A fresh, empty folder for the new build beside artifacts/: `.artifacts.<pid>.<random>.tmp/python/`. */
+export async function createStagingDir(layout: LocalLayout): Promise<{ artifactsDir: string; pythonDir: string }> {
+  const artifactsDir = tempPathFor(layout.artifactsDir);
+  const pythonDir = join(artifactsDir, basename(layout.pythonDir));
+  await mkdir(pythonDir, { recursive: true });
+  return { artifactsDir, pythonDir };
+}
+
+/**
+ * Puts a complete build in place: the old artifacts/ is renamed aside, the new
+ * one renamed in, the old one removed. Each rename is atomic, so a crash at
+ * any point leaves the old tree, the new tree, or none under artifacts/ — and
+ * the caller removes the old stamp before and writes the new one after, so a
+ * stamp never describes a tree it was not written for. A tree renamed aside
+ * and not yet removed is removed by the next run (it carries this PID).
+ */
+export async function swapInArtifacts(layout: LocalLayout, stagingArtifactsDir: string): Promise<void> {
+  const aside = tempPathFor(layout.artifactsDir);
+  try {
+    await rename(layout.artifactsDir, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await rename(stagingArtifactsDir, layout.artifactsDir);
+  await rm(aside, { recursive: true, force: true });
 }
 
 /** Copies pyproject.toml (when there is one) and the lock file into repo/, where the tools run. */
@@ -65,12 +107,13 @@ export async function copyProjectFiles(layout: LocalLayout, tool: BuildTool): Pr
   const names = new Set<string>(REQUIRED_PROJECT_FILES[tool]);
   const copied: string[] = [];
   for (const name of new Set(['pyproject.toml', ...names])) {
+    const source = join(layout.projectDir, name);
     try {
-      await copyFile(join(layout.projectDir, name), layout.repoFile(name));
+      await copyFile(source, layout.repoFile(name));
       copied.push(name);
     } catch (error) {
       // pyproject.toml is optional for a pip build; the required files were checked in preflight.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || names.has(name)) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || names.has(name)) throw toLayerErrorFromSystem(error, { path: source }) ?? error;
     }
   }
   return copied;

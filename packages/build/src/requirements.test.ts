@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractIndexOptions, parseRequirements, usesHashes, uvLockRegistries } from './requirements.js';
+import { ErrorCodes, type LayerError } from '@lambda-layer/core';
+import { checkRequirementsManifest, extractIndexOptions, findIncludes, parseRequirements, usesHashes, uvLockRegistries } from './requirements.js';
 
 describe('parseRequirements', () => {
   it('joins continuation lines, drops comments, normalises names', () => {
@@ -26,5 +27,36 @@ describe('parseRequirements', () => {
   it('lists the registries of a uv.lock', () => {
     const lock = '[[package]]\nsource = { registry = "http://a/simple/" }\n[[package]]\nsource = { registry = "http://a/simple/" }\n[[package]]\nsource = { virtual = "." }\n';
     expect(uvLockRegistries(lock)).toEqual(['http://a/simple/']);
+  });
+});
+
+describe('checkRequirementsManifest', () => {
+  it.each([
+    ['-r other.txt', '-r other.txt'],
+    ['-rother.txt', '-r other.txt'],
+    ['--requirement=base.txt', '--requirement base.txt'],
+    ['-c constraints.txt', '-c constraints.txt'],
+    ['--constraint  pins.txt', '--constraint pins.txt'],
+  ])('refuses an include (%s) with a hint to flatten', (line, shown) => {
+    const error = (() => {
+      try {
+        checkRequirementsManifest(`requests==2.32.3\n${line}  # more\n`);
+      } catch (e) {
+        return e as LayerError;
+      }
+      throw new Error('not refused');
+    })();
+    expect(error.code).toBe(ErrorCodes.REQUIREMENTS_INCLUDE);
+    expect(error.message).toBe(`requirements.txt includes other files (${shown}), whose packages and changes layer would not see`);
+    expect(error.hint).toContain('uv pip compile');
+  });
+
+  it('refuses a file that lists no package, and accepts pins with options and hashes', () => {
+    expect(() => checkRequirementsManifest('# nothing yet\n\n--index-url https://pypi.org/simple\n')).toThrow(
+      expect.objectContaining({ code: ErrorCodes.REQUIREMENTS_EMPTY, message: 'requirements.txt lists no packages, so the layer would be empty' }),
+    );
+    expect(() => checkRequirementsManifest('')).toThrow(expect.objectContaining({ code: ErrorCodes.REQUIREMENTS_EMPTY }));
+    expect(() => checkRequirementsManifest('--index-url https://pypi.org/simple\nsix==1.17.0 \\\n    --hash=sha256:abc\n')).not.toThrow();
+    expect(findIncludes(parseRequirements('six==1.17.0\n--requirement-free-text\n'))).toEqual([]);
   });
 });

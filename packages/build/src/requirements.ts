@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
 /**
  * Pinned requirements files (pip's format): what every tool's lock is turned
  * into before installing. Parsed here, by hand, because only two things are
@@ -90,4 +91,42 @@ export function sameIndex(a: string, b: string): boolean {
 /** How many packages a requirements file pins (the installers' progress totals). */
 export async function countRequirements(file: string): Promise<number> {
   return parseRequirements(await readFile(file, 'utf8')).filter((entry) => entry.name).length;
+}
+
+/** The files a requirements file pulls in: `-r other.txt`, `-c constraints.txt` and their long forms. */
+export function findIncludes(entries: readonly RequirementEntry[]): Array<{ option: string; file: string }> {
+  const includes: Array<{ option: string; file: string }> = [];
+  for (const entry of entries) {
+    // pip accepts `-r file`, `-rfile`, `--requirement file` and `--requirement=file`.
+    const match = /^(?:(-r|-c)\s*|(--requirement|--constraint)(?:\s*=\s*|\s+))(\S+)/.exec(entry.text);
+    if (match) includes.push({ option: (match[1] ?? match[2]) as string, file: match[3] as string });
+  }
+  return includes;
+}
+
+/**
+ * A requirements.txt the build can trust as the one source of truth.
+ *
+ * Includes are refused, not followed: the manifest's MD5 is what upload and
+ * publish compare and what the S3 layout (shared with the Python original)
+ * stores per version, so a change in an included file would read as
+ * "unchanged" and the stored manifest could not rebuild the layer. One
+ * flattened, pinned file keeps change detection exact. An empty file is
+ * refused too: it can only make an empty layer.
+ */
+export function checkRequirementsManifest(text: string, fileName = 'requirements.txt'): void {
+  const entries = parseRequirements(text);
+  const includes = findIncludes(entries);
+  if (includes.length) {
+    const listed = includes.map((include) => `${include.option} ${include.file}`).join(', ');
+    throw new LayerError(ErrorCodes.REQUIREMENTS_INCLUDE, `${fileName} includes other files (${listed}), whose packages and changes layer would not see`, {
+      hint: 'flatten it into one pinned file, e.g. `uv pip compile requirements.in -o requirements.txt` or `pip-compile`, or `uv export` / `poetry export` from a lock',
+      details: { includes },
+    });
+  }
+  if (!entries.some((entry) => entry.name)) {
+    throw new LayerError(ErrorCodes.REQUIREMENTS_EMPTY, `${fileName} lists no packages, so the layer would be empty`, {
+      hint: 'add the pinned requirements, e.g. `requests==2.32.3` (pip freeze > requirements.txt)',
+    });
+  }
 }

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import type { Logger, Redactor } from '@lambda-layer/core';
+import { ErrorCodes, errnoName, LayerError, type Logger, type Redactor, toLayerErrorFromSystem } from '@lambda-layer/core';
 
 export type ChildEnv = Record<string, string | undefined>;
 
@@ -22,6 +23,51 @@ export interface RunToolOptions {
   onLine?: (line: string) => void;
   /** Keep stdout out of the log (it is data, e.g. an exported requirements file). */
   quietStdout?: boolean;
+  /** Stops the tool (default: the signal of the enclosing `withToolSignal`). */
+  signal?: AbortSignal;
+}
+
+/** How long a tool gets to exit after SIGTERM before it is killed. */
+export const TERMINATE_GRACE_MS = 1000;
+
+/**
+ * The signal of the run a tool belongs to. A build starts tools at many depths
+ * (export, install, marker evaluation, sdist builds, version probes); every one
+ * must die with the run, so the run's signal travels with its async context
+ * instead of through each call site, where one forgotten argument would leave
+ * a pip running after Ctrl-C.
+ */
+const runSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+
+/** Runs `work` so that every tool it starts stops when `signal` fires. */
+export function withToolSignal<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  return runSignal.run(signal, work);
+}
+
+// Tools run in their own process group (so pip's own children die with it);
+// when this process exits, however it exits, none may outlive it.
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Signals the tool's whole group: its own children may outlive it (a build backend pip started) and hold the output pipes. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || !liveChildren.has(child)) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const live of liveChildren) killGroup(live, 'SIGKILL');
+    });
+  }
+  liveChildren.add(child);
+  child.once('close', () => liveChildren.delete(child));
 }
 
 /**
@@ -30,9 +76,18 @@ export interface RunToolOptions {
  */
 export function runTool(command: string, args: readonly string[], options: RunToolOptions): Promise<ToolRun> {
   const { redactor, logger } = options;
+  const signal = options.signal ?? runSignal.getStore();
+  if (signal?.aborted) return Promise.reject(signal.reason);
   logger.debug(`$ ${redactor.redact([command, ...args].join(' '))}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    track(child);
+    // Stop: SIGTERM to the whole group, SIGKILL after a short grace; settle once it has exited, so nothing writes after.
+    const stop = () => {
+      killGroup(child, 'SIGTERM');
+      setTimeout(() => killGroup(child, 'SIGKILL'), TERMINATE_GRACE_MS).unref();
+    };
+    signal?.addEventListener('abort', stop, { once: true });
     let output = '';
     let stdout = '';
     const pending = { out: '', err: '' };
@@ -52,8 +107,13 @@ export function runTool(command: string, args: readonly string[], options: RunTo
     };
     child.stdout.on('data', (chunk: Buffer) => feed('out', chunk));
     child.stderr.on('data', (chunk: Buffer) => feed('err', chunk));
-    child.on('error', reject);
+    child.on('error', (error) => {
+      signal?.removeEventListener('abort', stop);
+      reject(toLayerErrorFromSystem(error, { path: command, doing: `run ${command}` }) ?? error);
+    });
     child.on('close', (code) => {
+      signal?.removeEventListener('abort', stop);
+      if (signal?.aborted) return reject(signal.reason);
       for (const rest of [pending.out, pending.err]) if (rest) emit(rest);
       resolve({ code: code ?? 1, output, stdout: redactor.redact(stdout) });
     });
@@ -70,6 +130,41 @@ function cleanEnv(env: ChildEnv): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(env)) if (value !== undefined && !FORCED_COLOUR.includes(key)) out[key] = value;
   out.NO_COLOR = '1';
   return out;
+}
+
+/** An OS error a tool reports: Python's "[Errno 28] No space left on device: '/p'", Rust's "(os error 28)". */
+export function findSystemErrorInOutput(output: string): { code: string; path?: string } | undefined {
+  const python = /\[Errno (\d+)\][^\n:']*(?::\s*'([^'\n]+)')?/.exec(output);
+  const rust = /\(os error (\d+)\)/.exec(output);
+  const errno = Number(python?.[1] ?? rust?.[1]);
+  const code = Number.isInteger(errno) ? errnoName(errno) : undefined;
+  if (!code) return undefined;
+  const path = python?.[2];
+  return { code, ...(path ? { path } : {}) };
+}
+
+/** The line naming a Python exception at the end of a traceback ("OSError: …"), if the output holds one. */
+function pythonExceptionLine(output: string): string | undefined {
+  if (!/Traceback \(most recent call last\)/.test(output)) return undefined;
+  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.reverse().find((line) => /^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b(:|$)/.test(line));
+}
+
+/**
+ * One line for a tool that failed: an OS error it reports (a full disk, a
+ * denied path) in the same words as our own; the exception of a Python
+ * traceback instead of the traceback; else the last lines of its output.
+ */
+export function describeToolFailure(what: string, output: string, options: { path?: string; hint?: string } = {}): LayerError {
+  const system = findSystemErrorInOutput(output);
+  if (system) {
+    const mapped = toLayerErrorFromSystem({ code: system.code, errno: 0, syscall: 'write', ...(system.path ?? options.path ? { path: system.path ?? options.path } : {}) }) as LayerError;
+    return new LayerError(mapped.code, `${what} failed: ${mapped.message}`, { ...(mapped.hint ? { hint: mapped.hint } : {}), details: { ...mapped.details, tool: what } });
+  }
+  const exception = pythonExceptionLine(output);
+  return new LayerError(ErrorCodes.BUILD_FAILED, `${what} failed: ${exception ?? tail(output, 5)}`, {
+    hint: options.hint ?? 'run again with --debug to see the full output',
+  });
 }
 
 /** The last lines of a tool's output, for an error message. */

@@ -1,5 +1,6 @@
 import type { LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { ErrorCodes, LayerError, parseEndpointUrl } from '@lambda-layer/core';
 
 export interface AwsSettings {
   profile?: string;
@@ -13,13 +14,55 @@ export interface AwsClients {
   lambda(): Promise<LambdaClient>;
 }
 
+/** The SDK's own endpoint variables: a bad one is a usage error naming it, not "TypeError: Invalid URL" from deep inside a request. */
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_LAMBDA'] as const;
+
+function checkEndpointVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of ENDPOINT_VARIABLES) {
+    const value = env[name];
+    if (!value) continue;
+    try {
+      parseEndpointUrl(value);
+    } catch (error) {
+      throw new LayerError(ErrorCodes.USAGE, `invalid ${name}: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { variable: name } });
+    }
+  }
+}
+
+/**
+ * A named profile must exist in the shared config or credentials file, read
+ * the way the SDK reads them (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE,
+ * `[profile NAME]` / `[NAME]`); otherwise the SDK's answer is a vague
+ * "could not load credentials" after its whole provider chain.
+ */
+async function checkProfileExists(profile: string, from: string): Promise<void> {
+  const { loadSharedConfigFiles } = await import('@smithy/core/config');
+  const files = await loadSharedConfigFiles({ ignoreCache: true });
+  if (files.configFile[profile] || files.credentialsFile[profile]) return;
+  const configFile = process.env.AWS_CONFIG_FILE ?? '~/.aws/config';
+  const credentialsFile = process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials';
+  throw new LayerError(ErrorCodes.AWS_PROFILE_NOT_FOUND, `AWS profile "${profile}" (from ${from}) is not in ${configFile} or ${credentialsFile}`, {
+    hint: `create it (\`aws configure --profile ${profile}\` or \`aws configure sso\`) or pass an existing --profile`,
+    details: { profile },
+  });
+}
+
 /**
  * Clients built from the SDK's own credential and region chain (AWS_PROFILE,
  * AWS_REGION, SSO, …) plus the --profile, --region and --endpoint-url flags.
  * A custom endpoint (moto, LocalStack, MinIO) gets path-style S3 addressing.
+ * The settings are checked when the first client is made, so a command that
+ * never talks to AWS never trips over them.
  */
-export function createAwsClients(settings: AwsSettings): AwsClients {
+export function createAwsClients(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): AwsClients {
   const endpoint = settings.endpointUrl;
+  let checked: Promise<void> | undefined;
+  const check = () =>
+    (checked ??= (async () => {
+      checkEndpointVariables(env);
+      const profile = settings.profile ?? env.AWS_PROFILE;
+      if (profile) await checkProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
+    })());
   const common = () => {
     // `profile` is SDK v3 client config: it selects the profile for credentials and region alike.
     const config: { region?: string; endpoint?: string; profile?: string } = {};
@@ -30,15 +73,17 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   };
   let s3: Promise<S3Client> | undefined;
   let lambda: Promise<LambdaClient> | undefined;
-  const pathStyle = Boolean(endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  const pathStyle = Boolean(endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
   return {
     s3: () =>
       (s3 ??= (async () => {
+        await check();
         const { S3Client } = await import('@aws-sdk/client-s3');
         return new S3Client({ ...common(), forcePathStyle: pathStyle } satisfies S3ClientConfig);
       })()),
     lambda: () =>
       (lambda ??= (async () => {
+        await check();
         const { LambdaClient } = await import('@aws-sdk/client-lambda');
         return new LambdaClient(common() satisfies LambdaClientConfig);
       })()),

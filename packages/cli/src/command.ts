@@ -15,6 +15,11 @@ export interface CommandContext {
   config: ResolvedConfig;
   aws: AwsClients;
   region: string | undefined;
+  /**
+   * Aborted by Ctrl-C (SIGINT) or SIGTERM: every step takes it as its `signal`
+   * option, stops soon after, and says what state it left.
+   */
+  readonly signal: AbortSignal;
   /** Raw parsed flags, for anything that is not a config key. */
   argv: Record<string, unknown>;
 }

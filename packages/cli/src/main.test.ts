@@ -61,7 +61,7 @@ describe('layer (the bin)', () => {
     const result = await runLayer(['upload', '--project-dir', temp.path, '--json']);
     expect(result.code).toBe(1);
     const output = parseJsonOutput<{ status: string; error: { code: string; message: string } }>(result);
-    expect(output.status).toBe('failed');
+    expect(output.status).toBe('error');
     expect(output.error.code).toBe('E_PYPROJECT_INVALID_TOML');
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
 import { optionsFor } from './flags.js';
-import { EXIT_USAGE, processIO, runCommand, type RunnerIO } from './runner.js';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
+import { errorOutput, EXIT_USAGE, processIO, runCommand, type RunnerIO } from './runner.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -19,6 +20,11 @@ function silenceSdkNodeVersionWarning(): void {
 }
 
 class UsageError extends Error {}
+
+/** Whether the command line asked for JSON: read from the raw words, since a usage error means yargs could not parse them. */
+function wantsJson(args: readonly string[]): boolean {
+  return args.some((arg) => arg === '--json' || arg === '--json=true');
+}
 
 export function buildParser(args: string[], io: RunnerIO, onExit: (code: number) => void): Argv {
   let parser = yargs(args)
@@ -76,7 +82,9 @@ export async function main(args: string[], io: RunnerIO = processIO): Promise<nu
     await parser.parseAsync();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`error: ${error.message}; run \`layer --help\` for usage\n`);
+    const usage = new LayerError(ErrorCodes.USAGE, error.message, { hint: 'run `layer --help` for usage' });
+    io.stderr(`error: ${usage.oneLine}\n`);
+    if (wantsJson(args)) io.stdout(`${JSON.stringify(errorOutput(usage))}\n`);
     return EXIT_USAGE;
   }
   return exitCode ?? 0;

@@ -1,5 +1,24 @@
+import { writeSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createLogger, ErrorCodes, isLayerError, LayerError, resolveConfig } from '@lambda-layer/core';
+import {
+  type ConfigKey,
+  createLogger,
+  ErrorCodes,
+  exitCodeForSignal,
+  type InterruptSignal,
+  interruptSignalOf,
+  isInterruptedError,
+  isLayerError,
+  LayerError,
+  listenForInterrupts,
+  type Logger,
+  parseEndpointUrl,
+  resolveConfig,
+  type SignalSource,
+  throwIfInterrupted,
+  toLayerErrorFromSystem,
+} from '@lambda-layer/core';
 import { createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
 import { flagValues } from './flags.js';
@@ -7,6 +26,15 @@ import { flagValues } from './flags.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** Errors that mean "the command line asks for something impossible": exit 2, like an unknown flag. */
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
+  ErrorCodes.USAGE,
+  ErrorCodes.STEP_NOT_AVAILABLE,
+  ErrorCodes.CONFIG_MISSING_VALUE,
+  ErrorCodes.PROJECT_DIR_NOT_FOUND,
+  ErrorCodes.AWS_PROFILE_NOT_FOUND,
+]);
 
 export interface GlobalFlags {
   'project-dir'?: string;
@@ -23,6 +51,13 @@ export interface RunnerIO {
   stderr: (text: string) => void;
   stdinIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** Writes that must land before the process exits at once (a second Ctrl-C). Default: `stdout` / `stderr`. */
+  stdoutNow?: (text: string) => void;
+  stderrNow?: (text: string) => void;
+  /** Where SIGINT and SIGTERM come from (default: the process). */
+  signals?: SignalSource;
+  /** Quits at once with a code (default: process.exit). */
+  exit?: (code: number) => void;
 }
 
 export const processIO: RunnerIO = {
@@ -30,12 +65,12 @@ export const processIO: RunnerIO = {
   stderr: (text) => void process.stderr.write(text),
   stdinIsTTY: Boolean(process.stdin.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
+  // Synchronous: process.exit() follows, and a pending async write would be lost.
+  stdoutNow: (text) => void writeSync(1, text),
+  stderrNow: (text) => void writeSync(2, text),
+  signals: process,
+  exit: (code) => process.exit(code),
 };
-
-function describeUnexpected(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `unexpected error: ${message.split('\n')[0]}; run again with --debug for details`;
-}
 
 function stackOf(error: unknown): string {
   const parts: string[] = [];
@@ -47,11 +82,67 @@ function stackOf(error: unknown): string {
   return parts.join('\nCaused by: ');
 }
 
+/** The one-line error of anything a command threw; an interrupted run is always reported as interrupted. */
+export function toOneLineError(error: unknown, signal?: AbortSignal): LayerError {
+  const by = interruptSignalOf(signal);
+  if (by && !isInterruptedError(error)) {
+    // A step without words of its own for the interruption (an SDK call it aborted): its error, as an interruption.
+    const inner = isLayerError(error) ? error : undefined;
+    return new LayerError(ErrorCodes.INTERRUPTED, `interrupted by ${by}${inner ? `: ${inner.message}` : ''}`, {
+      hint: inner?.hint ?? 'run the command again',
+      details: { signal: by },
+      cause: error,
+    });
+  }
+  if (isLayerError(error)) return error;
+  const system = toLayerErrorFromSystem(error);
+  if (system) return system;
+  const message = error instanceof Error ? error.message : String(error);
+  return new LayerError(ErrorCodes.INTERNAL, `unexpected error: ${message.split('\n')[0]}`, { hint: 'run again with --debug for details', cause: error });
+}
+
+/** 1 for a failure, 2 for a usage error, 128 + the signal's number for an interruption. */
+export function exitCodeFor(error: LayerError): number {
+  if (error.code === ErrorCodes.INTERRUPTED) return exitCodeForSignal((error.details.signal as InterruptSignal | undefined) ?? 'SIGINT');
+  return USAGE_ERROR_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** What `--json` prints for an error: `{"status": "error" | "interrupted", "error": {code, message, hint}}`. */
+export function errorOutput(error: LayerError): { status: 'error' | 'interrupted'; error: ReturnType<LayerError['toJSON']> } {
+  return { status: error.code === ErrorCodes.INTERRUPTED ? 'interrupted' : 'error', error: error.toJSON() };
+}
+
+/** The project folder: it must exist and be a folder (it is named by --project-dir or is the current one). */
+async function checkProjectDir(flag: string | undefined): Promise<string> {
+  const projectDir = resolve(flag ?? process.cwd());
+  const info = await stat(projectDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw toLayerErrorFromSystem(error, { path: projectDir }) ?? error;
+  });
+  if (!info?.isDirectory()) {
+    throw new LayerError(ErrorCodes.PROJECT_DIR_NOT_FOUND, `the project folder ${projectDir} ${info ? 'is a file, not a folder' : 'does not exist'}`, {
+      hint: 'pass --project-dir with the folder that holds pyproject.toml',
+      details: { path: projectDir },
+    });
+  }
+  return projectDir;
+}
+
+function checkEndpointFlag(value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    parseEndpointUrl(value);
+  } catch (error) {
+    throw new LayerError(ErrorCodes.USAGE, `invalid --endpoint-url: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { option: 'endpoint-url' } });
+  }
+}
+
 /**
- * Runs one command: resolves config, runs it, prints its result (one JSON
- * object on stdout with --json) and maps errors to exit codes: 1 for a
- * failure (one line: what is wrong and the fix), 2 for a step that is not
- * available; a stack trace only with --debug.
+ * Runs one command: resolves and checks its settings, runs it with a signal
+ * wired to SIGINT/SIGTERM, prints its result (one JSON object on stdout with
+ * --json) and maps every outcome to an exit code: 0, 1 (a failure: one line,
+ * what is wrong and the fix), 2 (a usage error), 130/143 (interrupted: one
+ * line saying what state the step left). A stack trace only with --debug.
  */
 export async function runCommand(command: LayerCommand, argv: Record<string, unknown> & GlobalFlags, io: RunnerIO = processIO): Promise<number> {
   const json = Boolean(argv.json);
@@ -64,11 +155,24 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
     quiet,
     verbose: debug,
   });
+  // After a second signal the run has quit (or, with an injected `exit`, is quitting): nothing more is printed.
+  let quit = false;
+  const interrupts = listenForInterrupts({
+    ...(io.signals ? { source: io.signals } : {}),
+    onFirst: (signal) => logger.warn(`${signal}: stopping \`layer ${command.name}\` (send it again to quit at once)`),
+    onSecond: (signal) => {
+      quit = true;
+      quitNow(signal, command, { io, json });
+    },
+  });
   try {
-    const projectDir = resolve(argv['project-dir'] ?? process.cwd());
-    const config = await resolveConfig({ projectDir, flags: flagValues(command.keys, argv) });
-    const region = argv.region ?? config.values.region;
-    const profile = argv.profile ?? config.values.profile;
+    const projectDir = await checkProjectDir(argv['project-dir']);
+    checkEndpointFlag(argv['endpoint-url']);
+    // The global AWS flags are config keys too: checked by the same rules as every other setting.
+    const globalFlags: Partial<Record<ConfigKey, unknown>> = { profile: argv.profile, region: argv.region };
+    const config = await resolveConfig({ projectDir, flags: { ...flagValues(command.keys, argv), ...globalFlags } });
+    for (const notice of config.notices) logger.warn(notice);
+    const { region, profile } = config.values;
     const context: CommandContext = {
       projectDir,
       json,
@@ -83,23 +187,47 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
         ...(argv['endpoint-url'] ? { endpointUrl: argv['endpoint-url'] } : {}),
       }),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      signal: interrupts.signal,
       argv,
     };
+    throwIfInterrupted(interrupts.signal, 'nothing was started');
     const result = await command.run(context);
+    if (quit) return exitCodeForSignal(interruptSignalOf(interrupts.signal) ?? 'SIGINT');
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
     else for (const line of command.summary?.(result) ?? []) io.stdout(`${line}\n`);
     return EXIT_OK;
   } catch (error) {
-    const layerError = isLayerError(error) ? error : undefined;
-    const line = layerError ? layerError.oneLine : describeUnexpected(error);
-    logger.error(line);
-    if (debug) io.stderr(`${stackOf(error)}\n`);
-    if (json) {
-      const payload = layerError ? layerError.toJSON() : { code: ErrorCodes.INTERNAL, message: line };
-      io.stdout(`${JSON.stringify({ status: 'failed', error: payload })}\n`);
-    }
-    return layerError?.code === ErrorCodes.STEP_NOT_AVAILABLE ? EXIT_USAGE : EXIT_FAILURE;
+    const oneLine = toOneLineError(error, interrupts.signal);
+    if (quit) return exitCodeFor(oneLine);
+    return reportError(oneLine, { io, json, debug, logger, original: error });
+  } finally {
+    interrupts.dispose();
   }
+}
+
+function reportError(error: LayerError, options: { io: RunnerIO; json: boolean; debug: boolean; logger: Logger; original: unknown }): number {
+  options.logger.error(error.oneLine);
+  if (options.debug) options.io.stderr(`${stackOf(options.original)}\n`);
+  if (options.json) options.io.stdout(`${JSON.stringify(errorOutput(error))}\n`);
+  return exitCodeFor(error);
+}
+
+/**
+ * A second Ctrl-C: the person will not wait for the step to stop cleanly.
+ * Quit now, with the same exit code and (with --json) still one JSON object.
+ * Every step writes through temporary names and records completion last, so
+ * what it leaves is either the previous state or debris its next run removes.
+ */
+function quitNow(signal: InterruptSignal, command: LayerCommand, options: { io: RunnerIO; json: boolean }): void {
+  const { io } = options;
+  const error = new LayerError(
+    ErrorCodes.INTERRUPTED,
+    `interrupted by ${signal} again: quit at once; nothing unfinished is used, and the next \`layer ${command.name}\` removes what this run left`,
+    { hint: `run \`layer ${command.name}\` again`, details: { signal, state: 'quit at once' } },
+  );
+  (io.stderrNow ?? io.stderr)(`error: ${error.oneLine}\n`);
+  if (options.json) (io.stdoutNow ?? io.stdout)(`${JSON.stringify(errorOutput(error))}\n`);
+  (io.exit ?? ((code: number) => process.exit(code)))(exitCodeFor(error));
 }
 
 /** The error a command throws until its step is built: exit 2, never a pretend success. */

@@ -76,12 +76,60 @@ describe('config', () => {
     expect(error.details).toEqual({ key: 'layer_name', file: join(dir, 'pyproject.toml') });
   });
 
-  it('rejects a value of the wrong type', async () => {
+  it('rejects a value of the wrong type: in pyproject.toml a config error naming the file, from the environment a usage error', async () => {
     await pyproject('[tool.lambda-layer]\nkeep-bytecode = "maybe"\n');
-    await expect(loadPyprojectConfig(dir)).rejects.toMatchObject({ code: ErrorCodes.CONFIG_INVALID_VALUE });
-    await expect(resolveConfig({ projectDir: dir, env: { LAYER_COMPRESSION_LEVEL: 'max' } })).rejects.toMatchObject({
+    await expect(loadPyprojectConfig(dir)).rejects.toMatchObject({
       code: ErrorCodes.CONFIG_INVALID_VALUE,
+      message: `invalid keep-bytecode in [tool.lambda-layer] of ${join(dir, 'pyproject.toml')}: must be true or false, got "maybe"`,
     });
+    await pyproject('[project]\n');
+    await expect(resolveConfig({ projectDir: dir, env: { LAYER_COMPRESSION_LEVEL: 'max' } })).rejects.toMatchObject({
+      code: ErrorCodes.USAGE,
+      message: 'invalid LAYER_COMPRESSION_LEVEL: must be a whole number, got "max"',
+    });
+  });
+
+  it.each([
+    [{ tool: 'nope' }, 'invalid --tool: unknown build tool "nope"; use one of pip, poetry, uv (--tool or tool = "…" in [tool.lambda-layer])'],
+    [{ architecture: 'sparc' }, 'invalid --architecture: unsupported architecture "sparc"; use x86_64 or arm64 (--architecture)'],
+    [{ 'python-version': '2.7' }, 'invalid --python-version: unsupported Python version "2.7"'],
+    [{ 'compression-level': 12 }, 'invalid --compression-level: compression level must be a whole number from 0 to 9, got 12'],
+    [{ s3dir: 's3://Bad_Bucket/app/' }, 'invalid --s3dir: invalid S3 URI "s3://Bad_Bucket/app/": "Bad_Bucket" is not a valid bucket name'],
+    [{ 'layer-name': 'my layer' }, 'invalid --layer-name: invalid layer name "my layer"; use only letters, digits, "-" and "_"'],
+    [{ 'layer-name': 'arn:aws:lambda:us-east-1:123:layer:x' }, 'invalid --layer-name: invalid layer ARN'],
+    [{ 'compatible-runtime': ['python3.12', 'python9'] }, 'invalid --compatible-runtime: unknown Lambda runtime "python9"'],
+    [{ 'compatible-runtime': ['python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14', 'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'java17', 'java21', 'ruby3.3', 'ruby3.4', 'provided.al2', 'provided.al2023'] }, 'invalid --compatible-runtime: 16 compatible runtimes given, more than Lambda\'s 15'],
+    [{ 'compatible-architecture': ['amd64'] }, 'invalid --compatible-architecture: unknown architecture "amd64"'],
+    [{ 'index-url': 'https://user:secret@pkgs.example.com/simple/' }, 'invalid --index-url: the index URL must not contain a username or password'],
+    [{ 'index-url': 'ftp://pkgs.example.com/' }, 'invalid --index-url: the index URL must be http or https, got ftp:'],
+    [{ description: 'd'.repeat(257) }, 'invalid --description: the description is 257 characters long, more than Lambda\'s 256'],
+    [{ region: 'US East' }, 'invalid --region: invalid AWS region "US East"'],
+  ])('refuses the flag value %o as a usage error', async (flags, oneLine) => {
+    const error = await resolveConfig({ projectDir: dir, env: {}, flags }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.USAGE, details: { source: 'flag' } });
+    expect((error as { oneLine: string }).oneLine.startsWith(oneLine), (error as Error).message).toBe(true);
+  });
+
+  it('names the variable for a bad value from the environment and the file for one from pyproject.toml', async () => {
+    await expect(resolveConfig({ projectDir: dir, env: { LAYER_ARCHITECTURE: 'sparc' } })).rejects.toMatchObject({
+      code: ErrorCodes.USAGE,
+      message: 'invalid LAYER_ARCHITECTURE: unsupported architecture "sparc"',
+    });
+    await pyproject('[tool.lambda-layer]\ntool = "conda"\n');
+    await expect(resolveConfig({ projectDir: dir, env: {} })).rejects.toMatchObject({
+      code: ErrorCodes.CONFIG_INVALID_VALUE,
+      message: `invalid tool in [tool.lambda-layer] of ${join(dir, 'pyproject.toml')}: unknown build tool "conda"`,
+    });
+  });
+
+  it('normalises values and says so when it completes an s3dir', async () => {
+    const config = await resolveConfig({ projectDir: dir, env: { LAYER_ARCHITECTURE: 'aarch64' }, flags: { 'python-version': 'python3.13', s3dir: 's3://b-1/app' } });
+    expect(config.values).toMatchObject({ architecture: 'arm64', 'python-version': '3.13', s3dir: 's3://b-1/app/' });
+    expect(config.notices).toEqual(['s3dir "s3://b-1/app" does not end with "/": using the folder s3://b-1/app/']);
+    // From pyproject.toml, only when the value is the one in use.
+    await pyproject('[tool.lambda-layer]\ns3dir = "s3://b-1/py"\n');
+    expect((await resolveConfig({ projectDir: dir, env: {} })).notices).toEqual(['s3dir "s3://b-1/py" does not end with "/": using the folder s3://b-1/py/']);
+    expect((await resolveConfig({ projectDir: dir, env: {}, flags: { s3dir: 's3://b-1/flag/' } })).notices).toEqual([]);
   });
 
   it('reads a TOML float python-version as text', async () => {

@@ -1,34 +1,76 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import {
+  maxLength,
+  parseCompatibleArchitectures,
+  parseCompatibleRuntimes,
+  parseCompressionLevel,
+  parseGlobs,
+  parseIndexName,
+  parseIndexUrl,
+  parseLayerName,
+  parseRegion,
+} from './config-values.js';
 import { ErrorCodes, LayerError } from './errors.js';
+import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion } from './lambda.js';
+import { S3Path } from './s3-path.js';
+import { toLayerErrorFromSystem } from './system-errors.js';
+import { parseBuildTool } from './tools.js';
+
+/** Reports something worth a warning about a value that was accepted (e.g. normalised). */
+export type ConfigNote = (warning: string) => void;
+
+/** An s3dir names a folder: one without the trailing "/" is taken as that folder, and the user is told. */
+export function parseS3dir(value: string, note: ConfigNote = () => {}): string {
+  const path = S3Path.parse(value);
+  if (path.isDir) return path.uri;
+  const dir = S3Path.parseDir(path.uri);
+  note(`s3dir ${JSON.stringify(value)} does not end with "/": using the folder ${dir.uri}`);
+  return dir.uri;
+}
+
+const nonEmpty = (what: string) => (value: string) => {
+  if (value.trim() === '') throw new LayerError(ErrorCodes.INVALID_OPTION, `the ${what} is empty`, { hint: `give a ${what}` });
+  return value.trim();
+};
 
 /**
  * Settings in `[tool.lambda-layer]` of pyproject.toml. Keys are the CLI's long
- * flag names; a `--no-x` flag is the key `x = false`.
+ * flag names; a `--no-x` flag is the key `x = false`. `parse` checks and
+ * normalises a value wherever it comes from (flag, environment, pyproject), so
+ * a bad value fails before any step runs: from a flag or the environment it is
+ * a usage error (exit 2), from pyproject.toml a config error naming the file.
  */
 export const CONFIG_SCHEMA = {
-  'layer-name': { type: 'string', description: 'Lambda layer name (or ARN)' },
-  s3dir: { type: 'string', description: 'S3 folder URI for the layer artifacts, e.g. s3://bucket/app/lambda/' },
-  tool: { type: 'string', description: 'dependency tool: pip, poetry or uv' },
-  'python-version': { type: 'string', description: 'target Lambda Python version, e.g. 3.12' },
-  architecture: { type: 'string', description: 'target architecture: x86_64 or arm64' },
+  'layer-name': { type: 'string', description: 'Lambda layer name (or ARN)', parse: parseLayerName },
+  s3dir: { type: 'string', description: 'S3 folder URI for the layer artifacts, e.g. s3://bucket/app/lambda/', parse: parseS3dir },
+  tool: { type: 'string', description: 'dependency tool: pip, poetry or uv', parse: parseBuildTool },
+  'python-version': { type: 'string', description: 'target Lambda Python version, e.g. 3.12', parse: parsePythonVersion },
+  architecture: { type: 'string', description: 'target architecture: x86_64 or arm64', parse: parseArchitecture },
   container: { type: 'boolean', description: 'build inside the SAM build image (needs Docker)' },
-  'index-url': { type: 'string', description: 'private package index URL (credentials come from the environment)' },
-  'index-name': { type: 'string', description: 'name of the private index in pyproject (Poetry source / uv index)' },
-  ignore: { type: 'string[]', description: 'extra glob patterns to leave out of layer.zip' },
+  'index-url': { type: 'string', description: 'private package index URL (credentials come from the environment)', parse: parseIndexUrl },
+  'index-name': { type: 'string', description: 'name of the private index in pyproject (Poetry source / uv index)', parse: parseIndexName },
+  ignore: { type: 'string[]', description: 'extra glob patterns to leave out of layer.zip', parse: parseGlobs },
   'default-ignore': { type: 'boolean', description: 'leave out boto3, botocore, pip, pytest, … (default true)' },
   'keep-bytecode': { type: 'boolean', description: 'keep __pycache__ and .pyc files' },
-  'compression-level': { type: 'integer', description: 'deflate level 0-9' },
-  description: { type: 'string', description: 'layer version description' },
-  'compatible-runtime': { type: 'string[]', description: 'compatible runtimes, e.g. python3.12' },
-  'compatible-architecture': { type: 'string[]', description: 'compatible architectures: x86_64, arm64' },
-  'license-info': { type: 'string', description: 'layer license info' },
+  'compression-level': { type: 'integer', description: 'deflate level 0-9', parse: parseCompressionLevel },
+  description: { type: 'string', description: 'layer version description', parse: maxLength('description', LAMBDA_LIMITS.descriptionMaxLength) },
+  'compatible-runtime': { type: 'string[]', description: 'compatible runtimes, e.g. python3.12', parse: parseCompatibleRuntimes },
+  'compatible-architecture': { type: 'string[]', description: 'compatible architectures: x86_64, arm64', parse: parseCompatibleArchitectures },
+  'license-info': { type: 'string', description: 'layer license info', parse: maxLength('license info', LAMBDA_LIMITS.licenseInfoMaxLength) },
   force: { type: 'boolean', description: 'redo the step even when nothing changed' },
-  yes: { type: 'boolean', description: 'do not ask before clearing the build folder' },
-  profile: { type: 'string', description: 'AWS profile' },
-  region: { type: 'string', description: 'AWS region' },
-} as const satisfies Record<string, { type: ConfigValueType; description: string }>;
+  yes: { type: 'boolean', description: 'do not ask before replacing the previous build' },
+  profile: { type: 'string', description: 'AWS profile', parse: nonEmpty('profile name') },
+  region: { type: 'string', description: 'AWS region', parse: parseRegion },
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export interface ConfigKeySpec {
+  type: ConfigValueType;
+  description: string;
+  /** Checks and normalises a value of `type`; throws a `LayerError` saying what is wrong. */
+  parse?: (value: never, note: ConfigNote) => unknown;
+}
 
 export type ConfigValueType = 'string' | 'string[]' | 'boolean' | 'integer';
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -48,37 +90,67 @@ function isConfigKey(key: string): key is ConfigKey {
   return Object.prototype.hasOwnProperty.call(CONFIG_SCHEMA, key);
 }
 
-function invalidValue(key: string, where: string, expected: string, value: unknown): LayerError {
-  return new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `${key} in ${where} must be ${expected}, got ${JSON.stringify(value)}`, {
-    hint: `fix ${key} in ${where}`,
-    details: { key, where },
-  });
+/** Where a value came from, for its error: the flag, the variable, or the file. */
+interface ValueOrigin {
+  source: Exclude<ConfigSource, 'default'>;
+  /** "--tool", "LAYER_TOOL", or "[tool.lambda-layer] of /x/pyproject.toml". */
+  where: string;
 }
 
-/** Checks and normalises one value against the schema; strings from the environment are parsed. */
-function coerce(key: ConfigKey, value: unknown, where: string, fromText: boolean): unknown {
+/**
+ * A bad value from a flag or the environment is a usage error (exit 2: the
+ * command line is wrong); one from pyproject.toml is a config error naming the file.
+ */
+function invalidValue(key: string, origin: ValueOrigin, problem: string, hint: string): LayerError {
+  const fromFile = origin.source === 'pyproject';
+  return new LayerError(
+    fromFile ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.USAGE,
+    fromFile ? `invalid ${key} in ${origin.where}: ${problem}` : `invalid ${origin.where}: ${problem}`,
+    { hint, details: { key, source: origin.source, where: origin.where } },
+  );
+}
+
+function wrongType(key: string, origin: ValueOrigin, expected: string, value: unknown): LayerError {
+  return invalidValue(key, origin, `must be ${expected}, got ${typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value)}`, `fix ${origin.source === 'pyproject' ? `${key} in ${origin.where}` : origin.where}`);
+}
+
+/** Checks one value's type (strings from the environment are parsed), then its `parse` rule. */
+function coerce(key: ConfigKey, value: unknown, origin: ValueOrigin, note: ConfigNote): unknown {
+  const typed = coerceType(key, value, origin);
+  const spec: ConfigKeySpec = CONFIG_SCHEMA[key];
+  if (!spec.parse) return typed;
+  try {
+    return (spec.parse as (value: unknown, note: ConfigNote) => unknown)(typed, note);
+  } catch (error) {
+    if (!(error instanceof LayerError)) throw error;
+    throw invalidValue(key, origin, error.message, error.hint ?? `fix ${origin.where}`);
+  }
+}
+
+function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknown {
+  const fromText = origin.source === 'env';
   const type = CONFIG_SCHEMA[key].type as ConfigValueType;
   switch (type) {
     case 'string':
       if (typeof value === 'string') return value;
-      if (typeof value === 'number' && !fromText) return String(value); // python-version = 3.12 in TOML is a float
-      throw invalidValue(key, where, 'a string', value);
+      if (typeof value === 'number' && origin.source !== 'env') return String(value); // python-version = 3.12 in TOML is a float
+      throw wrongType(key, origin, 'a string', value);
     case 'string[]':
       if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
       if (typeof value === 'string') return [value];
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
-      throw invalidValue(key, where, 'a list of strings', value);
+      throw wrongType(key, origin, 'a list of strings', value);
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (fromText && typeof value === 'string') {
         if (/^(1|true|yes|on)$/i.test(value)) return true;
         if (/^(0|false|no|off|)$/i.test(value)) return false;
       }
-      throw invalidValue(key, where, 'true or false', value);
+      throw wrongType(key, origin, 'true or false', value);
     case 'integer': {
       const n = fromText && typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       if (typeof n === 'number' && Number.isInteger(n)) return n;
-      throw invalidValue(key, where, 'a whole number', value);
+      throw wrongType(key, origin, 'a whole number', value);
     }
   }
 }
@@ -90,6 +162,8 @@ export interface PyprojectConfig {
   document: Record<string, unknown>;
   /** The checked `[tool.lambda-layer]` values. */
   values: ConfigValues;
+  /** Warnings about accepted values (e.g. an s3dir normalised), by key. */
+  notes: Partial<Record<ConfigKey, string[]>>;
 }
 
 /**
@@ -109,9 +183,9 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
           hint: 'run in the folder holding pyproject.toml or pass --project-dir',
         });
       }
-      return { path, exists: false, document: {}, values: {} };
+      return { path, exists: false, document: {}, values: {}, notes: {} };
     }
-    throw error;
+    throw toLayerErrorFromSystem(error, { path, doing: `read ${path}` }) ?? error;
   }
 
   let document: Record<string, unknown>;
@@ -129,9 +203,11 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
   const tool = document.tool as Record<string, unknown> | undefined;
   const section = tool?.['lambda-layer'];
   const values: ConfigValues = {};
+  const notes: PyprojectConfig['notes'] = {};
+  const origin: ValueOrigin = { source: 'pyproject', where: `[${CONFIG_SECTION}] of ${path}` };
   if (section !== undefined) {
     if (typeof section !== 'object' || section === null || Array.isArray(section)) {
-      throw invalidValue(`[${CONFIG_SECTION}]`, path, 'a table', section);
+      throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `[${CONFIG_SECTION}] in ${path} must be a table`, { hint: `write it as a [${CONFIG_SECTION}] section` });
     }
     for (const [key, value] of Object.entries(section)) {
       if (!isConfigKey(key)) {
@@ -140,10 +216,10 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
           details: { key, file: path },
         });
       }
-      (values as Record<string, unknown>)[key] = coerce(key, value, `[${CONFIG_SECTION}] of ${path}`, false);
+      (values as Record<string, unknown>)[key] = coerce(key, value, origin, (note) => (notes[key] ??= []).push(note));
     }
   }
-  return { path, exists: true, document, values };
+  return { path, exists: true, document, values, notes };
 }
 
 export interface ResolveConfigInput {
@@ -160,6 +236,8 @@ export interface ResolvedConfig {
   values: ConfigValues;
   sources: Partial<Record<ConfigKey, ConfigSource>>;
   pyproject: PyprojectConfig;
+  /** Warnings about the values in use (an s3dir without its trailing "/", …), for the user to see. */
+  notices: string[];
 }
 
 /** Merges settings with the precedence flag > environment > pyproject > default. */
@@ -168,6 +246,8 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
   const env = input.env ?? process.env;
   const values: ConfigValues = {};
   const sources: Partial<Record<ConfigKey, ConfigSource>> = {};
+  const notices: string[] = [];
+  const note: ConfigNote = (warning) => notices.push(warning);
   const set = (key: ConfigKey, value: unknown, source: ConfigSource) => {
     (values as Record<string, unknown>)[key] = value;
     sources[key] = source;
@@ -177,12 +257,14 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     const flag = input.flags?.[key];
     const envName = configEnvName(key);
     const envValue = env[envName];
-    if (flag !== undefined && !(Array.isArray(flag) && flag.length === 0)) set(key, coerce(key, flag, `--${key}`, false), 'flag');
-    else if (envValue !== undefined && envValue !== '') set(key, coerce(key, envValue, envName, true), 'env');
-    else if (pyproject.values[key] !== undefined) set(key, pyproject.values[key], 'pyproject');
-    else if (input.defaults?.[key] !== undefined) set(key, input.defaults[key], 'default');
+    if (flag !== undefined && !(Array.isArray(flag) && flag.length === 0)) set(key, coerce(key, flag, { source: 'flag', where: `--${key}` }, note), 'flag');
+    else if (envValue !== undefined && envValue !== '') set(key, coerce(key, envValue, { source: 'env', where: envName }, note), 'env');
+    else if (pyproject.values[key] !== undefined) {
+      set(key, pyproject.values[key], 'pyproject');
+      notices.push(...(pyproject.notes[key] ?? []));
+    } else if (input.defaults?.[key] !== undefined) set(key, input.defaults[key], 'default');
   }
-  return { values, sources, pyproject };
+  return { values, sources, pyproject, notices };
 }
 
 /** Reads a required setting or fails naming the flag, the variable and the pyproject key. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError } from './errors.js';
+import { toLayerErrorFromSystem } from './system-errors.js';
 import { MANIFEST_HINTS, manifestFileName, type BuildTool } from './tools.js';
 
 /** MD5 hex digest of bytes: the manifest fingerprint (the original tool's choice, kept for compatibility). */
@@ -51,7 +52,8 @@ export async function readManifest(manifestPath: string, tool: BuildTool): Promi
         hint: MANIFEST_HINTS[tool],
       });
     }
-    throw error;
+    // A folder named uv.lock, a file the user may not read: said in plain words.
+    throw toLayerErrorFromSystem(error, { path: manifestPath, doing: `read ${manifestPath}` }) ?? error;
   }
   return { tool, path: manifestPath, fileName: manifestFileName(tool), content, md5: md5Hex(content) };
 }

@@ -21,6 +21,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, localLayout } from '@lambda-layer/core';
 import { layerBin, repoRoot } from '../../../tools/testing/paths.js';
+import { stampBuild } from '../../../tools/testing/stamps.js';
 import { packageLayer } from '../src/index.js';
 
 const PACKAGES = ['numpy', 'pandas', 'pydantic', 'requests', 'pyyaml', 'orjson', 'jinja2'];
@@ -85,6 +86,9 @@ try {
   await writeFile(join(work, 'pyproject.toml'), '[project]\nname = "bench"\n');
   await mkdir(layout.artifactsDir, { recursive: true });
   await symlink(python, layout.pythonDir);
+  // What `layer build` records last; every packageLayer run below checks the tree against it (content digest).
+  await writeFile(join(work, 'requirements.txt'), `${PACKAGES.join('\n')}\n`);
+  await stampBuild(work, 'pip');
   // Cold runs: no reuse of an earlier run's compressed bytes (timed apart below).
   const sameFiles = { projectDir: work, tool: 'pip' as const, keepBytecode: true, defaultIgnore: false, force: true, cache: false };
 
@@ -140,6 +144,8 @@ try {
       await mkdir(bigLayout.artifactsDir, { recursive: true });
       sh('cp', ['-al', python, bigLayout.pythonDir]);
       sh('cp', ['-al', join(python, 'pandas'), join(bigLayout.pythonDir, 'pandas_copy')]);
+      await writeFile(join(big, 'requirements.txt'), `${PACKAGES.join('\n')}\n`);
+      await stampBuild(big, 'pip');
       const rss = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, layerBin, 'package', '--project-dir', big, '--force', '--keep-bytecode', '--no-default-ignore', '--json'], {
         encoding: 'utf8',
       });

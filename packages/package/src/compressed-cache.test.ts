@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger, localLayout } from '@lambda-layer/core';
+import { stampBuild } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCompressedCache, pieceKey } from './compressed-cache.js';
 import { packageLayer } from './index.js';
@@ -20,6 +21,8 @@ async function project(): Promise<string> {
   const python = localLayout(dir).pythonDir;
   await mkdir(join(python, 'pkg'), { recursive: true });
   for (let i = 0; i < 5; i += 1) await writeFile(join(python, 'pkg', `m${i}.py`), `value = ${i}\n`.repeat(2000));
+  await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
+  await stampBuild(dir, 'uv');
   return dir;
 }
 
@@ -35,6 +38,7 @@ describe('the compressed-bytes cache', () => {
     expect(logger.lines.some((line) => /reused 5 compressed pieces \(.+\) from the last run; deflated 0$/.test(line))).toBe(true);
 
     await writeFile(join(localLayout(dir).pythonDir, 'pkg', 'm2.py'), 'changed = True\n'.repeat(500));
+    await stampBuild(dir, 'uv');
     const changedLogger = createMemoryLogger();
     const changed = await packageLayer({ projectDir: dir, logger: changedLogger });
     expect(changedLogger.lines.some((line) => /reused 4 compressed pieces .* deflated 1$/.test(line))).toBe(true);

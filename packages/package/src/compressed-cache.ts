@@ -12,8 +12,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '@lambda-layer/core';
 
 const INDEX = 'index.json';
 const VERSION = 1;
@@ -126,9 +127,7 @@ export class FileCompressedCache implements CompressedCache {
   async commit(): Promise<void> {
     this.closeFds();
     const index: CacheIndex = { version: VERSION, zlib: process.versions.zlib, blob: this.newBlob, entries: this.newEntries };
-    const temp = join(this.dir, `${INDEX}.${process.pid}.tmp`);
-    await writeFile(temp, JSON.stringify(index));
-    await rename(temp, join(this.dir, INDEX));
+    await writeFileAtomically(join(this.dir, INDEX), JSON.stringify(index));
     await this.removeOtherBlobs(this.newBlob);
   }
 
@@ -140,7 +139,8 @@ export class FileCompressedCache implements CompressedCache {
 
   private async removeOtherBlobs(keep: string): Promise<void> {
     for (const name of await readdir(this.dir)) {
-      if (name.startsWith('blob-') && name !== keep) await rm(join(this.dir, name), { force: true });
+      // Blobs of earlier runs, and what killed runs left (their blobs and index temp files).
+      if ((name.startsWith('blob-') && name !== keep) || /^\.index\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name)) await rm(join(this.dir, name), { force: true });
     }
   }
 }

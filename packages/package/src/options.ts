@@ -23,6 +23,8 @@ export interface PackageLayerOptions {
   cache?: boolean;
   /** Lambda's limits; only tests lower them. */
   limits?: Partial<SizeLimits>;
+  /** Stops packaging (Ctrl-C in the CLI): the temporary zip is removed, layer.zip and its stamp stay as they were. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedPackageOptions {
@@ -37,6 +39,7 @@ export interface ResolvedPackageOptions {
   concurrency: number | undefined;
   cache: boolean;
   limits: SizeLimits;
+  signal: AbortSignal | undefined;
 }
 
 export const DEFAULT_COMPRESSION_LEVEL = 6;
@@ -68,5 +71,6 @@ export function resolvePackageOptions(options: PackageLayerOptions): ResolvedPac
     concurrency: options.concurrency,
     cache: options.cache ?? true,
     limits: { ...DEFAULT_SIZE_LIMITS, ...options.limits },
+    signal: options.signal,
   };
 }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createMemoryLogger, localLayout } from '@lambda-layer/core';
+import { createMemoryLogger, digestTree, localLayout } from '@lambda-layer/core';
+import { stampBuild } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageLayer } from './index.js';
 
@@ -14,16 +15,23 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** A project after `layer build`: pyproject.toml and build/lambda/layer/artifacts/python/ holding `files`, created in the given order. */
+/**
+ * A project after `layer build`: pyproject.toml, uv.lock and
+ * build/lambda/layer/artifacts/python/ holding `files`, created in the given
+ * order, with the build stamp that vouches for them. A test that changes the
+ * tree afterwards stamps it again (`stampBuild`), as a new build would.
+ */
 async function project(files: Array<[string, string]>, where = 'artifacts/python'): Promise<string> {
   const dir = await mkdtemp(join(root, 'project-'));
   await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
+  await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
   const base = join(dir, 'build', 'lambda', 'layer', where);
   await mkdir(base, { recursive: true });
   for (const [path, content] of files) {
     await mkdir(dirname(join(base, path)), { recursive: true });
     await writeFile(join(base, path), content);
   }
+  if (where === 'artifacts/python') await stampBuild(dir, 'uv');
   return dir;
 }
 
@@ -91,6 +99,7 @@ describe('packageLayer', () => {
     const second = await project([...FILES].reverse());
     const python = localLayout(second).pythonDir;
     for (const [path] of FILES) await utimes(join(python, path), new Date('2001-02-03T04:05:06Z'), new Date('2011-02-03T04:05:06Z'));
+    // Times are not content: the build stamp still vouches for the tree.
     const b = await packageLayer({ projectDir: second });
     expect((await readFile(b.zipPath)).equals(bytesA)).toBe(true);
     expect(b.sha256).toEqual(a.sha256);
@@ -101,13 +110,14 @@ describe('packageLayer', () => {
     const python = localLayout(dir).pythonDir;
     await chmod(join(python, 'bin/tool'), 0o700);
     await chmod(join(python, 'mod.py'), 0o600);
+    await stampBuild(dir, 'uv');
     const result = await packageLayer({ projectDir: dir });
     const modes = execFileSync('python3', ['-c', 'import sys, zipfile; [print(i.filename, oct(i.external_attr >> 16)) for i in zipfile.ZipFile(sys.argv[1]).infolist()]', result.zipPath], { encoding: 'utf8' });
     expect(modes).toContain('python/bin/tool 0o100755');
     expect(modes).toContain('python/mod.py 0o100644');
   });
 
-  it('returns unchanged when nothing changed, and packages again when a file, an option or the zip changed, or with force', async () => {
+  it('returns unchanged when nothing changed, and packages again when the build, an option or the zip changed, or with force', async () => {
     const dir = await project(FILES);
     const first = await packageLayer({ projectDir: dir });
     const logger = createMemoryLogger();
@@ -119,7 +129,10 @@ describe('packageLayer', () => {
     expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('unchanged');
     expect((await packageLayer({ projectDir: dir, compressionLevel: 9, force: true })).status).toBe('packaged');
 
+    // A file changed by hand is refused; a new build of it is packaged.
     await writeFile(join(localLayout(dir).pythonDir, 'six.py'), 'x = 2\n');
+    await expect(packageLayer({ projectDir: dir, compressionLevel: 9 })).rejects.toMatchObject({ code: 'E_ARTIFACTS_UNVERIFIED' });
+    await stampBuild(dir, 'uv');
     const changed = await packageLayer({ projectDir: dir, compressionLevel: 9 });
     expect(changed.status).toBe('packaged');
     expect(changed.sha256.hex).not.toBe(first.sha256.hex);
@@ -132,6 +145,8 @@ describe('packageLayer', () => {
 
   it('moves a venv site-packages left by Poetry or uv into artifacts/python first', async () => {
     const dir = await project([['six.py', 'x = 1\n']], 'repo/.venv/lib/python3.12/site-packages');
+    // The build that left it vouches for the tree it made (a digest does not depend on where the tree is).
+    await stampBuild(dir, 'uv', { tree: await digestTree(join(localLayout(dir).repoDir, '.venv/lib/python3.12/site-packages')) });
     const result = await packageLayer({ projectDir: dir, tool: 'uv' });
     expect(result.files).toBe(1);
     expect((await stat(join(localLayout(dir).pythonDir, 'six.py'))).isFile()).toBe(true);
@@ -154,6 +169,7 @@ describe('packageLayer', () => {
       execFileSync('truncate', ['-s', String((i + 1) * 4_000_000), join(python, `pkg${i}`, 'blob.bin')]);
     }
     execFileSync('truncate', ['-s', '200000000', join(python, 'huge.so')]);
+    await stampBuild(dir, 'uv');
     const error = await packageLayer({ projectDir: dir }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_LAYER_TOO_LARGE' });
     const message = (error as Error).message;
@@ -179,6 +195,7 @@ describe('packageLayer', () => {
     execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', '--target', python, '--index-url', indexUrl, 'six', 'markupsafe', 'pyyaml', 'setuptools'], {
       stdio: 'pipe',
     });
+    await stampBuild(dir, 'uv');
     const result = await packageLayer({ projectDir: dir });
     expect(result.excluded.map((entry) => entry.name)).toEqual(expect.arrayContaining(['setuptools', 'bytecode (__pycache__/, *.pyc)']));
     const names = zipNames(result.zipPath);
@@ -195,5 +212,46 @@ describe('packageLayer', () => {
     expect(escaped).toBe('&lt;b&gt;');
     expect(dumped).toBe('a: 1');
     expect(libyaml).toBe('True');
+  });
+
+  describe('trusts only a finished build', () => {
+    it('refuses artifacts/python without a build stamp, and after the lock changed', async () => {
+      const dir = await project(FILES);
+      await rm(localLayout(dir).buildStamp);
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({
+        code: 'E_ARTIFACTS_UNVERIFIED',
+        oneLine: 'artifacts/python/ has no build stamp: the build did not finish, or the files were not put there by `layer build`; run `layer build`',
+      });
+      await stampBuild(dir, 'uv');
+      await writeFile(join(dir, 'uv.lock'), 'version = 1\n# relocked\n');
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ oneLine: 'uv.lock changed since artifacts/python/ was built; run `layer build`' });
+      await expect(stat(localLayout(dir).layerZip)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+
+    it('refuses a FIFO and a file name that is not UTF-8 by name', async () => {
+      const dir = await project(FILES);
+      const python = localLayout(dir).pythonDir;
+      execFileSync('mkfifo', [join(python, 'pkg', 'events')]);
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ code: 'E_SPECIAL_FILE', message: 'artifacts/python/pkg/events is a FIFO (named pipe): a layer holds only files, folders and links' });
+      await rm(join(python, 'pkg', 'events'));
+      await writeFile(Buffer.concat([Buffer.from(`${python}/na`), Buffer.from([0xef, 0xbb]), Buffer.from('ve.py')]), 'x');
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ code: 'E_FILE_NAME_NOT_UTF8', message: 'the file name "na\\xef\\xbbve.py" in artifacts/python is not UTF-8' });
+    });
+
+    it('stops when its signal fires, leaving layer.zip, its stamp and no temporary file', async () => {
+      const dir = await project(FILES);
+      const layout = localLayout(dir);
+      const first = await packageLayer({ projectDir: dir });
+      const stamp = await readFile(layout.packageStamp, 'utf8');
+      const controller = new AbortController();
+      controller.abort();
+      await expect(packageLayer({ projectDir: dir, force: true, signal: controller.signal })).rejects.toMatchObject({
+        code: 'E_INTERRUPTED',
+        oneLine: 'interrupted: layer.zip was not changed; run `layer package` again',
+      });
+      expect((await readFile(layout.layerZip)).equals(await readFile(first.zipPath))).toBe(true);
+      expect(await readFile(layout.packageStamp, 'utf8')).toBe(stamp);
+      expect((await readdir(layout.buildDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    });
   });
 });

@@ -4,6 +4,7 @@
  *   1 Preflight check
  *     1.1 Move a venv's site-packages into artifacts/python (Poetry, uv)
  *     1.2 Ensure artifacts/python exists
+ *     1.3 Ensure artifacts/python is what the last build finished (the build stamp)
  *   2 Select files
  *     2.1 Scan artifacts/python and apply the exclusions
  *     2.2 Check the unzipped size against Lambda's limit
@@ -11,14 +12,36 @@
  *   3 Write layer.zip
  *     3.1 Compress into a temporary file and rename it over layer.zip
  *     3.2 Record the package stamp
+ *
+ * Interrupted or failed at any point, it leaves layer.zip and its stamp as
+ * they were: the new zip becomes layer.zip only by a rename once complete,
+ * and the stamp, written after, names the zip's SHA-256, so a stamp never
+ * vouches for another zip.
  */
 import { stat } from 'node:fs/promises';
-import { ErrorCodes, formatBytes, LayerError, localLayout, sha256File, type LocalLayout, type PackageResult } from '@lambda-layer/core';
-import { removeStaleTempFiles, writeAtomically } from './atomic-file.js';
+import {
+  type BuildStamp,
+  ErrorCodes,
+  findCurrentPackageStamp,
+  formatBytes,
+  interruptedError,
+  LayerError,
+  localLayout,
+  type LocalLayout,
+  type PackageResult,
+  type PackageStamp,
+  packageResultFromStamp,
+  removeStaleTempFiles,
+  sha256File,
+  toLayerErrorFromSystem,
+  verifyArtifacts,
+  writeAtomically,
+  writePackageStamp,
+} from '@lambda-layer/core';
 import { FileCompressedCache } from './compressed-cache.js';
 import { loadExclusionRules } from './exclusions.js';
 import type { ResolvedPackageOptions } from './options.js';
-import { removePackageStamp, treeFingerprint, unchangedResult, writePackageStamp } from './package-stamp.js';
+import { inputFingerprint } from './package-stamp.js';
 import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
 import { moveVenvSitePackages } from './site-packages.js';
 import { scanTree, type TreeScan } from './scan-tree.js';
@@ -26,6 +49,8 @@ import { writeZip } from './zip-writer.js';
 
 export class PackageLayerCommand {
   readonly layout: LocalLayout;
+  /** The finished build being packaged (step 1.3). */
+  private build: BuildStamp | undefined;
 
   constructor(readonly options: ResolvedPackageOptions) {
     this.layout = localLayout(options.projectDir);
@@ -41,12 +66,21 @@ export class PackageLayerCommand {
   }
 
   async run(): Promise<PackageResult> {
-    await this.preflightCheck();
-    const scan = await this.selectFiles();
-    const fingerprint = this.fingerprint(scan);
-    const unchanged = await this.findUnchangedResult(fingerprint);
-    if (unchanged) return unchanged;
-    return this.writeLayerZip(scan, fingerprint);
+    try {
+      await this.preflightCheck();
+      const scan = await this.selectFiles();
+      const unchanged = await this.findUnchangedResult();
+      if (unchanged) return unchanged;
+      return await this.writeLayerZip(scan);
+    } catch (error) {
+      const { signal } = this.options;
+      if (signal?.aborted) throw interruptedError(signal, 'layer.zip was not changed', 'run `layer package` again');
+      throw toLayerErrorFromSystem(error) ?? error;
+    }
+  }
+
+  private checkpoint(): void {
+    this.options.signal?.throwIfAborted();
   }
 
   // Step 1 ------------------------------------------------------------------
@@ -55,6 +89,7 @@ export class PackageLayerCommand {
     this.logger.step('1', 'Preflight check');
     await this.moveVenvSitePackages();
     await this.ensurePythonDirExists();
+    await this.ensureArtifactsComplete();
   }
 
   async moveVenvSitePackages(): Promise<void> {
@@ -78,13 +113,27 @@ export class PackageLayerCommand {
         hint: 'run `layer build` first',
       });
     }
-    const stale = await removeStaleTempFiles(this.layout.layerZip);
-    if (stale.length) this.logger.detail(`removed ${stale.length} temporary file(s) left by an interrupted run`);
+    const stale = [...(await removeStaleTempFiles(this.layout.layerZip)), ...(await removeStaleTempFiles(this.layout.packageStamp))];
+    if (stale.length) this.logger.detail(`removed ${stale.length} temporary file(s) left by a killed run`);
+  }
+
+  /** Refuses artifacts/python/ unless the build stamp vouches for it as it is on disk (a content digest). */
+  async ensureArtifactsComplete(): Promise<void> {
+    this.logger.step('1.3', 'Ensure artifacts/python is what the last build finished');
+    const { stamp, tree } = await verifyArtifacts(this.layout, this.options.signal);
+    this.build = stamp;
+    this.logger.detail(`built from ${stamp.manifest.file} (md5 ${stamp.manifest.md5}) with ${stamp.tool} ${stamp.toolVersion}; ${tree.files} files match the build stamp`);
+  }
+
+  private requireBuild(): BuildStamp {
+    if (!this.build) throw new Error('preflightCheck() must run first');
+    return this.build;
   }
 
   // Step 2 ------------------------------------------------------------------
 
   async selectFiles(): Promise<TreeScan> {
+    this.checkpoint();
     const scan = await this.scanPythonDir();
     this.checkUnzippedSize(scan);
     return scan;
@@ -108,28 +157,27 @@ export class PackageLayerCommand {
     this.logger.detail(`${formatBytes(scan.unzippedBytes)} of ${formatBytes(this.options.limits.unzippedBytes)}`);
   }
 
-  fingerprint(scan: TreeScan): string {
-    const { ignore, defaultIgnore, keepBytecode, compressionLevel } = this.options;
-    return treeFingerprint(scan, { ignore, defaultIgnore, keepBytecode, compressionLevel });
+  /** The package stamp's key: this build, these options. */
+  stampKey(): { treeDigest: string; input: string } {
+    return { treeDigest: this.requireBuild().tree.digest, input: inputFingerprint(this.options) };
   }
 
-  async findUnchangedResult(fingerprint: string): Promise<PackageResult | undefined> {
+  async findUnchangedResult(): Promise<PackageResult | undefined> {
     this.logger.step('2.3', 'Check whether layer.zip is current');
     if (this.options.force) {
       this.logger.detail('--force: packaging again');
       return undefined;
     }
-    const result = await unchangedResult(this.layout.packageStamp, this.layout.layerZip, fingerprint);
-    this.logger.detail(result ? 'artifacts/python and the options are unchanged since layer.zip was written: nothing to do' : 'layer.zip is missing or out of date');
-    return result;
+    const stamp = await findCurrentPackageStamp(this.layout, this.stampKey());
+    this.logger.detail(stamp ? 'layer.zip was packaged from this build with these options and is intact: nothing to do' : 'layer.zip is missing or out of date');
+    return stamp ? packageResultFromStamp(this.layout, stamp, 'unchanged') : undefined;
   }
 
   // Step 3 ------------------------------------------------------------------
 
-  async writeLayerZip(scan: TreeScan, fingerprint: string): Promise<PackageResult> {
+  async writeLayerZip(scan: TreeScan): Promise<PackageResult> {
+    this.checkpoint();
     this.logger.step('3.1', `Write ${this.layout.layerZip}`);
-    // The old stamp goes first: a crash from here on can never pair it with a different zip.
-    await removePackageStamp(this.layout.packageStamp);
     const cache = this.options.cache ? await FileCompressedCache.open(this.compressedCacheDir) : undefined;
     const progress = this.logger.progress('compress', scan.unzippedBytes, 'bytes');
     let summary;
@@ -139,6 +187,7 @@ export class PackageLayerCommand {
           level: this.options.compressionLevel,
           ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
           ...(cache ? { cache } : {}),
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
           onProgress: (done) => progress.update(done),
         }),
       );
@@ -152,17 +201,17 @@ export class PackageLayerCommand {
     progress.finish(`${formatBytes(summary.zippedBytes)} zipped (${ratio}% of ${formatBytes(summary.unzippedBytes)})`);
     warnIfZipLarge(summary.zippedBytes, this.logger, this.options.limits);
     const sha256 = await sha256File(this.layout.layerZip);
-    const result: PackageResult = {
-      status: 'packaged',
-      zipPath: this.layout.layerZip,
-      zippedBytes: summary.zippedBytes,
-      unzippedBytes: summary.unzippedBytes,
-      files: scan.files,
-      sha256: { hex: sha256.hex, base64: sha256.base64 },
-      excluded: scan.excluded,
+    const build = this.requireBuild();
+    const key = this.stampKey();
+    const stamp: PackageStamp = {
+      version: 2,
+      build: { treeDigest: key.treeDigest, manifest: build.manifest },
+      input: key.input,
+      zip: { bytes: sha256.bytes, sha256Hex: sha256.hex, sha256Base64: sha256.base64 },
+      result: { zippedBytes: summary.zippedBytes, unzippedBytes: summary.unzippedBytes, files: scan.files, excluded: scan.excluded },
     };
     this.logger.step('3.2', 'Record the package stamp');
-    await writePackageStamp(this.layout.packageStamp, this.layout.layerZip, fingerprint, result);
-    return result;
+    await writePackageStamp(this.layout, stamp);
+    return packageResultFromStamp(this.layout, stamp, 'packaged');
   }
 }

@@ -6,15 +6,13 @@
  */
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { ErrorCodes, LayerError, type ExcludedEntry } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, specialFileError, type ExcludedEntry } from '@lambda-layer/core';
 import type { ExclusionRules } from './exclusions.js';
 import type { ZipInputEntry } from './zip-writer.js';
 
 export interface ScannedEntry extends ZipInputEntry {
   /** Path relative to python/, `/`-separated (empty for python/ itself). */
   relPath: string;
-  mtimeMs: number;
-  mode: number;
 }
 
 export interface TreeScan {
@@ -69,8 +67,7 @@ export async function scanTree(pythonDir: string, rules: ExclusionRules, zipRoot
     excluded.set(rule, entry);
   };
 
-  const rootInfo = await stat(root);
-  entries.push({ name: `${zipRoot}/`, relPath: '', directory: true, size: 0, executable: false, mtimeMs: rootInfo.mtimeMs, mode: rootInfo.mode });
+  entries.push({ name: `${zipRoot}/`, relPath: '', directory: true, size: 0, executable: false });
 
   /** `dir` is the real folder to read, `relDir` where it appears in the zip; `chain` guards against link loops. */
   const walk = async (dir: string, relDir: string, chain: ReadonlySet<string>): Promise<void> => {
@@ -109,7 +106,7 @@ export async function scanTree(pythonDir: string, rules: ExclusionRules, zipRoot
               hint: 'remove the link that points to one of its own parent folders',
             });
           }
-          entries.push({ name: `${zipRoot}/${relPath}/`, relPath, directory: true, size: 0, executable: false, mtimeMs: info.mtimeMs, mode: info.mode });
+          entries.push({ name: `${zipRoot}/${relPath}/`, relPath, directory: true, size: 0, executable: false });
           await walk(source, relPath, new Set([...chain, source]));
         } else if (info.isFile()) {
           entries.push({
@@ -119,11 +116,11 @@ export async function scanTree(pythonDir: string, rules: ExclusionRules, zipRoot
             source,
             size: info.size,
             executable: (info.mode & 0o111) !== 0,
-            mtimeMs: info.mtimeMs,
-            mode: info.mode,
           });
+        } else {
+          // The build stamp's digest refuses these first; a FIFO, socket or device has no place in a layer.
+          throw specialFileError(`${zipRoot}/${relPath}`, 'not a file, folder or link');
         }
-        // Sockets, FIFOs and devices have no place in a layer: skipped.
       }),
     );
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScannedEntry } from './scan-tree.js';
 import { checkUnzippedSize, DEFAULT_SIZE_LIMITS, largestTopLevel, warnIfZipLarge } from './size-limits.js';
 
-const file = (relPath: string, size: number): ScannedEntry => ({ name: `python/${relPath}`, relPath, directory: false, size, executable: false, mtimeMs: 0, mode: 0, source: relPath });
+const file = (relPath: string, size: number): ScannedEntry => ({ name: `python/${relPath}`, relPath, directory: false, size, executable: false, source: relPath });
 
 describe('size limits', () => {
   it('sums sizes per top-level entry, largest first', () => {

@@ -64,6 +64,8 @@ export interface ZipWriteOptions {
   cache?: CompressedCache;
   /** Called with the uncompressed bytes written so far. */
   onProgress?: (bytesDone: number) => void;
+  /** Stops writing (between entries and chunks): the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ZipWriteSummary {
@@ -251,6 +253,7 @@ export async function writeZip(entries: readonly ZipInputEntry[], outPath: strin
   const reader = async (): Promise<void> => {
     for (const entry of entries) {
       if (queue.failed) return;
+      options.signal?.throwIfAborted();
       if (entry.directory) {
         queue.push({ kind: 'directory', entry });
         continue;
@@ -300,6 +303,7 @@ export async function writeZip(entries: readonly ZipInputEntry[], outPath: strin
         for (let index = 0; index < count; index += 1) {
           const length = Math.min(chunkBytes, entry.size - index * chunkBytes);
           await queue.reserve(length);
+          options.signal?.throwIfAborted();
           const raw = Buffer.allocUnsafe(length);
           let got = 0;
           while (got < length) {
@@ -337,6 +341,7 @@ export async function writeZip(entries: readonly ZipInputEntry[], outPath: strin
 
   const writer = async (): Promise<void> => {
     for (let work = await queue.next(); work; work = await queue.next()) {
+      options.signal?.throwIfAborted();
       if (work.kind === 'directory') {
         const entry: CentralEntry = {
           name: work.entry.name,

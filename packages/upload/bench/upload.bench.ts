@@ -16,6 +16,7 @@ import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/cli
 import { localLayout } from '@lambda-layer/core';
 import { startMotoServer } from '../../../tools/testing/moto-server.js';
 import { layerBin } from '../../../tools/testing/paths.js';
+import { stampPackage } from '../../../tools/testing/stamps.js';
 import { uploadLayerZip } from '../src/index.js';
 
 const MiB = 1024 * 1024;
@@ -48,6 +49,7 @@ try {
   await mkdir(layout.buildDir, { recursive: true });
   await writeFile(join(dir, 'requirements.txt'), 'six==1.16.0\n');
   await writeFile(layout.layerZip, randomBytes(SIZE));
+  await stampPackage(dir, 'pip');
   const s3dir = `s3://${bucket}/bench/`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,

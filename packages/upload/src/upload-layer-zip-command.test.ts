@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, localLayout, md5Hex, type UploadResult } from '@lambda-layer/core';
-import { createTestBucket, testS3Client, uniqueName, countCommands } from '@lambda-layer/testing';
+import { createTestBucket, testS3Client, uniqueName, countCommands, stampPackage } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadLayerZip, UploadLayerZipCommand } from './upload-layer-zip-command.js';
 
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
 
-/** A project after `layer package`: uv.lock and build/lambda/layer/layer.zip. */
+/** A project after `layer package`: uv.lock, build/lambda/layer/layer.zip and the stamps saying it was packaged from that lock. */
 async function project(options: { zip?: Buffer | null; lock?: string | null } = {}): Promise<{ dir: string; zip: Buffer }> {
   const dir = await mkdtemp(join(root, 'project-'));
   const zip = options.zip ?? randomBytes(2048);
@@ -31,6 +31,7 @@ async function project(options: { zip?: Buffer | null; lock?: string | null } = 
   if (options.zip !== null) {
     await mkdir(localLayout(dir).buildDir, { recursive: true });
     await writeFile(localLayout(dir).layerZip, zip);
+    await stampPackage(dir, 'uv');
   }
   return { dir, zip };
 }
@@ -66,6 +67,7 @@ describe('uploadLayerZip', () => {
       'Step 1.1 - Check that layer.zip exists',
       'Step 1.2 - Check that the manifest uv.lock exists',
       'Step 1.3 - Check --s3dir',
+      'Step 1.4 - Check that layer.zip is the package of this uv.lock',
       'Step 2 - Upload layer.zip',
       'Step 2.1 - Compute the manifest MD5 and the layer.zip SHA-256',
       'Step 2.2 - Compare with the layer.zip in S3',
@@ -93,19 +95,31 @@ describe('uploadLayerZip', () => {
     expect(counts.get('HeadObjectCommand')).toBe(1);
   });
 
-  it('uploads again when the manifest or the zip changed', async () => {
+  it('uploads again when the manifest or the zip changed and was packaged again; refuses either before that', async () => {
     const { dir } = await project();
     const s3dir = s3dirOf();
     const s3 = testS3Client();
     await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
+    const counts = countCommands(s3);
 
     await writeFile(join(dir, 'uv.lock'), `${LOCK}\n# changed\n`);
+    await expect(uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 })).rejects.toMatchObject({
+      code: ErrorCodes.LAYER_ZIP_UNVERIFIED,
+      oneLine: 'uv.lock changed since layer.zip was packaged; run `layer build` and `layer package`',
+    });
+    await stampPackage(dir, 'uv');
     const manifestChanged = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
     expect(manifestChanged.status).toBe('uploaded');
     expect(manifestChanged.manifestMd5).toBe(md5Hex(`${LOCK}\n# changed\n`));
 
     const zip = randomBytes(2048);
     await writeFile(localLayout(dir).layerZip, zip);
+    await expect(uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 })).rejects.toMatchObject({
+      oneLine: 'layer.zip changed since `layer package` wrote it; run `layer package`',
+    });
+    // The refusals cost no request.
+    expect(counts.get('PutObjectCommand')).toBe(1);
+    await stampPackage(dir, 'uv');
     const zipChanged = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 });
     expect(zipChanged).toMatchObject({ status: 'uploaded', zipSha256: sha256(zip) });
     expect((await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 })).status).toBe('unchanged');
@@ -153,6 +167,17 @@ describe('UploadLayerZipCommand.preflightCheck', () => {
     const error = await failure({ projectDir: dir, tool: 'uv', s3dir: s3dirOf(), s3Client: s3 });
     expect(error.code).toBe(ErrorCodes.LAYER_ZIP_NOT_FOUND);
     expect(error.oneLine).toBe(`layer.zip not found at ${localLayout(dir).layerZip}; run \`layer package\` first`);
+    expect(counts.size).toBe(0);
+  });
+
+  it('refuses a layer.zip that `layer package` did not finish (no package stamp), before touching S3', async () => {
+    const { dir } = await project();
+    await rm(localLayout(dir).packageStamp);
+    const s3 = testS3Client();
+    const counts = countCommands(s3);
+    const error = await failure({ projectDir: dir, tool: 'uv', s3dir: s3dirOf(), s3Client: s3 });
+    expect(error.code).toBe(ErrorCodes.LAYER_ZIP_UNVERIFIED);
+    expect(error.oneLine).toBe('layer.zip has no package stamp: `layer package` did not write it, or did not finish; run `layer package`');
     expect(counts.size).toBe(0);
   });
 

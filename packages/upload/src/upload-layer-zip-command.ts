@@ -11,6 +11,7 @@ import {
   s3Layout,
   type LocalLayout,
   type UploadResult,
+  verifyLayerZip,
 } from '@lambda-layer/core';
 import { computeFingerprints, type LayerZipFingerprints } from './fingerprints.js';
 import { resolveUploadOptions, type ResolvedUploadOptions, type UploadLayerZipOptions } from './options.js';
@@ -31,12 +32,14 @@ async function isFile(path: string): Promise<boolean> {
  * by, and send nothing when the object there already has them.
  *
  * run(): preflightCheck() -> ensureLayerZipExists(), ensureManifestExists(),
- * ensureS3dirValid(); then upload() -> computeFingerprints(), isUnchanged(),
- * putLayerZip().
+ * ensureS3dirValid(), ensureLayerZipPackaged(); then upload() ->
+ * computeFingerprints(), isUnchanged(), putLayerZip().
  */
 export class UploadLayerZipCommand {
   readonly options: ResolvedUploadOptions;
   readonly layout: LocalLayout;
+  /** Computed once: preflight checks the package stamp against them, the upload sends them. */
+  private fingerprints: Promise<LayerZipFingerprints> | undefined;
 
   constructor(options: UploadLayerZipOptions) {
     this.options = resolveUploadOptions(options);
@@ -63,7 +66,9 @@ export class UploadLayerZipCommand {
     this.logger.step('1', 'Preflight check');
     await this.ensureLayerZipExists();
     await this.ensureManifestExists();
-    return this.ensureS3dirValid();
+    const target = this.ensureS3dirValid();
+    await this.ensureLayerZipPackaged();
+    return target;
   }
 
   isLayerZipExists(): Promise<boolean> {
@@ -103,6 +108,22 @@ export class UploadLayerZipCommand {
     return target;
   }
 
+  /**
+   * Refuses a layer.zip that `layer package` did not finish, or that is not
+   * the package of the current manifest's build (its package stamp says).
+   */
+  async ensureLayerZipPackaged(): Promise<void> {
+    this.logger.step('1.4', `Check that layer.zip is the package of this ${manifestFileName(this.options.tool)}`);
+    const local = await this.localFingerprints();
+    const stamp = await verifyLayerZip(this.layout, { manifest: { file: manifestFileName(this.options.tool), md5: local.manifestMd5 }, zipSha256Base64: local.zipSha256 });
+    this.logger.detail(`its package stamp names this zip (sha256 ${stamp.zip.sha256Base64}) and manifest (md5 ${stamp.build.manifest.md5})`);
+  }
+
+  private localFingerprints(): Promise<LayerZipFingerprints> {
+    this.fingerprints ??= computeFingerprints(this.manifestPath, this.options.tool, this.layout.layerZip);
+    return this.fingerprints;
+  }
+
   // ---- Step 2: upload -------------------------------------------------------
 
   async upload(target: S3Path): Promise<UploadResult> {
@@ -131,7 +152,7 @@ export class UploadLayerZipCommand {
 
   async computeFingerprints(): Promise<LayerZipFingerprints> {
     this.logger.step('2.1', 'Compute the manifest MD5 and the layer.zip SHA-256');
-    const fingerprints = await computeFingerprints(this.manifestPath, this.options.tool, this.layout.layerZip);
+    const fingerprints = await this.localFingerprints();
     this.logger.detail(`manifest md5 ${fingerprints.manifestMd5}, layer.zip sha256 ${fingerprints.zipSha256} (${formatBytes(fingerprints.zipBytes)})`);
     return fingerprints;
   }

@@ -30,7 +30,7 @@ describe('layer build (the bin)', () => {
     expect(result).toMatchObject({ status: 'built', tool: 'uv', pythonVersion: '3.12', architecture: 'arm64', container: false, packages: MAIN_PACKAGES });
     expect(result.pythonDir).toBe(join(dir, 'build', 'lambda', 'layer', 'artifacts', 'python'));
     expect(first.stderr).toContain('Step 1.1 - ');
-    expect(first.stderr).toContain('Step 1.6 - Record the build');
+    expect(first.stderr).toContain('Step 1.6 - Put the new build in place and record it');
 
     const second = await runLayer(args, { env });
     expect(second.code).toBe(0);
@@ -39,8 +39,8 @@ describe('layer build (the bin)', () => {
     const forced = await runLayer([...args.filter((a) => a !== '--yes'), '--force'], { env });
     expect(forced.code).toBe(0);
     expect(parseJsonOutput<BuildResult>(forced).status).toBe('built');
-    // No terminal in a test: the build folder is cleared without asking, and it says so.
-    expect(forced.stderr).toContain('no terminal to ask: clearing');
+    // No terminal in a test: the previous build is replaced without asking, and it says so.
+    expect(forced.stderr).toContain('no terminal to ask: the previous build in');
   });
 
   it('finds the tool from the lock file and the target from [tool.lambda-layer], printing a summary without --json', async () => {
@@ -58,7 +58,7 @@ describe('layer build (the bin)', () => {
     const dir = await fixture('pip');
     const result = await runLayer(['build', '--project-dir', dir, '--tool', 'uv', '--json'], { env });
     expect(result.code).toBe(1);
-    expect(parseJsonOutput(result)).toMatchObject({ status: 'failed', error: { code: 'E_MANIFEST_NOT_FOUND', hint: 'run `uv lock` in the project folder' } });
+    expect(parseJsonOutput(result)).toMatchObject({ status: 'error', error: { code: 'E_MANIFEST_NOT_FOUND', hint: 'run `uv lock` in the project folder' } });
     expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual([
       `error: uv.lock not found in ${dir} (the uv build needs it); run \`uv lock\` in the project folder`,
     ]);
@@ -86,7 +86,7 @@ describe('layer build (the bin)', () => {
 
       const bad = await runLayer([...args, '--force'], { env: { ...env, LAYER_INDEX_USERNAME: 'ci', LAYER_INDEX_PASSWORD: 'not-the-password' } });
       expect(bad.code).toBe(1);
-      expect(parseJsonOutput(bad)).toMatchObject({ status: 'failed', error: { code: 'E_BUILD_FAILED', message: `the package index ${privateIndex.url} refused the credentials (HTTP 401)` } });
+      expect(parseJsonOutput(bad)).toMatchObject({ status: 'error', error: { code: 'E_BUILD_FAILED', message: `the package index ${privateIndex.url} refused the credentials (HTTP 401)` } });
       expect(`${bad.stdout}${bad.stderr}`).not.toContain('not-the-password');
     });
   });
@@ -106,13 +106,16 @@ describe('layer build (the bin)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(parseJsonOutput<BuildResult>(result)).toMatchObject({ status: 'built', container: true, pythonVersion: '3.11' });
     const argv = (await readFile(join(bin, 'argv'), 'utf8')).trimEnd().split('\n');
+    // The container installs into the build's staging folder, swapped in as artifacts/ once complete.
+    const target = argv[argv.indexOf('--target') + 1] as string;
+    expect(target).toMatch(/^\/var\/task\/build\/lambda\/layer\/\.artifacts\.\d+\.[0-9a-f]{8}\.tmp\/python$/);
     expect(argv).toEqual([
       'run', '--rm', '--platform', 'linux/amd64',
       '--volume', `${dir}:/var/task`, '--workdir', '/var/task',
       '--user', `${process.getuid?.()}:${process.getgid?.()}`, '--env', 'HOME=/tmp',
       'public.ecr.aws/sam/build-python3.11:latest-x86_64',
       'python', '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
-      '--target', '/var/task/build/lambda/layer/artifacts/python',
+      '--target', target,
       '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
     ]);
     expect(result.stderr).toContain(`$ docker ${argv.join(' ')}`);

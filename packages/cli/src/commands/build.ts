@@ -29,6 +29,7 @@ export const buildCommand: LayerCommand<BuildResult> = {
       interactive: context.interactive,
       force: Boolean(values.force),
       logger: context.logger,
+      signal: context.signal,
     });
   },
   summary: (result) => [

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PackageResult } from '@lambda-layer/core';
-import { parseJsonOutput, runLayer } from '@lambda-layer/testing';
+import { parseJsonOutput, runLayer, stampBuild } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Runs the built bin (packages/cli/bin/layer.js): `npx tsc -b` first.
@@ -25,6 +25,7 @@ async function project(files: Record<string, string>, pyproject = '[project]\nna
     await mkdir(dirname(full), { recursive: true });
     await writeFile(full, content);
   }
+  if (Object.keys(files).length) await stampBuild(dir, 'uv');
   return dir;
 }
 
@@ -83,16 +84,19 @@ describe('layer package (the bin)', () => {
     expect(run.stdout).toMatch(/sha256 [0-9a-f]{64} \(base64 /);
   });
 
-  it('fails in one line, exit 1, when nothing was built, and on a bad compression level', async () => {
+  it('fails in one line, exit 1, when nothing was built; exit 2 for a bad compression level', async () => {
     const dir = await project({});
     const missing = await runLayer(['package', '--project-dir', dir, '--json']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.split('\n').filter((line) => line.startsWith('error: '))).toEqual([expect.stringMatching(/no layer content at .*artifacts\/python; run `layer build` first/)]);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
-    expect(parseJsonOutput(missing)).toMatchObject({ status: 'failed', error: { code: 'E_ARTIFACTS_NOT_FOUND' } });
+    expect(parseJsonOutput(missing)).toMatchObject({ status: 'error', error: { code: 'E_ARTIFACTS_NOT_FOUND' } });
 
     const bad = await runLayer(['package', '--project-dir', await project(FILES), '--json', '--compression-level', '12']);
-    expect(bad.code).toBe(1);
-    expect(parseJsonOutput(bad)).toMatchObject({ status: 'failed', error: { code: 'E_INVALID_OPTION' } });
+    expect(bad.code).toBe(2);
+    expect(parseJsonOutput(bad)).toMatchObject({
+      status: 'error',
+      error: { code: 'E_USAGE', message: 'invalid --compression-level: compression level must be a whole number from 0 to 9, got 12' },
+    });
   });
 });

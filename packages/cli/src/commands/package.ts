@@ -26,6 +26,7 @@ export const packageCommand: LayerCommand<PackageResult> = {
       ...(values['compression-level'] === undefined ? {} : { compressionLevel: values['compression-level'] }),
       force: values.force ?? false,
       logger: context.logger,
+      signal: context.signal,
     });
   },
   summary: (result) => {

@@ -92,20 +92,20 @@ describe('layer publish (the real bin against moto)', () => {
   });
 
   it.each([
-    ['a missing layer.zip', { upload: false }, [], 'E_LAYER_ZIP_NOT_FOUND', /layer\.zip not found at s3:\/\/.*; run `layer upload`/],
-    ['a too long description', {}, ['--description', 'x'.repeat(257)], 'E_INVALID_OPTION', /--description is 257 characters long/],
-    ['an unknown runtime', {}, ['--compatible-runtime', 'python2'], 'E_INVALID_OPTION', /unknown Lambda runtime "python2"/],
-    ['an unknown architecture', {}, ['--compatible-architecture', 'sparc'], 'E_INVALID_OPTION', /unknown architecture "sparc"/],
-    ['a bad layer name', {}, ['--layer-name', 'no spaces'], 'E_INVALID_OPTION', /invalid layer name "no spaces"/],
-    ['two lock files and no --tool', { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } }, [], 'E_CONFIG_MISSING_VALUE', /cannot tell the build tool/],
-    ['no lock file', { files: {} }, [], 'E_MANIFEST_NOT_FOUND', /no manifest .* found/],
-  ] as const)('fails with exit 1 and one line for %s', async (_, setup, extra, code, message) => {
+    ['a missing layer.zip', { upload: false }, [], 1, 'E_LAYER_ZIP_NOT_FOUND', /layer\.zip not found at s3:\/\/.*; run `layer upload`/],
+    ['a too long description', {}, ['--description', 'x'.repeat(257)], 2, 'E_USAGE', /^error: invalid --description: the description is 257 characters long/],
+    ['an unknown runtime', {}, ['--compatible-runtime', 'python2'], 2, 'E_USAGE', /^error: invalid --compatible-runtime: unknown Lambda runtime "python2"/],
+    ['an unknown architecture', {}, ['--compatible-architecture', 'sparc'], 2, 'E_USAGE', /unknown architecture "sparc"/],
+    ['a bad layer name', {}, ['--layer-name', 'no spaces'], 2, 'E_USAGE', /^error: invalid --layer-name: invalid layer name "no spaces"/],
+    ['two lock files and no --tool', { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } }, [], 2, 'E_CONFIG_MISSING_VALUE', /cannot tell the build tool/],
+    ['no lock file', { files: {} }, [], 1, 'E_MANIFEST_NOT_FOUND', /no manifest .* found/],
+  ] as const)('fails with one line for %s (exit 2 for a usage error, else 1)', async (_, setup, extra, exitCode, code, message) => {
     const p = await project(setup as Parameters<typeof project>[0]);
     const name = (extra as readonly string[]).includes('--layer-name') ? [] : ['--layer-name', p.layerName];
     const result = await runLayer(['publish', ...name, '--s3dir', p.s3dir, ...extra, '--json'], { cwd: p.dir });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(exitCode);
     const output = parseJsonOutput<{ status: string; error: { code: string; message: string } }>(result);
-    expect(output.status).toBe('failed');
+    expect(output.status).toBe('error');
     expect(output.error.code).toBe(code);
     const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('error: '));
     expect(errorLines).toHaveLength(1);
@@ -113,10 +113,10 @@ describe('layer publish (the real bin against moto)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace without --debug
   });
 
-  it('asks for --layer-name when no setting names it', async () => {
+  it('asks for --layer-name when no setting names it (a usage error)', async () => {
     const p = await project();
     const result = await runLayer(['publish', '--s3dir', p.s3dir], { cwd: p.dir });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       'error: missing setting layer-name; pass --layer-name, set LAYER_LAYER_NAME, or add layer-name = "…" to [tool.lambda-layer] in pyproject.toml',
     );

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { UploadResult } from '@lambda-layer/core';
+import type { BuildTool, UploadResult } from '@lambda-layer/core';
 import { spawn } from 'node:child_process';
-import { createTestBucket, layerBin, parseJsonOutput, runLayer, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { createTestBucket, layerBin, parseJsonOutput, runLayer, stampPackage, testS3Client, uniqueName } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Runs the built bin (packages/cli/bin/layer.js) against moto: `npx tsc -b` first.
@@ -25,8 +25,8 @@ afterAll(async () => {
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64');
 
-/** A project after `layer package`: pyproject.toml, a lock file and build/lambda/layer/layer.zip. */
-async function project(options: { pyproject?: string; files?: Record<string, string>; zip?: Buffer | null } = {}) {
+/** A project after `layer package`: pyproject.toml, a lock file, build/lambda/layer/layer.zip and its stamps (for `tool`'s lock). */
+async function project(options: { pyproject?: string; files?: Record<string, string>; zip?: Buffer | null; tool?: BuildTool } = {}) {
   const dir = await mkdtemp(join(root, 'project-'));
   await writeFile(join(dir, 'pyproject.toml'), options.pyproject ?? '[project]\nname = "app"\nversion = "0.1.0"\n');
   for (const [name, content] of Object.entries(options.files ?? { 'uv.lock': LOCK })) await writeFile(join(dir, name), content);
@@ -34,6 +34,7 @@ async function project(options: { pyproject?: string; files?: Record<string, str
   if (zip) {
     await mkdir(join(dir, 'build', 'lambda', 'layer'), { recursive: true });
     await writeFile(join(dir, 'build', 'lambda', 'layer', 'layer.zip'), zip);
+    await stampPackage(dir, options.tool ?? 'uv');
   }
   return { dir, zip: zip ?? Buffer.alloc(0) };
 }
@@ -41,14 +42,14 @@ async function project(options: { pyproject?: string; files?: Record<string, str
 const s3dirOf = () => `s3://${bucket}/${uniqueName('app')}/lambda/`;
 const keyOf = (s3uri: string) => s3uri.slice(`s3://${bucket}/`.length);
 
-function expectOneLineFailure(result: { code: number; stderr: string; stdout: string }, code: string, message: RegExp) {
-  expect(result.code, result.stderr).toBe(1);
+function expectOneLineFailure(result: { code: number; stderr: string; stdout: string }, code: string, message: RegExp, exitCode = 1) {
+  expect(result.code, result.stderr).toBe(exitCode);
   const errors = result.stderr.split('\n').filter((line) => line.startsWith('error: '));
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatch(message);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   const json = parseJsonOutput<{ status: string; error: { code: string } }>(result);
-  expect(json).toMatchObject({ status: 'failed', error: { code } });
+  expect(json).toMatchObject({ status: 'error', error: { code } });
 }
 
 describe('layer upload (the bin, against moto)', () => {
@@ -93,6 +94,7 @@ describe('layer upload (the bin, against moto)', () => {
       pyproject: `[project]\nname = "app"\nversion = "0.1.0"\n\n[tool.lambda-layer]\ns3dir = "${s3dir}"\ntool = "pip"\n`,
       // Two manifests: only the configured tool's one counts.
       files: { 'requirements.txt': 'six==1.16.0\n', 'uv.lock': LOCK },
+      tool: 'pip',
     });
     const result = await runLayer(['upload', '--project-dir', dir]);
     expect(result.code, result.stderr).toBe(0);
@@ -118,7 +120,7 @@ describe('layer upload (the bin, against moto)', () => {
     expect(result.stderr).not.toContain('\r');
   });
 
-  it('aborts the multipart upload on Ctrl-C: no parts, no object, exit 1 with one line', async () => {
+  it('aborts the multipart upload on Ctrl-C: no parts, no object, exit 130 with one line and one JSON object', async () => {
     const { dir } = await project({ zip: randomBytes(96 * MiB) });
     const s3dir = s3dirOf();
     const child = spawn(process.execPath, [layerBin, 'upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -134,10 +136,12 @@ describe('layer upload (the bin, against moto)', () => {
       });
       child.on('close', resolve);
     });
-    expect(code, stderr).toBe(1);
-    expect(stderr).toContain('warning: SIGINT: aborting the upload');
-    expect(stderr).toMatch(/^error: the upload of layer\.zip to s3:\/\/.* was interrupted; nothing changed in S3; run `layer upload` again$/m);
-    expect(JSON.parse(stdout)).toMatchObject({ status: 'failed', error: { code: 'E_UPLOAD_FAILED' } });
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('warning: SIGINT: stopping `layer upload` (send it again to quit at once)');
+    const errors = stderr.split('\n').filter((line) => line.startsWith('error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error: interrupted by SIGINT: .*nothing changed in S3/);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED', details: { signal: 'SIGINT' } } });
     const uploads = await testS3Client().send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: keyOf(s3dir) }));
     expect(uploads.Uploads ?? []).toEqual([]);
     const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keyOf(s3dir) }));
@@ -148,13 +152,13 @@ describe('layer upload (the bin, against moto)', () => {
     it('without --s3dir', async () => {
       const { dir } = await project();
       const result = await runLayer(['upload', '--project-dir', dir, '--json']);
-      expectOneLineFailure(result, 'E_CONFIG_MISSING_VALUE', /^error: missing setting s3dir; pass --s3dir, set LAYER_S3DIR, or add s3dir = /);
+      expectOneLineFailure(result, 'E_CONFIG_MISSING_VALUE', /^error: missing setting s3dir; pass --s3dir, set LAYER_S3DIR, or add s3dir = /, 2);
     });
 
     it('with a bad --s3dir', async () => {
       const { dir } = await project();
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', `s3://${bucket.toUpperCase()}/x/`, '--json']);
-      expectOneLineFailure(result, 'E_INVALID_S3_URI', /^error: invalid S3 URI .* is not a valid bucket name; use the form s3:\/\/bucket\/prefix\//);
+      expectOneLineFailure(result, 'E_USAGE', /^error: invalid --s3dir: invalid S3 URI .* is not a valid bucket name; use the form s3:\/\/bucket\/prefix\//, 2);
     });
 
     it('before `layer package` ran', async () => {
@@ -172,7 +176,7 @@ describe('layer upload (the bin, against moto)', () => {
     it('with an unknown --tool', async () => {
       const { dir } = await project();
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dirOf(), '--tool', 'conda', '--json']);
-      expectOneLineFailure(result, 'E_UNKNOWN_TOOL', /^error: unknown build tool "conda"; use one of pip, poetry, uv/);
+      expectOneLineFailure(result, 'E_USAGE', /^error: invalid --tool: unknown build tool "conda"; use one of pip, poetry, uv/, 2);
     });
 
     it('when the bucket does not exist', async () => {
@@ -205,7 +209,7 @@ describe('layer upload (the bin, against moto)', () => {
     it('when two manifests leave the tool open', async () => {
       const { dir } = await project({ files: { 'uv.lock': LOCK, 'poetry.lock': '# poetry\n' } });
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dirOf(), '--json']);
-      expectOneLineFailure(result, 'E_CONFIG_MISSING_VALUE', /^error: cannot tell the build tool: poetry\.lock and uv\.lock are both in .*; pass --tool poetry\|uv/);
+      expectOneLineFailure(result, 'E_CONFIG_MISSING_VALUE', /^error: cannot tell the build tool: poetry\.lock and uv\.lock are both in .*; pass --tool poetry\|uv/, 2);
     });
   });
 

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localLayout } from '@lambda-layer/core';
-import { repoRoot } from '@lambda-layer/testing';
+import { repoRoot, stampBuild } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeStaleTempFiles, writeAtomically } from './atomic-file.js';
 import { packageLayer } from './index.js';
 
 let root: string;
@@ -18,31 +17,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const tempFiles = async (dir: string) => (await readdir(dir)).filter((name) => /^layer\.zip\..*\.tmp$/.test(name));
-
-describe('writeAtomically', () => {
-  it('leaves the target untouched and no temp file when the write fails', async () => {
-    const target = join(root, 'layer.zip');
-    await writeFile(target, 'previous');
-    await expect(
-      writeAtomically(target, async (temp) => {
-        await writeFile(temp, 'half');
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    expect(await readFile(target, 'utf8')).toBe('previous');
-    expect(await tempFiles(root)).toEqual([]);
-  });
-
-  it('removes temp files of dead processes only', async () => {
-    const dir = await mkdtemp(join(root, 'stale-'));
-    const target = join(dir, 'layer.zip');
-    await writeFile(join(dir, 'layer.zip.999999999.abcd1234.tmp'), 'dead');
-    await writeFile(join(dir, `layer.zip.${process.pid}.abcd1234.tmp`), 'alive');
-    expect(await removeStaleTempFiles(target)).toEqual(['layer.zip.999999999.abcd1234.tmp']);
-    expect(await tempFiles(dir)).toEqual([`layer.zip.${process.pid}.abcd1234.tmp`]);
-  });
-});
+const tempFiles = async (dir: string) => (await readdir(dir)).filter((name) => /^\.layer\.zip\..*\.tmp$/.test(name));
 
 describe('a packaging run killed midway', () => {
   it('leaves the previous layer.zip intact, and the next run cleans up and packages', async () => {
@@ -52,6 +27,8 @@ describe('a packaging run killed midway', () => {
     await mkdir(layout.pythonDir, { recursive: true });
     // ~48 MB that deflate at level 9 works on for a while (base64 of random bytes).
     for (let i = 0; i < 24; i += 1) await writeFile(join(layout.pythonDir, `blob${String(i).padStart(2, '0')}.txt`), randomBytes(1_500_000).toString('base64'));
+    await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
+    await stampBuild(dir, 'uv');
     const previous = await packageLayer({ projectDir: dir, compressionLevel: 1 });
     const previousBytes = await readFile(previous.zipPath);
 
@@ -81,6 +58,8 @@ describe('a packaging run killed midway', () => {
 
     expect((await readFile(layout.layerZip)).equals(previousBytes)).toBe(true);
     expect(await tempFiles(layout.buildDir)).toHaveLength(1);
+    // The stamp still names the previous zip, so upload would still send exactly that one.
+    expect(JSON.parse(await readFile(layout.packageStamp, 'utf8')).zip.sha256Hex).toBe(previous.sha256.hex);
 
     const next = await packageLayer({ projectDir: dir, compressionLevel: 1, force: true });
     expect(next.sha256).toEqual(previous.sha256);

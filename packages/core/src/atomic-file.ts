@@ -1,0 +1,70 @@
+/**
+ * Writes through a temporary name in the same folder and a rename, so a crash
+ * or a kill never leaves a half-written file (or folder) under its real name,
+ * and the previous one survives until the new one is complete: rename is
+ * atomic within one file system.
+ *
+ * Temporary names are hidden and carry the writer's PID
+ * (`.layer.zip.<pid>.<random>.tmp`), so the next run can tell the debris of a
+ * killed run (its process is gone) from the work of one still running.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+const TEMP_SUFFIX = '.tmp';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A fresh temporary path beside `target`, owned by this process. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+/** Whether a process with this PID exists (EPERM: it exists but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files and folders of `target` left by runs that were
+ * killed (their process is gone); returns their names.
+ */
+export async function removeStaleTempFiles(target: string): Promise<string[]> {
+  const pattern = new RegExp(`^\\.${escapeRegExp(basename(target))}\\.(\\d+)\\.[0-9a-f]+${escapeRegExp(TEMP_SUFFIX)}$`);
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const stale: string[] = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (!match || isProcessAlive(Number(match[1]))) continue;
+    // A tool a killed run started may still be writing into a stale folder: retry until it is gone.
+    await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5 });
+    stale.push(name);
+  }
+  return stale;
+}
+
+/** Runs `write(tempPath)`, then renames the temp file over `target`; on failure the temp file is removed. */
+export async function writeAtomically<T>(target: string, write: (tempPath: string) => Promise<T>): Promise<T> {
+  const temp = tempPathFor(target);
+  try {
+    const result = await write(temp);
+    await rename(temp, target);
+    return result;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Writes text or bytes to `target` atomically. */
+export function writeFileAtomically(target: string, data: string | Uint8Array): Promise<void> {
+  return writeAtomically(target, (temp) => writeFile(temp, data));
+}

@@ -1,0 +1,127 @@
+/**
+ * Parsers of single setting values that no other module owns: each returns
+ * the value normalised or throws a `LayerError` saying what is wrong and how
+ * to write it. `CONFIG_SCHEMA` (config.ts) applies them to every value from a
+ * flag, the environment or pyproject.toml; the step packages keep their own
+ * checks for library callers.
+ */
+import { ErrorCodes, LayerError } from './errors.js';
+import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES } from './lambda.js';
+
+function invalid(message: string, hint: string): LayerError {
+  return new LayerError(ErrorCodes.INVALID_OPTION, message, { hint });
+}
+
+// LayerName as Lambda's API states it: a name, or a layer ARN.
+const LAYER_NAME = /^[a-zA-Z0-9_-]+$/;
+const LAYER_ARN = /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9_-]+$/;
+
+/** A layer name (1-140 of letters, digits, "-", "_") or a layer ARN. */
+export function parseLayerName(value: string): string {
+  const name = value.trim();
+  if (name.startsWith('arn:')) {
+    if (!LAYER_ARN.test(name) || name.length > LAMBDA_LIMITS.layerNameMaxLength) {
+      throw invalid(`invalid layer ARN ${JSON.stringify(name)}`, 'use arn:aws:lambda:REGION:ACCOUNT:layer:NAME or a plain layer name');
+    }
+    return name;
+  }
+  if (!LAYER_NAME.test(name)) throw invalid(`invalid layer name ${JSON.stringify(name)}`, 'use only letters, digits, "-" and "_"');
+  if (name.length > LAMBDA_LIMITS.layerNameMaxLength) {
+    throw invalid(`the layer name is ${name.length} characters long, more than Lambda's ${LAMBDA_LIMITS.layerNameMaxLength}`, 'use a shorter layer name');
+  }
+  return name;
+}
+
+/** Deflate level 0-9. */
+export function parseCompressionLevel(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 9) {
+    throw invalid(`compression level must be a whole number from 0 to 9, got ${JSON.stringify(value)}`, 'use 0 (store) to 9 (smallest, slowest); the default is 6');
+  }
+  return value;
+}
+
+/** A package index URL: http(s), and without credentials (those come from the environment only). */
+export function parseIndexUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(`the index URL ${JSON.stringify(value)} is not a URL`, 'pass the index URL, e.g. https://pkgs.example.com/simple/');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`the index URL must be http or https, got ${url.protocol}`, 'pass the index URL, e.g. https://pkgs.example.com/simple/');
+  }
+  if (url.username || url.password) {
+    throw invalid('the index URL must not contain a username or password', 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD in the environment instead');
+  }
+  return value;
+}
+
+/** An AWS endpoint URL (a local emulator, a VPC endpoint): http(s) with a host. */
+export function parseEndpointUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw invalid(`endpoint URL invalid: ${JSON.stringify(value)} is not an http(s) URL`, 'pass a URL such as http://127.0.0.1:5000 or https://s3.eu-west-1.amazonaws.com');
+  }
+  return value;
+}
+
+/** The name of a private index as pyproject names it (a uv index / Poetry source); it becomes part of variable names. */
+export function parseIndexName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
+    throw invalid(`invalid index name ${JSON.stringify(value)}`, 'use the name of a [[tool.uv.index]] or [[tool.poetry.source]] entry (letters, digits, ".", "-", "_")');
+  }
+  return value;
+}
+
+/** An AWS region identifier such as us-east-1 or eu-central-2. */
+export function parseRegion(value: string): string {
+  if (!/^[a-z]{2,}(-[a-z0-9]+)+$/.test(value)) throw invalid(`invalid AWS region ${JSON.stringify(value)}`, 'use a region name such as us-east-1');
+  return value;
+}
+
+/** Text of at most `max` characters (Lambda's limits on a description or license). */
+export function maxLength(what: string, max: number): (value: string) => string {
+  return (value) => {
+    if (value.length > max) throw invalid(`the ${what} is ${value.length} characters long, more than Lambda's ${max}`, `shorten it to at most ${max} characters`);
+    return value;
+  };
+}
+
+/** Lambda runtime identifiers, each known to Lambda, at most 15 of them. */
+export function parseCompatibleRuntimes(values: string[]): string[] {
+  const runtimes = [...new Set(values.map((value) => value.trim()))];
+  for (const runtime of runtimes) {
+    if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) {
+      throw invalid(`unknown Lambda runtime ${JSON.stringify(runtime)}`, 'use runtime identifiers such as python3.12 or python3.13');
+    }
+  }
+  if (runtimes.length > LAMBDA_LIMITS.compatibleRuntimesMax) {
+    throw invalid(`${runtimes.length} compatible runtimes given, more than Lambda's ${LAMBDA_LIMITS.compatibleRuntimesMax}`, `list at most ${LAMBDA_LIMITS.compatibleRuntimesMax}`);
+  }
+  return runtimes;
+}
+
+/** x86_64 and/or arm64, as Lambda spells them. */
+export function parseCompatibleArchitectures(values: string[]): Architecture[] {
+  const architectures = [...new Set(values.map((value) => value.trim()))];
+  for (const architecture of architectures) {
+    if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
+      throw invalid(`unknown architecture ${JSON.stringify(architecture)}`, `use ${ARCHITECTURES.join(' and/or ')}`);
+    }
+  }
+  return architectures as Architecture[];
+}
+
+/** Glob patterns: none empty. */
+export function parseGlobs(values: string[]): string[] {
+  for (const pattern of values) {
+    if (pattern.trim() === '') throw invalid('an ignore pattern is empty', 'pass a glob such as "*/tests/*"');
+  }
+  return values;
+}
