@@ -14,6 +14,12 @@ export interface PackageIndexOptions {
   /** Folders of .whl / .tar.gz files; the first holding a file name wins. */
   dirs: string[];
   auth?: { username: string; password: string };
+  /**
+   * Never answer a download (a wheel or sdist file) until the index closes:
+   * a tool that asked for one is provably in the middle of its install, the
+   * moment a test interrupts it.
+   */
+  holdDownloads?: boolean;
 }
 
 export interface PackageIndex {
@@ -22,6 +28,8 @@ export interface PackageIndex {
   port: number;
   /** Every request path, for tests that check what was fetched. */
   requests: string[];
+  /** The first file a tool asked to download. */
+  firstDownload: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -83,6 +91,8 @@ export async function startPackageIndex(options: PackageIndexOptions): Promise<P
   const projects = await indexFiles(options.dirs);
   const files = new Map([...projects.values()].flat().map((file) => [file.fileName, file]));
   const requests: string[] = [];
+  let downloadRequested: (fileName: string) => void = () => {};
+  const firstDownload = new Promise<string>((resolve) => (downloadRequested = resolve));
 
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -109,6 +119,8 @@ export async function startPackageIndex(options: PackageIndexOptions): Promise<P
     const file = /^\/files\/([^/]+)$/.exec(path)?.[1];
     const entry = file ? files.get(file) : undefined;
     if (entry) {
+      downloadRequested(entry.fileName);
+      if (options.holdDownloads) return;
       void stat(entry.path).then((info) => {
         response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size });
         createReadStream(entry.path).pipe(response);
@@ -124,6 +136,12 @@ export async function startPackageIndex(options: PackageIndexOptions): Promise<P
     url: `http://127.0.0.1:${port}/simple/`,
     port,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    firstDownload,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Held downloads (and idle keep-alive connections) would keep the server open.
+        server.closeAllConnections();
+      }),
   };
 }

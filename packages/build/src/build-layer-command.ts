@@ -24,7 +24,7 @@ import {
 } from '@lambda-layer/core';
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
 import { credentialVariableNames, installerEnv, poetryEnv, redactorFor } from './credentials.js';
-import { probeIndexAuth } from './index-probe.js';
+import { probeIndex } from './index-probe.js';
 import type { InstallContext, Installer } from './install.js';
 import { listInstalled, packageList } from './installed.js';
 import { applyTargetMarkers } from './markers.js';
@@ -271,8 +271,8 @@ export class BuildLayerCommand {
       if (outcome.ok) break;
       // A full disk or a denied path is said as such, not as 5 KB of traceback.
       if (findSystemErrorInOutput(outcome.output)) throw describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
-      const authError = await probeIndexAuth(this.credentials, this.redactor);
-      if (authError) throw authError;
+      const indexError = await probeIndex(this.credentials, this.redactor);
+      if (indexError) throw indexError;
       const missing = outcome.missingWheels.filter((name) => !built.some((wheel) => wheel.name === name));
       if (!missing.length || round >= MAX_SDIST_ROUNDS) throw describeToolFailure(`${installer.name} install`, outcome.output);
       for (const name of missing) built.push(await buildPureWheel(context, name, entries));

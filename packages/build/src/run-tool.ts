@@ -132,15 +132,24 @@ function cleanEnv(env: ChildEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-/** An OS error a tool reports: Python's "[Errno 28] No space left on device: '/p'", Rust's "(os error 28)". */
+/**
+ * The file-system errors that end an install whatever else happened: a tool's
+ * output mentions other errnos on the way (a refused connection it retried, a
+ * file it looked for and did without), which are not the cause.
+ */
+const FATAL_FILE_SYSTEM_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EMFILE', 'ENFILE', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EIO']);
+
+/** A file-system error a tool reports: Python's "[Errno 28] No space left on device: '/p'", Rust's "(os error 28)". */
 export function findSystemErrorInOutput(output: string): { code: string; path?: string } | undefined {
-  const python = /\[Errno (\d+)\][^\n:']*(?::\s*'([^'\n]+)')?/.exec(output);
-  const rust = /\(os error (\d+)\)/.exec(output);
-  const errno = Number(python?.[1] ?? rust?.[1]);
-  const code = Number.isInteger(errno) ? errnoName(errno) : undefined;
-  if (!code) return undefined;
-  const path = python?.[2];
-  return { code, ...(path ? { path } : {}) };
+  const found = [
+    ...[...output.matchAll(/\[Errno (\d+)\][^\n:']*(?::\s*'([^'\n]+)')?/g)].map((match) => ({ errno: Number(match[1]), path: match[2] })),
+    ...[...output.matchAll(/\(os error (\d+)\)/g)].map((match) => ({ errno: Number(match[1]), path: undefined })),
+  ];
+  for (const { errno, path } of found) {
+    const code = errnoName(errno);
+    if (code && FATAL_FILE_SYSTEM_ERRORS.has(code)) return { code, ...(path ? { path } : {}) };
+  }
+  return undefined;
 }
 
 /** The line naming a Python exception at the end of a traceback ("OSError: …"), if the output holds one. */
