@@ -5,3 +5,4 @@ export * from './run.js';
 export * from './files.js';
 export * from './stamps.js';
 export * from './processes.js';
+export * from './layer-process.js';

@@ -270,11 +270,11 @@ export class BuildLayerCommand {
       const outcome = await installer.install(context, file);
       if (outcome.ok) break;
       // A full disk or a denied path is said as such, not as 5 KB of traceback.
-      if (findSystemErrorInOutput(outcome.output)) throw describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
+      if (findSystemErrorInOutput(outcome.output)) throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
       const indexError = await probeIndex(this.credentials, this.redactor);
       if (indexError) throw indexError;
       const missing = outcome.missingWheels.filter((name) => !built.some((wheel) => wheel.name === name));
-      if (!missing.length || round >= MAX_SDIST_ROUNDS) throw describeToolFailure(`${installer.name} install`, outcome.output);
+      if (!missing.length || round >= MAX_SDIST_ROUNDS) throw await describeToolFailure(`${installer.name} install`, outcome.output);
       for (const name of missing) built.push(await buildPureWheel(context, name, entries));
       file = this.layout.repoFile('requirements.target.txt');
       await writeFile(file, formatRequirements(withBuiltWheels(entries, built)));

@@ -45,24 +45,26 @@ describe('runTool when the run is interrupted', () => {
 describe('describeToolFailure', () => {
   const traceback = (last: string) => `Collecting six\nTraceback (most recent call last):\n  File "/x/pip/_internal/cli/base_command.py", line 105, in _run_wrapper\n    status = _inner_run()\n${'  frame\n'.repeat(80)}${last}\n`;
 
-  it('says a full disk in plain words instead of a traceback', () => {
+  it('says a full disk in plain words instead of a traceback', async () => {
     const output = traceback('OSError: [Errno 28] No space left on device');
     expect(output.length).toBeGreaterThan(500);
-    const error = describeToolFailure('pip install', `${output}ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n`, { path: '/p/build/lambda/layer/.artifacts.1.ab.tmp/python' });
+    const error = await describeToolFailure('pip install', `${output}ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n`, { path: '/p/build/lambda/layer/.artifacts.1.ab.tmp/python' });
     expect(error.code).toBe(ErrorCodes.DISK_FULL);
     expect(error.oneLine).toBe('pip install failed: disk full: no space left on the device holding /p/build/lambda/layer/.artifacts.1.ab.tmp/python; free space there (df -h /p/build/lambda/layer/.artifacts.1.ab.tmp) and run again');
   });
 
-  it('names the path a tool was refused, and reads uv\'s (Rust) form too', () => {
-    expect(describeToolFailure('pip install', traceback("PermissionError: [Errno 13] Permission denied: '/p/python/six.py'")).oneLine).toMatch(
+  it('names the path a tool was refused, and reads uv\'s (Rust) form too', async () => {
+    expect((await describeToolFailure('pip install', traceback("PermissionError: [Errno 13] Permission denied: '/p/python/six.py'"))).oneLine).toMatch(
       /^pip install failed: permission denied: cannot write \/p\/python\/six\.py; /,
     );
     expect(findSystemErrorInOutput('error: Failed to install: six-1.17.0 (os error 28)')).toEqual({ code: 'ENOSPC' });
   });
 
-  it('keeps the exception line of a traceback without an OS error, or else the last lines', () => {
-    expect(describeToolFailure('pip install', traceback('ValueError: bad wheel')).message).toBe('pip install failed: ValueError: bad wheel');
-    expect(describeToolFailure('uv pip install', 'a\nb\nerror: no solution\n').message).toBe('uv pip install failed: a | b | error: no solution');
+  it('keeps the exception line of a traceback without an OS error, or else the last lines', async () => {
+    expect((await describeToolFailure('pip install', traceback('ValueError: bad wheel'))).message).toBe('pip install failed: ValueError: bad wheel');
+    expect((await describeToolFailure('uv pip install', 'a\nb\nerror: no solution\n')).message).toBe('uv pip install failed: a | b | error: no solution');
+    // A refused connection the tool retried is not the cause of an install failure.
+    expect((await describeToolFailure('pip install', 'WARNING: Retrying after [Errno 111] Connection refused\nERROR: No matching distribution found for six\n')).code).toBe(ErrorCodes.BUILD_FAILED);
   });
 });
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ErrorCodes, errnoName, LayerError, type Logger, type Redactor, toLayerErrorFromSystem } from '@lambda-layer/core';
+import { ErrorCodes, errnoName, fullestOf, LayerError, type Logger, type Redactor, toLayerErrorFromSystem } from '@lambda-layer/core';
 
 export type ChildEnv = Record<string, string | undefined>;
 
@@ -163,11 +163,14 @@ function pythonExceptionLine(output: string): string | undefined {
  * One line for a tool that failed: an OS error it reports (a full disk, a
  * denied path) in the same words as our own; the exception of a Python
  * traceback instead of the traceback; else the last lines of its output.
+ * `path` is where the tool was asked to write.
  */
-export function describeToolFailure(what: string, output: string, options: { path?: string; hint?: string } = {}): LayerError {
+export async function describeToolFailure(what: string, output: string, options: { path?: string; hint?: string } = {}): Promise<LayerError> {
   const system = findSystemErrorInOutput(output);
   if (system) {
-    const mapped = toLayerErrorFromSystem({ code: system.code, errno: 0, syscall: 'write', ...(system.path ?? options.path ? { path: system.path ?? options.path } : {}) }) as LayerError;
+    const full = system.code === 'ENOSPC' || system.code === 'EDQUOT';
+    const path = full ? await fullestOf([system.path, options.path]) : (system.path ?? options.path);
+    const mapped = toLayerErrorFromSystem({ code: system.code, errno: 0, syscall: 'write', ...(path ? { path } : {}) }) as LayerError;
     return new LayerError(mapped.code, `${what} failed: ${mapped.message}`, { ...(mapped.hint ? { hint: mapped.hint } : {}), details: { ...mapped.details, tool: what } });
   }
   const exception = pythonExceptionLine(output);

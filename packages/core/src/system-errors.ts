@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { statfs } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { type ErrorCode, ErrorCodes, LayerError } from './errors.js';
@@ -117,6 +118,33 @@ export function toLayerErrorFromSystem(error: unknown, context: SystemErrorConte
     default:
       return make(ErrorCodes.SYSTEM_ERROR, `cannot ${verb}: ${describe(error)} (${error.code})`, 'run again with --debug for details');
   }
+}
+
+/** The free bytes of the file system holding `path` (or its nearest existing parent: a tool may have removed its temp folder). */
+async function freeBytesAt(path: string): Promise<number | undefined> {
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      const info = await statfs(current);
+      return info.bavail * info.bsize;
+    } catch {
+      if (dirname(current) === current) return undefined;
+    }
+  }
+}
+
+/**
+ * Of the paths a disk-full failure involves (where a tool said it was
+ * writing, where we asked it to write), the one on the fullest file system:
+ * a tool often names its source in a copy, which sits on a disk with room.
+ */
+export async function fullestOf(paths: ReadonlyArray<string | undefined>): Promise<string | undefined> {
+  let best: { path: string; free: number } | undefined;
+  for (const path of paths) {
+    if (!path) continue;
+    const free = await freeBytesAt(path);
+    if (free !== undefined && (!best || free < best.free)) best = { path, free };
+  }
+  return best?.path ?? paths.find((path): path is string => Boolean(path));
 }
 
 /**

@@ -193,7 +193,8 @@ export class PackageLayerCommand {
       );
     } catch (error) {
       await cache?.discard();
-      throw error;
+      // A write through a file handle names no path: name layer.zip, and at most how much it needed.
+      throw toLayerErrorFromSystem(error, { path: this.layout.layerZip, doing: `write ${this.layout.layerZip}`, bytesNeeded: scan.unzippedBytes }) ?? error;
     }
     await cache?.commit();
     if (cache?.hits) this.logger.detail(`reused ${cache.hits} compressed pieces (${formatBytes(cache.hitBytes)}) from the last run; deflated ${cache.misses}`);
