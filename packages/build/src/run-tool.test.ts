@@ -1,6 +1,11 @@
+import { spawn as spawnProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, InterruptReason, Redactor, silentLogger } from '@lambda-layer/core';
-import { runningInGroup } from '@lambda-layer/testing';
+import { repoRoot, runningInGroup } from '@lambda-layer/testing';
 import { describeToolFailure, findSystemErrorInOutput, runTool, withToolSignal } from './run-tool.js';
 
 const options = { env: process.env, redactor: new Redactor(), logger: silentLogger };
@@ -75,5 +80,32 @@ describe('runTool grandchildren', () => {
     expect(error).toBeInstanceOf(InterruptReason);
     expect(groupAlive(pid)).toBe(false);
     expect(seconds).toBeLessThan(10);
+  });
+});
+
+describe('a process that exits at once (a second Ctrl-C)', () => {
+  it('takes its tools with it: process.exit kills their groups', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'run-tool-exit-'));
+    try {
+      const script = join(dir, 'quit.mts');
+      const entry = join(fileURLToPath(new URL('.', import.meta.url)), 'run-tool.ts');
+      await writeFile(
+        script,
+        `import { runTool } from ${JSON.stringify(entry)};\n` +
+          `const quiet = { redact: (text) => text };\n` +
+          `void runTool('sh', ['-c', 'echo $$; sleep 30 & wait'], { env: process.env, redactor: quiet, logger: { debug() {} }, onLine: (line) => { console.log(line); process.exit(130); } });\n`,
+      );
+      const child = spawnProcess(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(130);
+      const pgid = Number(out.trim());
+      expect(pgid).toBeGreaterThan(0);
+      for (let i = 0; i < 50 && groupAlive(pgid); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(groupAlive(pgid)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
