@@ -58,8 +58,11 @@ export interface RunnerIO {
   signals?: SignalSource;
   /** Quits at once with a code (default: process.exit). */
   exit?: (code: number) => void;
+  /** Called with the exit code once the run is over, before its signal handlers go. */
+  afterRun?: (exitCode: number) => void;
 }
 
+/** The IO of the `layer` process itself (the bin): real streams, real signals, process.exit. */
 export const processIO: RunnerIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
@@ -70,6 +73,12 @@ export const processIO: RunnerIO = {
   stderrNow: (text) => void writeSync(2, text),
   signals: process,
   exit: (code) => process.exit(code),
+  // The run is over and has said so. Without a listener a signal while Node winds down would kill the
+  // process with the default action (no exit code of ours); this one ends it now, with the run's code.
+  afterRun: (exitCode) => {
+    const quit = () => process.exit(exitCode);
+    process.once('SIGINT', quit).once('SIGTERM', quit);
+  },
 };
 
 function stackOf(error: unknown): string {
@@ -145,15 +154,13 @@ function checkEndpointFlag(value: string | undefined): void {
  * line saying what state the step left). A stack trace only with --debug.
  */
 export async function runCommand(command: LayerCommand, argv: Record<string, unknown> & GlobalFlags, io: RunnerIO = processIO): Promise<number> {
-  const json = Boolean(argv.json);
-  const debug = Boolean(argv.debug);
-  const quiet = Boolean(argv.quiet);
+  const flags = { json: Boolean(argv.json), debug: Boolean(argv.debug), quiet: Boolean(argv.quiet) };
   // Human logs always go to stderr, so stdout holds only the result.
   const logger = createLogger({
     printer: (line) => io.stderr(`${line}\n`),
     stream: io.stderrIsTTY ? process.stderr : { isTTY: false, write: (chunk: string) => (io.stderr(chunk), true) },
-    quiet,
-    verbose: debug,
+    quiet: flags.quiet,
+    verbose: flags.debug,
   });
   // After a second signal the run has quit (or, with an injected `exit`, is quitting): nothing more is printed.
   let quit = false;
@@ -162,9 +169,33 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
     onFirst: (signal) => logger.warn(`${signal}: stopping \`layer ${command.name}\` (send it again to quit at once)`),
     onSecond: (signal) => {
       quit = true;
-      quitNow(signal, command, { io, json });
+      quitNow(signal, command, { io, json: flags.json });
     },
   });
+  let exitCode = EXIT_FAILURE;
+  try {
+    exitCode = await execute(command, argv, { io, logger, ...flags, signal: interrupts.signal, hasQuit: () => quit });
+    return exitCode;
+  } finally {
+    // The after-run handlers go in before the run's own come out: no moment without a listener.
+    io.afterRun?.(exitCode);
+    interrupts.dispose();
+  }
+}
+
+interface RunState {
+  io: RunnerIO;
+  logger: Logger;
+  json: boolean;
+  debug: boolean;
+  quiet: boolean;
+  signal: AbortSignal;
+  hasQuit(): boolean;
+}
+
+/** Checks the settings, runs the command and prints its outcome; returns the exit code. */
+async function execute(command: LayerCommand, argv: Record<string, unknown> & GlobalFlags, run: RunState): Promise<number> {
+  const { io, logger, json, debug, quiet, signal } = run;
   try {
     const projectDir = await checkProjectDir(argv['project-dir']);
     checkEndpointFlag(argv['endpoint-url']);
@@ -187,21 +218,19 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
         ...(argv['endpoint-url'] ? { endpointUrl: argv['endpoint-url'] } : {}),
       }),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-      signal: interrupts.signal,
+      signal,
       argv,
     };
-    throwIfInterrupted(interrupts.signal, 'nothing was started');
+    throwIfInterrupted(signal, 'nothing was started');
     const result = await command.run(context);
-    if (quit) return exitCodeForSignal(interruptSignalOf(interrupts.signal) ?? 'SIGINT');
+    if (run.hasQuit()) return exitCodeForSignal(interruptSignalOf(signal) ?? 'SIGINT');
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
     else for (const line of command.summary?.(result) ?? []) io.stdout(`${line}\n`);
     return EXIT_OK;
   } catch (error) {
-    const oneLine = toOneLineError(error, interrupts.signal);
-    if (quit) return exitCodeFor(oneLine);
+    const oneLine = toOneLineError(error, signal);
+    if (run.hasQuit()) return exitCodeFor(oneLine);
     return reportError(oneLine, { io, json, debug, logger, original: error });
-  } finally {
-    interrupts.dispose();
   }
 }
 

@@ -104,33 +104,27 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** The build stamp, or undefined when there is none or it is not complete. */
-export async function readBuildStamp(layout: LocalLayout): Promise<BuildStamp | undefined> {
-  const value = await readJson(layout.buildStamp);
-  return isCompleteBuildStamp(value) ? value : undefined;
+async function readStamp<T>(path: string, isComplete: (value: unknown) => value is T): Promise<T | undefined> {
+  const value = await readJson(path);
+  return isComplete(value) ? value : undefined;
 }
+
+function writeStamp(path: string, stamp: BuildStamp | PackageStamp): Promise<void> {
+  return writeFileAtomically(path, `${JSON.stringify(stamp, null, 2)}\n`);
+}
+
+/** The build stamp, or undefined when there is none or it is not complete. */
+export const readBuildStamp = (layout: LocalLayout): Promise<BuildStamp | undefined> => readStamp(layout.buildStamp, isCompleteBuildStamp);
 
 /** Written atomically, and by the build only after artifacts/python/ is complete and in place. */
-export async function writeBuildStamp(layout: LocalLayout, stamp: BuildStamp): Promise<void> {
-  await writeFileAtomically(layout.buildStamp, `${JSON.stringify(stamp, null, 2)}\n`);
-}
+export const writeBuildStamp = (layout: LocalLayout, stamp: BuildStamp): Promise<void> => writeStamp(layout.buildStamp, stamp);
 
-export async function removeBuildStamp(layout: LocalLayout): Promise<void> {
-  await rm(layout.buildStamp, { force: true });
-}
+export const removeBuildStamp = (layout: LocalLayout): Promise<void> => rm(layout.buildStamp, { force: true });
 
-export async function readPackageStamp(layout: LocalLayout): Promise<PackageStamp | undefined> {
-  const value = await readJson(layout.packageStamp);
-  return isCompletePackageStamp(value) ? value : undefined;
-}
+export const readPackageStamp = (layout: LocalLayout): Promise<PackageStamp | undefined> => readStamp(layout.packageStamp, isCompletePackageStamp);
 
-export async function writePackageStamp(layout: LocalLayout, stamp: PackageStamp): Promise<void> {
-  await writeFileAtomically(layout.packageStamp, `${JSON.stringify(stamp, null, 2)}\n`);
-}
-
-export async function removePackageStamp(layout: LocalLayout): Promise<void> {
-  await rm(layout.packageStamp, { force: true });
-}
+/** Written atomically, after layer.zip is in place: it names the zip's SHA-256, so it never vouches for another zip. */
+export const writePackageStamp = (layout: LocalLayout, stamp: PackageStamp): Promise<void> => writeStamp(layout.packageStamp, stamp);
 
 // ---------------------------------------------------------------- comparing
 

@@ -17,42 +17,43 @@ import { buildFolderTemps, builtProject, downloadRequested, emptyCachesEnv, env,
 
 const f = useFaultFixtures();
 
+/** A built project, and a forced rebuild of it that is provably mid-install: its tool asked the stalling index for a wheel. */
+async function rebuilding(tool: 'pip' | 'uv') {
+  const dir = await builtProject(f.temps, tool);
+  const stampBefore = await readFile(localLayout(dir).buildStamp, 'utf8');
+  const seen = f.stalling.requests.length;
+  const run = startLayer(['build', '--project-dir', dir, '--tool', tool, '--index-url', f.stalling.url, '--force', '--yes', '--json'], { env: await emptyCachesEnv(f.temps) });
+  await downloadRequested(run, f.stalling, seen);
+  return { dir, stampBefore, run };
+}
+
+/** What a stopped build leaves: the previous build and stamp, no staging folder, no tool running. */
+async function expectStoppedCleanly(dir: string, stampBefore: string): Promise<void> {
+  await expectPreviousBuildIntact(dir, stampBefore);
+  expect(await buildFolderTemps(dir)).toEqual([]);
+  expect(runningWith(localLayout(dir).buildDir)).toEqual([]);
+}
+
 describe('signals during `layer build`', () => {
   it('SIGINT while pip downloads: pip is terminated, exit 130, the previous build and its stamp stay, nothing left running', async () => {
-    const dir = await builtProject(f.temps, 'pip');
-    const stampBefore = await readFile(localLayout(dir).buildStamp, 'utf8');
-    const seen = f.stalling.requests.length;
-    const run = startLayer(['build', '--project-dir', dir, '--tool', 'pip', '--index-url', f.stalling.url, '--force', '--yes', '--json'], { env: await emptyCachesEnv(f.temps) });
-    await downloadRequested(run, f.stalling, seen);
+    const { dir, stampBefore, run } = await rebuilding('pip');
     expect(runningWith(localLayout(dir).buildDir).length).toBeGreaterThan(0);
     run.kill('SIGINT');
     const exit = await run.exited;
     expectInterrupted(exit, 130, 'error: interrupted by SIGINT: artifacts/python/ still holds the previous build; run `layer build` again');
     expect(exit.stderr).toContain('warning: SIGINT: stopping `layer build` (send it again to quit at once)');
-    await expectPreviousBuildIntact(dir, stampBefore);
-    expect(await buildFolderTemps(dir)).toEqual([]);
-    expect(runningWith(localLayout(dir).buildDir)).toEqual([]);
+    await expectStoppedCleanly(dir, stampBefore);
   });
 
   it('SIGTERM while uv downloads: exit 143 with the same guarantees', async () => {
-    const dir = await builtProject(f.temps, 'uv');
-    const stampBefore = await readFile(localLayout(dir).buildStamp, 'utf8');
-    const seen = f.stalling.requests.length;
-    const run = startLayer(['build', '--project-dir', dir, '--index-url', f.stalling.url, '--force', '--yes', '--json'], { env: await emptyCachesEnv(f.temps) });
-    await downloadRequested(run, f.stalling, seen);
+    const { dir, stampBefore, run } = await rebuilding('uv');
     run.kill('SIGTERM');
     expectInterrupted(await run.exited, 143, 'error: interrupted by SIGTERM: artifacts/python/ still holds the previous build; run `layer build` again');
-    await expectPreviousBuildIntact(dir, stampBefore);
-    expect(await buildFolderTemps(dir)).toEqual([]);
-    expect(runningWith(localLayout(dir).buildDir)).toEqual([]);
+    await expectStoppedCleanly(dir, stampBefore);
   });
 
   it('a second Ctrl-C quits at once: still 130, one JSON object, no tool left running, the previous build intact', async () => {
-    const dir = await builtProject(f.temps, 'pip');
-    const stampBefore = await readFile(localLayout(dir).buildStamp, 'utf8');
-    const seen = f.stalling.requests.length;
-    const run = startLayer(['build', '--project-dir', dir, '--tool', 'pip', '--index-url', f.stalling.url, '--force', '--yes', '--json'], { env: await emptyCachesEnv(f.temps) });
-    await downloadRequested(run, f.stalling, seen);
+    const { dir, stampBefore, run } = await rebuilding('pip');
     run.kill('SIGINT');
     await run.waitForStderr(/warning: SIGINT: stopping/);
     try {
@@ -62,15 +63,23 @@ describe('signals during `layer build`', () => {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
     const exit = await run.exited;
-    expect(exit.code).toBe(130);
+    // 130 from the run, or (the second signal landing while Node tears the finished process down, when no
+    // listener can run any more) death by SIGINT itself, which a shell reports as 130 too.
+    expect(exit.code === 130 || (exit.code === null && exit.signal === 'SIGINT'), `exit ${exit.code}, signal ${exit.signal}: ${exit.stderr}`).toBe(true);
     // Whichever came first, the clean stop or the quit: one line, one JSON object, the same state.
     expect(errorLines(exit.stderr)).toHaveLength(1);
     expect(errorLines(exit.stderr)[0]).toMatch(/^error: interrupted by SIGINT(: artifacts\/python\/ still holds the previous build| again: quit at once)/);
     expect(exit.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(exit.stdout)).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED', details: { signal: 'SIGINT' } } });
-    await run.waitUntil(() => runningWith(localLayout(dir).buildDir).length === 0, 'no tool left running', 10_000).catch(() => {});
-    expect(runningWith(localLayout(dir).buildDir)).toEqual([]);
-    await expectPreviousBuildIntact(dir, stampBefore);
+    // After a quit at once, the tools' groups were sent SIGKILL as the process exited: give the kernel a moment.
+    for (let i = 0; i < 50 && runningWith(localLayout(dir).buildDir).length; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (errorLines(exit.stderr)[0]?.includes('quit at once')) {
+      // A killed run cleans nothing: its staging folder is debris for the next run, under a name no step reads.
+      await expectPreviousBuildIntact(dir, stampBefore);
+      expect(runningWith(localLayout(dir).buildDir)).toEqual([]);
+    } else {
+      await expectStoppedCleanly(dir, stampBefore);
+    }
   });
 
   it('SIGKILL mid-install: the previous build and stamp stay, `layer package` still takes them, the next build removes the debris', async () => {
