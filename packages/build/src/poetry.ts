@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { ErrorCodes, type Logger, LayerError, type Redactor } from '@lambda-layer/core';
 import type { ToolCommand } from './preflight.js';
-import { INSTALL_HINTS } from './preflight.js';
 import { type ChildEnv, runTool, tail } from './run-tool.js';
 
 /**
@@ -25,8 +24,9 @@ export async function poetryExport(options: { poetry: ToolCommand; repoDir: stri
         hint: 'run `poetry self add poetry-plugin-export`',
       });
     }
+    // Poetry ran, so it is installed: what failed is the lock (unreadable, or out of date with pyproject.toml).
     throw new LayerError(ErrorCodes.BUILD_FAILED, `poetry export failed: ${tail(output, 4)}`, {
-      hint: /poetry lock/.test(output) ? 'run `poetry lock` and build again' : INSTALL_HINTS.poetry,
+      hint: /poetry lock/.test(output) ? 'run `poetry lock` and build again' : 'check poetry.lock (`poetry check --lock`); `poetry lock` writes it again',
     });
   }
   await writeFile(options.outputFile, result.stdout);
