@@ -235,9 +235,17 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
 }
 
 function reportError(error: LayerError, options: { io: RunnerIO; json: boolean; debug: boolean; logger: Logger; original: unknown }): number {
-  options.logger.error(error.oneLine);
-  if (options.debug) options.io.stderr(`${stackOf(options.original)}\n`);
-  if (options.json) options.io.stdout(`${JSON.stringify(errorOutput(error))}\n`);
+  const { io } = options;
+  if (options.debug) io.stderr(`${stackOf(options.original)}\n`);
+  if (error.code === ErrorCodes.INTERRUPTED) {
+    // Written synchronously: the bin exits at once after an interruption, without waiting for work
+    // that cannot be cancelled (deflate jobs already on the thread pool) to drain.
+    (io.stderrNow ?? io.stderr)(`error: ${error.oneLine}\n`);
+    if (options.json) (io.stdoutNow ?? io.stdout)(`${JSON.stringify(errorOutput(error))}\n`);
+  } else {
+    options.logger.error(error.oneLine);
+    if (options.json) io.stdout(`${JSON.stringify(errorOutput(error))}\n`);
+  }
   return exitCodeFor(error);
 }
 
