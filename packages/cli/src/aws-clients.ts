@@ -14,20 +14,17 @@ export interface AwsClients {
   lambda(): Promise<LambdaClient>;
 }
 
-/** The SDK's own endpoint variables: a bad one is a usage error naming it, not "TypeError: Invalid URL" from deep inside a request. */
-const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_LAMBDA'] as const;
-
-function checkEndpointVariables(env: NodeJS.ProcessEnv): void {
-  for (const name of ENDPOINT_VARIABLES) {
-    const value = env[name];
-    if (!value) continue;
-    try {
-      parseEndpointUrl(value);
-    } catch (error) {
-      throw new LayerError(ErrorCodes.USAGE, `invalid ${name}: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { variable: name } });
-    }
+/** An endpoint URL from `where` (the --endpoint-url flag or an SDK variable) or a usage error naming it, not "TypeError: Invalid URL" from deep inside a request. */
+export function checkEndpointUrl(value: string, where: string): void {
+  try {
+    parseEndpointUrl(value);
+  } catch (error) {
+    throw new LayerError(ErrorCodes.USAGE, `invalid ${where}: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { where } });
   }
 }
+
+/** The SDK's own endpoint variables. */
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_LAMBDA'] as const;
 
 /**
  * A named profile must exist in the shared config or credentials file, read
@@ -59,7 +56,7 @@ export function createAwsClients(settings: AwsSettings, env: NodeJS.ProcessEnv =
   let checked: Promise<void> | undefined;
   const check = () =>
     (checked ??= (async () => {
-      checkEndpointVariables(env);
+      for (const name of ENDPOINT_VARIABLES) if (env[name]) checkEndpointUrl(env[name] as string, name);
       const profile = settings.profile ?? env.AWS_PROFILE;
       if (profile) await checkProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
     })());

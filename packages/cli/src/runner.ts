@@ -13,13 +13,12 @@ import {
   LayerError,
   listenForInterrupts,
   type Logger,
-  parseEndpointUrl,
   resolveConfig,
   type SignalSource,
   throwIfInterrupted,
   toLayerErrorFromSystem,
 } from '@lambda-layer/core';
-import { createAwsClients } from './aws-clients.js';
+import { checkEndpointUrl, createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
 import { flagValues } from './flags.js';
 
@@ -137,15 +136,6 @@ async function checkProjectDir(flag: string | undefined): Promise<string> {
   return projectDir;
 }
 
-function checkEndpointFlag(value: string | undefined): void {
-  if (value === undefined) return;
-  try {
-    parseEndpointUrl(value);
-  } catch (error) {
-    throw new LayerError(ErrorCodes.USAGE, `invalid --endpoint-url: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { option: 'endpoint-url' } });
-  }
-}
-
 /**
  * Runs one command: resolves and checks its settings, runs it with a signal
  * wired to SIGINT/SIGTERM, prints its result (one JSON object on stdout with
@@ -198,7 +188,7 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
   const { io, logger, json, debug, quiet, signal } = run;
   try {
     const projectDir = await checkProjectDir(argv['project-dir']);
-    checkEndpointFlag(argv['endpoint-url']);
+    if (argv['endpoint-url'] !== undefined) checkEndpointUrl(argv['endpoint-url'], '--endpoint-url');
     // The global AWS flags are config keys too: checked by the same rules as every other setting.
     const globalFlags: Partial<Record<ConfigKey, unknown>> = { profile: argv.profile, region: argv.region };
     const config = await resolveConfig({ projectDir, flags: { ...flagValues(command.keys, argv), ...globalFlags } });
