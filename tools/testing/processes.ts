@@ -1,5 +1,9 @@
-/** Which processes are still running, for tests that stop a run and must find no tool left behind. */
-import { execFileSync } from 'node:child_process';
+/**
+ * Which processes are still running, for tests that stop a run and must find
+ * no tool left behind. Read from /proc (Linux, like the rest of the suite), so
+ * a CI image without `ps` works too.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
 
 interface ProcessRow {
   pid: number;
@@ -7,14 +11,27 @@ interface ProcessRow {
   args: string;
 }
 
-/** Running processes (zombies left for a parent that never reaps them count as gone). */
+function readRow(pid: number): ProcessRow | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
+    const [state, , pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Zombies wait for a parent that may never reap them (PID 1 in some sandboxes): they count as gone.
+    if (state === 'Z' || state === 'X') return undefined;
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return { pid, pgid: Number(pgid), args };
+  } catch {
+    return undefined; // gone while we looked
+  }
+}
+
+/** Running processes (not zombies). */
 export function runningProcesses(): ProcessRow[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
   const rows: ProcessRow[] = [];
-  for (const line of out.split('\n')) {
-    const match = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
-    if (!match || (match[3] as string).startsWith('Z')) continue;
-    rows.push({ pid: Number(match[1]), pgid: Number(match[2]), args: match[4] as string });
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const row = readRow(Number(name));
+    if (row) rows.push(row);
   }
   return rows;
 }
@@ -26,5 +43,5 @@ export function runningInGroup(pgid: number): ProcessRow[] {
 
 /** Running processes whose command line mentions `text` (a project folder, a temp path). */
 export function runningWith(text: string): ProcessRow[] {
-  return runningProcesses().filter((row) => row.args.includes(text) && !row.args.startsWith('ps '));
+  return runningProcesses().filter((row) => row.args.includes(text));
 }
