@@ -1,16 +1,11 @@
-import {
-  GetLayerVersionCommand,
-  type LambdaClient,
-  ListLayerVersionsCommand,
-  PublishLayerVersionCommand as PublishLayerVersionApiCommand,
-} from '@aws-sdk/client-lambda';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetLayerVersionCommand, PublishLayerVersionCommand as PublishLayerVersionApiCommand } from '@aws-sdk/client-lambda';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, md5Hex, s3Layout } from '@lambda-layer/core';
 import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishLayerVersion } from './publish-layer-version.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { createPublishFixture, publishOptionsOf, type PublishFixture } from './publish.fixture.js';
+import { createPublishFixture, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, versionsOf } from './publish.fixture.js';
 import { recordCalls } from '@lambda-layer/testing';
 
 const fixtures: PublishFixture[] = [];
@@ -24,27 +19,6 @@ async function fixture(tool: 'uv' | 'pip' | 'poetry' = 'uv'): Promise<PublishFix
   return f;
 }
 
-
-async function versionsOf(lambda: LambdaClient, layerName: string): Promise<number[]> {
-  const versions: number[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, ...(marker ? { Marker: marker } : {}) }));
-    for (const v of page.LayerVersions ?? []) versions.push(v.Version ?? 0);
-    marker = page.NextMarker;
-  } while (marker);
-  return versions.sort((a, b) => a - b);
-}
-
-async function storedManifest(f: PublishFixture, version: number): Promise<{ body: string; etag: string; contentType: string | undefined } | undefined> {
-  const path = s3Layout(f.s3dir, f.tool).manifestForVersion(version);
-  try {
-    const response = await f.s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
-    return { body: (await response.Body?.transformToString()) ?? '', etag: (response.ETag ?? '').replace(/"/g, ''), contentType: response.ContentType };
-  } catch {
-    return undefined;
-  }
-}
 
 /** Publishes `count` versions straight through the API (as another tool would), without manifests. */
 async function seedVersions(f: PublishFixture, count: number): Promise<void> {
@@ -96,8 +70,7 @@ describe('publishLayerVersion against moto', () => {
       'Step 2.2 - Upload the dependency manifest for this layer version',
     ]);
     // The lock is gone after the run.
-    const listing = await f.s3.send(new ListObjectsV2Command({ Bucket: f.bucket, Prefix: 'app/lambda/layer/' }));
-    expect((listing.Contents ?? []).map((o) => o.Key).sort()).toEqual(['app/lambda/layer/000001/uv.lock', 'app/lambda/layer/layer.zip']);
+    expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
 
   it('reports "unchanged" (the latest version) when the manifest did not change, and publishes nothing', async () => {
