@@ -64,6 +64,15 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
     quiet,
     verbose: debug,
   });
+  // One AbortController per run: SIGINT / SIGTERM abort it and the step stops
+  // (in-flight AWS requests are aborted through it); a second signal quits at once.
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    logger.warn(`${signal}: stopping (send it again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
     const projectDir = resolve(argv['project-dir'] ?? process.cwd());
     const config = await resolveConfig({ projectDir, flags: flagValues(command.keys, argv) });
@@ -84,6 +93,7 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
       }),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
       argv,
+      signal: controller.signal,
     };
     const result = await command.run(context);
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
@@ -99,6 +109,8 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
       io.stdout(`${JSON.stringify({ status: 'failed', error: payload })}\n`);
     }
     return layerError?.code === ErrorCodes.STEP_NOT_AVAILABLE ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
 }
 

@@ -18,31 +18,21 @@ export const uploadCommand: LayerCommand<UploadResult> = {
     // Imported here so `layer --help` does not load the AWS SDK.
     const { uploadLayerZip } = await import('@lambda-layer/upload');
     const s3Client = await context.aws.s3();
-    // Ctrl-C (or a CI job's SIGTERM) mid-upload aborts the multipart upload
-    // instead of leaving billed parts behind; a second signal quits at once.
-    const controller = new AbortController();
-    const interrupt = (signal: NodeJS.Signals) => {
-      context.logger.warn(`${signal}: aborting the upload (send it again to quit at once)`);
-      controller.abort();
-    };
-    process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
-    try {
-      return await uploadLayerZip({
-        projectDir: context.projectDir,
-        tool,
-        s3dir,
-        s3Client,
-        force: context.config.values.force ?? false,
-        logger: context.logger,
-        region: context.region,
-        signal: controller.signal,
-      });
-    } finally {
-      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
-    }
+    // Ctrl-C / SIGTERM abort context.signal: the upload stops, its multipart upload is aborted, S3 keeps the previous zip.
+    return uploadLayerZip({
+      projectDir: context.projectDir,
+      tool,
+      s3dir,
+      s3Client,
+      force: context.config.values.force ?? false,
+      logger: context.logger,
+      region: context.region,
+      signal: context.signal,
+    });
   },
   summary: (result) => [
     result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : `uploaded layer.zip to ${result.s3uri}`,
+    ...(result.abortedMultipartUploads ? [`aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`] : []),
     `console: ${result.consoleUrl}`,
   ],
 };
