@@ -10,24 +10,17 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { GetLayerVersionCommand, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from './aws.js';
-import { type FaultProxy, isWriteOperation, lambdaOperationOf, s3OperationOf, startFaultProxy } from './fault-proxy.js';
+import { isWriteOperation, lambdaOperationOf, s3OperationOf } from './fault-proxy.js';
+import { useFaultProxy } from './use-fault-proxy.js';
 
-let proxy: FaultProxy;
+const proxy = useFaultProxy();
 let bucket: string;
 const direct = testS3Client();
 
 beforeAll(async () => {
-  proxy = await startFaultProxy();
   bucket = await createTestBucket(direct, 'proxy');
-});
-afterAll(async () => {
-  await proxy.close();
-});
-beforeEach(() => {
-  proxy.clearRules();
-  proxy.clearLog();
 });
 
 const s3 = (maxAttempts = 1, timeoutMs?: number) => testS3Client({ endpoint: proxy.endpoint, maxAttempts, ...(timeoutMs ? { timeoutMs } : {}) });

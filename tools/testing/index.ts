@@ -4,3 +4,4 @@ export * from './package-index.js';
 export * from './run.js';
 export * from './files.js';
 export * from './fault-proxy.js';
+export * from './use-fault-proxy.js';

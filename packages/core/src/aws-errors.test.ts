@@ -2,8 +2,8 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { LambdaClient, ListLayersCommand } from '@aws-sdk/client-lambda';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type FaultProxy, startFaultProxy, testLambdaClient, testS3Client } from '@lambda-layer/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { annotateAwsErrors, isAbortError, isOutcomeUnknown, isTransientAwsError, toLayerErrorFromAws } from './aws-errors.js';
 import { ErrorCodes, LayerError } from './errors.js';
 
@@ -54,14 +54,7 @@ describe('AWS errors', () => {
 });
 
 describe('AWS errors as the real SDK reports them (through the fault proxy)', () => {
-  let proxy: FaultProxy;
-  beforeAll(async () => {
-    proxy = await startFaultProxy();
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-  beforeEach(() => proxy.clearRules());
+  const proxy = useFaultProxy();
 
   const s3 = (maxAttempts = 2, timeoutMs?: number) => testS3Client({ endpoint: proxy.endpoint, maxAttempts, ...(timeoutMs ? { timeoutMs } : {}) });
   const mapped = async (request: Promise<unknown>, doing = 'read s3://b/k'): Promise<LayerError> => {

@@ -5,53 +5,23 @@
  * left (layer versions, stored manifests, the lock object) and the message.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createMemoryLogger, ErrorCodes, LayerError, md5Hex, s3Layout } from '@lambda-layer/core';
-import { type FaultProxy, type FaultRule, startFaultProxy, testLambdaClient, testS3Client } from '@lambda-layer/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/core';
+import { type FaultRule, testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import type { PublishLayerVersionOptions } from './options.js';
 import { publishLayerVersion } from './publish-layer-version.js';
-import { createPublishFixture, layerKeys, type PublishFixture, publishOptionsOf, storedManifest, versionsOf } from './publish.fixture.js';
+import { failure, layerKeys, type PublishFixture, publishOptionsOf, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
 
-let proxy: FaultProxy;
-beforeAll(async () => {
-  proxy = await startFaultProxy();
-});
-afterAll(async () => {
-  await proxy.close();
-});
-beforeEach(() => {
-  proxy.clearRules();
-  proxy.clearLog();
-});
-
-const fixtures: PublishFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
-});
+const proxy = useFaultProxy();
 
 const LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
-
-async function ready(): Promise<PublishFixture> {
-  const f = await createPublishFixture('uv');
-  fixtures.push(f);
-  await f.writeManifest(LOCK);
-  await f.uploadZip(LOCK);
-  return f;
-}
+const publishFixtures = usePublishFixtures();
+const ready = () => publishFixtures.ready(LOCK);
 
 /** Options whose clients go through the proxy (SDK retries: 3 attempts; a request silent for 1.5 s times out). */
 function viaProxy(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}, client: { maxAttempts?: number; timeoutMs?: number } = {}): PublishLayerVersionOptions {
   const settings = { endpoint: proxy.endpoint, maxAttempts: client.maxAttempts ?? 3, timeoutMs: client.timeoutMs ?? 1_500 };
   return publishOptionsOf(f, { s3Client: testS3Client(settings), lambdaClient: testLambdaClient(settings), ...extra });
-}
-
-async function failure(promise: Promise<unknown>): Promise<LayerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LayerError);
-  return error as LayerError;
 }
 
 const onPublish = (action: FaultRule['action'], times?: number): FaultRule => ({

@@ -1,24 +1,13 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ErrorCodes, md5Hex } from '@lambda-layer/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PublishLayerVersionOptions, validatePublishOptions } from './options.js';
 import { PublishLayerVersionCommand } from './publish-layer-version-command.js';
-import { createPublishFixture, type PublishFixture, publishOptionsOf } from './publish.fixture.js';
-
-const fixtures: PublishFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
-});
+import { type PublishFixture, publishOptionsOf, usePublishFixtures } from './publish.fixture.js';
 
 const LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
-
-async function ready(): Promise<PublishFixture> {
-  const f = await createPublishFixture('uv');
-  fixtures.push(f);
-  await f.writeManifest(LOCK);
-  await f.uploadZip(LOCK);
-  return f;
-}
+const publishFixtures = usePublishFixtures();
+const ready = () => publishFixtures.ready(LOCK);
 
 function command(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionCommand {
   return new PublishLayerVersionCommand(

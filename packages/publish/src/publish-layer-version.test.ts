@@ -1,24 +1,14 @@
 import { GetLayerVersionCommand, PublishLayerVersionCommand as PublishLayerVersionApiCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createMemoryLogger, ErrorCodes, LayerError, md5Hex, s3Layout } from '@lambda-layer/core';
+import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/core';
 import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publishLayerVersion } from './publish-layer-version.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { createPublishFixture, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, versionsOf } from './publish.fixture.js';
+import { failure, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
 import { recordCalls } from '@lambda-layer/testing';
 
-const fixtures: PublishFixture[] = [];
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.cleanup();
-});
-
-async function fixture(tool: 'uv' | 'pip' | 'poetry' = 'uv'): Promise<PublishFixture> {
-  const f = await createPublishFixture(tool);
-  fixtures.push(f);
-  return f;
-}
-
+const { fixture } = usePublishFixtures();
 
 /** Publishes `count` versions straight through the API (as another tool would), without manifests. */
 async function seedVersions(f: PublishFixture, count: number): Promise<void> {
@@ -26,15 +16,6 @@ async function seedVersions(f: PublishFixture, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     await f.lambda.send(new PublishLayerVersionApiCommand({ LayerName: f.layerName, Content: { S3Bucket: zip.bucket, S3Key: zip.key } }));
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<LayerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LayerError);
-  return error as LayerError;
 }
 
 const LOCK_V1 = 'version = 1\n[[package]]\nname = "requests"\nversion = "2.32.3"\n';

@@ -2,20 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createMemoryLogger, currentProcessIdentity, ErrorCodes, LayerError, S3Path } from '@lambda-layer/core';
-import { createTestBucket, type FaultProxy, startFaultProxy, testS3Client } from '@lambda-layer/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestBucket, testS3Client, useFaultProxy } from '@lambda-layer/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type CurrentLock, PublishLock, type PublishLockBody, type PublishLockOptions } from './publish-lock.js';
+import { failure } from './publish.fixture.js';
 
 const s3 = testS3Client();
 let bucket: string;
-let proxy: FaultProxy;
+const proxy = useFaultProxy();
 let n = 0;
 beforeAll(async () => {
   bucket = await createTestBucket(s3, 'lock');
-  proxy = await startFaultProxy();
-});
-afterAll(async () => {
-  await proxy.close();
 });
 
 function lockPath(): S3Path {
@@ -45,15 +42,6 @@ async function plantLock(path: S3Path, holder: Partial<PublishLockBody>): Promis
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   return Number(child.stdout);
-}
-
-async function failure(promise: Promise<unknown>): Promise<LayerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LayerError);
-  return error as LayerError;
 }
 
 describe('PublishLock (S3 conditional writes on moto)', () => {
@@ -174,8 +162,6 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     ['no SDK retry: the reset connection itself', 1],
   ])('recognises its own lock after the answer to the lock PUT is lost: %s', async (_, maxAttempts) => {
     const path = lockPath();
-    proxy.clearRules();
-    proxy.clearLog();
     proxy.addRule({ operation: 'PutObject', keyIncludes: path.key, times: 1, action: { kind: 'drop-response' } });
     const held = lock(path, { waitMs: 1_000 }, testS3Client({ endpoint: proxy.endpoint, maxAttempts }));
     await held.acquire();

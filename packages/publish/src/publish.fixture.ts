@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { type LambdaClient, ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PublishLayerVersionOptions } from './options.js';
-import { type BuildTool, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
+import { type BuildTool, LayerError, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
+import { afterEach, expect } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
 
 
@@ -108,4 +109,43 @@ export async function layerKeys(f: PublishFixture): Promise<string[]> {
   const prefix = s3Layout(f.s3dir, f.tool).layerDir.key;
   const listing = await f.s3.send(new ListObjectsV2Command({ Bucket: f.bucket, Prefix: prefix }));
   return (listing.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length)).sort();
+}
+
+/**
+ * Publish fixtures for the tests of one file, removed after each test:
+ * `fixture()` is a project and bucket; `ready(manifest)` also writes the
+ * manifest and uploads a layer.zip built "from" it.
+ */
+export function usePublishFixtures(): {
+  fixture(tool?: BuildTool): Promise<PublishFixture>;
+  ready(manifest: string, tool?: BuildTool): Promise<PublishFixture>;
+} {
+  const fixtures: PublishFixture[] = [];
+  afterEach(async () => {
+    for (const f of fixtures.splice(0)) await f.cleanup();
+  });
+  const fixture = async (tool: BuildTool = 'uv') => {
+    const f = await createPublishFixture(tool);
+    fixtures.push(f);
+    return f;
+  };
+  return {
+    fixture,
+    ready: async (manifest, tool = 'uv') => {
+      const f = await fixture(tool);
+      await f.writeManifest(manifest);
+      await f.uploadZip(manifest);
+      return f;
+    },
+  };
+}
+
+/** The LayerError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function failure(promise: Promise<unknown>): Promise<LayerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LayerError);
+  return error as LayerError;
 }

@@ -12,8 +12,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, layerZipMetadata, S3Path } from '@lambda-layer/core';
-import { countCommands, createTestBucket, type FaultProxy, startFaultProxy, testS3Client, uniqueName } from '@lambda-layer/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { countCommands, createTestBucket, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MultipartUploadRecords } from './multipart-records.js';
 import { ensureMultipartUploadAborted, LAYER_ZIP_CONTENT_TYPE, putLayerZip } from './put-layer-zip.js';
 
@@ -24,7 +24,7 @@ let largeFile: string;
 let small: Buffer;
 let large: Buffer;
 let bucket: string;
-let proxy: FaultProxy;
+const proxy = useFaultProxy();
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
 
@@ -38,15 +38,9 @@ beforeAll(async () => {
   await writeFile(smallFile, small);
   await writeFile(largeFile, large);
   bucket = await createTestBucket(testS3Client(), 'upload-put');
-  proxy = await startFaultProxy();
 });
 afterAll(async () => {
-  await proxy.close();
   await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  proxy.clearRules();
-  proxy.clearLog();
 });
 
 /** A client whose requests go through the fault proxy. */

@@ -15,8 +15,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, localLayout, md5Hex, type UploadResult } from '@lambda-layer/core';
-import { countCommands, createTestBucket, type FaultProxy, startFaultProxy, testS3Client, uniqueName } from '@lambda-layer/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { countCommands, createTestBucket, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MultipartUploadRecords } from './multipart-records.js';
 import { uploadLayerZip, UploadLayerZipCommand } from './upload-layer-zip-command.js';
 
@@ -25,20 +25,14 @@ const LOCK = 'version = 1\nrequires-python = ">=3.12"\n\n[[package]]\nname = "si
 let root: string;
 let bucket: string;
 
-let proxy: FaultProxy;
+const proxy = useFaultProxy();
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'upload-cmd-'));
   bucket = await createTestBucket(testS3Client(), 'upload-cmd');
-  proxy = await startFaultProxy();
 });
 afterAll(async () => {
-  await proxy.close();
   await rm(root, { recursive: true, force: true });
-});
-beforeEach(() => {
-  proxy.clearRules();
-  proxy.clearLog();
 });
 
 const viaProxy = () => testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3, timeoutMs: 30_000 });

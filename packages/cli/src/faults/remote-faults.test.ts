@@ -14,38 +14,31 @@ import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListO
 import { localLayout } from '@lambda-layer/core';
 import {
   createTestBucket,
-  type FaultProxy,
   parseJsonOutput,
   runLayer,
   type RunResult,
-  startFaultProxy,
   startLayer,
   testLambdaClient,
   testS3Client,
   uniqueName,
+  useFaultProxy,
 } from '@lambda-layer/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MiB = 1024 * 1024;
 const UV_LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
 const s3 = testS3Client();
 const lambda = testLambdaClient();
-let proxy: FaultProxy;
+const proxy = useFaultProxy();
 let root: string;
 let bucket: string;
 
 beforeAll(async () => {
-  proxy = await startFaultProxy();
   root = await mkdtemp(join(tmpdir(), 'cli-remote-faults-'));
   bucket = await createTestBucket(s3, 'faults');
 });
 afterAll(async () => {
-  await proxy.close();
   await rm(root, { recursive: true, force: true });
-});
-beforeEach(() => {
-  proxy.clearRules();
-  proxy.clearLog();
 });
 
 interface Project {
@@ -106,6 +99,14 @@ function expectInterrupted(result: RunResult, signal: 'SIGINT' | 'SIGTERM', line
   expect([signal === 'SIGINT' ? 130 : 143, 1], result.stderr).toContain(result.code);
   expectOneLineError(result, 'E_INTERRUPTED', line);
   expect(['interrupted', 'failed']).toContain(parseJsonOutput<{ status: string }>(result).status);
+}
+
+/** A project whose layer.zip is in S3 (uploaded straight to moto), ready to publish. */
+async function uploaded(): Promise<Project> {
+  const p = await project();
+  const result = await upload(p, [], env({}, process.env.AWS_ENDPOINT_URL));
+  expect(result.code, result.stderr).toBe(0);
+  return p;
 }
 
 const head = (key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
@@ -248,14 +249,6 @@ describe('layer upload: lost answers, 5xx, throttling, hangs', () => {
 });
 
 describe('layer publish: signals and kill -9', () => {
-  /** A project whose layer.zip is in S3 (uploaded straight to moto), ready to publish. */
-  async function uploaded(): Promise<Project> {
-    const p = await project();
-    const result = await upload(p, [], env({}, process.env.AWS_ENDPOINT_URL));
-    expect(result.code, result.stderr).toBe(0);
-    return p;
-  }
-
   it('SIGKILL while holding the lock leaves it; the next run on this host takes it over at once', async () => {
     const p = await uploaded();
     proxy.addRule({ operation: 'PublishLayerVersion', action: { kind: 'hang' } });
@@ -324,12 +317,6 @@ describe('layer publish: signals and kill -9', () => {
 });
 
 describe('layer publish: lost answers, 5xx, throttling', () => {
-  async function uploaded(): Promise<Project> {
-    const p = await project();
-    expect((await upload(p, [], env({}, process.env.AWS_ENDPOINT_URL))).code).toBe(0);
-    return p;
-  }
-
   it('the PublishLayerVersion answer is lost: exactly one version, exit 0', async () => {
     const p = await uploaded();
     proxy.addRule({ operation: 'PublishLayerVersion', times: 1, action: { kind: 'drop-response' } });
