@@ -281,6 +281,11 @@ describe('publish --force, --force-unlock and layer ARN checks', () => {
     expect(result).toMatchObject({ status: 'published', layerVersion: 1 });
     expect(logger.lines).toContain(`warning: --force-unlock: removed the publish lock ${lockPath.uri} (held by pid 4711 on ci-runner-3 since 2026-01-01T00:00:00.000Z)`);
     expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
+
+    // With nothing to publish, the stuck lock goes all the same.
+    await f.s3.send(new PutObjectCommand({ Bucket: lockPath.bucket, Key: lockPath.key, Body: JSON.stringify({ owner: 'y', host: 'ci-runner-4', pid: 1, acquiredAt: 'then' }) }));
+    expect(await publishLayerVersion(publishOptionsOf(f, { forceUnlock: true }))).toMatchObject({ status: 'unchanged', layerVersion: 1 });
+    expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
 
   it('refuses a layer ARN of another region before any AWS call', async () => {

@@ -52,6 +52,7 @@ export class PublishLayerVersionCommand {
   private latestManifestState: StoredManifestState | undefined;
   /** The versions that existed when the lock was taken: a version not among them was made by this run. */
   private versionsBefore = new Set<number>();
+  private inputsChecked = false;
   /** Whether PublishLayerVersion went out, and the version it made (once known), for the interruption message. */
   private publishAttempted = false;
   private publishedVersion: number | undefined;
@@ -67,6 +68,9 @@ export class PublishLayerVersionCommand {
 
   async run(): Promise<LayerDeployment> {
     try {
+      await this.checkInputs();
+      // Before anything else remote: the user asked for a stuck lock to go, whether or not there is something to publish.
+      if (this.options.forceUnlock) await this.forceUnlock();
       const unchanged = await this.preflightCheck();
       if (unchanged) return unchanged;
       return await this.publish();
@@ -80,12 +84,18 @@ export class PublishLayerVersionCommand {
 
   /** Step 1, read-only. Returns the "unchanged" result when there is nothing to publish. */
   async preflightCheck(): Promise<LayerDeployment | undefined> {
-    // The local manifest and a layer ARN's region/account are checked first: a mistake there costs no AWS call.
-    await this.readLocalManifest();
-    await checkLayerArnTarget(this.options.layerName, this.options.lambdaClient);
+    await this.checkInputs();
     await this.ensureLayerZipExists();
     await this.ensureLayerZipConsistent();
     return this.ensureDependenciesChanged();
+  }
+
+  /** The local manifest and a layer ARN's region/account, checked first: a mistake there costs no AWS call. */
+  async checkInputs(): Promise<void> {
+    if (this.inputsChecked) return;
+    await this.readLocalManifest();
+    await checkLayerArnTarget(this.options.layerName, this.options.lambdaClient);
+    this.inputsChecked = true;
   }
 
   async readLocalManifest(): Promise<ManifestFingerprint> {
@@ -193,12 +203,7 @@ export class PublishLayerVersionCommand {
 
   /** Step 2, under the publish lock. */
   async publish(): Promise<LayerDeployment> {
-    const lock = new PublishLock(this.options.s3Client, this.options.layout.publishLock, {
-      ...this.options.lock,
-      logger: this.logger,
-      signal: this.signal,
-    });
-    if (this.options.forceUnlock) await this.forceUnlock(lock);
+    const lock = this.publishLock();
     this.logger.detail(`taking the publish lock ${lock.path.uri}`);
     await lock.acquire();
     try {
@@ -213,8 +218,13 @@ export class PublishLayerVersionCommand {
     }
   }
 
+  private publishLock(): PublishLock {
+    return new PublishLock(this.options.s3Client, this.options.layout.publishLock, { ...this.options.lock, logger: this.logger, signal: this.signal });
+  }
+
   /** `--force-unlock`: removes the publish lock whoever holds it, saying who held it. */
-  async forceUnlock(lock: PublishLock): Promise<void> {
+  async forceUnlock(): Promise<void> {
+    const lock = this.publishLock();
     const removed = await lock.forceUnlock();
     if (!removed) {
       this.logger.info(`--force-unlock: there was no publish lock at ${lock.path.uri}`);

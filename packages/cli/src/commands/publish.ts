@@ -17,16 +17,22 @@ export const publishCommand: LayerCommand<LayerDeployment> = {
   describe: 'Step 4: publish a new layer version from the uploaded zip, only when the manifest changed',
   keys: PUBLISH_KEYS,
   flags: {
+    force: {
+      type: 'boolean',
+      alias: 'f',
+      describe: 'publish a new version even when the lock file did not change (command line only, not env or pyproject)',
+      group: 'Step options:',
+    },
     'force-unlock': {
       type: 'boolean',
-      describe: 'remove the publish lock whoever holds it (printing who held it), then publish',
+      describe: 'first remove the publish lock whoever holds it (printing who held it), then run as usual',
       group: 'Step options:',
     },
   },
   examples: [
     ['layer publish --layer-name my-deps --s3dir s3://my-bucket/app/lambda/', 'publish if uv.lock changed'],
     ['layer publish --force', 'publish a new version even though the lock file did not change (to replace a bad version)'],
-    ['layer publish --force-unlock', 'remove a stuck publish lock, then publish'],
+    ['layer publish --force-unlock', 'remove a stuck publish lock, then publish if the lock file changed'],
   ],
   run: async (ctx) => {
     const values = ctx.config.values;
