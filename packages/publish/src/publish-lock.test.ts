@@ -107,9 +107,8 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     await held.acquire();
     const before = await body(path);
     const etag = (await head(path))?.ETag;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await expect.poll(async () => (await head(path))?.ETag, { timeout: 10_000, interval: 100 }).not.toBe(etag);
     const after = await body(path);
-    expect((await head(path))?.ETag).not.toBe(etag);
     expect(after.owner).toBe(before.owner);
     expect(after.acquiredAt).toBe(before.acquiredAt);
     expect(Date.parse(after.renewedAt)).toBeGreaterThan(Date.parse(before.renewedAt));
