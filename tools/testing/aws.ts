@@ -2,6 +2,7 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
+import { annotateAwsErrors } from '@lambda-layer/core';
 
 export const TEST_REGION = 'us-east-1';
 
@@ -13,12 +14,31 @@ function endpoint(): string {
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-export function testS3Client(): S3Client {
-  return new S3Client({ endpoint: endpoint(), region: TEST_REGION, forcePathStyle: true, credentials });
+/** Where a test client sends its requests and how it retries (defaults: moto, the SDK's own defaults). */
+export interface TestClientOptions {
+  /** e.g. a fault proxy's endpoint. */
+  endpoint?: string;
+  maxAttempts?: number;
+  /** Socket inactivity timeout (the SDK waits forever by default). */
+  timeoutMs?: number;
 }
 
-export function testLambdaClient(): LambdaClient {
-  return new LambdaClient({ endpoint: endpoint(), region: TEST_REGION, credentials });
+function clientConfig(options: TestClientOptions) {
+  return {
+    endpoint: options.endpoint ?? endpoint(),
+    region: TEST_REGION,
+    credentials,
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.timeoutMs ? { requestHandler: { socketTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs } } : {}),
+  };
+}
+
+export function testS3Client(options: TestClientOptions = {}): S3Client {
+  return annotateAwsErrors(new S3Client({ ...clientConfig(options), forcePathStyle: true }));
+}
+
+export function testLambdaClient(options: TestClientOptions = {}): LambdaClient {
+  return annotateAwsErrors(new LambdaClient(clientConfig(options)));
 }
 
 /** A name no other test uses: `prefix-<random>`; valid for buckets and layers. */

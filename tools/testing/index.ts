@@ -6,3 +6,5 @@ export * from './files.js';
 export * from './stamps.js';
 export * from './processes.js';
 export * from './layer-process.js';
+export * from './fault-proxy.js';
+export * from './use-fault-proxy.js';

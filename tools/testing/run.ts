@@ -34,3 +34,4 @@ export function parseJsonOutput<T = Record<string, unknown>>(result: RunResult):
     throw new Error(`stdout is not one JSON object (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
 }
+

@@ -1,11 +1,13 @@
 import type { LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { ErrorCodes, LayerError, parseEndpointUrl } from '@lambda-layer/core';
+import { annotateAwsErrors, ErrorCodes, LayerError, parseEndpointUrl } from '@lambda-layer/core';
 
 export interface AwsSettings {
   profile?: string;
   region?: string;
   endpointUrl?: string;
+  /** Environment to read LAYER_AWS_TIMEOUT from (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Lazily created AWS clients: the SDK is imported only by a command that talks to AWS, so `layer --help` stays fast. */
@@ -45,13 +47,38 @@ async function checkProfileExists(profile: string, from: string): Promise<void> 
 }
 
 /**
+ * How long a request may stay silent (no byte sent or received) before it is
+ * abandoned and retried: the SDK waits forever by default, so a hung endpoint
+ * would hang the run. 60 s, the AWS CLI's read timeout; LAYER_AWS_TIMEOUT
+ * (seconds) changes it. Connecting gets at most 10 s of it.
+ */
+export const DEFAULT_AWS_TIMEOUT_SECONDS = 60;
+export const AWS_TIMEOUT_ENV = 'LAYER_AWS_TIMEOUT';
+
+export function awsTimeoutMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env[AWS_TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_AWS_TIMEOUT_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `${AWS_TIMEOUT_ENV} must be a number of seconds above 0, got ${JSON.stringify(raw)}`, {
+      hint: `set ${AWS_TIMEOUT_ENV}=60 or unset it`,
+      details: { key: AWS_TIMEOUT_ENV },
+    });
+  }
+  return Math.round(seconds * 1000);
+}
+
+/**
  * Clients built from the SDK's own credential and region chain (AWS_PROFILE,
  * AWS_REGION, SSO, …) plus the --profile, --region and --endpoint-url flags.
  * A custom endpoint (moto, LocalStack, MinIO) gets path-style S3 addressing.
  * The settings are checked when the first client is made, so a command that
- * never talks to AWS never trips over them.
+ * never talks to AWS never trips over them. Retries are the SDK's standard
+ * strategy (AWS_MAX_ATTEMPTS, default 3); failed requests carry their service
+ * and host for the error line.
  */
-export function createAwsClients(settings: AwsSettings, env: NodeJS.ProcessEnv = process.env): AwsClients {
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const env = settings.env ?? process.env;
   const endpoint = settings.endpointUrl;
   let checked: Promise<void> | undefined;
   const check = () =>
@@ -61,8 +88,11 @@ export function createAwsClients(settings: AwsSettings, env: NodeJS.ProcessEnv =
       if (profile) await checkProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
     })());
   const common = () => {
+    const timeoutMs = awsTimeoutMs(env);
     // `profile` is SDK v3 client config: it selects the profile for credentials and region alike.
-    const config: { region?: string; endpoint?: string; profile?: string } = {};
+    const config: { region?: string; endpoint?: string; profile?: string; requestHandler: { connectionTimeout: number; socketTimeout: number } } = {
+      requestHandler: { connectionTimeout: Math.min(timeoutMs, 10_000), socketTimeout: timeoutMs },
+    };
     if (settings.region) config.region = settings.region;
     if (endpoint) config.endpoint = endpoint;
     if (settings.profile) config.profile = settings.profile;
@@ -76,13 +106,13 @@ export function createAwsClients(settings: AwsSettings, env: NodeJS.ProcessEnv =
       (s3 ??= (async () => {
         await check();
         const { S3Client } = await import('@aws-sdk/client-s3');
-        return new S3Client({ ...common(), forcePathStyle: pathStyle } satisfies S3ClientConfig);
+        return annotateAwsErrors(new S3Client({ ...common(), forcePathStyle: pathStyle } satisfies S3ClientConfig));
       })()),
     lambda: () =>
       (lambda ??= (async () => {
         await check();
         const { LambdaClient } = await import('@aws-sdk/client-lambda');
-        return new LambdaClient(common() satisfies LambdaClientConfig);
+        return annotateAwsErrors(new LambdaClient(common() satisfies LambdaClientConfig));
       })()),
   };
 }

@@ -1,4 +1,5 @@
 import type { ConfigKey, Logger, ResolvedConfig } from '@lambda-layer/core';
+import type { Options } from 'yargs';
 import type { AwsClients } from './aws-clients.js';
 
 /** Everything a command needs, built once by the runner from flags, env and pyproject. */
@@ -30,6 +31,8 @@ export interface LayerCommand<Result = unknown> {
   describe: string;
   /** Config keys this command reads; each becomes a flag. */
   keys: readonly ConfigKey[];
+  /** Flags that are one-off actions, not settings (never read from env or pyproject), e.g. publish's --force-unlock. */
+  flags?: Readonly<Record<string, Options>>;
   examples?: ReadonlyArray<readonly [string, string]>;
   /** Runs the step. Step packages are imported inside, lazily, so `--help` stays fast. */
   run(context: CommandContext): Promise<Result>;

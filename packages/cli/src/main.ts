@@ -59,7 +59,7 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
       command.name,
       command.describe,
       (y) => {
-        let withOptions = y.options(optionsFor(command.keys));
+        let withOptions = y.options({ ...optionsFor(command.keys), ...command.flags });
         for (const [example, text] of command.examples ?? []) withOptions = withOptions.example(example, text);
         return withOptions;
       },

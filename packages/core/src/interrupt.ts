@@ -39,11 +39,16 @@ export function exitCodeForSignal(signal: InterruptSignal): number {
  * what the step left ("artifacts/python/ still holds the previous build"), in
  * words a user can act on; `hint` what to run next.
  */
-export function interruptedError(signal: AbortSignal | undefined, state: string, hint = 'run the command again to finish'): LayerError {
+export function interruptedError(
+  signal: AbortSignal | undefined,
+  state: string,
+  hint = 'run the command again to finish',
+  details: Record<string, unknown> = {},
+): LayerError {
   const by = interruptSignalOf(signal);
   return new LayerError(ErrorCodes.INTERRUPTED, `interrupted${by ? ` by ${by}` : ''}: ${state}`, {
     hint,
-    details: { ...(by ? { signal: by } : {}), state },
+    details: { ...details, ...(by ? { signal: by } : {}), state },
     ...(signal?.reason !== undefined ? { cause: signal.reason } : {}),
   });
 }

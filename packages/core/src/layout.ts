@@ -27,6 +27,13 @@ export interface LocalLayout {
    * folder keeps it, so a rebuild that changed a few packages re-packages fast.
    */
   packageCache: string;
+  /**
+   * build/lambda/layer/.multipart-uploads/: one record per multipart upload in
+   * flight (bucket, key, upload id, pid), written before the first part is sent
+   * and removed when the upload completes or is aborted; a record left behind
+   * (kill -9) tells the next upload which incomplete upload to abort.
+   */
+  multipartUploads: string;
   /** The manifest (lock file) of a tool in the project folder. */
   manifest(tool: BuildTool): string;
   /** The scratch copy of a project file in repo/. */
@@ -49,6 +56,7 @@ export function localLayout(projectDir: string): LocalLayout {
     buildStamp: join(buildDir, '.build-stamp.json'),
     packageStamp: join(buildDir, '.package-stamp.json'),
     packageCache: join(buildDir, '.package-cache'),
+    multipartUploads: join(buildDir, '.multipart-uploads'),
     manifest: (tool) => join(root, manifestFileName(tool)),
     repoFile: (name) => join(repoDir, name),
   };

@@ -47,6 +47,8 @@ export interface UploadResult {
   manifestMd5: string;
   /** Base64 SHA-256 of the zip (Lambda's CodeSha256 form). */
   zipSha256: string;
+  /** Incomplete multipart uploads of this key, left by earlier (killed) runs, that this run aborted. */
+  abortedMultipartUploads?: number;
 }
 
 /** Step 4 result (`layer publish --json`): the layer version that holds the manifest. */

@@ -14,9 +14,9 @@ export interface LayerZipInfo {
 }
 
 /** Reads the zip's metadata; `undefined` when the object does not exist. */
-export async function headLayerZip(s3: S3Client, path: S3Path): Promise<LayerZipInfo | undefined> {
+export async function headLayerZip(s3: S3Client, path: S3Path, signal?: AbortSignal): Promise<LayerZipInfo | undefined> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
     return {
       path,
       bytes: head.ContentLength ?? 0,
@@ -33,9 +33,9 @@ export async function headLayerZip(s3: S3Client, path: S3Path): Promise<LayerZip
  * A HEAD on a missing bucket answers the same bare 404 as a missing key, so
  * when the zip is missing this asks the bucket, to give the right fix.
  */
-export async function bucketExists(s3: S3Client, bucket: string): Promise<boolean> {
+export async function bucketExists(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
     return true;
   } catch (error) {
     const name = (error as { name?: string }).name;
@@ -48,9 +48,9 @@ export async function bucketExists(s3: S3Client, bucket: string): Promise<boolea
  * SHA-256 of the uploaded zip, streamed from S3: the fallback when the zip
  * carries no `layer-zip-sha256` metadata (an upload by an older tool).
  */
-export async function computeLayerZipSha256(s3: S3Client, path: S3Path): Promise<string> {
+export async function computeLayerZipSha256(s3: S3Client, path: S3Path, signal?: AbortSignal): Promise<string> {
   return awsCall(`read ${path.uri}`, async () => {
-    const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
     const hash = createHash('sha256');
     for await (const chunk of response.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
     return hash.digest('base64');

@@ -29,7 +29,9 @@ describe('validatePublishOptions', () => {
     expect(options.layout.manifestForVersion(7).uri).toBe('s3://bucket/app/lambda/layer/000007/uv.lock');
     expect(options.compatibleRuntimes).toEqual(['python3.12']);
     expect(options.compatibleArchitectures).toEqual(['arm64']);
-    expect(options.lock).toEqual({ staleAfterMs: 900_000, waitMs: 600_000, pollMs: 2_000 });
+    // A dead run's lock expires within a minute (renewed every 20 s while its run lives).
+    expect(options.lock).toEqual({ staleAfterMs: 60_000, heartbeatMs: 20_000, waitMs: 600_000, pollMs: 2_000 });
+    expect(options).toMatchObject({ force: false, forceUnlock: false, signal: undefined });
   });
 
   it('accepts an S3Path and a layer ARN', () => {

@@ -15,6 +15,7 @@ import {
   type S3Layout,
   silentLogger,
 } from '@lambda-layer/core';
+import { parseLayerArn } from './layer-arn.js';
 
 export interface PublishLayerVersionOptions {
   /** The folder holding pyproject.toml and the manifest. */
@@ -31,18 +32,31 @@ export interface PublishLayerVersionOptions {
   compatibleArchitectures?: readonly string[];
   licenseInfo?: string;
   logger?: Logger;
+  /** Publish a new version even when the latest one holds this manifest (to replace a bad version). */
+  force?: boolean;
+  /** Remove the publish lock whoever holds it (after printing who), then publish. */
+  forceUnlock?: boolean;
+  /** Ctrl-C / SIGTERM: stops the publish with E_INTERRUPTED saying what state it left. */
+  signal?: AbortSignal;
   /** Publish lock tuning (tests shorten these). */
   lock?: PublishLockSettings;
 }
 
 export interface PublishLockSettings {
-  /** A lock older than this is a crashed run's and may be taken over. Default 15 minutes. */
+  /**
+   * The lock's lease: a lock not renewed for this long (by S3's clock) belongs
+   * to a dead run and is taken over. Default 60 seconds.
+   */
   staleAfterMs?: number;
-  /** How long to wait for another run's lock before giving up. Default 10 minutes. */
+  /** How often the holder renews the lock. Default a third of the lease (20 seconds). */
+  heartbeatMs?: number;
+  /** How long to wait for another live run's lock before giving up. Default 10 minutes. */
   waitMs?: number;
   /** Poll interval while waiting. Default 2 seconds. */
   pollMs?: number;
 }
+
+export const DEFAULT_LOCK_LEASE_MS = 60_000;
 
 /** Options checked and normalised: what the command runs with. */
 export interface ValidatedPublishOptions {
@@ -57,12 +71,14 @@ export interface ValidatedPublishOptions {
   s3Client: S3Client;
   lambdaClient: LambdaClient;
   logger: Logger;
+  force: boolean;
+  forceUnlock: boolean;
+  signal: AbortSignal | undefined;
   lock: Required<PublishLockSettings>;
 }
 
-// LayerName as Lambda's API model states it: a name, or a layer ARN (the name may then be qualified by region/account).
+// LayerName as Lambda's API model states it: a name, or a layer ARN (parseLayerArn).
 const LAYER_NAME = /^[a-zA-Z0-9_-]+$/;
-const LAYER_ARN = /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9_-]+$/;
 
 function invalid(message: string, hint: string, option: string): LayerError {
   return new LayerError(ErrorCodes.INVALID_OPTION, message, { hint, details: { option } });
@@ -74,7 +90,7 @@ export function validateLayerName(value: unknown): string {
   }
   const name = value.trim();
   if (name.startsWith('arn:')) {
-    if (!LAYER_ARN.test(name) || name.length > 140) {
+    if (!parseLayerArn(name) || name.length > 140) {
       throw invalid(`invalid layer ARN ${JSON.stringify(name)}`, 'use arn:aws:lambda:REGION:ACCOUNT:layer:NAME or a plain layer name', 'layer-name');
     }
     return name;
@@ -162,6 +178,7 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
     throw invalid('lambdaClient is missing', 'pass a LambdaClient', 'lambdaClient');
   }
   const lock = options.lock ?? {};
+  const staleAfterMs = lock.staleAfterMs ?? DEFAULT_LOCK_LEASE_MS;
   return {
     projectDir: options.projectDir,
     tool,
@@ -174,8 +191,12 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
     s3Client: options.s3Client,
     lambdaClient: options.lambdaClient,
     logger: options.logger ?? silentLogger,
+    force: options.force === true,
+    forceUnlock: options.forceUnlock === true,
+    signal: options.signal,
     lock: {
-      staleAfterMs: lock.staleAfterMs ?? 15 * 60_000,
+      staleAfterMs,
+      heartbeatMs: lock.heartbeatMs ?? Math.max(1, Math.floor(staleAfterMs / 3)),
       waitMs: lock.waitMs ?? 10 * 60_000,
       pollMs: lock.pollMs ?? 2_000,
     },

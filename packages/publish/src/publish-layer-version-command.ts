@@ -1,6 +1,8 @@
-import { PublishLayerVersionCommand as PublishLayerVersionApiCommand, type Runtime } from '@aws-sdk/client-lambda';
+import type { Runtime } from '@aws-sdk/client-lambda';
 import {
   ErrorCodes,
+  interruptedError,
+  isAbortError,
   type LayerDeployment,
   LayerError,
   type Logger,
@@ -10,11 +12,22 @@ import {
   toLayerErrorFromAws,
 } from '@lambda-layer/core';
 import { awsCall } from './aws-call.js';
-import { findLatestLayerVersion, findLatestLayerVersionQuickly, getLayerVersionCodeSha256, type LatestLayerVersion } from './latest-version.js';
+import { checkLayerArnAccount, checkLayerArnTarget } from './layer-arn.js';
+import {
+  findLatestLayerVersionQuickly,
+  getLayerVersionCodeSha256,
+  highestVersion,
+  type LatestLayerVersion,
+  listLayerVersions,
+} from './latest-version.js';
 import { bucketExists, computeLayerZipSha256, headLayerZip, type LayerZipInfo } from './layer-zip.js';
 import type { ValidatedPublishOptions } from './options.js';
-import { PublishLock } from './publish-lock.js';
+import { findVersionPublishedSince, publishLayerVersionOnce } from './publish-once.js';
+import { describeHolder, PublishLock } from './publish-lock.js';
 import { compareStoredManifest, putManifest, type StoredManifestState } from './stored-manifest.js';
+
+/** How long the state check after Ctrl-C may take: the step must stop within about 2 s. */
+const INTERRUPT_CHECK_MS = 1500;
 
 /**
  * Step 4 as the original design lays it out: a read-only preflight
@@ -22,10 +35,13 @@ import { compareStoredManifest, putManifest, type StoredManifestState } from './
  * changed since the latest version), then publish (2.1 PublishLayerVersion,
  * 2.2 store the manifest under the new version's folder).
  *
- * Beyond the original: the publish half runs under an S3 lock and re-checks
- * the latest version there with every ListLayerVersions page, so two runs
- * started together publish once; and a version published by a run that died
- * before 2.2 is recognised by its CodeSha256 and completed, not duplicated.
+ * Beyond the original: the publish half runs under an S3 lock (leased and
+ * renewed, see PublishLock) and re-checks the latest version there with every
+ * ListLayerVersions page, so two runs started together publish once; a
+ * version published by a run that died before 2.2 is recognised by its
+ * CodeSha256 and completed, not duplicated; a lost PublishLayerVersion answer
+ * is resolved by adopting the version it made (publishLayerVersionOnce); and
+ * Ctrl-C stops it with one line saying whether a version was published.
  */
 export class PublishLayerVersionCommand {
   readonly options: ValidatedPublishOptions;
@@ -35,27 +51,52 @@ export class PublishLayerVersionCommand {
   /** The latest version seen by step 1.3 (undefined: none yet). */
   private latest: LatestLayerVersion | undefined;
   private latestManifestState: StoredManifestState | undefined;
+  /** The versions that existed when the lock was taken: a version not among them was made by this run. */
+  private versionsBefore = new Set<number>();
+  private inputsChecked = false;
+  /** Whether PublishLayerVersion went out, and the version it made (once known), for the interruption message. */
+  private publishAttempted = false;
+  private publishedVersion: number | undefined;
 
   constructor(options: ValidatedPublishOptions) {
     this.options = options;
     this.logger = options.logger;
   }
 
+  private get signal(): AbortSignal | undefined {
+    return this.options.signal;
+  }
+
   async run(): Promise<LayerDeployment> {
-    const unchanged = await this.preflightCheck();
-    if (unchanged) return unchanged;
-    return this.publish();
+    try {
+      await this.checkInputs();
+      // Before anything else remote: the user asked for a stuck lock to go, whether or not there is something to publish.
+      if (this.options.forceUnlock) await this.forceUnlock();
+      const unchanged = await this.preflightCheck();
+      if (unchanged) return unchanged;
+      return await this.publish();
+    } catch (error) {
+      if (this.signal?.aborted) throw await this.interruptedError(error);
+      throw error;
+    }
   }
 
   // ---------------------------------------------------------------- step 1
 
   /** Step 1, read-only. Returns the "unchanged" result when there is nothing to publish. */
   async preflightCheck(): Promise<LayerDeployment | undefined> {
-    // The local manifest is read first: a missing lock file fails before any AWS call.
-    await this.readLocalManifest();
+    await this.checkInputs();
     await this.ensureLayerZipExists();
     await this.ensureLayerZipConsistent();
     return this.ensureDependenciesChanged();
+  }
+
+  /** The local manifest and a layer ARN's region/account, checked first: a mistake there costs no AWS call. */
+  async checkInputs(): Promise<void> {
+    if (this.inputsChecked) return;
+    await this.readLocalManifest();
+    await checkLayerArnTarget(this.options.layerName, this.options.lambdaClient);
+    this.inputsChecked = true;
   }
 
   async readLocalManifest(): Promise<ManifestFingerprint> {
@@ -71,7 +112,9 @@ export class PublishLayerVersionCommand {
       this.logger.detail(`found ${layerZip.uri}`);
       return;
     }
-    const bucketThere = await awsCall(`check the bucket ${layerZip.bucket}`, () => bucketExists(this.options.s3Client, layerZip.bucket));
+    const bucketThere = await awsCall(`check the bucket ${layerZip.bucket}`, () => bucketExists(this.options.s3Client, layerZip.bucket, this.signal), {
+      service: 'S3',
+    });
     if (!bucketThere) {
       throw new LayerError(ErrorCodes.AWS_BUCKET_NOT_FOUND, `the S3 bucket ${layerZip.bucket} does not exist`, {
         hint: 'create the bucket or fix --s3dir',
@@ -86,7 +129,7 @@ export class PublishLayerVersionCommand {
 
   async isLayerZipExists(): Promise<boolean> {
     const { layerZip } = this.options.layout;
-    this.layerZip = await awsCall(`read ${layerZip.uri}`, () => headLayerZip(this.options.s3Client, layerZip));
+    this.layerZip = await awsCall(`read ${layerZip.uri}`, () => headLayerZip(this.options.s3Client, layerZip, this.signal), { service: 'S3' });
     return this.layerZip !== undefined;
   }
 
@@ -125,13 +168,26 @@ export class PublishLayerVersionCommand {
       return undefined;
     }
     const latest = this.latest as LatestLayerVersion;
+    if (this.options.force) {
+      this.logger.detail(`--force: layer version ${latest.version} already holds this ${this.manifest?.fileName}; publishing a new version anyway`);
+      return undefined;
+    }
     this.logger.detail(`unchanged: layer version ${latest.version} already holds this ${this.manifest?.fileName}; nothing to publish`);
     return this.deployment('unchanged', latest);
   }
 
   async hasDependencyManifestChanged(): Promise<boolean> {
     const { lambdaClient, layerName } = this.options;
-    this.latest = await awsCall(`find the latest version of layer ${layerName}`, () => findLatestLayerVersionQuickly(lambdaClient, layerName));
+    this.latest = await awsCall(
+      `find the latest version of layer ${layerName}`,
+      () =>
+        findLatestLayerVersionQuickly(lambdaClient, layerName, {
+          signal: this.signal,
+          // A layer ARN of another account than the one ListLayers shows is refused before anything is written.
+          onAccount: (account) => checkLayerArnAccount(layerName, account),
+        }),
+      { service: 'Lambda' },
+    );
     if (!this.latest) return true;
     this.latestManifestState = await this.storedManifestState(this.latest.version);
     return this.latestManifestState !== 'equal';
@@ -148,32 +204,50 @@ export class PublishLayerVersionCommand {
 
   /** Step 2, under the publish lock. */
   async publish(): Promise<LayerDeployment> {
-    const lock = new PublishLock(this.options.s3Client, this.options.layout.publishLock, {
-      ...this.options.lock,
-      logger: this.logger,
-    });
+    const lock = this.publishLock();
     this.logger.detail(`taking the publish lock ${lock.path.uri}`);
     await lock.acquire();
     try {
       const settled = await this.recheckUnderLock();
       if (settled) return settled;
-      const published = await this.runPublishLayerVersionApi();
+      const published = await this.runPublishLayerVersionApi(lock);
       await this.uploadDependencyManifest(published.version);
       return this.deployment('published', published);
     } finally {
-      await lock.release();
+      // After Ctrl-C the DELETE gets a short deadline of its own; a lock left behind expires or is taken over.
+      await lock.release(this.signal?.aborted ? AbortSignal.timeout(INTERRUPT_CHECK_MS) : undefined);
     }
+  }
+
+  private publishLock(): PublishLock {
+    return new PublishLock(this.options.s3Client, this.options.layout.publishLock, { ...this.options.lock, logger: this.logger, signal: this.signal });
+  }
+
+  /** `--force-unlock`: removes the publish lock whoever holds it, saying who held it. */
+  async forceUnlock(): Promise<void> {
+    const lock = this.publishLock();
+    const removed = await lock.forceUnlock();
+    if (!removed) {
+      this.logger.info(`--force-unlock: there was no publish lock at ${lock.path.uri}`);
+      return;
+    }
+    this.logger.warn(`--force-unlock: removed the publish lock ${lock.path.uri} (${describeHolder(removed.body)})`);
   }
 
   /**
    * Another run may have published while we waited for the lock, or a run may
-   * have died between 2.1 and 2.2: re-read the latest version from every
-   * ListLayerVersions page and settle both cases without a new version.
+   * have died between 2.1 and 2.2: re-read every version (every
+   * ListLayerVersions page) and settle both cases without a new version. With
+   * --force, neither settles: a new version is published whatever the latest holds.
    */
   async recheckUnderLock(): Promise<LayerDeployment | undefined> {
     const { lambdaClient, layerName } = this.options;
-    const latest = await awsCall(`list the versions of layer ${layerName}`, () => findLatestLayerVersion(lambdaClient, layerName));
-    if (!latest) return undefined;
+    const versions = await awsCall(`list the versions of layer ${layerName}`, () => listLayerVersions(lambdaClient, layerName, this.signal), {
+      service: 'Lambda',
+    });
+    this.versionsBefore = new Set(versions.map((v) => v.version));
+    const latest = highestVersion(versions);
+    if (!latest || this.options.force) return undefined;
     const state = await this.storedManifestState(latest.version);
     if (state === 'equal') {
       this.logger.detail(`unchanged: version ${latest.version} (published meanwhile by another run) already holds this ${this.manifest?.fileName}`);
@@ -189,38 +263,51 @@ export class PublishLayerVersionCommand {
 
   /** Whether a version's CodeSha256 is the uploaded zip's SHA-256 (an interrupted publish of this very zip). */
   async isLatestVersionHoldingLayerZip(latest: LatestLayerVersion): Promise<boolean> {
-    const { lambdaClient, layerName, s3Client, layout } = this.options;
-    const codeSha256 = await awsCall(`read layer version ${layerName}:${latest.version}`, () =>
-      getLayerVersionCodeSha256(lambdaClient, layerName, latest.version),
+    const { lambdaClient, layerName } = this.options;
+    const codeSha256 = await awsCall(
+      `read layer version ${layerName}:${latest.version}`,
+      () => getLayerVersionCodeSha256(lambdaClient, layerName, latest.version, this.signal),
+      { service: 'Lambda' },
     );
     if (!codeSha256) return false;
-    const zipSha256 = this.layerZip?.zipSha256 ?? (await computeLayerZipSha256(s3Client, layout.layerZip));
-    return codeSha256 === zipSha256;
+    return codeSha256 === (await this.layerZipSha256());
   }
 
-  /** Step 2.1 */
-  async runPublishLayerVersionApi(): Promise<LatestLayerVersion> {
+  /** The zip's base64 SHA-256: from its metadata, else streamed from S3 (an upload by an older tool). */
+  private async layerZipSha256(): Promise<string> {
+    return this.layerZip?.zipSha256 ?? (await computeLayerZipSha256(this.options.s3Client, this.options.layout.layerZip, this.signal));
+  }
+
+  /** Step 2.1: exactly once, also when the answer is lost (see publishLayerVersionOnce). */
+  async runPublishLayerVersionApi(lock?: PublishLock): Promise<LatestLayerVersion> {
     const { lambdaClient, layerName, layout, description, compatibleRuntimes, compatibleArchitectures, licenseInfo } = this.options;
     this.logger.step('2.1', 'Publish a new layer version');
-    const response = await awsCall(`publish a version of layer ${layerName}`, () =>
-      lambdaClient.send(
-        new PublishLayerVersionApiCommand({
-          LayerName: layerName,
-          Content: { S3Bucket: layout.layerZip.bucket, S3Key: layout.layerZip.key },
-          ...(description !== undefined ? { Description: description } : {}),
-          ...(compatibleRuntimes ? { CompatibleRuntimes: compatibleRuntimes as Runtime[] } : {}),
-          ...(compatibleArchitectures ? { CompatibleArchitectures: compatibleArchitectures } : {}),
-          ...(licenseInfo !== undefined ? { LicenseInfo: licenseInfo } : {}),
+    const zipSha256 = await this.layerZipSha256();
+    this.publishAttempted = true;
+    const published = await awsCall(
+      `publish a version of layer ${layerName}`,
+      () =>
+        publishLayerVersionOnce({
+          lambda: lambdaClient,
+          input: {
+            LayerName: layerName,
+            Content: { S3Bucket: layout.layerZip.bucket, S3Key: layout.layerZip.key },
+            ...(description !== undefined ? { Description: description } : {}),
+            ...(compatibleRuntimes ? { CompatibleRuntimes: compatibleRuntimes as Runtime[] } : {}),
+            ...(compatibleArchitectures ? { CompatibleArchitectures: compatibleArchitectures } : {}),
+            ...(licenseInfo !== undefined ? { LicenseInfo: licenseInfo } : {}),
+          },
+          before: this.versionsBefore,
+          zipSha256,
+          logger: this.logger,
+          signal: this.signal,
+          ...(lock ? { beforeAttempt: () => lock.assertHeld() } : {}),
         }),
-      ),
+      { service: 'Lambda' },
     );
-    if (response.Version === undefined || !response.LayerVersionArn) {
-      throw new LayerError(ErrorCodes.PUBLISH_FAILED, `PublishLayerVersion for ${layerName} returned no version number`, {
-        hint: 'check the layer in the Lambda console and run again',
-      });
-    }
-    this.logger.detail(`published ${response.LayerVersionArn}`);
-    return { version: response.Version, layerVersionArn: response.LayerVersionArn };
+    this.publishedVersion = published.version;
+    this.logger.detail(`${published.adopted ? 'adopted' : 'published'} ${published.layerVersionArn}`);
+    return { version: published.version, layerVersionArn: published.layerVersionArn };
   }
 
   /** Step 2.2 */
@@ -229,14 +316,15 @@ export class PublishLayerVersionCommand {
     const manifest = await this.readLocalManifest();
     this.logger.step('2.2', 'Upload the dependency manifest for this layer version');
     try {
-      const { etag } = await putManifest(this.options.s3Client, path, manifest);
+      const { etag } = await putManifest(this.options.s3Client, path, manifest, this.signal);
       if (etag && etag !== manifest.md5) this.logger.debug(`ETag of ${path.uri} is ${etag}, not the MD5 (bucket encryption?)`);
     } catch (error) {
-      const mapped = toLayerErrorFromAws(error, `store ${path.uri}`);
+      if (isAbortError(error)) throw error;
+      const mapped = toLayerErrorFromAws(error, `store ${path.uri}`, { service: 'S3' });
       throw new LayerError(mapped.code, `${mapped.message}; layer version ${version} is published but its ${manifest.fileName} is not stored`, {
         hint: `run \`layer publish\` again: it recognises version ${version} by its CodeSha256 and stores the manifest without a new version`,
         cause: error,
-        details: { layerVersion: version, s3uri: path.uri },
+        details: { ...mapped.details, layerVersion: version, s3uri: path.uri },
       });
     }
     this.logger.detail(`stored ${path.uri}`);
@@ -244,10 +332,36 @@ export class PublishLayerVersionCommand {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * The one line after Ctrl-C / SIGTERM: whether a version was published.
+   * When PublishLayerVersion was in flight, Lambda may have acted on it: the
+   * versions are listed (within a short deadline) to say which.
+   */
+  private async interruptedError(error: unknown): Promise<LayerError> {
+    const interrupted = (state: string, hint: string, version?: number) =>
+      interruptedError(this.signal, state, hint, version ? { layerVersion: version } : {});
+    const adoptHint = (version: number) => `run \`layer publish\` again (it adopts version ${version} and stores the manifest)`;
+    let version = this.publishedVersion;
+    if (version === undefined && this.publishAttempted) {
+      try {
+        version = (
+          await findVersionPublishedSince(this.options.lambdaClient, this.options.layerName, this.versionsBefore, await this.layerZipSha256(), AbortSignal.timeout(INTERRUPT_CHECK_MS))
+        )?.version;
+      } catch {
+        return interrupted(
+          'Lambda did not say in time whether PublishLayerVersion created a new layer version',
+          'run `layer publish` again: it adopts a version this run published, or publishes one',
+        );
+      }
+    }
+    if (version !== undefined) return interrupted(`version ${version} was published; its manifest is not stored`, adoptHint(version), version);
+    return interrupted('no version was published (stopped before PublishLayerVersion)', 'run `layer publish` again');
+  }
+
   private async storedManifestState(version: number): Promise<StoredManifestState> {
     const path = this.options.layout.manifestForVersion(version);
     const manifest = await this.readLocalManifest();
-    return awsCall(`read ${path.uri}`, () => compareStoredManifest(this.options.s3Client, path, manifest));
+    return awsCall(`read ${path.uri}`, () => compareStoredManifest(this.options.s3Client, path, manifest, this.signal), { service: 'S3' });
   }
 
   private deployment(status: LayerDeployment['status'], version: LatestLayerVersion): LayerDeployment {

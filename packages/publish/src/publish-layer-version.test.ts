@@ -1,50 +1,14 @@
-import {
-  GetLayerVersionCommand,
-  type LambdaClient,
-  ListLayerVersionsCommand,
-  PublishLayerVersionCommand as PublishLayerVersionApiCommand,
-} from '@aws-sdk/client-lambda';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createMemoryLogger, ErrorCodes, LayerError, md5Hex, s3Layout } from '@lambda-layer/core';
+import { GetLayerVersionCommand, PublishLayerVersionCommand as PublishLayerVersionApiCommand } from '@aws-sdk/client-lambda';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/core';
 import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publishLayerVersion } from './publish-layer-version.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { createPublishFixture, publishOptionsOf, type PublishFixture } from './publish.fixture.js';
+import { failure, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
 import { recordCalls } from '@lambda-layer/testing';
 
-const fixtures: PublishFixture[] = [];
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.cleanup();
-});
-
-async function fixture(tool: 'uv' | 'pip' | 'poetry' = 'uv'): Promise<PublishFixture> {
-  const f = await createPublishFixture(tool);
-  fixtures.push(f);
-  return f;
-}
-
-
-async function versionsOf(lambda: LambdaClient, layerName: string): Promise<number[]> {
-  const versions: number[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, ...(marker ? { Marker: marker } : {}) }));
-    for (const v of page.LayerVersions ?? []) versions.push(v.Version ?? 0);
-    marker = page.NextMarker;
-  } while (marker);
-  return versions.sort((a, b) => a - b);
-}
-
-async function storedManifest(f: PublishFixture, version: number): Promise<{ body: string; etag: string; contentType: string | undefined } | undefined> {
-  const path = s3Layout(f.s3dir, f.tool).manifestForVersion(version);
-  try {
-    const response = await f.s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
-    return { body: (await response.Body?.transformToString()) ?? '', etag: (response.ETag ?? '').replace(/"/g, ''), contentType: response.ContentType };
-  } catch {
-    return undefined;
-  }
-}
+const { fixture } = usePublishFixtures();
 
 /** Publishes `count` versions straight through the API (as another tool would), without manifests. */
 async function seedVersions(f: PublishFixture, count: number): Promise<void> {
@@ -52,15 +16,6 @@ async function seedVersions(f: PublishFixture, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     await f.lambda.send(new PublishLayerVersionApiCommand({ LayerName: f.layerName, Content: { S3Bucket: zip.bucket, S3Key: zip.key } }));
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<LayerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LayerError);
-  return error as LayerError;
 }
 
 const LOCK_V1 = 'version = 1\n[[package]]\nname = "requests"\nversion = "2.32.3"\n';
@@ -96,8 +51,7 @@ describe('publishLayerVersion against moto', () => {
       'Step 2.2 - Upload the dependency manifest for this layer version',
     ]);
     // The lock is gone after the run.
-    const listing = await f.s3.send(new ListObjectsV2Command({ Bucket: f.bucket, Prefix: 'app/lambda/layer/' }));
-    expect((listing.Contents ?? []).map((o) => o.Key).sort()).toEqual(['app/lambda/layer/000001/uv.lock', 'app/lambda/layer/layer.zip']);
+    expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
 
   it('reports "unchanged" (the latest version) when the manifest did not change, and publishes nothing', async () => {

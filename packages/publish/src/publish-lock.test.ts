@@ -1,11 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createMemoryLogger, ErrorCodes, LayerError, S3Path } from '@lambda-layer/core';
-import { createTestBucket, testS3Client } from '@lambda-layer/testing';
+import { createMemoryLogger, currentProcessIdentity, ErrorCodes, LayerError, S3Path } from '@lambda-layer/core';
+import { createTestBucket, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PublishLock, type PublishLockOptions } from './publish-lock.js';
+import { type CurrentLock, PublishLock, type PublishLockBody, type PublishLockOptions } from './publish-lock.js';
+import { failure } from './publish.fixture.js';
 
 const s3 = testS3Client();
 let bucket: string;
+const proxy = useFaultProxy();
 let n = 0;
 beforeAll(async () => {
   bucket = await createTestBucket(s3, 'lock');
@@ -16,28 +20,49 @@ function lockPath(): S3Path {
   return S3Path.parse(`s3://${bucket}/app${n}/layer/.publish.lock`);
 }
 
-function lock(path: S3Path, options: Partial<PublishLockOptions> = {}): PublishLock {
-  return new PublishLock(testS3Client(), path, { staleAfterMs: 60_000, waitMs: 5_000, pollMs: 25, ...options });
+function lock(path: S3Path, options: Partial<PublishLockOptions> = {}, client = testS3Client()): PublishLock {
+  return new PublishLock(client, path, { staleAfterMs: 60_000, heartbeatMs: 20_000, waitMs: 5_000, pollMs: 25, ...options });
 }
 
-async function exists(path: S3Path): Promise<boolean> {
-  return s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key })).then(
-    () => true,
-    () => false,
-  );
+async function head(path: S3Path) {
+  return s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key })).catch(() => undefined);
+}
+
+async function body(path: S3Path): Promise<PublishLockBody> {
+  return JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }))).Body?.transformToString()) ?? '{}') as PublishLockBody;
+}
+
+/** A lock object as another run would have left it. */
+async function plantLock(path: S3Path, holder: Partial<PublishLockBody>): Promise<void> {
+  const planted = { owner: 'someone-else', host: 'build-42', pid: 4242, acquiredAt: new Date().toISOString(), ...holder };
+  await s3.send(new PutObjectCommand({ Bucket: path.bucket, Key: path.key, Body: JSON.stringify(planted) }));
+}
+
+/** The PID of a process that ran on this machine and is gone. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
 }
 
 describe('PublishLock (S3 conditional writes on moto)', () => {
-  it('creates the lock object with who holds it, and deletes it on release', async () => {
+  it('writes who holds it and until when, and deletes it on release', async () => {
     const path = lockPath();
     const held = lock(path);
     await held.acquire();
     expect(held.isHeld).toBe(true);
-    const body = JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: path.key }))).Body?.transformToString()) ?? '{}');
-    expect(body).toMatchObject({ pid: process.pid, owner: expect.any(String), acquiredAt: expect.any(String) });
+    const written = await body(path);
+    expect(written).toMatchObject({
+      owner: expect.any(String),
+      host: hostname(),
+      pid: process.pid,
+      acquiredAt: expect.any(String),
+      renewedAt: expect.any(String),
+      leaseSeconds: 60,
+    });
+    expect(Date.parse(written.expiresAt) - Date.parse(written.renewedAt)).toBe(60_000);
     await held.release();
     expect(held.isHeld).toBe(false);
-    expect(await exists(path)).toBe(false);
+    expect(await head(path)).toBeUndefined();
   });
 
   it('lets exactly one of several simultaneous attempts win (If-None-Match: *)', async () => {
@@ -46,65 +71,154 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
-  it('waits for a held lock and gets it once released', async () => {
+  it('waits for a live holder, saying who holds it and until when, and gets it once released', async () => {
     const path = lockPath();
     const first = lock(path);
     await first.acquire();
     const logger = createMemoryLogger();
     const second = lock(path, { logger });
     const waiting = second.acquire();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(second.isHeld).toBe(false);
     await first.release();
     await waiting;
     expect(second.isHeld).toBe(true);
-    expect(logger.lines.join('\n')).toContain(`waiting for another publish to finish (taken by pid ${process.pid}`);
+    expect(logger.lines.join('\n')).toMatch(
+      new RegExp(`waiting for the publish lock s3://.*: held by pid ${process.pid} on ${hostname()} since \\S+; it expires at \\S+Z unless renewed`),
+    );
     await second.release();
   });
 
-  it('gives up with E_PUBLISH_LOCKED after waitMs while a fresh lock is held', async () => {
+  it('gives up with E_PUBLISH_LOCKED after waitMs while a live lock is held', async () => {
     const path = lockPath();
-    await lock(path).acquire();
-    const error = await lock(path, { waitMs: 200 }).acquire().catch((e: unknown) => e as LayerError);
-    expect(error).toBeInstanceOf(LayerError);
-    expect(error?.code).toBe(ErrorCodes.PUBLISH_LOCKED);
-    expect(error?.oneLine).toMatch(/^another publish holds s3:\/\/.*\.publish\.lock \(taken by pid \d+ on .*\); wait for it to finish and run again; a crashed run's lock expires after 60s$/);
+    const holder = lock(path);
+    await holder.acquire();
+    const error = await failure(lock(path, { waitMs: 200 }).acquire());
+    expect(error.code).toBe(ErrorCodes.PUBLISH_LOCKED);
+    expect(error.oneLine).toMatch(
+      /^another publish holds s3:\/\/.*\.publish\.lock \(held by pid \d+ on .* since .*, it expires at .* unless renewed\); wait for it to finish and run again, or run `layer publish --force-unlock` if no publish is running; a dead run's lock expires 60s after its last renewal$/,
+    );
+    await holder.release();
   });
 
-  it('takes over a crashed run\'s stale lock; only one of two contenders does', async () => {
+  it('renews the lock while it is held (heartbeat: a new ETag, the same owner)', async () => {
     const path = lockPath();
-    // LastModified has one-second resolution, so the stale limit is kept well above it and the wait below it.
-    const crashed = lock(path, { staleAfterMs: 2_000 });
-    await crashed.acquire();
+    const held = lock(path, { heartbeatMs: 300 });
+    await held.acquire();
+    const before = await body(path);
+    const etag = (await head(path))?.ETag;
+    await expect.poll(async () => (await head(path))?.ETag, { timeout: 10_000, interval: 100 }).not.toBe(etag);
+    const after = await body(path);
+    expect(after.owner).toBe(before.owner);
+    expect(after.acquiredAt).toBe(before.acquiredAt);
+    expect(Date.parse(after.renewedAt)).toBeGreaterThan(Date.parse(before.renewedAt));
+    await held.release();
+    expect(await head(path)).toBeUndefined();
+  });
+
+  it('takes over a lock whose lease ran out (another machine\'s dead run); only one of two contenders does', async () => {
+    const path = lockPath();
+    await plantLock(path, { host: 'another-machine' });
+    // LastModified has one-second resolution, so the lease is kept well above it and the wait below it.
     await new Promise((resolve) => setTimeout(resolve, 3_100));
     const logger = createMemoryLogger();
     const contender = () => lock(path, { staleAfterMs: 2_000, waitMs: 300, logger });
-    const results = await Promise.allSettled([contender(), contender()].map((l) => l.acquire()));
+    const contenders = [contender(), contender()];
+    const results = await Promise.allSettled(contenders.map((l) => l.acquire()));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as LayerError).code).toBe(ErrorCodes.PUBLISH_LOCKED);
-    expect(logger.lines.join('\n')).toContain('took over a stale publish lock');
-
-    // The crashed run coming back must not delete the new holder's lock.
-    const etagBefore = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: path.key }))).ETag;
-    await crashed.release();
-    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: path.key }))).ETag).toBe(etagBefore);
+    expect(logger.lines.join('\n')).toContain('took over the publish lock');
+    expect(logger.lines.join('\n')).toContain('its lease ran out held by pid 4242 on another-machine');
+    expect((await body(path)).pid).toBe(process.pid);
+    for (const l of contenders) await l.release();
   });
 
-  it('treats a lock older than staleAfterMs (by its S3 LastModified) as stale, even one it cannot parse', async () => {
+  it('takes over at once a lock whose holder is a process of this machine that is gone (kill -9)', async () => {
     const path = lockPath();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: path.key, Body: 'not json' }));
-    const later = lock(path, { now: () => Date.now() + 61_000, waitMs: 0 });
-    await later.acquire();
-    expect(later.isHeld).toBe(true);
-    expect(later.isStale(new Date(Date.now() - 10_000))).toBe(true);
-    expect(lock(path).isStale(new Date())).toBe(false);
+    const pid = deadPid();
+    await plantLock(path, { ...currentProcessIdentity(), pid, startTime: undefined });
+    const logger = createMemoryLogger();
+    const next = lock(path, { waitMs: 0, logger });
+    await next.acquire();
+    expect(next.isHeld).toBe(true);
+    expect(logger.lines.join('\n')).toContain(`took over the publish lock ${path.uri}: its process (pid ${pid}) is gone from this machine`);
+    await next.release();
+  });
+
+  it('waits for (does not take over) a lock of a live process of this machine or of another machine', async () => {
+    for (const holder of [{ ...currentProcessIdentity(), pid: process.ppid, startTime: undefined }, { host: 'another-machine', pid: deadPid() }]) {
+      const path = lockPath();
+      await plantLock(path, holder);
+      const error = await failure(lock(path, { waitMs: 100 }).acquire());
+      expect(error.code).toBe(ErrorCodes.PUBLISH_LOCKED);
+      expect((await body(path)).owner).toBe('someone-else');
+    }
+  });
+
+  it.each([
+    ['the SDK retry meets our own lock (412)', 3],
+    ['no SDK retry: the reset connection itself', 1],
+  ])('recognises its own lock after the answer to the lock PUT is lost: %s', async (_, maxAttempts) => {
+    const path = lockPath();
+    proxy.addRule({ operation: 'PutObject', keyIncludes: path.key, times: 1, action: { kind: 'drop-response' } });
+    const held = lock(path, { waitMs: 1_000 }, testS3Client({ endpoint: proxy.endpoint, maxAttempts }));
+    await held.acquire();
+    expect(held.isHeld).toBe(true);
+    expect(proxy.requests.find((r) => r.operation === 'PutObject')?.outcome).toBe('dropped');
+    expect(proxy.count('PutObject', path.key)).toBe(maxAttempts === 1 ? 1 : 2);
+    expect((await body(path)).pid).toBe(process.pid);
+    await held.release();
+    expect(await head(path)).toBeUndefined();
+  });
+
+  it('notices at the next renewal that another run took the lock, and refuses to go on', async () => {
+    const path = lockPath();
+    const logger = createMemoryLogger();
+    const held = lock(path, { logger });
+    await held.acquire();
+    held.assertHeld();
+    await plantLock(path, { host: 'another-machine', pid: 7 });
+    await held.renew();
+    expect(held.isHeld).toBe(false);
+    const error = await failure(Promise.resolve().then(() => held.assertHeld()));
+    expect(error.code).toBe(ErrorCodes.PUBLISH_LOCK_LOST);
+    expect(error.oneLine).toMatch(/^lost the publish lock .*: another run took it over \(held by pid 7 on another-machine since .*\); nothing was published by this run/);
+    // Release leaves the other run's lock alone.
+    await held.release();
+    expect((await body(path)).pid).toBe(7);
+  });
+
+  it('force-unlock removes the lock and says who held it; with no lock it says so', async () => {
+    const path = lockPath();
+    await plantLock(path, { host: 'ci-runner-7', pid: 99 });
+    const removed = await lock(path).forceUnlock();
+    expect(removed?.body).toMatchObject({ host: 'ci-runner-7', pid: 99 });
+    expect(await head(path)).toBeUndefined();
+    expect(await lock(path).forceUnlock()).toBeUndefined();
+  });
+
+  it('stops waiting at once when interrupted', async () => {
+    const path = lockPath();
+    await plantLock(path, { host: 'another-machine' });
+    const controller = new AbortController();
+    const waiting = lock(path, { waitMs: 60_000, pollMs: 10_000, signal: controller.signal }).acquire();
+    setTimeout(() => controller.abort(), 100);
+    const error = await failure(waiting);
+    expect(error.code).toBe(ErrorCodes.INTERRUPTED);
+    expect(error.oneLine).toBe(`interrupted: stopped while waiting for the publish lock ${path.uri}; nothing was published; run \`layer publish\` again`);
+  });
+
+  it('measures expiry on S3\'s clock (LastModified vs the answer\'s Date), whatever the local clock says', () => {
+    const l = lock(lockPath(), { staleAfterMs: 60_000 });
+    const at = (modified: string, server: string): CurrentLock => ({ etag: 'e', lastModified: new Date(modified), serverDate: new Date(server), body: undefined });
+    // Both S3 timestamps are a year off the local clock: only their difference counts.
+    expect(l.isExpired(at('2001-01-01T00:00:00Z', '2001-01-01T00:00:59Z'))).toBe(false);
+    expect(l.isExpired(at('2001-01-01T00:00:00Z', '2001-01-01T00:01:01Z'))).toBe(true);
   });
 
   it('reports a missing bucket as one clear line', async () => {
-    const error = await lock(S3Path.parse('s3://no-such-bucket-for-lock-tests/layer/.publish.lock'))
-      .acquire()
-      .catch((e: unknown) => e as LayerError);
-    expect(error?.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
+    const error = await failure(lock(S3Path.parse('s3://no-such-bucket-for-lock-tests/layer/.publish.lock')).acquire());
+    expect(error.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
   });
 });

@@ -7,10 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type LambdaClient, ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PublishLayerVersionOptions } from './options.js';
-import { type BuildTool, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
+import { type BuildTool, LayerError, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
+import { afterEach, expect } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
 
 
@@ -66,69 +67,6 @@ export async function createPublishFixture(tool: BuildTool = 'uv'): Promise<Publ
   };
 }
 
-export interface HttpFault {
-  statusCode: number;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Only requests whose path contains this string (default: any). */
-  pathIncludes?: string;
-  /** Only requests with this HTTP method (default: any). */
-  method?: string;
-}
-
-/**
- * Answers the next requests of a real client with canned HTTP faults, then
- * lets requests through to moto. The fault sits below the SDK's retry
- * middleware, so this exercises the SDK's real retry strategy and error
- * parsing (aws-sdk-client-mock replaces `send` and would bypass both).
- */
-export function injectHttpFaults(client: S3Client | LambdaClient, faults: HttpFault[]): { attempts: number; faulted: number } {
-  const stats = { attempts: 0, faulted: 0 };
-  const config = client.config as unknown as { requestHandler: { handle: (request: { path: string; method: string }, options?: unknown) => Promise<unknown> } };
-  const real = config.requestHandler;
-  const pending = [...faults];
-  const handler = Object.create(real) as typeof real;
-  handler.handle = async (request, options) => {
-    stats.attempts += 1;
-    const fault = pending[0];
-    if (fault && (!fault.pathIncludes || request.path.includes(fault.pathIncludes)) && (!fault.method || request.method === fault.method)) {
-      pending.shift();
-      stats.faulted += 1;
-      const { Readable } = await import('node:stream');
-      return {
-        response: {
-          statusCode: fault.statusCode,
-          reason: 'fault',
-          headers: { 'content-type': 'application/xml', ...(fault.headers ?? {}) },
-          body: Readable.from([Buffer.from(fault.body ?? '')]),
-        },
-      };
-    }
-    return real.handle(request, options);
-  };
-  config.requestHandler = handler;
-  return stats;
-}
-
-export const S3_SLOW_DOWN: HttpFault = {
-  statusCode: 503,
-  body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
-};
-export const S3_ACCESS_DENIED: HttpFault = {
-  statusCode: 403,
-  body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
-};
-export const LAMBDA_THROTTLED: HttpFault = {
-  statusCode: 429,
-  headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' },
-  body: '{"message":"Rate exceeded","Type":"User","Reason":"CallerRateLimitExceeded"}',
-};
-export const LAMBDA_SERVICE_ERROR: HttpFault = {
-  statusCode: 500,
-  headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' },
-  body: '{"message":"internal error"}',
-};
-
 /** publishLayerVersion options for a fixture, with short lock polling so tests stay quick. */
 export function publishOptionsOf(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionOptions {
   return {
@@ -141,4 +79,73 @@ export function publishOptionsOf(f: PublishFixture, extra: Partial<PublishLayerV
     lock: { pollMs: 50, waitMs: 30_000 },
     ...extra,
   };
+}
+
+/** Every version number of a layer, sorted (read straight from moto, all pages). */
+export async function versionsOf(lambda: LambdaClient, layerName: string): Promise<number[]> {
+  const versions: number[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, ...(marker ? { Marker: marker } : {}) }));
+    for (const v of page.LayerVersions ?? []) versions.push(v.Version ?? 0);
+    marker = page.NextMarker;
+  } while (marker);
+  return versions.sort((a, b) => a - b);
+}
+
+/** The manifest stored for a version: body, bare ETag and content type, or undefined. */
+export async function storedManifest(f: PublishFixture, version: number): Promise<{ body: string; etag: string; contentType: string | undefined } | undefined> {
+  const path = s3Layout(f.s3dir, f.tool).manifestForVersion(version);
+  try {
+    const response = await f.s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    return { body: (await response.Body?.transformToString()) ?? '', etag: (response.ETag ?? '').replace(/"/g, ''), contentType: response.ContentType };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The keys under the fixture's `{s3dir}layer/`, sorted: layer.zip, manifests, a lock left behind. */
+export async function layerKeys(f: PublishFixture): Promise<string[]> {
+  const prefix = s3Layout(f.s3dir, f.tool).layerDir.key;
+  const listing = await f.s3.send(new ListObjectsV2Command({ Bucket: f.bucket, Prefix: prefix }));
+  return (listing.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length)).sort();
+}
+
+/**
+ * Publish fixtures for the tests of one file, removed after each test:
+ * `fixture()` is a project and bucket; `ready(manifest)` also writes the
+ * manifest and uploads a layer.zip built "from" it.
+ */
+export function usePublishFixtures(): {
+  fixture(tool?: BuildTool): Promise<PublishFixture>;
+  ready(manifest: string, tool?: BuildTool): Promise<PublishFixture>;
+} {
+  const fixtures: PublishFixture[] = [];
+  afterEach(async () => {
+    for (const f of fixtures.splice(0)) await f.cleanup();
+  });
+  const fixture = async (tool: BuildTool = 'uv') => {
+    const f = await createPublishFixture(tool);
+    fixtures.push(f);
+    return f;
+  };
+  return {
+    fixture,
+    ready: async (manifest, tool = 'uv') => {
+      const f = await fixture(tool);
+      await f.writeManifest(manifest);
+      await f.uploadZip(manifest);
+      return f;
+    },
+  };
+}
+
+/** The LayerError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function failure(promise: Promise<unknown>): Promise<LayerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LayerError);
+  return error as LayerError;
 }

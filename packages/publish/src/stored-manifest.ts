@@ -13,11 +13,11 @@ export type StoredManifestState = 'equal' | 'different' | 'missing';
  * ETag is not an MD5 (a multipart upload, SSE-KMS) the content is read and
  * compared instead.
  */
-export async function compareStoredManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint): Promise<StoredManifestState> {
+export async function compareStoredManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint, signal?: AbortSignal): Promise<StoredManifestState> {
   let etag: string | undefined;
   let kms = false;
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
     etag = bareEtag(head.ETag);
     kms = String(head.ServerSideEncryption ?? '').startsWith('aws:kms');
   } catch (error) {
@@ -26,7 +26,7 @@ export async function compareStoredManifest(s3: S3Client, path: S3Path, local: M
   }
   if (etag === local.md5) return 'equal';
   if (etag && /^[0-9a-f]{32}$/.test(etag) && !kms) return 'different';
-  const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
+  const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
   const content = await response.Body?.transformToByteArray();
   return content && createHash('md5').update(content).digest('hex') === local.md5 ? 'equal' : 'different';
 }
@@ -34,9 +34,10 @@ export async function compareStoredManifest(s3: S3Client, path: S3Path, local: M
 /**
  * Stores a manifest in one PutObject with Content-MD5: S3 rejects a body that
  * arrived damaged, and a single-part object's ETag is then the MD5 of its
- * content, which `compareStoredManifest` relies on.
+ * content, which `compareStoredManifest` relies on. Idempotent by content (the
+ * same key, the same bytes), so the SDK may retry it after a lost answer.
  */
-export async function putManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint): Promise<{ etag: string | undefined }> {
+export async function putManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint, signal?: AbortSignal): Promise<{ etag: string | undefined }> {
   const response = await s3.send(
     new PutObjectCommand({
       Bucket: path.bucket,
@@ -45,6 +46,7 @@ export async function putManifest(s3: S3Client, path: S3Path, local: ManifestFin
       ContentType: 'text/plain',
       ContentMD5: Buffer.from(local.md5, 'hex').toString('base64'),
     }),
+    { abortSignal: signal },
   );
   return { etag: bareEtag(response.ETag) };
 }

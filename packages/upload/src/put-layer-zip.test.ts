@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -13,8 +12,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, layerZipMetadata, S3Path } from '@lambda-layer/core';
-import { createTestBucket, testS3Client, uniqueName, countCommands } from '@lambda-layer/testing';
+import { countCommands, createTestBucket, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MultipartUploadRecords } from './multipart-records.js';
 import { ensureMultipartUploadAborted, LAYER_ZIP_CONTENT_TYPE, putLayerZip } from './put-layer-zip.js';
 
 const MiB = 1024 * 1024;
@@ -24,6 +24,7 @@ let largeFile: string;
 let small: Buffer;
 let large: Buffer;
 let bucket: string;
+const proxy = useFaultProxy();
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
 
@@ -41,6 +42,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A client whose requests go through the fault proxy. */
+const viaProxy = (maxAttempts = 3) => testS3Client({ endpoint: proxy.endpoint, maxAttempts, timeoutMs: 30_000 });
 
 async function readObject(s3: S3Client, key: string): Promise<Buffer> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -104,86 +108,92 @@ describe('putLayerZip', () => {
     expect(await openUploads(s3)).toBe(0);
   });
 
-  it('aborts the multipart upload when a part fails: no parts left, the previous object untouched', async () => {
+  it('aborts the multipart upload when a part keeps failing: no parts left, the previous object untouched', async () => {
     const s3 = testS3Client();
     const key = `${uniqueName('app')}/layer/layer.zip`;
     // The object a previous run left.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: small, ContentType: 'application/zip', Metadata: { 'layer-zip-sha256': sha256(small) } }));
     const before = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
 
-    const counts = countCommands(s3);
-    // A connection dropped while sending the 2nd part: a fault moto cannot produce on its own.
-    let parts = 0;
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCommand' && ++parts === 2) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        return next(args);
-      },
-      { step: 'initialize', name: 'failSecondPart' },
+    proxy.addRule({ operation: 'UploadPart', keyIncludes: key, action: { kind: 'server-error' } });
+    const error = await putLayerZip(input(viaProxy(), largeFile, large.length, key)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LayerError);
+    expect((error as LayerError).code).toBe(ErrorCodes.AWS_SERVER_ERROR);
+    expect((error as LayerError).oneLine).toMatch(
+      /^S3 answered HTTP 500 InternalError \(request id [0-9A-F]{16}\) after 3 attempts while trying to upload layer\.zip to s3:\/\/.*layer\.zip;/,
     );
 
-    const logger = createMemoryLogger({ verbose: true });
-    const error = await putLayerZip(input(s3, largeFile, large.length, key, logger)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LayerError);
-    expect((error as LayerError).oneLine).toMatch(/while trying to upload layer\.zip to s3:\/\/.*socket hang up/);
-    expect((error as LayerError).oneLine).not.toContain('\n');
-
-    // lib-storage itself sent the abort (the check after it found nothing open), and moto really dropped the upload.
-    expect(counts.get('AbortMultipartUploadCommand')).toBe(1);
-    expect(counts.get('ListMultipartUploadsCommand')).toBe(1);
-    expect(logger.lines.filter((line) => line.includes('still open'))).toEqual([]);
-    expect(counts.get('CompleteMultipartUploadCommand')).toBeUndefined();
+    // The multipart upload was aborted (and checked), never completed.
+    expect(proxy.count('AbortMultipartUpload', key)).toBe(1);
+    expect(proxy.count('ListMultipartUploads')).toBe(2);
+    expect(proxy.count('CompleteMultipartUpload', key)).toBe(0);
     expect(await openUploads(s3)).toBe(0);
     const after = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(after.ETag).toBe(before.ETag);
-    expect(after.ContentLength).toBe(small.length);
     expect(after.Metadata).toEqual(before.Metadata);
     expect((await readObject(s3, key)).equals(small)).toBe(true);
   });
 
   it('stops sending parts after the first failure instead of uploading the rest of the file', async () => {
-    const s3 = testS3Client();
-    const counts = countCommands(s3);
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCommand' && (counts.get('UploadPartCommand') ?? 0) === 2) throw new Error('socket hang up');
-        return next(args);
-      },
-      { step: 'initialize', name: 'failSecondPart', priority: 'low' },
-    );
     const key = `${uniqueName('app')}/layer/layer.zip`;
-    // 4 parts of 5 MiB one at a time: part 2 fails, parts 3 and 4 are never sent.
-    await expect(putLayerZip({ ...input(s3, largeFile, large.length, key), partSize: 5 * MiB, queueSize: 1 })).rejects.toThrow(/socket hang up/);
-    expect(counts.get('UploadPartCommand')).toBe(2);
-    expect(counts.get('AbortMultipartUploadCommand')).toBe(1);
-    expect(await openUploads(s3)).toBe(0);
+    proxy.addRule({ operation: 'UploadPart', keyIncludes: key, skip: 1, action: { kind: 'server-error' } });
+    // 4 parts of 5 MiB one at a time: part 2 fails (no SDK retry here), parts 3 and 4 are never sent.
+    await expect(putLayerZip({ ...input(viaProxy(1), largeFile, large.length, key), partSize: 5 * MiB, queueSize: 1 })).rejects.toMatchObject({
+      code: ErrorCodes.AWS_SERVER_ERROR,
+    });
+    expect(proxy.count('UploadPart', key)).toBe(2);
+    expect(proxy.count('AbortMultipartUpload', key)).toBe(1);
+    expect(await openUploads(testS3Client())).toBe(0);
   });
 
-  it('stops on an abort signal (Ctrl-C): the parts sent are aborted and the previous object stays', async () => {
+  it.each([
+    ['once: the SDK sends it again and S3 answers the retry', 1],
+    ['on every attempt: S3 is asked whether it holds the new zip', undefined],
+  ])('completes when the answer to CompleteMultipartUpload is lost %s', async (_, times) => {
+    const s3 = testS3Client();
+    const key = `${uniqueName('app')}/layer/layer.zip`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: small }));
+    proxy.addRule({ operation: 'CompleteMultipartUpload', keyIncludes: key, ...(times ? { times } : {}), action: { kind: 'drop-response' } });
+    const records = new MultipartUploadRecords(join(dir, uniqueName('records')));
+    const logger = createMemoryLogger();
+    expect(await putLayerZip({ ...input(viaProxy(), largeFile, large.length, key, logger), records })).toBe(large.length);
+
+    const completes = proxy.requests.filter((r) => r.operation === 'CompleteMultipartUpload').map((r) => r.outcome);
+    expect(completes).toEqual(times ? ['dropped', 200] : ['dropped', 'dropped', 'dropped']);
+    if (!times) expect(logger.lines.join('\n')).toContain('the answer to the upload was lost, but S3 holds the new layer.zip (same SHA-256)');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(head.Metadata?.['layer-zip-sha256']).toBe(sha256(large));
+    expect(sha256(await readObject(s3, key))).toBe(sha256(large));
+    expect(await openUploads(s3)).toBe(0);
+    expect(await records.list(bucket, key)).toEqual([]);
+  });
+
+  it('stops on an abort signal (Ctrl-C) with a part in flight: aborted at once, the previous object stays', async () => {
     const s3 = testS3Client();
     const key = `${uniqueName('app')}/layer/layer.zip`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: small }));
     const before = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    const counts = countCommands(s3);
+    // Parts crawl at 256 KiB/s: without a real abort the upload would take minutes.
+    proxy.addRule({ operation: 'UploadPart', keyIncludes: key, action: { kind: 'slow-body', bytesPerSecond: 256 * 1024 } });
+    const records = new MultipartUploadRecords(join(dir, uniqueName('records')));
     const controller = new AbortController();
-    // Interrupted right after the first part arrived.
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        const output = await next(args);
-        if (context.commandName === 'UploadPartCommand') controller.abort();
-        return output;
-      },
-      { step: 'initialize', name: 'interruptAfterFirstPart' },
-    );
-    const error = await putLayerZip({ ...input(s3, largeFile, large.length, key), partSize: 5 * MiB, queueSize: 1, signal: controller.signal }).catch(
-      (e: unknown) => e,
-    );
+    const running = putLayerZip({ ...input(viaProxy(), largeFile, large.length, key), partSize: 5 * MiB, queueSize: 2, signal: controller.signal, records, hadPrevious: true });
+    await proxy.waitFor('UploadPart');
+    // The upload id is on disk before the first part goes out.
+    expect((await records.list(bucket, key)).map((r) => r.pid)).toEqual([process.pid]);
+    const abortedAt = Date.now();
+    controller.abort();
+    const error = await running.catch((e: unknown) => e);
+    expect(Date.now() - abortedAt).toBeLessThan(5_000);
     expect(error).toBeInstanceOf(LayerError);
-    expect((error as LayerError).code).toBe(ErrorCodes.UPLOAD_FAILED);
-    expect((error as LayerError).oneLine).toBe(`the upload of layer.zip to s3://${bucket}/${key} was interrupted; nothing changed in S3; run \`layer upload\` again`);
-    expect(counts.get('UploadPartCommand')).toBe(1);
-    expect(counts.get('AbortMultipartUploadCommand')).toBe(1);
+    expect((error as LayerError).code).toBe(ErrorCodes.INTERRUPTED);
+    expect((error as LayerError).oneLine).toBe(
+      `interrupted: the upload of layer.zip to s3://${bucket}/${key} stopped; S3 still holds the previous layer.zip and no multipart upload is left open; run \`layer upload\` again`,
+    );
+    expect(proxy.count('CompleteMultipartUpload', key)).toBe(0);
+    expect(proxy.count('AbortMultipartUpload', key)).toBe(1);
     expect(await openUploads(s3)).toBe(0);
+    expect(await records.list(bucket, key)).toEqual([]);
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).toBe(before.ETag);
     expect((await readObject(s3, key)).equals(small)).toBe(true);
   });
@@ -192,9 +202,11 @@ describe('putLayerZip', () => {
     const s3 = testS3Client();
     const counts = countCommands(s3);
     const key = `${uniqueName('app')}/layer/layer.zip`;
-    await expect(putLayerZip({ ...input(s3, largeFile, large.length, key), signal: AbortSignal.abort() })).rejects.toMatchObject({ code: ErrorCodes.UPLOAD_FAILED });
-    expect(counts.get('UploadPartCommand')).toBeUndefined();
-    expect(counts.get('PutObjectCommand')).toBeUndefined();
+    await expect(putLayerZip({ ...input(s3, largeFile, large.length, key), signal: AbortSignal.abort(), hadPrevious: false })).rejects.toMatchObject({
+      code: ErrorCodes.INTERRUPTED,
+      message: `interrupted: the upload of layer.zip to s3://${bucket}/${key} stopped; nothing was sent; nothing was stored in S3`,
+    });
+    expect(counts.size).toBe(0);
     expect(await openUploads(s3)).toBe(0);
   });
 
@@ -213,23 +225,12 @@ describe('putLayerZip', () => {
   });
 
   it('reports access denied in one line', async () => {
-    const s3 = testS3Client();
-    // moto does not enforce IAM, so S3's own 403 reply is fed to the SDK's real error parser.
-    s3.middlewareStack.add(
-      () => async () => ({
-        response: {
-          statusCode: 403,
-          headers: { 'content-type': 'application/xml' },
-          body: Readable.from([
-            Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'),
-          ]),
-        },
-        output: undefined,
-      }),
-      // Innermost, where the HTTP handler would answer: the SDK's deserializer reads this reply.
-      { step: 'deserialize', name: 'deny', priority: 'low' },
-    );
-    const error = await putLayerZip(input(s3, smallFile, small.length, 'layer/layer.zip')).catch((e: unknown) => e);
+    // moto does not enforce IAM: the proxy answers S3's own 403, which the SDK's real error parser reads.
+    proxy.addRule({
+      operation: 'PutObject',
+      action: { kind: 'respond', status: 403, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' },
+    });
+    const error = await putLayerZip(input(viaProxy(), smallFile, small.length, 'layer/layer.zip')).catch((e: unknown) => e);
     expect((error as LayerError).code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
     expect((error as LayerError).oneLine).toMatch(/^access denied while trying to upload layer\.zip to s3:\/\/.*: Access Denied; check that your AWS identity/);
   });
@@ -250,7 +251,7 @@ describe('ensureMultipartUploadAborted', () => {
     const listed = async () => (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))).Uploads ?? [];
     expect((await listed()).map((u) => u.UploadId)).toEqual([uploadId]);
 
-    await ensureMultipartUploadAborted(s3, target, uploadId, createMemoryLogger());
+    expect(await ensureMultipartUploadAborted(s3, target, uploadId, createMemoryLogger())).toBe(true);
     expect(await listed()).toEqual([]);
   });
 
@@ -258,17 +259,11 @@ describe('ensureMultipartUploadAborted', () => {
     const s3 = testS3Client();
     const key = `${uniqueName('app')}/layer/layer.zip`;
     const uploadId = await startUpload(s3, key);
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'AbortMultipartUploadCommand') throw new Error('connect ECONNREFUSED');
-        return next(args);
-      },
-      { step: 'initialize', name: 'failAbort' },
-    );
+    proxy.addRule({ operation: 'AbortMultipartUpload', keyIncludes: key, action: { kind: 'server-error', status: 503, raw: true } });
     const logger = createMemoryLogger();
-    await ensureMultipartUploadAborted(s3, S3Path.of(bucket, key), uploadId, logger);
+    expect(await ensureMultipartUploadAborted(viaProxy(1), S3Path.of(bucket, key), uploadId, logger)).toBe(false);
     expect(logger.lines).toEqual([
-      `warning: could not abort the failed multipart upload (connect ECONNREFUSED); remove its parts with \`aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${uploadId}\``,
+      `warning: could not abort the failed multipart upload: S3 answered HTTP 503 with no S3 error code or request id (an HTTP proxy or load balancer in between?) after 1 attempt while trying to abort it; the next \`layer upload\` aborts it, or remove its parts with \`aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${uploadId}\``,
     ]);
     await testS3Client().send(new (await import('@aws-sdk/client-s3')).AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
   });

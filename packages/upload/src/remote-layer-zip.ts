@@ -20,9 +20,9 @@ function isNotFound(error: unknown): boolean {
  * object. A HEAD has no error body, so a missing bucket is also a bare 404
  * here; the upload that follows then reports NoSuchBucket properly.
  */
-export async function headLayerZip(s3Client: S3Client, target: S3Path): Promise<RemoteLayerZip | undefined> {
+export async function headLayerZip(s3Client: S3Client, target: S3Path, signal?: AbortSignal): Promise<RemoteLayerZip | undefined> {
   try {
-    const head = await s3Client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }));
+    const head = await s3Client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }), { abortSignal: signal });
     return {
       bytes: head.ContentLength,
       manifestMd5: readManifestMd5(head.Metadata),
@@ -31,7 +31,7 @@ export async function headLayerZip(s3Client: S3Client, target: S3Path): Promise<
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw toLayerErrorFromAws(error, `read ${target.uri}`);
+    throw toLayerErrorFromAws(error, `read ${target.uri}`, { service: 'S3' });
   }
 }
 

@@ -2,16 +2,30 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, localLayout, md5Hex, type UploadResult } from '@lambda-layer/core';
-import { createTestBucket, testS3Client, uniqueName, countCommands, stampPackage } from '@lambda-layer/testing';
+import { countCommands, createTestBucket, stampPackage, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MultipartUploadRecords } from './multipart-records.js';
 import { uploadLayerZip, UploadLayerZipCommand } from './upload-layer-zip-command.js';
 
 const MiB = 1024 * 1024;
 const LOCK = 'version = 1\nrequires-python = ">=3.12"\n\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
 let root: string;
 let bucket: string;
+
+const proxy = useFaultProxy();
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'upload-cmd-'));
@@ -20,6 +34,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
+
+const viaProxy = () => testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3, timeoutMs: 30_000 });
+
+/** The upload ids of the incomplete multipart uploads under a prefix. */
+async function openUploads(prefix: string): Promise<string[]> {
+  const listed = await testS3Client().send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Uploads ?? []).map((u) => u.UploadId as string);
+}
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64');
 
@@ -71,7 +93,8 @@ describe('uploadLayerZip', () => {
       'Step 2 - Upload layer.zip',
       'Step 2.1 - Compute the manifest MD5 and the layer.zip SHA-256',
       'Step 2.2 - Compare with the layer.zip in S3',
-      `Step 2.3 - Upload layer.zip to s3://${bucket}/${key}`,
+      'Step 2.3 - Abort incomplete uploads left by earlier runs',
+      `Step 2.4 - Upload layer.zip to s3://${bucket}/${key}`,
     ]);
   });
 
@@ -224,7 +247,9 @@ describe('uploadLayerZip AWS failures', () => {
     const missing = uniqueName('no-such-bucket');
     const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir: `s3://${missing}/app/`, s3Client: testS3Client() }).catch((e: unknown) => e)) as LayerError;
     expect(error.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
-    expect(error.oneLine).toBe(`the S3 bucket does not exist (while trying to upload layer.zip to s3://${missing}/app/layer/layer.zip); create the bucket or fix --s3dir`);
+    expect(error.oneLine).toBe(
+      `the S3 bucket does not exist (while trying to list the incomplete multipart uploads of s3://${missing}/app/layer/layer.zip); create the bucket or fix --s3dir`,
+    );
   });
 
   it('reports missing credentials in one line', async () => {
@@ -243,23 +268,119 @@ describe('uploadLayerZip AWS failures', () => {
     expect(error.oneLine).toMatch(/^no AWS credentials found while trying to read s3:\/\/.*; set AWS_PROFILE/);
   });
 
-  it('leaves no object behind when the first upload fails', async () => {
+  it('leaves no object and no open upload behind when the first upload fails for good', async () => {
     const { dir } = await project({ zip: randomBytes(17 * MiB) });
     const s3dir = s3dirOf();
-    const s3 = testS3Client();
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'CompleteMultipartUploadCommand') throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-        return next(args);
-      },
-      { step: 'initialize', name: 'failComplete' },
-    );
-    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 }).catch((e: unknown) => e)) as LayerError;
-    expect(error.code).toBe(ErrorCodes.AWS_REQUEST_FAILED);
+    proxy.addRule({ operation: 'CompleteMultipartUpload', action: { kind: 'server-error' } });
+    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() }).catch((e: unknown) => e)) as LayerError;
+    expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
+    expect(error.oneLine).toMatch(/^S3 answered HTTP 500 InternalError \(request id [0-9A-F]{16}\) after 3 attempts while trying to upload layer\.zip to s3:\/\//);
     const prefix = s3dir.slice(`s3://${bucket}/`.length);
     const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     expect(listed.KeyCount ?? 0).toBe(0);
-    const uploads = await testS3Client().send(new (await import('@aws-sdk/client-s3')).ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
-    expect(uploads.Uploads ?? []).toEqual([]);
+    expect(await openUploads(prefix)).toEqual([]);
+    expect(await new MultipartUploadRecords(localLayout(dir).multipartUploads).list(bucket, `${prefix}layer/layer.zip`)).toEqual([]);
+  });
+});
+
+describe('incomplete uploads left by earlier runs', () => {
+  /** Starts a multipart upload with one part, as a run killed mid-upload leaves it. */
+  async function leftOpen(key: string): Promise<string> {
+    const s3 = testS3Client();
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: randomBytes(5 * MiB) }));
+    return created.UploadId as string;
+  }
+
+  /** The PID of a process that ran on this machine and is gone (a run killed with -9). */
+  function deadPid(): number {
+    return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  }
+
+  async function recordAs(dir: string, key: string, uploadId: string, pid: number): Promise<void> {
+    const records = new MultipartUploadRecords(localLayout(dir).multipartUploads);
+    await records.add({ bucket, key, uploadId });
+    // The record as the killed run wrote it: its own PID.
+    const [file] = await readdir(localLayout(dir).multipartUploads);
+    const path = join(localLayout(dir).multipartUploads, file as string);
+    const record = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...record, pid, startTime: undefined }));
+  }
+
+  it('aborts the upload a killed run recorded, says how many, also when nothing else is sent', async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: testS3Client() });
+    const uploadId = await leftOpen(key);
+    await recordAs(dir, key, uploadId, deadPid());
+
+    const logger = createMemoryLogger();
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: testS3Client(), logger });
+    expect(result).toMatchObject({ status: 'unchanged', abortedMultipartUploads: 1 });
+    expect(logger.lines).toContain(`aborted 1 incomplete multipart upload of s3://${bucket}/${key} left by an earlier run`);
+    expect(await openUploads(key)).toEqual([]);
+    expect(await readdir(localLayout(dir).multipartUploads)).toEqual([]);
+  });
+
+  it('leaves alone an upload whose recording process still runs', async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    const live = await leftOpen(key);
+    await recordAs(dir, key, live, process.ppid);
+
+    const logger = createMemoryLogger();
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: testS3Client(), logger });
+    expect(result.status).toBe('uploaded');
+    expect(result.abortedMultipartUploads).toBeUndefined();
+    expect(await openUploads(key)).toEqual([live]);
+    expect(logger.lines.join('\n')).toContain(`multipart upload ${live} may still be running (pid ${process.ppid}`);
+    await testS3Client().send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: live }));
+  });
+
+  /** Answers ListMultipartUploads as S3 would: the given upload, started `ageMs` before S3's clock (moto dates every upload 2010-11-10). */
+  function listingAnswer(key: string, uploadId: string, ageMs: number) {
+    const now = new Date();
+    const initiated = new Date(now.getTime() - ageMs).toISOString();
+    proxy.addRule({
+      operation: 'ListMultipartUploads',
+      action: {
+        kind: 'respond',
+        status: 200,
+        headers: { 'content-type': 'application/xml', date: now.toUTCString() },
+        body: `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${bucket}</Bucket><Upload><Key>${key}</Key><UploadId>${uploadId}</UploadId><Initiated>${initiated}</Initiated></Upload></ListMultipartUploadsResult>`,
+      },
+    });
+  }
+
+  it('aborts an unrecorded upload of the key that S3 says started more than a day ago', async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    const old = await leftOpen(key);
+    listingAnswer(key, old, 2 * 24 * 3600 * 1000);
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() });
+    expect(result).toMatchObject({ status: 'uploaded', abortedMultipartUploads: 1 });
+    expect(proxy.count('AbortMultipartUpload', key)).toBe(1);
+    expect(await openUploads(key)).toEqual([]);
+  });
+
+  it('leaves alone an unrecorded upload started in the last day (another machine may be uploading), saying so', async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    const recent = await leftOpen(key);
+    listingAnswer(key, recent, 3600 * 1000);
+    const logger = createMemoryLogger();
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy(), logger });
+    expect(result.status).toBe('uploaded');
+    expect(result.abortedMultipartUploads).toBeUndefined();
+    expect(proxy.count('AbortMultipartUpload', key)).toBe(0);
+    expect(await openUploads(key)).toEqual([recent]);
+    expect(logger.lines).toContain(
+      `warning: 1 other incomplete multipart upload of s3://${bucket}/${key}, started in the last 24 hours, left alone (another machine may be uploading); a day after it started the next upload aborts it`,
+    );
+    await testS3Client().send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: recent }));
   });
 });

@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import {
   ErrorCodes,
+  interruptedError,
+  toLayerErrorFromAws,
   formatBytes,
   LayerError,
   layerZipMetadata,
@@ -13,10 +15,12 @@ import {
   type UploadResult,
   verifyLayerZip,
 } from '@lambda-layer/core';
+import { abortEarlierUploads } from './earlier-uploads.js';
 import { computeFingerprints, type LayerZipFingerprints } from './fingerprints.js';
+import { MultipartUploadRecords } from './multipart-records.js';
 import { resolveUploadOptions, type ResolvedUploadOptions, type UploadLayerZipOptions } from './options.js';
 import { putLayerZip } from './put-layer-zip.js';
-import { headLayerZip, isSameLayerZip } from './remote-layer-zip.js';
+import { headLayerZip, isSameLayerZip, type RemoteLayerZip } from './remote-layer-zip.js';
 
 async function isFile(path: string): Promise<boolean> {
   try {
@@ -33,17 +37,31 @@ async function isFile(path: string): Promise<boolean> {
  *
  * run(): preflightCheck() -> ensureLayerZipExists(), ensureManifestExists(),
  * ensureS3dirValid(), ensureLayerZipPackaged(); then upload() ->
- * computeFingerprints(), isUnchanged(), putLayerZip().
+ * computeFingerprints(), isUnchanged(), abortEarlierUploads(), putLayerZip().
+ *
+ * Interrupted (options.signal) at any point, it stops with E_INTERRUPTED
+ * saying what S3 holds; a killed run's open multipart upload is aborted by the
+ * next run (step 2.3), which says how many it aborted.
  */
 export class UploadLayerZipCommand {
   readonly options: ResolvedUploadOptions;
   readonly layout: LocalLayout;
   /** Computed once: preflight checks the package stamp against them, the upload sends them. */
   private fingerprints: Promise<LayerZipFingerprints> | undefined;
+  readonly records: MultipartUploadRecords;
+  /** The object in S3 before this run, as step 2.2 saw it (undefined: none; null: not checked). */
+  private remote: RemoteLayerZip | undefined | null = null;
 
   constructor(options: UploadLayerZipOptions) {
     this.options = resolveUploadOptions(options);
     this.layout = localLayout(this.options.projectDir);
+    this.records = new MultipartUploadRecords(this.layout.multipartUploads);
+  }
+
+  /** Stops between steps once interrupted: nothing was sent yet. */
+  private throwIfInterrupted(target: S3Path | undefined): void {
+    if (!this.options.signal?.aborted) return;
+    throw interruptedError(this.options.signal, `layer.zip was not sent${target ? ` to ${target.uri}` : ''}; nothing changed in S3`, 'run `layer upload` again');
   }
 
   private get logger() {
@@ -56,6 +74,7 @@ export class UploadLayerZipCommand {
 
   async run(): Promise<UploadResult> {
     const target = await this.preflightCheck();
+    this.throwIfInterrupted(target);
     return this.upload(target);
   }
 
@@ -129,6 +148,7 @@ export class UploadLayerZipCommand {
   async upload(target: S3Path): Promise<UploadResult> {
     this.logger.step('2', 'Upload layer.zip');
     const local = await this.computeFingerprints();
+    let aborted = 0;
     const result = (status: UploadResult['status'], bytes: number): UploadResult => ({
       status,
       s3uri: target.uri,
@@ -136,18 +156,47 @@ export class UploadLayerZipCommand {
       bytes,
       manifestMd5: local.manifestMd5,
       zipSha256: local.zipSha256,
+      ...(aborted ? { abortedMultipartUploads: aborted } : {}),
     });
+    this.throwIfInterrupted(target);
 
+    let unchanged = false;
     if (this.options.force) {
       this.logger.step('2.2', 'Compare with the layer.zip in S3');
       this.logger.detail('skipped: --force');
     } else if (await this.isUnchanged(target, local)) {
+      unchanged = true;
+    }
+    // Even when nothing is sent, a killed run's open upload of this key is aborted (its parts are billed).
+    aborted = await this.abortEarlierUploads(target, { listRemote: !unchanged });
+    if (unchanged) {
       this.logger.detail('the layer.zip in S3 has the same zip SHA-256 and manifest MD5: nothing to upload');
       return result('unchanged', 0);
     }
-
+    this.throwIfInterrupted(target);
     const bytes = await this.putLayerZip(target, local);
     return result('uploaded', bytes);
+  }
+
+  /** Step 2.3: aborts the incomplete multipart uploads of this key that earlier runs left; returns how many. */
+  async abortEarlierUploads(target: S3Path, options: { listRemote: boolean }): Promise<number> {
+    this.logger.step('2.3', 'Abort incomplete uploads left by earlier runs');
+    try {
+      const aborted = await abortEarlierUploads({
+        s3Client: this.options.s3Client,
+        target,
+        records: this.records,
+        logger: this.logger,
+        listRemote: options.listRemote,
+        signal: this.options.signal,
+      });
+      if (aborted) this.logger.info(`aborted ${aborted} incomplete multipart upload${aborted === 1 ? '' : 's'} of ${target.uri} left by an earlier run`);
+      else this.logger.detail('none');
+      return aborted;
+    } catch (error) {
+      this.throwIfInterrupted(target);
+      throw toLayerErrorFromAws(error, `abort the incomplete uploads of ${target.uri}`);
+    }
   }
 
   async computeFingerprints(): Promise<LayerZipFingerprints> {
@@ -160,13 +209,20 @@ export class UploadLayerZipCommand {
   /** True when the object in S3 already carries these fingerprints (one HeadObject). */
   async isUnchanged(target: S3Path, local: LayerZipFingerprints): Promise<boolean> {
     this.logger.step('2.2', 'Compare with the layer.zip in S3');
-    const remote = await headLayerZip(this.options.s3Client, target);
+    let remote: RemoteLayerZip | undefined;
+    try {
+      remote = await headLayerZip(this.options.s3Client, target, this.options.signal);
+    } catch (error) {
+      this.throwIfInterrupted(target);
+      throw error;
+    }
+    this.remote = remote;
     if (!remote) this.logger.detail('no layer.zip in S3 yet');
     return isSameLayerZip(remote, local);
   }
 
   async putLayerZip(target: S3Path, local: LayerZipFingerprints): Promise<number> {
-    this.logger.step('2.3', `Upload layer.zip to ${target.uri}`);
+    this.logger.step('2.4', `Upload layer.zip to ${target.uri}`);
     const bytes = await putLayerZip({
       s3Client: this.options.s3Client,
       file: this.layout.layerZip,
@@ -177,6 +233,8 @@ export class UploadLayerZipCommand {
       queueSize: this.options.queueSize,
       logger: this.logger,
       signal: this.options.signal,
+      records: this.records,
+      hadPrevious: this.remote === null ? undefined : this.remote !== undefined,
     });
     this.logger.detail(`uploaded ${formatBytes(bytes)}`);
     this.logger.detail(`console: ${target.consoleUrl(this.options.region)}`);

@@ -9,13 +9,31 @@ export const PUBLISH_KEYS = [
   'compatible-runtime',
   'compatible-architecture',
   'license-info',
+  'force',
 ] as const;
 
 export const publishCommand: LayerCommand<LayerDeployment> = {
   name: 'publish',
   describe: 'Step 4: publish a new layer version from the uploaded zip, only when the manifest changed',
   keys: PUBLISH_KEYS,
-  examples: [['layer publish --layer-name my-deps --s3dir s3://my-bucket/app/lambda/', 'publish if uv.lock changed']],
+  flags: {
+    force: {
+      type: 'boolean',
+      alias: 'f',
+      describe: 'publish a new version even when the lock file did not change (command line only, not env or pyproject)',
+      group: 'Step options:',
+    },
+    'force-unlock': {
+      type: 'boolean',
+      describe: 'first remove the publish lock whoever holds it (printing who held it), then run as usual',
+      group: 'Step options:',
+    },
+  },
+  examples: [
+    ['layer publish --layer-name my-deps --s3dir s3://my-bucket/app/lambda/', 'publish if uv.lock changed'],
+    ['layer publish --force', 'publish a new version even though the lock file did not change (to replace a bad version)'],
+    ['layer publish --force-unlock', 'remove a stuck publish lock, then publish if the lock file changed'],
+  ],
   run: async (ctx) => {
     const values = ctx.config.values;
     const layerName = requireConfigValue(ctx.config, 'layer-name');
@@ -23,6 +41,10 @@ export const publishCommand: LayerCommand<LayerDeployment> = {
     // No default tool: publish fingerprints the manifest, so guessing the wrong lock file would be worse than asking.
     const tool = values.tool !== undefined ? parseBuildTool(values.tool) : await detectBuildTool(ctx.projectDir);
     const { publishLayerVersion } = await import('@lambda-layer/publish');
+    // A new version for an unchanged lock only when asked on this command line: a `force`
+    // in the environment or pyproject.toml (meant for build, package, upload) would publish on every run.
+    const force = values.force === true && ctx.config.sources.force === 'flag';
+    if (values.force === true && !force) ctx.logger.debug(`publish ignores force from ${ctx.config.sources.force}: pass --force on the command line`);
     // Creating the clients sends nothing; publishLayerVersion validates every option before its first AWS call.
     return publishLayerVersion({
       projectDir: ctx.projectDir,
@@ -36,6 +58,9 @@ export const publishCommand: LayerCommand<LayerDeployment> = {
       compatibleArchitectures: values['compatible-architecture'],
       licenseInfo: values['license-info'],
       logger: ctx.logger,
+      force,
+      forceUnlock: ctx.argv['force-unlock'] === true,
+      signal: ctx.signal,
     });
   },
   summary: (result) => [

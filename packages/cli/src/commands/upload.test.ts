@@ -70,7 +70,7 @@ describe('layer upload (the bin, against moto)', () => {
     });
     // Human logs go to stderr, numbered steps included.
     expect(first.stderr).toContain('Step 1 - Preflight check');
-    expect(first.stderr).toContain(`Step 2.3 - Upload layer.zip to s3://${bucket}/${key}`);
+    expect(first.stderr).toContain(`Step 2.4 - Upload layer.zip to s3://${bucket}/${key}`);
 
     const head = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.ContentType).toBe('application/zip');
@@ -140,7 +140,7 @@ describe('layer upload (the bin, against moto)', () => {
     expect(stderr).toContain('warning: SIGINT: stopping `layer upload` (send it again to quit at once)');
     const errors = stderr.split('\n').filter((line) => line.startsWith('error: '));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^error: interrupted by SIGINT: .*nothing changed in S3/);
+    expect(errors[0]).toMatch(/^error: interrupted by SIGINT: the upload of layer\.zip to s3:\/\/.* stopped; nothing was stored in S3/);
     expect(JSON.parse(stdout)).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED', details: { signal: 'SIGINT' } } });
     const uploads = await testS3Client().send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: keyOf(s3dir) }));
     expect(uploads.Uploads ?? []).toEqual([]);
@@ -183,7 +183,7 @@ describe('layer upload (the bin, against moto)', () => {
       const { dir } = await project({ zip: randomBytes(17 * MiB) });
       const missing = uniqueName('no-such-bucket');
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', `s3://${missing}/app/`, '--json']);
-      expectOneLineFailure(result, 'E_AWS_BUCKET_NOT_FOUND', /^error: the S3 bucket does not exist \(while trying to upload layer\.zip to s3:\/\/.*\); create the bucket or fix --s3dir$/);
+      expectOneLineFailure(result, 'E_AWS_BUCKET_NOT_FOUND', /^error: the S3 bucket does not exist \(while trying to list the incomplete multipart uploads of s3:\/\/.*\); create the bucket or fix --s3dir$/);
     });
 
     it('without AWS credentials', async () => {

@@ -18,8 +18,7 @@ export const uploadCommand: LayerCommand<UploadResult> = {
     // Imported here so `layer --help` does not load the AWS SDK.
     const { uploadLayerZip } = await import('@lambda-layer/upload');
     const s3Client = await context.aws.s3();
-    // Ctrl-C (or a CI job's SIGTERM) mid-upload aborts the multipart upload
-    // instead of leaving billed parts behind; the runner owns the signal handlers.
+    // Ctrl-C / SIGTERM abort context.signal: the upload stops, its multipart upload is aborted, S3 keeps the previous zip.
     return uploadLayerZip({
       projectDir: context.projectDir,
       tool,
@@ -33,6 +32,7 @@ export const uploadCommand: LayerCommand<UploadResult> = {
   },
   summary: (result) => [
     result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : `uploaded layer.zip to ${result.s3uri}`,
+    ...(result.abortedMultipartUploads ? [`aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`] : []),
     `console: ${result.consoleUrl}`,
   ],
 };

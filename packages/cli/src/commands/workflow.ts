@@ -1,4 +1,4 @@
-import type { LayerCommand } from '../command.js';
+import type { CommandContext, LayerCommand } from '../command.js';
 import { runWorkflow, summarizeWorkflow } from '../workflow.js';
 import type { WorkflowResult } from '@lambda-layer/core';
 import { BUILD_KEYS, buildCommand } from './build.js';
@@ -21,7 +21,9 @@ export const workflowCommand: LayerCommand<WorkflowResult> = {
       build: buildCommand as never,
       package: packageCommand as never,
       upload: uploadCommand as never,
-      publish: publishCommand as never,
+      // `workflow --force` redoes build, package and upload; a new layer version for an
+      // unchanged lock is only ever published by `layer publish --force`.
+      publish: { ...publishCommand, run: (ctx: CommandContext) => publishCommand.run({ ...ctx, config: { ...ctx.config, sources: { ...ctx.config.sources, force: undefined } } }) } as never,
     }),
   summary: summarizeWorkflow,
 };

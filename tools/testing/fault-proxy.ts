@@ -1,0 +1,358 @@
+/**
+ * A fault-injecting HTTP proxy between the AWS SDK (or the `layer` bin) and
+ * the moto server. It forwards every request and, for requests matching a
+ * rule (service, operation, method, bucket/key), can slow the request body,
+ * drop the response after the server acted, hang, or answer 5xx / throttling
+ * in the service's own error shape. Every request is logged (service,
+ * operation, outcome), so tests can count calls and prove that no write
+ * happened.
+ *
+ * Written by hand: no proxy library classifies S3/Lambda operations or
+ * injects these faults, and the whole thing is one small node:http server.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type AwsService = 'S3' | 'Lambda' | 'unknown';
+
+/** What the proxy does to a matching request. */
+export type FaultAction =
+  /** Forward the request body at this rate (a slow upload); the answer is untouched. */
+  | { kind: 'slow-body'; bytesPerSecond: number }
+  /** Forward, let the server act and answer, then destroy the client's socket: a lost response. */
+  | { kind: 'drop-response' }
+  /** Never answer. With `afterForward`, the server acts first (the request landed, the answer never comes). */
+  | { kind: 'hang'; afterForward?: boolean }
+  /** Answer 5xx without forwarding, in the service's error shape (or a bare HTML page with `raw`). */
+  | { kind: 'server-error'; status?: number; code?: string; raw?: boolean }
+  /** Answer as a throttled service does: S3 503 SlowDown, Lambda 429 TooManyRequestsException. */
+  | { kind: 'throttle' }
+  /** Answer exactly this, without forwarding (e.g. S3's 301 for a bucket in another region). */
+  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string };
+
+export interface FaultRule {
+  service?: AwsService;
+  /** Operation name as in the API reference: PutObject, UploadPart, PublishLayerVersion, … */
+  operation?: string;
+  method?: string;
+  /** Only requests whose S3 key (or Lambda path) contains this. */
+  keyIncludes?: string;
+  /** Let this many matching requests through untouched before faulting (default 0). */
+  skip?: number;
+  /** How many matching requests to fault; default: every one. */
+  times?: number;
+  action: FaultAction;
+}
+
+export interface LoggedRequest {
+  seq: number;
+  method: string;
+  service: AwsService;
+  operation: string;
+  path: string;
+  bucket?: string;
+  key?: string;
+  /** The status the client received, or what happened instead. */
+  outcome: number | 'dropped' | 'hung' | 'client-closed' | 'upstream-error';
+  /** The fault applied, if any. */
+  fault?: FaultAction['kind'];
+}
+
+export interface FaultProxy {
+  /** http://127.0.0.1:PORT: point AWS_ENDPOINT_URL (or --endpoint-url) here. */
+  endpoint: string;
+  /** Every request so far, in arrival order. */
+  readonly requests: readonly LoggedRequest[];
+  /** Adds a rule; the first matching rule with times left applies. Returns a handle telling how often it fired. */
+  addRule(rule: FaultRule): { readonly fired: number };
+  clearRules(): void;
+  /** Forgets the request log. */
+  clearLog(): void;
+  /** How many requests of an operation arrived (optionally only those matching `keyIncludes`). */
+  count(operation: string, keyIncludes?: string): number;
+  /** Operations of the logged requests, in order. */
+  operations(filter?: (request: LoggedRequest) => boolean): string[];
+  /** Resolves once a request for `operation` arrives (at most `timeoutMs`). */
+  waitFor(operation: string, timeoutMs?: number): Promise<LoggedRequest>;
+  close(): Promise<void>;
+}
+
+const WRITE_OPERATIONS = new Set([
+  'PutObject',
+  'CopyObject',
+  'DeleteObject',
+  'DeleteObjects',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'CreateBucket',
+  'DeleteBucket',
+  'PublishLayerVersion',
+  'DeleteLayerVersion',
+  'AddLayerVersionPermission',
+]);
+
+/** True for a request that changes state in S3 or Lambda. */
+export function isWriteOperation(operation: string): boolean {
+  return WRITE_OPERATIONS.has(operation);
+}
+
+/** The service a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
+export function serviceOf(headers: IncomingMessage['headers'], path: string): AwsService {
+  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
+  if (scope === 's3') return 'S3';
+  if (scope === 'lambda') return 'Lambda';
+  return /^\/\d{4}-\d{2}-\d{2}\//.test(path) ? 'Lambda' : scope ? 'unknown' : 'S3';
+}
+
+/** The Lambda operation of a REST path (the layer APIs and a few others). */
+export function lambdaOperationOf(method: string, url: URL): string {
+  const path = url.pathname;
+  const layers = /^\/\d{4}-\d{2}-\d{2}\/layers(?:\/([^/]+)(?:\/versions(?:\/(\d+)(?:\/policy(?:\/[^/]+)?)?)?)?)?\/?$/.exec(path);
+  if (layers) {
+    const [, name, version] = layers;
+    if (!name) return url.searchParams.get('find') === 'LayerVersion' ? 'GetLayerVersionByArn' : 'ListLayers';
+    if (path.includes('/policy')) return method === 'POST' ? 'AddLayerVersionPermission' : method === 'DELETE' ? 'RemoveLayerVersionPermission' : 'GetLayerVersionPolicy';
+    if (version === undefined) return method === 'POST' ? 'PublishLayerVersion' : 'ListLayerVersions';
+    return method === 'DELETE' ? 'DeleteLayerVersion' : 'GetLayerVersion';
+  }
+  if (/\/functions\/?$/.test(path)) return method === 'POST' ? 'CreateFunction' : 'ListFunctions';
+  return `${method} ${path}`;
+}
+
+/** The S3 operation of a path-style request, with its bucket and key. */
+export function s3OperationOf(method: string, url: URL, headers: IncomingMessage['headers']): { operation: string; bucket?: string; key?: string } {
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  const key = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
+  const q = url.searchParams;
+  const copy = headers['x-amz-copy-source'] !== undefined;
+  const where = { ...(bucket ? { bucket: decodeURIComponent(bucket) } : {}), ...(key ? { key } : {}) };
+  const op = (operation: string) => ({ operation, ...where });
+  if (!bucket) return op('ListBuckets');
+  if (!key) {
+    switch (method) {
+      case 'PUT':
+        return op('CreateBucket');
+      case 'DELETE':
+        return op('DeleteBucket');
+      case 'HEAD':
+        return op('HeadBucket');
+      case 'POST':
+        return op(q.has('delete') ? 'DeleteObjects' : 'PostBucket');
+      default:
+        if (q.has('uploads')) return op('ListMultipartUploads');
+        if (q.has('location')) return op('GetBucketLocation');
+        if (q.has('versions')) return op('ListObjectVersions');
+        return op(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
+    }
+  }
+  switch (method) {
+    case 'PUT':
+      if (q.has('partNumber') && q.has('uploadId')) return op(copy ? 'UploadPartCopy' : 'UploadPart');
+      if (q.has('tagging')) return op('PutObjectTagging');
+      return op(copy ? 'CopyObject' : 'PutObject');
+    case 'POST':
+      if (q.has('uploads')) return op('CreateMultipartUpload');
+      if (q.has('uploadId')) return op('CompleteMultipartUpload');
+      return op('PostObject');
+    case 'DELETE':
+      return op(q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject');
+    case 'HEAD':
+      return op('HeadObject');
+    default:
+      if (q.has('uploadId')) return op('ListParts');
+      if (q.has('tagging')) return op('GetObjectTagging');
+      return op('GetObject');
+  }
+}
+
+function requestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+/** An error answer in the service's own shape: S3's XML `<Error>`, Lambda's JSON with x-amzn-ErrorType. */
+function errorAnswer(service: AwsService, status: number, code: string, message: string): { status: number; headers: Record<string, string>; body: string } {
+  const id = requestId();
+  if (service === 'Lambda') {
+    return {
+      status,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': id },
+      body: JSON.stringify({ Type: status >= 500 ? 'Service' : 'User', message }),
+    };
+  }
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': randomBytes(24).toString('base64') },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${id}</RequestId><HostId>fault-proxy</HostId></Error>`,
+  };
+}
+
+function answerFor(action: FaultAction, service: AwsService): { status: number; headers: Record<string, string>; body: string } | undefined {
+  switch (action.kind) {
+    case 'throttle':
+      return service === 'Lambda'
+        ? errorAnswer(service, 429, 'TooManyRequestsException', 'Rate exceeded')
+        : errorAnswer(service, 503, 'SlowDown', 'Please reduce your request rate.');
+    case 'server-error': {
+      const status = action.status ?? 500;
+      if (action.raw) {
+        // What a load balancer in front of the service answers: not the service's XML or JSON.
+        return { status, headers: { 'content-type': 'text/html' }, body: `<html><body><h1>${status} Bad Gateway</h1></body></html>` };
+      }
+      const code = action.code ?? (service === 'Lambda' ? 'ServiceException' : status === 503 ? 'ServiceUnavailable' : 'InternalError');
+      return errorAnswer(service, status, code, 'We encountered an internal error. Please try again.');
+    }
+    case 'respond':
+      return { status: action.status, headers: action.headers ?? {}, body: action.body ?? '' };
+    default:
+      return undefined;
+  }
+}
+
+/** Starts the proxy on a free loopback port in front of `target` (the moto endpoint). */
+export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_URL ?? ''): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  if (!upstream.port) throw new Error(`startFaultProxy: ${target} has no port`);
+  const rules: Array<FaultRule & { fired: number; seen: number }> = [];
+  const requests: LoggedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const waiters: Array<{ operation: string; resolve: (request: LoggedRequest) => void }> = [];
+  let seq = 0;
+
+  const match = (entry: Omit<LoggedRequest, 'outcome' | 'seq'>): (FaultRule & { fired: number }) | undefined =>
+    rules.find((rule) => {
+      const matches =
+        (rule.times === undefined || rule.fired < rule.times) &&
+        (!rule.service || rule.service === entry.service) &&
+        (!rule.operation || rule.operation === entry.operation) &&
+        (!rule.method || rule.method === entry.method) &&
+        (!rule.keyIncludes || (entry.key ?? entry.path).includes(rule.keyIncludes));
+      if (!matches) return false;
+      rule.seen += 1;
+      return rule.seen > (rule.skip ?? 0);
+    });
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const method = req.method ?? 'GET';
+    const service = serviceOf(req.headers, url.pathname);
+    const classified = service === 'Lambda' ? { operation: lambdaOperationOf(method, url) } : s3OperationOf(method, url, req.headers);
+    const entry: LoggedRequest = { seq: (seq += 1), method, service, path: url.pathname, ...classified, outcome: 'client-closed' };
+    const rule = match(entry);
+    if (rule) {
+      rule.fired += 1;
+      entry.fault = rule.action.kind;
+    }
+    requests.push(entry);
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.operation === entry.operation) waiter.resolve(entry);
+      else waiters.push(waiter);
+    }
+    const action = rule?.action;
+
+    const canned = action ? answerFor(action, service) : undefined;
+    if (canned) {
+      req.resume();
+      req.on('end', () => {
+        entry.outcome = canned.status;
+        res.writeHead(canned.status, { ...canned.headers, 'content-length': Buffer.byteLength(canned.body) });
+        res.end(canned.body);
+      });
+      return;
+    }
+    if (action?.kind === 'hang' && !action.afterForward) {
+      entry.outcome = 'hung';
+      req.resume();
+      return;
+    }
+
+    // The client already got "100 Continue" from this server; the upstream must not wait for it again.
+    const headers = { ...req.headers };
+    delete headers.expect;
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method, path: req.url, headers }, (answer) => {
+      if (action?.kind === 'drop-response' || action?.kind === 'hang') {
+        // The server acted: read its whole answer, then lose it on the way back.
+        answer.resume();
+        answer.on('end', () => {
+          if (action.kind === 'hang') {
+            entry.outcome = 'hung';
+            return;
+          }
+          entry.outcome = 'dropped';
+          req.socket.destroy();
+        });
+        return;
+      }
+      entry.outcome = answer.statusCode ?? 0;
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => {
+      entry.outcome = 'upstream-error';
+      res.destroy();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished && entry.outcome !== 'dropped' && entry.outcome !== 'hung') entry.outcome = 'client-closed';
+      forward.destroy();
+    });
+    if (action?.kind === 'slow-body') {
+      const perMs = Math.max(1, action.bytesPerSecond) / 1000;
+      req.on('data', (chunk: Buffer) => {
+        forward.write(chunk);
+        req.pause();
+        setTimeout(() => req.resume(), Math.ceil(chunk.length / perMs)).unref();
+      });
+      req.on('end', () => forward.end());
+    } else {
+      req.pipe(forward);
+    }
+  };
+
+  const server = createServer(handle);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    addRule(rule) {
+      const entry = { ...rule, fired: 0, seen: 0 };
+      rules.push(entry);
+      return {
+        get fired() {
+          return entry.fired;
+        },
+      };
+    },
+    clearRules: () => void rules.splice(0),
+    clearLog: () => void requests.splice(0),
+    count: (operation, keyIncludes) =>
+      requests.filter((r) => r.operation === operation && (!keyIncludes || (r.key ?? r.path).includes(keyIncludes))).length,
+    operations: (filter) => requests.filter(filter ?? (() => true)).map((r) => r.operation),
+    waitFor: (operation, timeoutMs = 30_000) =>
+      new Promise<LoggedRequest>((resolve, reject) => {
+        const seen = requests.find((r) => r.operation === operation);
+        if (seen) return resolve(seen);
+        const timer = setTimeout(() => reject(new Error(`fault proxy: no ${operation} request within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          operation,
+          resolve: (request) => {
+            clearTimeout(timer);
+            resolve(request);
+          },
+        });
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
