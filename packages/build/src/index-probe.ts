@@ -1,31 +1,35 @@
 import { ErrorCodes, type IndexCredentials, LayerError, type Redactor } from '@lambda-layer/core';
+import { indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
+
+/** The index as messages name it (never with credentials: those are only ever in headers). */
+export function indexName(indexUrl: string | undefined): string {
+  return indexBase(indexUrl);
+}
 
 /**
- * Asks the index for its root page with the credentials. The tools word an
- * authentication failure as "no matching distribution" (pip) or bury it in a
- * hint (uv), so after a failed install this tells the user the real reason.
+ * Asks the index for its root page. The tools word an unreachable index or a
+ * refused login as "no matching distribution" (pip) or bury it in a hint (uv),
+ * so after a failed install this tells the user the real reason, in seconds.
+ * Only the status matters: the body (PyPI's lists every project) is not read.
  */
-export async function probeIndexAuth(credentials: IndexCredentials, redactor: Redactor): Promise<LayerError | undefined> {
-  // PyPI never asks for a login (and its root page is the list of every project).
-  if (!credentials.indexUrl || /^https:\/\/pypi\.org\/simple\/?$/.test(credentials.indexUrl)) return undefined;
-  const headers: Record<string, string> = {};
-  if (credentials.username || credentials.password) {
-    headers.authorization = `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64')}`;
+export async function probeIndex(credentials: IndexCredentials, redactor: Redactor): Promise<LayerError | undefined> {
+  const url = indexBase(credentials.indexUrl);
+  const answer = await indexRequest(url, credentials, { timeoutMs: 10_000 });
+  if (!answer.ok) {
+    const reason = answer.failure.kind === 'unreachable' ? answer.failure.reason : `HTTP ${answer.failure.status}`;
+    return new LayerError(ErrorCodes.INDEX_UNREACHABLE, redactor.redact(`cannot reach ${url}: ${reason}`), {
+      hint: credentials.indexUrl ? 'check --index-url (or the lock\'s index) and the network, then build again' : 'check the network (and HTTPS_PROXY, if you need one), then build again',
+      details: { index: url, reason },
+    });
   }
-  let status: number;
-  try {
-    const response = await fetch(credentials.indexUrl, { headers, signal: AbortSignal.timeout(10_000) });
-    status = response.status;
-    // Only the status matters: stop the body here.
-    await response.body?.cancel();
-  } catch {
-    return undefined; // unreachable: the tool's own message says more
-  }
-  if (status !== 401 && status !== 403) return undefined;
+  const { status } = answer.response;
+  await answer.response.body?.cancel();
+  // PyPI never asks for a login.
+  if ((status !== 401 && status !== 403) || url === PYPI_SIMPLE) return undefined;
   const given = credentials.username || credentials.password;
   return new LayerError(
     ErrorCodes.BUILD_FAILED,
-    redactor.redact(`the package index ${credentials.indexUrl} ${given ? 'refused the credentials' : 'needs credentials'} (HTTP ${status})`),
+    redactor.redact(`the package index ${credentials.indexUrl ?? url} ${given ? 'refused the credentials' : 'needs credentials'} (HTTP ${status})`),
     { hint: 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD (or the tool\'s own index variables) to a valid login', details: { status } },
   );
 }

@@ -13,7 +13,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const key: BuildStampKey = { manifestMd5: 'abc', tool: 'uv', pythonVersion: '3.12', architecture: 'arm64', container: false };
+const key: BuildStampKey = { manifestMd5: 'abc', tool: 'uv', pythonVersion: '3.12', architecture: 'arm64', container: false, installer: 'uv', installerVersion: '0.13.9' };
 
 describe('build stamp', () => {
   it('gives the previous result as unchanged only when manifest, tool and target match and artifacts/python exists', async () => {
@@ -26,7 +26,7 @@ describe('build stamp', () => {
     expect(await unchangedResult(layout, key)).toBeUndefined();
     await mkdir(layout.pythonDir, { recursive: true });
     expect(await unchangedResult(layout, key)).toEqual({ ...result, status: 'unchanged' });
-    for (const change of [{ manifestMd5: 'def' }, { tool: 'pip' }, { pythonVersion: '3.11' }, { architecture: 'x86_64' }, { container: true }] as const) {
+    for (const change of [{ manifestMd5: 'def' }, { tool: 'pip' }, { pythonVersion: '3.11' }, { architecture: 'x86_64' }, { container: true }, { installer: 'pip' }, { installerVersion: '0.14.0' }] as const) {
       expect(await unchangedResult(layout, { ...key, ...change })).toBeUndefined();
     }
   });

@@ -8,6 +8,9 @@ export interface BuildStampKey {
   pythonVersion: PythonVersion;
   architecture: Architecture;
   container: boolean;
+  /** The pinned installer and its version: another pip or uv may install the same lock differently. */
+  installer: 'pip' | 'uv';
+  installerVersion: string;
 }
 
 export interface BuildStamp extends BuildStampKey {
@@ -32,7 +35,9 @@ export function stampMatches(stamp: BuildStamp | undefined, key: BuildStampKey):
     stamp.tool === key.tool &&
     stamp.pythonVersion === key.pythonVersion &&
     stamp.architecture === key.architecture &&
-    stamp.container === key.container
+    stamp.container === key.container &&
+    stamp.installer === key.installer &&
+    stamp.installerVersion === key.installerVersion
   );
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ErrorCodes, LayerError } from './errors.js';
+import { PYTHON_VERSIONS } from './lambda.js';
 
 /**
  * Settings in `[tool.lambda-layer]` of pyproject.toml. Keys are the CLI's long
@@ -61,7 +62,7 @@ function coerce(key: ConfigKey, value: unknown, where: string, fromText: boolean
   switch (type) {
     case 'string':
       if (typeof value === 'string') return value;
-      if (typeof value === 'number' && !fromText) return String(value); // python-version = 3.12 in TOML is a float
+      if (typeof value === 'number' && !fromText && key === 'python-version') return pythonVersionFromNumber(value, where);
       throw invalidValue(key, where, 'a string', value);
     case 'string[]':
       if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -81,6 +82,22 @@ function coerce(key: ConfigKey, value: unknown, where: string, fromText: boolean
       throw invalidValue(key, where, 'a whole number', value);
     }
   }
+}
+
+/**
+ * `python-version = 3.12` in TOML is a float, which reads back as "3.12"; but
+ * `3.10` is the float 3.1, so a number that could mean either is refused with
+ * the fix rather than read as a Python that Lambda does not have.
+ */
+function pythonVersionFromNumber(value: number, where: string): string {
+  const text = String(value);
+  if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
+    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
+      hint: `quote it: python-version = "${text}0"`,
+      details: { key: 'python-version', where },
+    });
+  }
+  return text;
 }
 
 export interface PyprojectConfig {

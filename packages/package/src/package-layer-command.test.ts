@@ -158,8 +158,8 @@ describe('packageLayer', () => {
     expect(error).toMatchObject({ code: 'E_LAYER_TOO_LARGE' });
     const message = (error as Error).message;
     expect(message).toContain("over Lambda's limit of 262,144,000 bytes");
-    expect(message).toContain('largest top-level packages: huge.so 190.7 MB, pkg11 45.8 MB, pkg10 42.0 MB');
-    expect(message).toContain('pkg3 15.3 MB');
+    expect(message).toContain('largest top-level packages: huge.so 190.7 MiB, pkg11 45.8 MiB, pkg10 42.0 MiB');
+    expect(message).toContain('pkg3 15.3 MiB');
     expect(message).not.toContain('pkg2 ');
     expect((error as { details: { largest: unknown[] } }).details.largest).toHaveLength(10);
     await expect(stat(localLayout(dir).layerZip)).rejects.toMatchObject({ code: 'ENOENT' });
