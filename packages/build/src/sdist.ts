@@ -40,7 +40,7 @@ export function isPureWheel(fileName: string): boolean {
 const NATIVE_SOURCE = /\.(c|cc|cpp|cxx|c\+\+|pyx|rs|f|f90|f95|for|cu|swg)$/i;
 const NATIVE_BUILD_FILE = /^(Cargo\.toml|CMakeLists\.txt|meson\.build|binding\.gyp)$/;
 /** Lines of setup.py / pyproject.toml that mean a native build. */
-const NATIVE_BUILD_TEXT = /\bext_modules\b|\bExtension\(|\bcffi_modules\b|\bRustExtension\b|build-backend\s*=\s*["'](maturin|mesonpy|scikit_build_core\.build|setuptools_rust)|\[tool\.maturin\]/;
+const NATIVE_BUILD_TEXT = /\bext_modules\b|\bExtension\(|\bcffi_modules\b|\bRustExtension\b|build-backend\s*=\s*["'](?:maturin|mesonpy|scikit_build_core\.build|setuptools_rust)[^"']*["']|\[tool\.maturin\]/;
 
 /** The first piece of evidence of native code among an sdist's files, or undefined for a pure-Python sdist. */
 export function nativeEvidence(files: ReadonlyMap<string, string | undefined>): string | undefined {

@@ -65,6 +65,16 @@ describe('packageLayer', () => {
     expect(logger.lines.some((line) => line.includes('exclusions saved 12 B'))).toBe(true);
   });
 
+  it('keeps a default-listed package the project pins itself (urllib3), and says so', async () => {
+    const dir = await project([['urllib3/__init__.py', 'u'], ['urllib3-1.26.20.dist-info/METADATA', 'Name: urllib3\n'], ['boto3/__init__.py', 'b']]);
+    await writeFile(join(dir, 'requirements.txt'), 'urllib3==1.26.20\n');
+    const logger = createMemoryLogger();
+    const result = await packageLayer({ projectDir: dir, logger });
+    expect(zipNames(result.zipPath)).toEqual(expect.arrayContaining(['python/urllib3/__init__.py', 'python/urllib3-1.26.20.dist-info/METADATA']));
+    expect(result.excluded.map((entry) => entry.name)).toEqual(['boto3']);
+    expect(logger.lines.join('\n')).toContain('kept urllib3: the project names it, so the default ignore list does not apply to it');
+  });
+
   it('keeps bytecode and the defaults on request, and applies --ignore globs', async () => {
     const dir = await project(FILES);
     await packageLayer({ projectDir: dir, keepBytecode: true, defaultIgnore: false, ignore: ['*.dist-info'] });
