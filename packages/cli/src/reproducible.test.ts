@@ -5,14 +5,13 @@
  * the pinned pip, and with uv.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BuildResult, localLayout } from '@lambda-layer/core';
-import { layerCacheDir, parseJsonOutput, runLayer, toolsBin } from '@lambda-layer/testing';
+import { layerCacheDir, parseJsonOutput, pathWithPython, pyenvPython, runLayer, toolsBin } from '@lambda-layer/testing';
 import { createFixtureProject, toolCacheEnv } from '../../build/src/__fixtures__/projects.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
@@ -22,22 +21,8 @@ afterAll(async () => {
 });
 
 /** pyenv's Python 3.12 (the machine's second Python), if there is one. */
-function pyenvPython(minor: string): string | undefined {
-  const root = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
-  if (!existsSync(root)) return undefined;
-  const version = readdirSync(root).find((name) => name.startsWith(`3.${minor}.`));
-  const python = version ? join(root, version, 'bin', `python3.${minor}`) : undefined;
-  return python && existsSync(python) ? python : undefined;
-}
-const python312 = pyenvPython('12');
+const python312 = pyenvPython(12);
 
-/** A PATH whose python3 is `python`, ahead of everything else. */
-async function pathWithPython(python: string): Promise<string> {
-  const bin = await mkdtemp(join(tmpdir(), 'host-python-'));
-  dirs.push(bin);
-  await symlink(python, join(bin, 'python3'));
-  return `${bin}${delimiter}${process.env.PATH ?? ''}`;
-}
 
 async function buildAndPackage(dir: string, tool: 'pip' | 'uv', env: NodeJS.ProcessEnv): Promise<{ zip: Buffer; build: BuildResult; stderr: string }> {
   const build = await runLayer(['build', '--project-dir', dir, '--tool', tool, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', indexUrl, '--yes', '--json'], { env });
@@ -55,7 +40,9 @@ describe('byte-identical layer.zip for the same lock', () => {
     const b = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
     dirs.push(a, b);
     const first = await buildAndPackage(a, 'pip', { ...process.env, ...toolCacheEnv });
-    const second = await buildAndPackage(b, 'pip', { ...process.env, ...toolCacheEnv, PATH: await pathWithPython(python312 as string) });
+    const host312 = await pathWithPython(python312 as string);
+    dirs.push(host312.dir);
+    const second = await buildAndPackage(b, 'pip', { ...process.env, ...toolCacheEnv, PATH: host312.path });
     expect(first.stderr).toMatch(/installs with the pinned pip 25\.3 \(run by Python 3\.11\./);
     expect(second.stderr).toMatch(/installs with the pinned pip 25\.3 \(run by Python 3\.12\./);
     expect(first.build).toMatchObject({ installer: 'pip', installerVersion: '25.3', toolVersion: '25.3' });
