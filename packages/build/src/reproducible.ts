@@ -80,22 +80,24 @@ export async function normalizeInstalledTree(pythonDir: string): Promise<Normali
     report.removed.push(...files);
     await rm(join(pythonDir, entry.name), { recursive: true, force: true });
   }
-  for (const entry of top) {
-    if (!entry.isDirectory() || !entry.name.endsWith('.dist-info')) continue;
-    const distInfo = entry.name;
-    const present = new Set(await readdir(join(pythonDir, distInfo)));
-    for (const name of DROPPED_DIST_INFO_FILES) {
-      if (!present.has(name)) continue;
-      await rm(join(pythonDir, distInfo, name), { force: true });
-      dropped.add(`${distInfo}/${name}`);
-      report.removed.push(`${distInfo}/${name}`);
-    }
-    if (!present.has('RECORD')) continue;
-    const recordFile = join(pythonDir, distInfo, 'RECORD');
-    const before = await readFile(recordFile, 'utf8');
-    const after = rewriteRecord(before, distInfo, dropped);
-    if (after !== before) await writeFile(recordFile, after);
-    report.records += 1;
+  const distInfos = top.filter((entry) => entry.isDirectory() && entry.name.endsWith('.dist-info')).map((entry) => entry.name);
+  // Each distribution on its own, side by side; the report in name order.
+  const results = await Promise.all(
+    distInfos.map(async (distInfo) => {
+      const present = new Set(await readdir(join(pythonDir, distInfo)));
+      const removed = DROPPED_DIST_INFO_FILES.filter((name) => present.has(name)).map((name) => `${distInfo}/${name}`);
+      await Promise.all(removed.map((path) => rm(join(pythonDir, path), { force: true })));
+      if (!present.has('RECORD')) return { removed, record: false };
+      const recordFile = join(pythonDir, distInfo, 'RECORD');
+      const before = await readFile(recordFile, 'utf8');
+      const after = rewriteRecord(before, distInfo, new Set([...dropped, ...removed]));
+      if (after !== before) await writeFile(recordFile, after);
+      return { removed, record: true };
+    }),
+  );
+  for (const result of results) {
+    report.removed.push(...result.removed);
+    if (result.record) report.records += 1;
   }
   return report;
 }

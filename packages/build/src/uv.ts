@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isUvLockPlainlyOutdated } from './lock-freshness.js';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv, uvIndexArgs } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome } from './install.js';
@@ -9,20 +11,24 @@ import { type ChildEnv, runTool, tail } from './run-tool.js';
 import { startWheelFilterIndex } from './wheel-filter-index.js';
 import type { Logger, Redactor } from '@lambda-layer/core';
 
-/**
- * `uv export --locked --no-dev --no-emit-project`: the lock's main dependencies,
- * pinned with hashes. `--locked` (not `--frozen`) makes uv refuse a uv.lock that
- * no longer matches pyproject.toml's dependencies, offline, in milliseconds.
- */
-export const UV_EXPORT_ARGS = ['export', '--locked', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header', '--color', 'never'] as const;
+/** `uv export --frozen --no-dev --no-emit-project`: the lock's main dependencies, pinned with hashes. */
+export const UV_EXPORT_ARGS = ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header', '--color', 'never'] as const;
 
 /** uv's words for a lock that pyproject.toml has moved past. */
 export function isUvLockOutdated(output: string): boolean {
   return /lockfile at `?uv\.lock`? needs to be updated/i.test(output);
 }
 
+/**
+ * Exports uv.lock, refusing one that pyproject.toml's dependencies have moved
+ * past. The quick reading of lock-freshness.ts decides when the lock agrees
+ * (`--frozen`: no interpreter discovery); a difference is confirmed by uv
+ * itself (`--locked`), so only uv can call a lock outdated.
+ */
 export async function uvExport(options: { uv: ToolCommand; repoDir: string; outputFile: string; env: ChildEnv; redactor: Redactor; logger: Logger }): Promise<void> {
-  const result = await runTool(options.uv.command, [...options.uv.prefix, ...UV_EXPORT_ARGS], {
+  const [pyproject, lock] = await Promise.all([readFile(join(options.repoDir, 'pyproject.toml'), 'utf8'), readFile(join(options.repoDir, 'uv.lock'), 'utf8')]);
+  const args = isUvLockPlainlyOutdated(pyproject, lock) ? UV_EXPORT_ARGS.map((arg) => (arg === '--frozen' ? '--locked' : arg)) : [...UV_EXPORT_ARGS];
+  const result = await runTool(options.uv.command, [...options.uv.prefix, ...args], {
     cwd: options.repoDir,
     env: { ...options.env, UV_PYTHON_DOWNLOADS: 'never' },
     redactor: options.redactor,

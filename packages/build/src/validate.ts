@@ -101,8 +101,13 @@ export async function findLayerProblems(pythonDir: string, platform: TargetPlatf
   const owner = new Map<string, string>();
   for (const dist of installed) for (const file of dist.files) owner.set(file, dist.name);
 
-  for (const dist of installed) {
-    const wheel = await readFile(join(pythonDir, dist.distInfo, 'WHEEL'), 'utf8').catch(() => '');
+  // Read side by side; judged in order below.
+  const [wheels, files] = await Promise.all([
+    Promise.all(installed.map((dist) => readFile(join(pythonDir, dist.distInfo, 'WHEEL'), 'utf8').catch(() => ''))),
+    walkFiles(pythonDir),
+  ]);
+  for (const [index, dist] of installed.entries()) {
+    const wheel = wheels[index] ?? '';
     const tags = [...wheel.matchAll(/^Tag:\s*(\S+)\s*$/gm)].map((match) => match[1] as string);
     if (tags.length && !tags.some((tag) => isTagCompatible(tag, platform, Boolean(options.container)))) {
       problems.push({ file: `${dist.distInfo}/WHEEL`, package: dist.name, reason: `wheel tags ${tags.join(', ')} do not fit ${describe(platform)}`, fix: `pin a version of ${dist.name} with a wheel for ${describeTarget(platform)}, or build with --container` });
@@ -117,7 +122,7 @@ export async function findLayerProblems(pythonDir: string, platform: TargetPlatf
     }
   }
 
-  const candidates = (await walkFiles(pythonDir)).filter((file) => isSharedObject(file.path) || file.executable);
+  const candidates = files.filter((file) => isSharedObject(file.path) || file.executable);
   const elves = await mapLimit(candidates, READ_CONCURRENCY, async (file) => {
     try {
       return { file, elf: await readElfDynamicInfo(join(pythonDir, file.path)) };
