@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeTree, useTempDir } from '@lambda-layer/testing';
 import { BYTECODE_RULE, DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
-import { explicitlyNamedPackages, requirementName } from './explicit-pins.js';
+import { explicitlyNamedPackages, requirementName, requirementsTxtNames } from './explicit-pins.js';
 
 const temp = useTempDir('exclusions-');
 
@@ -53,6 +53,23 @@ describe('loadExclusionRules', () => {
     });
     expect([...(await explicitlyNamedPackages(dir))].sort()).toEqual(['boto3', 'pytest', 'requests', 'six', 'urllib3']);
     expect(requirementName('  --index-url https://x')).toBeUndefined();
+  });
+
+  it('does not count what a compiled requirements.txt says came along as a dependency (`# via`)', () => {
+    const compiled = [
+      'boto3==1.35.0',
+      '    # via -r requirements.in',
+      'botocore==1.35.0',
+      '    # via',
+      '    #   boto3',
+      '    #   s3transfer',
+      'urllib3==2.3.0  # via requests',
+      'requests==2.32.3 \\',
+      '    --hash=sha256:abc',
+      '    # via -r requirements.in',
+      'six==1.17.0',
+    ].join('\n');
+    expect(requirementsTxtNames(compiled)).toEqual(['boto3', 'requests', 'six']);
   });
 
   it('keeps the defaults with defaultIgnore false', async () => {

@@ -18,13 +18,49 @@ export function requirementName(line: string): string | undefined {
   return /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(text)?.[1];
 }
 
+/**
+ * The requirements a requirements.txt names on purpose. A compiled file
+ * (pip-compile, `uv pip compile`) marks what only came along as a dependency
+ * with `# via <package>`; a requirement whose every `via` is another package
+ * is not the user's choice. One without annotations, or via `-r file`, is.
+ */
+export function requirementsTxtNames(text: string): string[] {
+  const names: string[] = [];
+  let current: { name: string; via: string[]; inVia: boolean } | undefined;
+  const close = () => {
+    if (current && (current.via.length === 0 || current.via.some((via) => via.startsWith('-')))) names.push(current.name);
+    current = undefined;
+  };
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    const name = requirementName(line);
+    if (name) {
+      close();
+      current = { name, via: [], inVia: false };
+    } else if (trimmed && !trimmed.startsWith('#') && !trimmed.startsWith('--hash')) {
+      close(); // an option line ends the entry
+    }
+    if (!current) continue;
+    const via = /#\s*via\b:?\s*(.*)$/.exec(trimmed);
+    if (via) {
+      current.inVia = true;
+      current.via.push(...(via[1] ?? '').split(',').map((part) => part.trim()).filter(Boolean));
+    } else if (current.inVia && /^#\s+\S/.test(trimmed)) {
+      // `#   boto3`: the next item of a multi-line `# via` list.
+      current.via.push(trimmed.replace(/^#\s+/, ''));
+    }
+  }
+  close();
+  return names;
+}
+
 export async function explicitlyNamedPackages(projectDir: string): Promise<Set<string>> {
   const names = new Set<string>();
   const add = (name: string | undefined) => {
     if (name) names.add(normalizeName(name));
   };
   const requirements = await readFile(join(projectDir, 'requirements.txt'), 'utf8').catch(() => '');
-  for (const line of requirements.split(/\r?\n/)) add(requirementName(line));
+  for (const name of requirementsTxtNames(requirements)) add(name);
   const { document } = await loadPyprojectConfig(projectDir).catch(() => ({ document: {} as Record<string, unknown> }));
   const dependencies = (document.project as { dependencies?: unknown } | undefined)?.dependencies;
   if (Array.isArray(dependencies)) for (const dependency of dependencies) if (typeof dependency === 'string') add(requirementName(dependency));

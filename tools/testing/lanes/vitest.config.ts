@@ -6,27 +6,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { packages } from '../../../vitest.workspace.js';
+import { harness, testAliases } from '../vitest-shared.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const lane = (name: string) => ({ extends: true as const, test: { name, root: `${root}tools/testing/lanes`, include: [`${name}.lane.ts`] } });
+const here = fileURLToPath(new URL('.', import.meta.url));
+const lane = (name: string) => ({ extends: true as const, test: { name, root: here, include: [`${name}.lane.ts`] } });
 
 export default defineConfig({
-  resolve: {
-    alias: [
-      ...packages.map((name) => ({ find: `@lambda-layer/${name}`, replacement: `${root}packages/${name}/src/index.ts` })),
-      { find: '@lambda-layer/testing', replacement: `${root}tools/testing/index.ts` },
-    ],
-  },
+  resolve: { alias: testAliases },
   test: {
     projects: [lane('public-index'), lane('arm64')],
-    globalSetup: [`${root}tools/testing/global-setup.ts`],
-    setupFiles: [`${root}tools/testing/setup-env.ts`],
-    pool: 'forks',
-    maxWorkers: 2,
+    ...harness,
     testTimeout: 600_000,
     hookTimeout: 1_800_000,
-    reporters: ['default', `${root}tools/testing/summary-reporter.ts`],
-    passWithNoTests: false,
   },
 });
