@@ -3,7 +3,10 @@
 // packages, into git-ignored folders, idempotently:
 //   .tools/venv/      a Python virtual environment with pinned uv, Poetry (+ export
 //                     plugin) and, where the machine lacks it, moto's server
-//   .cache/wheels/    real wheels for the loopback package index, fetched once
+//   .cache/wheels/    real wheels for the loopback package index, fetched once, and
+//                     the wheels of the pinned installers (packages/build/pinned-installers.json),
+//                     which the tests' global setup installs from that index into
+//                     .cache/lambda-layer/tools/ (the tests' LAYER_CACHE_DIR)
 // A stamp per folder records what was installed, so a second run costs ~0.1 s.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -64,10 +67,35 @@ function setupVenv() {
   log(`installed: ${run(join(venvBin, 'uv'), ['--version']).trim()}, ${run(join(venvBin, 'poetry'), ['--version']).trim()}`);
 }
 
+/** The pinned pip and uv wheel for this host, exactly the files (and hashes) packages/build pins. */
+function installerWheels() {
+  const pinned = JSON.parse(readFileSync(join(root, 'packages', 'build', 'pinned-installers.json'), 'utf8'));
+  const musl = process.platform === 'linux' && !process.report.getReport().header.glibcVersionRuntime;
+  const host = `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+  return [
+    { name: 'pip', version: pinned.pip.version, ...pinned.pip.wheels.any },
+    ...(pinned.uv.wheels[host] ? [{ name: 'uv', version: pinned.uv.version, ...pinned.uv.wheels[host] }] : []),
+  ];
+}
+
+function fetchInstallerWheels(pip) {
+  for (const wheel of installerWheels()) {
+    const path = join(wheelsDir, wheel.file);
+    if (!existsSync(path)) {
+      // The file's own first platform tag selects exactly it (uv publishes several wheels per machine).
+      const platform = wheel.file.replace(/\.whl$/, '').split('-').pop().split('.')[0];
+      log(`fetching ${wheel.file}`);
+      run(pip[0], [...pip.slice(1), '--only-binary=:all:', ...(platform === 'any' ? [] : ['--platform', platform]), `${wheel.name}==${wheel.version}`]);
+    }
+    const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+    if (sha256 !== wheel.sha256) throw new Error(`${wheel.file} has sha256 ${sha256}, not the pinned ${wheel.sha256}`);
+  }
+}
+
 function fetchWheels() {
   const spec = JSON.parse(readFileSync(join(root, 'tools', 'testing', 'wheels.json'), 'utf8'));
   const stampPath = join(wheelsDir, '.stamp');
-  const stamp = digest(spec);
+  const stamp = digest({ spec, installers: installerWheels() });
   if (readStamp(stampPath) === stamp) {
     log(`wheel cache is up to date (${readdirSync(wheelsDir).length - 1} files)`);
     return;
@@ -87,6 +115,7 @@ function fetchWheels() {
     log(`fetching sdists: ${spec.sdists.join(' ')}`);
     run(pip[0], [...pip.slice(1), '--no-binary=:all:', ...spec.sdists]);
   }
+  fetchInstallerWheels(pip);
   writeFileSync(stampPath, `${stamp}\n`);
   log(`wheel cache ready: ${readdirSync(wheelsDir).length - 1} files in ${wheelsDir}`);
 }

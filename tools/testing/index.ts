@@ -8,3 +8,4 @@ export * from './processes.js';
 export * from './layer-process.js';
 export * from './fault-proxy.js';
 export * from './use-fault-proxy.js';
+export * from './python.js';

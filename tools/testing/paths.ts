@@ -8,6 +8,11 @@ export const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url)))
 export const toolsBin = join(repoRoot, '.tools', 'venv', 'bin');
 /** Real wheels for the loopback index. */
 export const wheelCacheDir = join(repoRoot, '.cache', 'wheels');
+/**
+ * The tests' LAYER_CACHE_DIR: the pinned pip and uv, installed once from the
+ * loopback index by the global setup, so builds in tests never reach pypi.org.
+ */
+export const layerCacheDir = join(repoRoot, '.cache', 'lambda-layer');
 /** The built `layer` bin. */
 export const layerBin = join(repoRoot, 'packages', 'cli', 'bin', 'layer.js');
 

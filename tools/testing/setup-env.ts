@@ -5,7 +5,7 @@
  */
 import { delimiter } from 'node:path';
 import { inject } from 'vitest';
-import { toolsBin } from './paths.js';
+import { layerCacheDir, toolsBin } from './paths.js';
 
 process.env.AWS_ENDPOINT_URL = inject('awsEndpoint');
 process.env.AWS_ACCESS_KEY_ID = 'testing';
@@ -15,6 +15,8 @@ process.env.AWS_DEFAULT_REGION = 'us-east-1';
 delete process.env.AWS_PROFILE;
 delete process.env.AWS_SESSION_TOKEN;
 process.env.LAYER_TEST_PACKAGE_INDEX_URL = inject('packageIndexUrl');
+// The pinned installers, seeded by the global setup (builds and `layer` children read it).
+process.env.LAYER_CACHE_DIR = layerCacheDir;
 if (!(process.env.PATH ?? '').startsWith(toolsBin)) process.env.PATH = `${toolsBin}${delimiter}${process.env.PATH ?? ''}`;
 // Keep the tools' own caches and settings out of the developer's home.
 process.env.UV_NO_CONFIG = '1';

@@ -26,6 +26,8 @@ export async function stampBuild(projectDir: string, tool: BuildTool = 'uv', ove
     version: 2,
     tool,
     toolVersion: 'test',
+    installer: 'uv',
+    installerVersion: 'test',
     manifest: { file: manifest.fileName, md5: manifest.md5 },
     target: { pythonVersion: '3.12', architecture: 'x86_64', container: false },
     tree: await digestArtifacts(layout),

@@ -1,7 +1,10 @@
 /**
  * `layer build` against the bare tool commands it wraps, on the same input in
  * one run (target: at most 10 % overhead), and pip against uv on the same
- * requirements. Everything comes from the loopback index over the wheel cache
+ * requirements. Then the target checks on the trees those builds left (the
+ * reproducible tree, every ELF file's machine, symbol versions and libraries,
+ * every Requires-Python), timed in a fresh process as a build runs them once:
+ * target under 5 % of a build. Everything comes from the loopback index over the wheel cache
  * (tools/testing/wheels.json), with warm tool caches, so the numbers measure
  * the tools and layer, not the network. Needs `npm run build` and
  * `node tools/setup-tools.mjs` (npm run bench does both).
@@ -11,12 +14,16 @@ import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startPackageIndex } from '../../../tools/testing/package-index.js';
 import { layerBin, toolsBin, wheelCacheDir } from '../../../tools/testing/paths.js';
+import { installerDir } from '../src/installers.js';
 import { pipTargetArgs, targetPlatform, uvTargetArgs } from '../src/platform.js';
 
 const RUNS = 5;
 const MAX_OVERHEAD = 0.1;
+const MAX_CHECKS_SHARE = 0.05;
+const src = fileURLToPath(new URL('../src/', import.meta.url));
 /** The benchmark layer: every project in the wheel cache, pinned. */
 const REQUIREMENTS = [
   'attrs==25.1.0', 'certifi==2025.1.31', 'charset-normalizer==3.4.1', 'idna==3.10', 'iniconfig==2.0.0',
@@ -74,12 +81,12 @@ const contenders: Record<string, () => Promise<unknown>> = {
       env: { ...env, PIP_INDEX_URL: index.url },
     });
   },
-  // The very flags layer passes (it also skips pip's host-environment conflict scan): layer's own cost, nothing else.
+  // The pip layer runs (the pinned one, from the tool cache the warm-up filled) with the very flags layer passes: layer's own cost, nothing else.
   'bare pip, layer\'s exact flags': async () => {
     await must('rm', ['-rf', bareTarget]);
     await must(
       'python3',
-      ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile', '--no-warn-conflicts', '--no-warn-script-location', '--progress-bar', 'off', '--target', bareTarget, ...pipTargetArgs(target), '-r', join(pipProject, 'requirements.txt')],
+      ['-I', join(await installerDir('pip', env), 'pip'), 'install', '--no-input', '--disable-pip-version-check', '--no-compile', '--no-warn-conflicts', '--no-warn-script-location', '--progress-bar', 'off', '--root-user-action', 'ignore', '--target', bareTarget, ...pipTargetArgs(target), '-r', join(pipProject, 'requirements.txt')],
       { env: { ...env, PIP_INDEX_URL: index.url } },
     );
   },
@@ -115,6 +122,31 @@ try {
   console.log(`  pip/uv (bare):           ${(barePip / bareUv).toFixed(1)}x  (uv is that much faster)`);
   console.log(`  pip/uv (layer build):    ${(layerPip / layerUv).toFixed(1)}x`);
   if (pipOverhead > MAX_OVERHEAD) process.exitCode = 1;
+
+  // The checks a build runs after installing, on each layer build's tree, cold, in a fresh process (median of RUNS).
+  const checks = async (project: string): Promise<number> => {
+    const script = [
+      `import { normalizeInstalledTree } from ${JSON.stringify(`${src}reproducible.ts`)};`,
+      `import { findLayerProblems } from ${JSON.stringify(`${src}validate.ts`)};`,
+      `import { targetPlatform } from ${JSON.stringify(`${src}platform.ts`)};`,
+      `const dir = ${JSON.stringify(join(project, 'build', 'lambda', 'layer', 'artifacts', 'python'))};`,
+      'const started = performance.now();',
+      'await normalizeInstalledTree(dir);',
+      `const problems = await findLayerProblems(dir, targetPlatform(${JSON.stringify({ pythonVersion: target.pythonVersion, architecture: target.architecture })}));`,
+      'if (problems.length) throw new Error(JSON.stringify(problems));',
+      'console.log(performance.now() - started);',
+    ].join('\n');
+    const samples: number[] = [];
+    for (let round = 0; round < RUNS; round += 1) samples.push(Number(await must(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script])));
+    return median(samples);
+  };
+  const [pipChecks, uvChecks] = [await checks(pipProject), await checks(uvProject)];
+  const share = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
+  const worst = Math.max(pipChecks / layerPip, uvChecks / layerUv);
+  console.log(`  target checks (reproducible tree, ELF symbol versions and libraries, Requires-Python), cold:`);
+  console.log(`    on the pip build's tree: ${pipChecks.toFixed(0)} ms = ${share(pipChecks, layerPip)} of layer build --tool pip`);
+  console.log(`    on the uv build's tree:  ${uvChecks.toFixed(0)} ms = ${share(uvChecks, layerUv)} of layer build --tool uv (target < ${MAX_CHECKS_SHARE * 100} %: ${worst < MAX_CHECKS_SHARE ? 'met' : 'MISSED'})`);
+  if (worst >= MAX_CHECKS_SHARE) process.exitCode = 1;
 } finally {
   await index.close();
   await rm(work, { recursive: true, force: true });

@@ -24,17 +24,21 @@ import {
 } from '@lambda-layer/core';
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
 import { credentialVariableNames, installerEnv, poetryEnv, redactorFor } from './credentials.js';
+import { diagnoseRequirements, parseRequirementSpec, pipRequirementSpecs, refusalError, type RequirementSpec } from './diagnose.js';
 import { probeIndex } from './index-probe.js';
-import type { InstallContext, Installer } from './install.js';
+import type { InstallContext, Installer, InstallFailure } from './install.js';
 import { listInstalled, packageList } from './installed.js';
+import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, type PinnedPip } from './installers.js';
 import { applyTargetMarkers } from './markers.js';
 import type { ValidatedBuildOptions } from './options.js';
 import { pipInstaller } from './pip.js';
 import { targetPlatform, type TargetPlatform } from './platform.js';
 import { poetryExport } from './poetry.js';
-import { checkProjectFiles, findBuildTools, type BuildTools } from './preflight.js';
+import { checkProjectFiles, findBuildTools, type BuildTools, type ToolCommand } from './preflight.js';
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
-import { checkRequirementsManifest, extractIndexOptions, formatRequirements, parseRequirements, sameIndex, uvLockRegistries } from './requirements.js';
+import { normalizeInstalledTree } from './reproducible.js';
+import { checkProjectRequiresPython, looseRequirements } from './requirements-check.js';
+import { checkRequirementsManifest, extractIndexOptions, formatRequirements, parseRequirements, type RequirementEntry, sameIndex, uvLockRegistries } from './requirements.js';
 import type { ChildEnv } from './run-tool.js';
 import { describeToolFailure, findSystemErrorInOutput, withToolSignal } from './run-tool.js';
 import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
@@ -87,6 +91,8 @@ export class BuildLayerCommand {
   private hadPreviousBuild = false;
   /** The intact previous build, once looked up (null: not yet). */
   private intactBuild: BuildStamp | undefined | null = null;
+  /** The pinned pip, once installed into the tool cache (pip and Poetry builds, and any pure sdist build). */
+  private pip: Promise<PinnedPip> | undefined;
 
   constructor(options: ValidatedBuildOptions) {
     this.options = options;
@@ -151,8 +157,13 @@ export class BuildLayerCommand {
     if (tool === 'pip') checkRequirementsManifest(this.manifest.content.toString('utf8'), this.manifest.fileName);
     this.tools = await findBuildTools(tool, this.options.env, this.options.container);
     const p = this.platform;
-    this.logger.detail(`tool: ${tool} ${this.tools.tool.version}${tool === 'poetry' ? ` (installs with pip ${this.tools.installer.version})` : ''}`);
-    this.logger.detail(`target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform})`);
+    const { installer } = this.tools;
+    const pinnedTool = this.tools.tool.pinned && tool !== 'pip' ? ' (pinned; none on PATH)' : '';
+    this.logger.detail(`tool: ${tool} ${this.tools.tool.version}${pinnedTool}; installs with the pinned ${installer.name} ${installer.version}${this.tools.python ? ` (run by Python ${this.tools.python.version})` : ''}`);
+    this.logger.detail(
+      `target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform}${p.uvNeedsWheelFilter && installer.name === 'uv' ? ' with newer wheels hidden' : ''}; ${p.runtime.os.name})`,
+    );
+    await checkProjectRequiresPython(this.layout.projectDir, p);
     if (this.options.container) this.logger.detail(`container: ${samBuildImage(p)} (docker ${this.tools.docker?.version ?? '?'})`);
     this.logger.detail(`manifest: ${this.manifest.path} (md5 ${this.manifest.md5})`);
     this.logger.detail(`build folder: ${this.layout.buildDir}`);
@@ -207,6 +218,7 @@ export class BuildLayerCommand {
     const tools = this.requireTools();
     if (tool === 'pip') {
       this.logger.step('1.3', 'Use the pinned requirements of requirements.txt');
+      this.warnLooseRequirements(parseRequirements(await readFile(this.requirementsFile, 'utf8')));
       await this.applyTargetMarkers();
       return;
     }
@@ -214,7 +226,7 @@ export class BuildLayerCommand {
     this.logger.step('1.3', `Export the locked main dependencies from ${this.manifest?.fileName}`);
     const common = { repoDir: this.layout.repoDir, outputFile: this.requirementsFile, redactor: this.redactor, logger: this.logger };
     if (tool === 'uv') {
-      await uvExport({ ...common, uv: tools.tool, env: this.options.env });
+      await uvExport({ ...common, uv: tools.tool.pinned ? await this.pinnedUv() : tools.tool, env: this.options.env });
       if (!this.credentials.indexUrl) {
         // uv pip install does not read the lock's index: take it from uv.lock when there is exactly one.
         const registries = uvLockRegistries(await readFile(this.layout.repoFile('uv.lock'), 'utf8')).filter((url) => !sameIndex(url, PYPI));
@@ -247,10 +259,9 @@ export class BuildLayerCommand {
    * uv evaluates them for --python-platform itself; a container is the target.
    */
   private async applyTargetMarkers(): Promise<void> {
-    const tools = this.requireTools();
-    if (this.options.tool === 'uv' || this.options.container || !tools.pip) return;
+    if (this.options.tool === 'uv' || this.options.container) return;
     const entries = parseRequirements(await readFile(this.requirementsFile, 'utf8'));
-    const forTarget = await applyTargetMarkers(entries, this.platform, tools.pip, { env: this.options.env, logger: this.logger });
+    const forTarget = await applyTargetMarkers(entries, this.platform, await this.pinnedPip(), { env: this.options.env, logger: this.logger });
     this.requirementsFile = this.layout.repoFile('requirements.install.txt');
     await writeFile(this.requirementsFile, formatRequirements(forTarget));
   }
@@ -259,28 +270,78 @@ export class BuildLayerCommand {
 
   async installDependencies(): Promise<void> {
     this.checkpoint();
-    if (this.options.container) return this.installInContainer();
+    if (this.options.container) {
+      await this.installInContainer();
+      await this.normalizeInstalledTree();
+      return;
+    }
     const installer: Installer = this.options.tool === 'uv' ? uvInstaller : pipInstaller;
     this.logger.step('1.4', `Install for Python ${this.platform.pythonVersion} on ${this.platform.architecture} with ${installer.name}`);
-    const context = this.installContext();
+    const context = await this.installContext();
     const entries = parseRequirements(await readFile(this.requirementsFile, 'utf8'));
     const built: BuiltWheel[] = [];
     let file = this.requirementsFile;
     for (let round = 0; ; round += 1) {
+      // Wheels only: nothing compiles on the host. A failure is explained from the index before anything else runs.
       const outcome = await installer.install(context, file);
       if (outcome.ok) break;
       // A full disk or a denied path is said as such, not as 5 KB of traceback.
       if (findSystemErrorInOutput(outcome.output)) throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
-      const indexError = await probeIndex(this.credentials, this.redactor);
-      if (indexError) throw indexError;
-      const missing = outcome.missingWheels.filter((name) => !built.some((wheel) => wheel.name === name));
+      const { refusals, sourceOnly } = await this.diagnoseInstallFailure(outcome, entries);
+      if (refusals.length) throw refusalError(refusals, this.platform);
+      const missing = sourceOnly.filter((source) => !built.some((wheel) => wheel.name === source.name));
       if (!missing.length || round >= MAX_SDIST_ROUNDS) throw await describeToolFailure(`${installer.name} install`, outcome.output);
-      for (const name of missing) built.push(await buildPureWheel(context, name, entries));
+      for (const source of missing) built.push(await buildPureWheel(context, source, entries));
       file = this.layout.repoFile('requirements.target.txt');
       await writeFile(file, formatRequirements(withBuiltWheels(entries, built)));
       await rm(this.pythonDir, { recursive: true, force: true });
       await mkdir(this.pythonDir, { recursive: true });
     }
+    await this.normalizeInstalledTree();
+  }
+
+  /**
+   * Why the installer found nothing to install, from the index itself: an
+   * unreachable index or a refused login first, then each package it named
+   * (or, when it named none, every requirement).
+   */
+  private async diagnoseInstallFailure(outcome: InstallFailure, entries: readonly RequirementEntry[]) {
+    const indexError = await probeIndex(this.credentials, this.redactor);
+    if (indexError) throw indexError;
+    const pinned = new Map(entries.flatMap((entry) => (entry.name ? [[entry.name, parseRequirementSpec(entry.text)] as const] : [])));
+    const quoted = new Map(pipRequirementSpecs(outcome.output).map((spec) => [spec.name, spec]));
+    const names = outcome.missingWheels.length ? outcome.missingWheels : [...pinned.keys()];
+    const specs: RequirementSpec[] = names.map((name) => pinned.get(name) ?? quoted.get(name) ?? { name, specifier: '' });
+    this.logger.detail(`${names.length === 1 ? names[0] : `${names.length} packages`}: nothing to install for ${this.platform.runtime.identifier}; asking the index why`);
+    return diagnoseRequirements(specs, { platform: this.platform, indexUrl: this.credentials.indexUrl, credentials: this.credentials });
+  }
+
+  /** No launchers, installer stamps or machine paths: the same lock gives the same bytes anywhere (reproducible.ts). */
+  private async normalizeInstalledTree(): Promise<void> {
+    const report = await normalizeInstalledTree(this.pythonDir);
+    const launchers = report.removed.filter((path) => path.startsWith('bin/')).length;
+    this.logger.detail(
+      `made reproducible: ${launchers ? `${launchers} console-script launcher(s) in bin/ left out (Lambda never runs them), ` : ''}${report.removed.length - launchers} installer stamp file(s) removed, ${report.records} RECORD file(s) rewritten`,
+    );
+  }
+
+  /** Reports requirements that are not pinned to one version: the layer only changes when the file does. */
+  private warnLooseRequirements(entries: readonly RequirementEntry[]): void {
+    const loose = looseRequirements(entries);
+    if (!loose.length) return;
+    this.logger.warn(
+      `${this.manifest?.fileName ?? 'requirements.txt'}: ${loose.join(', ')} ${loose.length === 1 ? 'is' : 'are'} not pinned to one version: the layer will not change until the manifest does (pin with ==, e.g. \`pip freeze\` or \`pip-compile\`)`,
+    );
+  }
+
+  /** The pinned pip, installed into the tool cache on first use. */
+  private pinnedPip(): Promise<PinnedPip> {
+    this.pip ??= ensurePinnedPip({ env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger, python: this.requireTools().python });
+    return this.pip;
+  }
+
+  private pinnedUv(): Promise<ToolCommand> {
+    return ensurePinnedUv({ env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger });
   }
 
   private async installInContainer(): Promise<void> {
@@ -295,12 +356,14 @@ export class BuildLayerCommand {
       passEnv: credentialVariableNames(env),
       user: typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid?.() ?? process.getuid() } : undefined,
       hostNetwork: isLoopbackUrl(this.credentials.indexUrl),
+      pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger }),
     });
     this.logger.detail(`$ docker ${command.args.join(' ')}`);
     await runContainerBuild(command, { env, redactor: this.redactor, logger: this.logger, cwd: this.layout.projectDir });
   }
 
-  installContext(): InstallContext {
+  async installContext(): Promise<InstallContext> {
+    const tools = this.requireTools();
     return {
       platform: this.platform,
       requirementsFile: this.requirementsFile,
@@ -311,7 +374,9 @@ export class BuildLayerCommand {
       // uv and Poetry exports are complete locks: install exactly them. A requirements.txt may list top-level pins only.
       complete: this.options.tool !== 'pip',
       env: this.options.env,
-      tools: this.requireTools(),
+      tools,
+      installer: tools.installer.name === 'uv' ? await this.pinnedUv() : await this.pinnedPip(),
+      pinnedPip: () => this.pinnedPip(),
       redactor: this.redactor,
       logger: this.logger,
     };
@@ -323,7 +388,10 @@ export class BuildLayerCommand {
     this.checkpoint();
     this.logger.step('1.5', 'Check the installed files fit the target runtime');
     await validateLayer(this.pythonDir, this.platform, { container: this.options.container });
-    this.logger.detail('every shared object, extension module and wheel tag fits');
+    const os = this.platform.runtime.os;
+    this.logger.detail(
+      `every ELF file fits ${this.platform.runtime.identifier} on ${this.platform.machine} (glibc ${os.glibc.major}.${os.glibc.minor}, GLIBCXX_${os.glibcxx}, its system libraries), and every wheel tag and Requires-Python`,
+    );
   }
 
   // ---------------------------------------------------------------- step 1.6
@@ -339,6 +407,8 @@ export class BuildLayerCommand {
       version: 2,
       tool: key.tool,
       toolVersion: this.requireTools().tool.version,
+      installer: this.requireTools().installer.name,
+      installerVersion: this.requireTools().installer.version,
       manifest: { file: this.manifest?.fileName ?? '', md5: key.manifestMd5 },
       target: { pythonVersion: key.pythonVersion, architecture: key.architecture, container: key.container },
       ...(this.credentials.indexUrl ? { indexUrl: withoutCredentials(this.credentials.indexUrl) } : {}),
@@ -365,6 +435,8 @@ export class BuildLayerCommand {
       pythonVersion: this.options.pythonVersion,
       architecture: this.options.architecture,
       container: this.options.container,
+      installer: this.requireTools().installer.name,
+      installerVersion: this.requireTools().installer.version,
     };
   }
 

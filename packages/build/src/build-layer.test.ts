@@ -148,7 +148,7 @@ describe('buildLayer preflight failures', () => {
     try {
       const error = await buildLayer({ projectDir: dir, tool: 'pip', yes: true, env: { ...env, PATH: '/nonexistent' } }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
-      expect((error as { hint: string }).hint).toMatch(/install Python 3 with pip/);
+      expect((error as { hint: string }).hint).toMatch(/install Python 3\.9 or newer/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

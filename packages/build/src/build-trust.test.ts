@@ -71,7 +71,7 @@ describe('a pip build and its stamp', () => {
       force: true,
       env: { ...env, PIP_RETRIES: '0', PIP_TIMEOUT: '2' },
     }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ErrorCodes.BUILD_FAILED, message: expect.stringMatching(/^the package index http:\/\/127\.0\.0\.1:\d+\/simple\/ is unreachable: connection refused$/) });
+    expect(error).toMatchObject({ code: ErrorCodes.INDEX_UNREACHABLE, message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/simple\/: connection refused$/) });
     expect(await readFile(layout.buildStamp, 'utf8')).toBe(stampBefore);
     await expect(verifyArtifacts(layout)).resolves.toBeDefined();
     expect(await stagingFolders(dir)).toEqual([]);

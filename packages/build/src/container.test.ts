@@ -8,6 +8,7 @@ import { createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core'
 import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
 import { containerBuildCommand, isLoopbackUrl, samBuildImage } from './container.js';
+import { installerDir } from './installers.js';
 import { targetPlatform } from './platform.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
@@ -91,8 +92,10 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
       '--user', `${uid}:${gid}`, '--env', 'HOME=/tmp',
       '--network', 'host',
       '--env', 'PIP_INDEX_URL',
+      // The pinned pip from the tool cache, not the image's.
+      '--volume', `${await installerDir('pip', env)}:/opt/lambda-layer-pip:ro`,
       'public.ecr.aws/sam/build-python3.12:latest-x86_64',
-      'python', '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
+      'python', '-I', '/opt/lambda-layer-pip/pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
       '--target', target,
       '--no-deps',
       '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
@@ -106,7 +109,7 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
     expect(await filesContaining(dir, password)).toEqual([]);
     expect(logger.lines.join('\n')).not.toContain(password);
     expect(logger.lines.join('\n')).toContain('$ docker run --rm --platform linux/amd64');
-    expect(result).toMatchObject({ status: 'built', container: true, packages: [] });
+    expect(result).toMatchObject({ status: 'built', container: true, packages: [], installer: 'pip', installerVersion: '25.3' });
   });
 
   it('fails with an install hint when docker is missing', async () => {

@@ -21,6 +21,8 @@ export interface ContainerCommandInput {
   user?: { uid: number; gid: number } | undefined;
   /** Share the host's network (a package index on loopback). */
   hostNetwork?: boolean;
+  /** The pinned pip's folder in the tool cache: mounted read-only and run instead of the image's pip. */
+  pipDir?: string;
 }
 
 export interface ContainerCommand {
@@ -29,6 +31,8 @@ export interface ContainerCommand {
 }
 
 const MOUNT = '/var/task';
+/** Where the pinned pip is mounted in the container. */
+const PIP_MOUNT = '/opt/lambda-layer-pip';
 
 function inContainer(layout: LocalLayout, path: string): string {
   return posix.join(MOUNT, relative(layout.projectDir, path).split(sep).join('/'));
@@ -36,8 +40,9 @@ function inContainer(layout: LocalLayout, path: string): string {
 
 /**
  * The exact `docker run` of a container build: the project mounted at
- * /var/task, pip installing the pinned requirements natively for the target
- * (so native sdists compile there). Secrets are only ever named in argv.
+ * /var/task, the pinned pip (when given) at /opt/lambda-layer-pip, installing
+ * the pinned requirements natively for the target (so native sdists compile
+ * there). Secrets are only ever named in argv.
  */
 export function containerBuildCommand(input: ContainerCommandInput): ContainerCommand {
   const { layout, platform } = input;
@@ -51,8 +56,9 @@ export function containerBuildCommand(input: ContainerCommandInput): ContainerCo
       ...(input.user ? ['--user', `${input.user.uid}:${input.user.gid}`, '--env', 'HOME=/tmp'] : []),
       ...(input.hostNetwork ? ['--network', 'host'] : []),
       ...input.passEnv.flatMap((name) => ['--env', name]),
+      ...(input.pipDir ? ['--volume', `${input.pipDir}:${PIP_MOUNT}:ro`] : []),
       samBuildImage(platform),
-      'python', '-m', 'pip', 'install',
+      ...(input.pipDir ? ['python', '-I', `${PIP_MOUNT}/pip`, 'install'] : ['python', '-m', 'pip', 'install']),
       '--no-input', '--disable-pip-version-check', '--no-compile',
       '--target', inContainer(layout, layout.pythonDir),
       ...(input.complete ? ['--no-deps'] : []),

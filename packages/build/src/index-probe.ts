@@ -1,52 +1,35 @@
 import { ErrorCodes, type IndexCredentials, LayerError, type Redactor } from '@lambda-layer/core';
+import { indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
 
-/** The cause of a failed fetch in words: Node's fetch hides it in `cause.code`. */
-function networkCause(error: unknown): string {
-  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  const words: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'the host name does not resolve (DNS)',
-    EAI_AGAIN: 'the host name does not resolve (DNS, temporary failure)',
-    ETIMEDOUT: 'no answer (timed out)',
-    ECONNRESET: 'the connection was reset',
-    EHOSTUNREACH: 'the host is unreachable',
-    ENETUNREACH: 'the network is unreachable',
-  };
-  if (code && words[code]) return words[code];
-  if ((error as Error).name === 'TimeoutError') return 'no answer within 10 s';
-  return code ?? (error as { cause?: Error }).cause?.message ?? (error as Error).message ?? 'unknown network error';
+/** The index as messages name it (never with credentials: those are only ever in headers). */
+export function indexName(indexUrl: string | undefined): string {
+  return indexBase(indexUrl);
 }
 
 /**
- * Asks the index for its root page with the credentials. The tools word an
- * authentication failure, and an index they cannot reach at all, as "no
- * matching distribution" (pip) or bury it in a hint (uv), which reads as a
- * missing wheel; after a failed install this tells the user the real reason.
+ * Asks the index for its root page. The tools word an unreachable index or a
+ * refused login as "no matching distribution" (pip) or bury it in a hint (uv),
+ * so after a failed install this tells the user the real reason, in seconds.
+ * Only the status matters: the body (PyPI's lists every project) is not read.
  */
 export async function probeIndex(credentials: IndexCredentials, redactor: Redactor): Promise<LayerError | undefined> {
-  // PyPI never asks for a login (and its root page is the list of every project).
-  if (!credentials.indexUrl || /^https:\/\/pypi\.org\/simple\/?$/.test(credentials.indexUrl)) return undefined;
-  const headers: Record<string, string> = {};
-  if (credentials.username || credentials.password) {
-    headers.authorization = `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64')}`;
-  }
-  let status: number;
-  try {
-    const response = await fetch(credentials.indexUrl, { headers, signal: AbortSignal.timeout(10_000) });
-    status = response.status;
-    // Only the status matters: stop the body here.
-    await response.body?.cancel();
-  } catch (error) {
-    return new LayerError(ErrorCodes.BUILD_FAILED, redactor.redact(`the package index ${credentials.indexUrl} is unreachable: ${networkCause(error)}`), {
-      hint: 'check --index-url (or the index in the lock file) and the network, then build again',
-      details: { reason: 'index-unreachable' },
+  const url = indexBase(credentials.indexUrl);
+  const answer = await indexRequest(url, credentials, { timeoutMs: 10_000 });
+  if (!answer.ok) {
+    const reason = answer.failure.kind === 'unreachable' ? answer.failure.reason : `HTTP ${answer.failure.status}`;
+    return new LayerError(ErrorCodes.INDEX_UNREACHABLE, redactor.redact(`cannot reach ${url}: ${reason}`), {
+      hint: credentials.indexUrl ? 'check --index-url (or the lock\'s index) and the network, then build again' : 'check the network (and HTTPS_PROXY, if you need one), then build again',
+      details: { index: url, reason },
     });
   }
-  if (status !== 401 && status !== 403) return undefined;
+  const { status } = answer.response;
+  await answer.response.body?.cancel();
+  // PyPI never asks for a login.
+  if ((status !== 401 && status !== 403) || url === PYPI_SIMPLE) return undefined;
   const given = credentials.username || credentials.password;
   return new LayerError(
     ErrorCodes.BUILD_FAILED,
-    redactor.redact(`the package index ${credentials.indexUrl} ${given ? 'refused the credentials' : 'needs credentials'} (HTTP ${status})`),
+    redactor.redact(`the package index ${credentials.indexUrl ?? url} ${given ? 'refused the credentials' : 'needs credentials'} (HTTP ${status})`),
     { hint: 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD (or the tool\'s own index variables) to a valid login', details: { status } },
   );
 }

@@ -1,6 +1,7 @@
 import type { IndexCredentials, Logger, Redactor } from '@lambda-layer/core';
+import type { PinnedPip } from './installers.js';
 import type { TargetPlatform } from './platform.js';
-import type { BuildTools } from './preflight.js';
+import type { BuildTools, ToolCommand } from './preflight.js';
 import type { ChildEnv } from './run-tool.js';
 
 /** What an installer needs to put a pinned requirements file into artifacts/python/ for the target. */
@@ -18,16 +19,19 @@ export interface InstallContext {
   complete: boolean;
   env: ChildEnv;
   tools: BuildTools;
+  /** The pinned installer (pip or uv) from the tool cache. */
+  installer: ToolCommand;
+  /** The pinned pip (installed on first use): it builds pure-Python sdists whatever the installer. */
+  pinnedPip(): Promise<PinnedPip>;
   redactor: Redactor;
   logger: Logger;
 }
 
-/** A failed install: the packages that had no wheel for the target, if that was the reason. */
+/** A failed install: the packages the installer found nothing to install for, if it said which. */
 export interface InstallFailure {
   ok: false;
   output: string;
   missingWheels: string[];
-  authFailed: boolean;
 }
 
 export type InstallOutcome = { ok: true; output: string } | InstallFailure;

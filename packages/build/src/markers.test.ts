@@ -6,7 +6,7 @@ import { createFixtureProject, toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
 import { applyTargetMarkers, splitMarker } from './markers.js';
 import { targetPlatform } from './platform.js';
-import { findPip } from './preflight.js';
+import { ensurePinnedPip } from './installers.js';
 import { parseRequirements } from './requirements.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
@@ -29,7 +29,7 @@ describe('environment markers are judged for the target, not the host', () => {
   });
 
   it('keeps what holds on Python 3.12 arm64 (with pip\'s own marker parser) and drops the rest', async () => {
-    const pip = await findPip(env);
+    const pip = await ensurePinnedPip({ env, credentials: { indexUrl } });
     const logger = createMemoryLogger();
     const out = await applyTargetMarkers(parseRequirements(REQUIREMENTS), targetPlatform({ pythonVersion: '3.12', architecture: 'arm64' }), pip, { env, logger });
     expect(out.map((entry) => entry.text)).toEqual([

@@ -1,6 +1,6 @@
 import { ErrorCodes, LayerError, type Logger, Redactor } from '@lambda-layer/core';
 import type { TargetPlatform } from './platform.js';
-import type { ToolCommand } from './preflight.js';
+import type { PinnedPip } from './installers.js';
 import type { RequirementEntry } from './requirements.js';
 import { type ChildEnv, runTool, tail } from './run-tool.js';
 
@@ -9,14 +9,15 @@ import { type ChildEnv, runTool, tail } from './run-tool.js';
  * `; platform_machine == "aarch64"`) against the host even with --platform and
  * --python-version, so a layer for another target would gain or lose packages.
  * The markers are evaluated here for the target instead, with the `packaging`
- * library pip itself vendors (the one implementation of PEP 508 every pip has),
- * and removed from the entries pip sees.
+ * library the pinned pip vendors (the same PEP 508 implementation that then
+ * installs), and removed from the entries pip sees.
  */
 const EVALUATE = [
   'import json, sys',
+  'sys.path.insert(0, sys.argv[1])',
   'from pip._vendor.packaging.markers import Marker',
-  'env = json.loads(sys.argv[1])',
-  'print(json.dumps([Marker(m).evaluate(env) for m in json.loads(sys.argv[2])]))',
+  'env = json.loads(sys.argv[2])',
+  'print(json.dumps([Marker(m).evaluate(env) for m in json.loads(sys.argv[3])]))',
 ].join('\n');
 
 /** The marker environment of a Lambda runtime (PEP 508 names). */
@@ -53,13 +54,13 @@ export function splitMarker(text: string): { requirement: string; marker: string
 export async function applyTargetMarkers(
   entries: readonly RequirementEntry[],
   platform: TargetPlatform,
-  python: ToolCommand,
+  pip: PinnedPip,
   options: { env: ChildEnv; logger: Logger },
 ): Promise<RequirementEntry[]> {
   const split = entries.map((entry) => ({ entry, ...(entry.name ? splitMarker(entry.text) : { requirement: entry.text, marker: undefined }) }));
   const markers = split.filter((item) => item.marker !== undefined).map((item) => item.marker as string);
   if (!markers.length) return [...entries];
-  const result = await runTool(python.command, ['-c', EVALUATE, JSON.stringify(targetMarkerEnvironment(platform)), JSON.stringify(markers)], {
+  const result = await runTool(pip.command, ['-I', '-c', EVALUATE, pip.libDir, JSON.stringify(targetMarkerEnvironment(platform)), JSON.stringify(markers)], {
     env: options.env,
     redactor: new Redactor(),
     logger: options.logger,

@@ -1,10 +1,8 @@
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome } from './install.js';
 import { pipTargetArgs } from './platform.js';
 import { countRequirements, normalizeName } from './requirements.js';
 import { runTool } from './run-tool.js';
-import { findPip, type ToolCommand } from './preflight.js';
 
 /** `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:` */
 export function pipInstallArgs(context: InstallContext, requirementsFile: string): string[] {
@@ -18,6 +16,8 @@ export function pipInstallArgs(context: InstallContext, requirementsFile: string
     '--no-warn-conflicts',
     '--no-warn-script-location',
     '--progress-bar', 'off',
+    // The layer belongs to whoever builds it; pip's warning about root is about system installs.
+    '--root-user-action', 'ignore',
     '--target', context.pythonDir,
     ...pipTargetArgs(context.platform),
     ...(context.complete ? ['--no-deps'] : []),
@@ -37,7 +37,7 @@ export function pipMissingWheels(output: string): string[] {
 export const pipInstaller: Installer = {
   name: 'pip',
   async install(context, requirementsFile): Promise<InstallOutcome> {
-    const pip = context.tools.installer;
+    const pip = context.installer;
     const env = { ...installerEnv('pip', context.credentials, context.env), ...context.pipSettings };
     const progress = context.logger.progress('pip install', Math.max(1, await countRequirements(requirementsFile)), 'files');
     let seen = 0;
@@ -52,19 +52,6 @@ export const pipInstaller: Installer = {
     });
     progress.finish();
     if (result.code === 0) return { ok: true, output: result.output };
-    return { ok: false, output: result.output, missingWheels: pipMissingWheels(result.output), authFailed: /\b401\b|\b403\b/.test(result.output) };
+    return { ok: false, output: result.output, missingWheels: pipMissingWheels(result.output) };
   },
 };
-
-/** Host pip, for a step that needs it whatever the tool (building a pure-Python sdist). */
-export async function requirePip(context: InstallContext): Promise<ToolCommand> {
-  if (context.tools.pip) return context.tools.pip;
-  try {
-    context.tools.pip = await findPip(context.env);
-    return context.tools.pip;
-  } catch {
-    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'pip is needed to build a source distribution but was not found (python3 -m pip)', {
-      hint: 'install Python 3 with pip, or build with --container',
-    });
-  }
-}

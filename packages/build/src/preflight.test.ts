@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
 import { ErrorCodes, localLayout } from '@lambda-layer/core';
-import { checkProjectFiles, findBuildTools, findPip, findPoetry, findUv } from './preflight.js';
+import { checkProjectFiles, findBuildTools, findPoetry, findUv } from './preflight.js';
 
 const temp = useTempDir('preflight-', { each: true });
 
@@ -19,12 +19,23 @@ describe('checkProjectFiles', () => {
 });
 
 describe('finding the tools', () => {
-  it('finds the pinned pip, uv and Poetry with their versions', async () => {
-    expect((await findPip(process.env)).version).toMatch(/^\d+\.\d+/);
+  it("finds the user's uv and Poetry, and hands every install to the pinned pip or uv", async () => {
     expect((await findUv(process.env)).version).toBe('0.13.9');
     expect((await findPoetry(process.env)).version).toBe('2.5.1');
-    const tools = await findBuildTools('poetry', process.env, false);
-    expect(tools.installer.prefix).toEqual(['-m', 'pip']);
+    const poetry = await findBuildTools('poetry', process.env, false);
+    expect(poetry.installer).toEqual({ name: 'pip', version: '25.3' });
+    expect(poetry.python?.version).toMatch(/^3\.\d+\.\d+$/);
+    const pip = await findBuildTools('pip', process.env, false);
+    expect(pip.tool).toMatchObject({ version: '25.3', pinned: true });
+    const uv = await findBuildTools('uv', process.env, false);
+    expect(uv.installer).toEqual({ name: 'uv', version: '0.13.9' });
+    // uv needs no host Python.
+    expect(uv.python).toBeUndefined();
+  });
+
+  it('exports a uv project with the pinned uv when no uv is on PATH', async () => {
+    const tools = await findBuildTools('uv', { ...process.env, PATH: '/usr/bin:/bin' }, false);
+    expect(tools.tool).toMatchObject({ version: '0.13.9', pinned: true, command: expect.stringMatching(/tools\/uv-0\.13\.9-[a-z0-9-]+\/uv$/) });
   });
 
   it('says how to install a missing tool', async () => {

@@ -10,10 +10,10 @@ import {
   Redactor,
   silentLogger,
 } from '@lambda-layer/core';
+import { findHostPython, type HostPython, type InstallerName, installerDir, pinnedInstallers } from './installers.js';
 import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
 
 export const INSTALL_HINTS = {
-  python: 'install Python 3 with pip (python3 -m ensurepip), or put it on PATH',
   uv: 'install uv (`pip install uv`, or see https://docs.astral.sh/uv/getting-started/installation/)',
   poetry: 'install Poetry and its export plugin (`pipx install poetry && poetry self add poetry-plugin-export`)',
   docker: 'install Docker and start its daemon, or build without --container',
@@ -24,6 +24,8 @@ export interface ToolCommand {
   command: string;
   prefix: string[];
   version: string;
+  /** The pinned installer from the tool cache (installed on first use), not a program found on PATH. */
+  pinned?: boolean;
 }
 
 /** Every file the tool needs is in the project folder; a missing one is an error saying how to make it. */
@@ -52,19 +54,8 @@ async function versionOf(command: string, args: string[], env: ChildEnv): Promis
   return result.output.trim().split('\n')[0];
 }
 
-/** A distribution's version from the interpreter's metadata: ~70 ms, where `pip --version` imports pip (~270 ms). */
+/** A distribution's version from the interpreter's metadata: ~70 ms, where `poetry --version` boots Poetry (~600 ms). */
 const VERSION_OF = 'import importlib.metadata as m, importlib.util as u, sys; n = sys.argv[1]; u.find_spec(n) or sys.exit(1); print(m.version(n))';
-
-/** The host Python's pip: pip and Poetry builds install with it. */
-export async function findPip(env: ChildEnv): Promise<ToolCommand> {
-  for (const name of ['python3', 'python']) {
-    const python = await findOnPath(name, env);
-    if (!python) continue;
-    const version = await versionOf(python, ['-c', VERSION_OF, 'pip'], env);
-    if (version) return { command: python, prefix: ['-m', 'pip'], version };
-  }
-  throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'pip was not found (python3 -m pip)', { hint: INSTALL_HINTS.python });
-}
 
 export async function findUv(env: ChildEnv): Promise<ToolCommand> {
   const uv = await findOnPath('uv', env);
@@ -90,31 +81,46 @@ export async function findDocker(env: ChildEnv): Promise<ToolCommand> {
   return { command: docker, prefix: [], version: /version ([^\s,]+)/.exec(version ?? '')?.[1] ?? 'unknown' };
 }
 
-/** The programs a build needs, by tool: the tool itself, and the installer it hands the export to. */
+/** Who installs the wheels, and at which pinned version (pinned-installers.json). */
+export interface InstallerChoice {
+  name: InstallerName;
+  version: string;
+}
+
+/** The programs a build needs, by tool: the tool itself, and the pinned installer it hands the export to. */
 export interface BuildTools {
-  /** The tool the user chose (its version goes in the result). */
+  /**
+   * The tool the user chose (its version goes in the result): the user's uv or
+   * Poetry (the pinned uv when no uv is on PATH); for pip, the pinned pip itself.
+   */
   tool: ToolCommand;
-  /** Who installs the wheels on the host: pip for pip and Poetry, uv for uv. */
-  installer: ToolCommand;
-  /** Host pip: builds pure-Python sdists into wheels. */
-  pip: ToolCommand | undefined;
+  /** pip for pip and Poetry builds, uv for uv builds; always the pinned one, installed on first use. */
+  installer: InstallerChoice;
+  /** The host Python that runs the pinned pip (pip and Poetry builds on the host). */
+  python: HostPython | undefined;
   docker: ToolCommand | undefined;
 }
 
+/** The installer of each tool: uv installs uv locks, pip everything else. */
+export function installerFor(tool: BuildTool): InstallerName {
+  return tool === 'uv' ? 'uv' : 'pip';
+}
+
 export async function findBuildTools(tool: BuildTool, env: ChildEnv, container: boolean): Promise<BuildTools> {
-  // The version probes start Python or Poetry (a few hundred ms each): run them side by side.
   // Docker first: without it a container build needs nothing else, and that is the error to show.
   const docker = container ? await findDocker(env) : undefined;
-  const [pip, own] = await Promise.all([
-    // uv needs pip only to build a pure-Python sdist, so it looks for it then (see requirePip);
-    // a container build installs with the image's pip.
-    tool === 'uv' ? undefined : container ? findPip(env).catch(() => undefined) : findPip(env),
-    tool === 'uv' ? findUv(env) : tool === 'poetry' ? findPoetry(env) : undefined,
+  const pinned = await pinnedInstallers();
+  // A container build installs with the pinned pip too, inside the image.
+  const name = container ? 'pip' : installerFor(tool);
+  const installer = { name, version: pinned[name].version };
+  // The probes start Python or Poetry (tens to hundreds of ms each): side by side.
+  const [python, own] = await Promise.all([
+    name === 'pip' && !container ? findHostPython(env, pinned.pip.requiresPython ?? '3.9') : undefined,
+    tool === 'poetry' ? findPoetry(env) : tool === 'uv' ? findUv(env).catch(() => undefined) : undefined,
   ]);
-  if (tool === 'pip') {
-    const inImage: ToolCommand = { command: 'pip', prefix: [], version: 'from the build image' };
-    return { tool: pip ?? inImage, installer: pip ?? inImage, pip, docker };
-  }
-  if (tool === 'uv') return { tool: own as ToolCommand, installer: own as ToolCommand, pip, docker };
-  return { tool: own as ToolCommand, installer: pip as ToolCommand, pip, docker };
+  if (tool === 'pip') return { tool: { command: 'pip', prefix: [], version: pinned.pip.version, pinned: true }, installer, python, docker };
+  if (tool === 'poetry') return { tool: own as ToolCommand, installer, python, docker };
+  // A uv project needs no uv of its own: the pinned one exports the lock when none is on PATH.
+  const uv = own ?? { command: join(await installerDir('uv', env), 'uv'), prefix: [], version: pinned.uv.version, pinned: true };
+  return { tool: uv, installer, python, docker };
 }

@@ -46,7 +46,9 @@ describe('packages with only a source distribution', () => {
       (e: unknown) => e,
     )) as LayerError;
     expect(error).toMatchObject({ code: ErrorCodes.NATIVE_SDIST_ONLY, details: { package: 'nativeonly' } });
-    expect(error.message).toMatch(/^nativeonly has no wheel for Python 3\.12 on x86_64/);
+    // Refused before anything compiled: the sdist's own files say it is native.
+    expect(error.message).toBe('nativeonly 0.1.0 has no wheel for python3.12 on x86_64, only a source distribution with native code (nativeonly.c)');
+    await expect(access(join(localLayout(dir).repoDir, 'sdist', 'nativeonly', 'wheels'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(error.hint).toContain('--container');
     // No half-built layer is left for the package step to zip.
     await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });

@@ -137,6 +137,15 @@ describe('config', () => {
     expect((await loadPyprojectConfig(dir)).values['python-version']).toBe('3.12');
   });
 
+  it('refuses python-version = 3.10 written as a TOML number (the float 3.1), saying to quote it', async () => {
+    await pyproject('[tool.lambda-layer]\npython-version = 3.10\n');
+    const error = await loadPyprojectConfig(dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.CONFIG_INVALID_VALUE, hint: 'quote it: python-version = "3.10"' });
+    expect((error as Error).message).toContain('is the TOML number 3.1, which cannot tell 3.1 from 3.10');
+    await pyproject('[tool.lambda-layer]\npython-version = "3.10"\n');
+    expect((await loadPyprojectConfig(dir)).values['python-version']).toBe('3.10');
+  });
+
   it('says where to set a missing required value', async () => {
     const config = await resolveConfig({ projectDir: dir, env: {} });
     expect(() => requireConfigValue(config, 's3dir')).toThrow(

@@ -13,7 +13,7 @@ import {
   parseRegion,
 } from './config-values.js';
 import { ErrorCodes, LayerError } from './errors.js';
-import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion } from './lambda.js';
+import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion, PYTHON_VERSIONS } from './lambda.js';
 import { S3Path } from './s3-path.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
 import { parseBuildTool } from './tools.js';
@@ -133,7 +133,8 @@ function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknow
   switch (type) {
     case 'string':
       if (typeof value === 'string') return value;
-      if (typeof value === 'number' && origin.source !== 'env') return String(value); // python-version = 3.12 in TOML is a float
+      // python-version = 3.12 in TOML is a float (3.10 would read as 3.1: refused with a hint to quote it).
+      if (typeof value === 'number' && !fromText && key === 'python-version') return pythonVersionFromNumber(value, origin.where);
       throw wrongType(key, origin, 'a string', value);
     case 'string[]':
       if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -153,6 +154,22 @@ function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknow
       throw wrongType(key, origin, 'a whole number', value);
     }
   }
+}
+
+/**
+ * `python-version = 3.12` in TOML is a float, which reads back as "3.12"; but
+ * `3.10` is the float 3.1, so a number that could mean either is refused with
+ * the fix rather than read as a Python that Lambda does not have.
+ */
+function pythonVersionFromNumber(value: number, where: string): string {
+  const text = String(value);
+  if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
+    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
+      hint: `quote it: python-version = "${text}0"`,
+      details: { key: 'python-version', where },
+    });
+  }
+  return text;
 }
 
 export interface PyprojectConfig {

@@ -20,6 +20,16 @@ export const ErrorCodes = {
   TOOL_NOT_INSTALLED: 'E_TOOL_NOT_INSTALLED',
   BUILD_FAILED: 'E_BUILD_FAILED',
   NATIVE_SDIST_ONLY: 'E_NATIVE_SDIST_ONLY',
+  /** The package index did not answer (connection refused, unknown host, timeout). */
+  INDEX_UNREACHABLE: 'E_INDEX_UNREACHABLE',
+  /** A pinned package or version does not exist on the index. */
+  PACKAGE_NOT_FOUND: 'E_PACKAGE_NOT_FOUND',
+  /** The version exists, but none of its wheels loads on the target runtime (glibc, machine, Python). */
+  NO_COMPATIBLE_WHEEL: 'E_NO_COMPATIBLE_WHEEL',
+  /** The project's or a package's requires-python leaves out the target Python. */
+  PYTHON_VERSION_EXCLUDED: 'E_PYTHON_VERSION_EXCLUDED',
+  /** uv.lock or poetry.lock no longer matches pyproject.toml's dependencies. */
+  LOCK_OUTDATED: 'E_LOCK_OUTDATED',
   PLATFORM_MISMATCH: 'E_PLATFORM_MISMATCH',
   BUILD_DIR_NOT_CLEARED: 'E_BUILD_DIR_NOT_CLEARED',
   CONTAINER_FAILED: 'E_CONTAINER_FAILED',

@@ -48,7 +48,9 @@ describe('logger', () => {
 
   it('formats bytes', () => {
     expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(262_144_000)).toBe('250.0 MB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    // Lambda's "250 MB" limit is 250 MiB.
+    expect(formatBytes(262_144_000)).toBe('250.0 MiB');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
   });
 });

@@ -39,8 +39,12 @@ export interface Logger {
   withRedaction(redact: (text: string) => string): Logger;
 }
 
+/**
+ * A size in binary units, named as such (1 KiB = 1024 B): the units Lambda's
+ * limits really are in ("250 MB" unzipped is 262,144,000 bytes, 250 MiB).
+ */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {

@@ -9,6 +9,9 @@ export interface BuildResult {
   status: 'built' | 'unchanged';
   tool: BuildTool;
   toolVersion?: string;
+  /** Who installed the wheels: the tool's own pinned pip or uv (or the build image's pip with --container). */
+  installer?: 'pip' | 'uv';
+  installerVersion?: string;
   pythonVersion: PythonVersion;
   architecture: Architecture;
   container: boolean;

@@ -25,8 +25,12 @@ describe('the build stamp', () => {
     expect(JSON.stringify(stamp)).not.toContain(dir);
     expect(await readBuildStamp(layout)).toEqual(stamp);
     expect(buildResultFromStamp(layout, stamp, 'unchanged')).toMatchObject({ status: 'unchanged', pythonDir: layout.pythonDir, files: 1, bytes: 6 });
-    expect(isBuildStampFor(stamp, { manifestMd5: md5Hex('version = 1\n'), tool: 'uv', pythonVersion: '3.12', architecture: 'x86_64', container: false })).toBe(true);
-    expect(isBuildStampFor(stamp, { manifestMd5: md5Hex('version = 1\n'), tool: 'uv', pythonVersion: '3.12', architecture: 'arm64', container: false })).toBe(false);
+    const key = { manifestMd5: md5Hex('version = 1\n'), tool: 'uv', pythonVersion: '3.12', architecture: 'x86_64', container: false, installer: 'uv', installerVersion: 'test' } as const;
+    expect(isBuildStampFor(stamp, key)).toBe(true);
+    // Any part of the key that differs means another build: the target, the tool, or the pinned installer and its version.
+    for (const change of [{ manifestMd5: 'def' }, { tool: 'pip' }, { pythonVersion: '3.11' }, { architecture: 'arm64' }, { container: true }, { installer: 'pip' }, { installerVersion: '0.14.0' }] as const) {
+      expect(isBuildStampFor(stamp, { ...key, ...change }), JSON.stringify(change)).toBe(false);
+    }
   });
 
   it('is no stamp when half-written or of an older format', async () => {

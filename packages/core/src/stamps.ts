@@ -37,12 +37,20 @@ export interface BuildStampKey {
   pythonVersion: PythonVersion;
   architecture: Architecture;
   container: boolean;
+  /** The pinned installer and its version: another pip or uv may install the same lock differently. */
+  installer: Installer;
+  installerVersion: string;
 }
+
+/** Who installs the wheels: the tool's own pinned pip or uv. */
+export type Installer = 'pip' | 'uv';
 
 export interface BuildStamp {
   version: typeof BUILD_STAMP_VERSION;
   tool: BuildTool;
   toolVersion: string;
+  installer: Installer;
+  installerVersion: string;
   manifest: { file: string; md5: string };
   target: { pythonVersion: PythonVersion; architecture: Architecture; container: boolean };
   /** The package index the build installed from, without credentials; absent for the tool's default. */
@@ -74,6 +82,7 @@ function isCompleteBuildStamp(value: unknown): value is BuildStamp {
   return (
     isString(value.tool) &&
     typeof value.toolVersion === 'string' &&
+    (value.installer === 'pip' || value.installer === 'uv') && isString(value.installerVersion) &&
     isObject(manifest) && isString(manifest.file) && isString(manifest.md5) &&
     isObject(target) && isString(target.pythonVersion) && isString(target.architecture) && typeof target.container === 'boolean' &&
     isObject(tree) && isString(tree.digest) && typeof tree.files === 'number' && typeof tree.bytes === 'number' &&
@@ -129,7 +138,7 @@ export const writePackageStamp = (layout: LocalLayout, stamp: PackageStamp): Pro
 // ---------------------------------------------------------------- comparing
 
 export function buildStampKeyOf(stamp: BuildStamp): BuildStampKey {
-  return { manifestMd5: stamp.manifest.md5, tool: stamp.tool, ...stamp.target };
+  return { manifestMd5: stamp.manifest.md5, tool: stamp.tool, ...stamp.target, installer: stamp.installer, installerVersion: stamp.installerVersion };
 }
 
 /** Whether the stamp describes a build of this manifest, with this tool, for this target. */
@@ -141,7 +150,9 @@ export function isBuildStampFor(stamp: BuildStamp | undefined, key: BuildStampKe
     own.tool === key.tool &&
     own.pythonVersion === key.pythonVersion &&
     own.architecture === key.architecture &&
-    own.container === key.container
+    own.container === key.container &&
+    own.installer === key.installer &&
+    own.installerVersion === key.installerVersion
   );
 }
 
@@ -151,6 +162,8 @@ export function buildResultFromStamp(layout: LocalLayout, stamp: BuildStamp, sta
     status,
     tool: stamp.tool,
     toolVersion: stamp.toolVersion,
+    installer: stamp.installer,
+    installerVersion: stamp.installerVersion,
     pythonVersion: stamp.target.pythonVersion,
     architecture: stamp.target.architecture,
     container: stamp.target.container,

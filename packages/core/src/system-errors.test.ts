@@ -48,7 +48,7 @@ describe('toLayerErrorFromSystem', () => {
 
   it('says the disk is full, where, and how much was needed when known', () => {
     const error = toLayerErrorFromSystem({ code: 'ENOSPC', errno: -28, syscall: 'write' }, { path: '/p/build/lambda/layer/layer.zip', bytesNeeded: 3 * 1024 * 1024 });
-    expect(error?.oneLine).toBe('disk full: no space left on the device holding /p/build/lambda/layer/layer.zip (about 3.0 MB needed); free space there (df -h /p/build/lambda/layer) and run again');
+    expect(error?.oneLine).toBe('disk full: no space left on the device holding /p/build/lambda/layer/layer.zip (about 3.0 MiB needed); free space there (df -h /p/build/lambda/layer) and run again');
     expect(error?.code).toBe(ErrorCodes.DISK_FULL);
   });
 

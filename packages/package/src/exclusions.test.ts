@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeTree, useTempDir } from '@lambda-layer/testing';
 import { BYTECODE_RULE, DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
+import { explicitlyNamedPackages, requirementName, requirementsTxtNames } from './explicit-pins.js';
 
 const temp = useTempDir('exclusions-');
 
@@ -35,6 +36,40 @@ describe('loadExclusionRules', () => {
     expect(rules.match('distutils-precedence.pth', false)).toBe('setuptools');
     expect(rules.match('Boto3-1.0.dist-info', true)).toBe('boto3');
     expect(rules.match('requests', true)).toBeUndefined();
+  });
+
+  it('keeps a default-listed package the project names itself (urllib3 pinned on purpose), and _pytest with pytest', async () => {
+    const rules = await loadExclusionRules(await tree({}), { ...defaults, keep: new Set(['urllib3', 'pytest']) });
+    expect(rules.match('urllib3', true)).toBeUndefined();
+    expect(rules.match('urllib3-2.3.0.dist-info', true)).toBeUndefined();
+    expect(rules.match('_pytest', true)).toBeUndefined();
+    expect(rules.match('boto3', true)).toBe('boto3');
+  });
+
+  it('finds the packages a project names: requirements.txt, [project].dependencies, Poetry dependencies', async () => {
+    const dir = await tree({
+      'requirements.txt': '# pinned\nurllib3==1.26.20 \\\n  --hash=sha256:abc\n-r other.txt\nRequests[socks]==2.32.3 ; python_version >= "3.9"\n',
+      'pyproject.toml': '[project]\nname = "app"\ndependencies = ["Boto3>=1.35", "six"]\n[tool.poetry.dependencies]\npython = "^3.12"\nPyTest = "8.0"\n[dependency-groups]\ndev = ["pip"]\n',
+    });
+    expect([...(await explicitlyNamedPackages(dir))].sort()).toEqual(['boto3', 'pytest', 'requests', 'six', 'urllib3']);
+    expect(requirementName('  --index-url https://x')).toBeUndefined();
+  });
+
+  it('does not count what a compiled requirements.txt says came along as a dependency (`# via`)', () => {
+    const compiled = [
+      'boto3==1.35.0',
+      '    # via -r requirements.in',
+      'botocore==1.35.0',
+      '    # via',
+      '    #   boto3',
+      '    #   s3transfer',
+      'urllib3==2.3.0  # via requests',
+      'requests==2.32.3 \\',
+      '    --hash=sha256:abc',
+      '    # via -r requirements.in',
+      'six==1.17.0',
+    ].join('\n');
+    expect(requirementsTxtNames(compiled)).toEqual(['boto3', 'requests', 'six']);
   });
 
   it('keeps the defaults with defaultIgnore false', async () => {

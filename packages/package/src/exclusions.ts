@@ -7,20 +7,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
+import { DEFAULT_IGNORED_PACKAGES } from '@lambda-layer/core';
 
-/** The original tool's default ignore list. */
-export const DEFAULT_IGNORED_PACKAGES = [
-  'boto3',
-  'botocore',
-  's3transfer',
-  'urllib3',
-  'setuptools',
-  'pip',
-  'wheel',
-  'twine',
-  '_pytest',
-  'pytest',
-] as const;
+/** The original tool's default ignore list (in core, so `layer package --help` can show it without loading this package). */
+export { DEFAULT_IGNORED_PACKAGES };
 
 export const BYTECODE_RULE = 'bytecode (__pycache__/, *.pyc)';
 
@@ -28,6 +18,14 @@ export interface ExclusionSettings {
   ignore: readonly string[];
   defaultIgnore: boolean;
   keepBytecode: boolean;
+  /** Packages the project names itself: kept even when they are on the default list. */
+  keep?: ReadonlySet<string>;
+}
+
+/** The default list less what the project names itself (`_pytest` goes with `pytest`). */
+export function defaultIgnoredPackages(keep: ReadonlySet<string> = new Set()): string[] {
+  const kept = (name: string) => keep.has(normalizeName(name)) || (name === '_pytest' && keep.has('pytest'));
+  return DEFAULT_IGNORED_PACKAGES.filter((name) => !kept(name));
 }
 
 export interface ExclusionRules {
@@ -93,7 +91,7 @@ async function ownedByIgnoredPackages(pythonDir: string, packages: readonly stri
 }
 
 export async function loadExclusionRules(pythonDir: string, settings: ExclusionSettings): Promise<ExclusionRules> {
-  const ignored = settings.defaultIgnore ? await ownedByIgnoredPackages(pythonDir, DEFAULT_IGNORED_PACKAGES) : undefined;
+  const ignored = settings.defaultIgnore ? await ownedByIgnoredPackages(pythonDir, defaultIgnoredPackages(settings.keep)) : undefined;
   // Patterns match paths relative to python/ (a leading `python/` is accepted);
   // one without a slash matches a name at any depth, like .gitignore.
   const globs = settings.ignore.map((pattern) => {

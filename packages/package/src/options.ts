@@ -8,7 +8,7 @@ export interface PackageLayerOptions {
   tool?: BuildTool;
   /** Extra glob patterns, relative to python/, to leave out (a pattern without `/` matches a name at any depth). */
   ignore?: string[];
-  /** Leave out boto3, botocore, s3transfer, urllib3, setuptools, pip, wheel, twine, _pytest, pytest (default true). */
+  /** Leave out boto3, botocore, s3transfer, urllib3, setuptools, pip, wheel, twine, _pytest, pytest, except those the project names itself (default true). */
   defaultIgnore?: boolean;
   /** Keep __pycache__/ and *.pyc (default false). */
   keepBytecode?: boolean;

@@ -73,6 +73,16 @@ describe('packageLayer', () => {
     expect(logger.lines.some((line) => line.includes('exclusions saved 12 B'))).toBe(true);
   });
 
+  it('keeps a default-listed package the project pins itself (urllib3), and says so', async () => {
+    const dir = await project([['urllib3/__init__.py', 'u'], ['urllib3-1.26.20.dist-info/METADATA', 'Name: urllib3\n'], ['boto3/__init__.py', 'b']]);
+    await writeFile(join(dir, 'requirements.txt'), 'urllib3==1.26.20\n');
+    const logger = createMemoryLogger();
+    const result = await packageLayer({ projectDir: dir, logger });
+    expect(zipNames(result.zipPath)).toEqual(expect.arrayContaining(['python/urllib3/__init__.py', 'python/urllib3-1.26.20.dist-info/METADATA']));
+    expect(result.excluded.map((entry) => entry.name)).toEqual(['boto3']);
+    expect(logger.lines.join('\n')).toContain('kept urllib3: the project names it, so the default ignore list does not apply to it');
+  });
+
   it('keeps bytecode and the defaults on request, and applies --ignore globs', async () => {
     const dir = await project(FILES);
     await packageLayer({ projectDir: dir, keepBytecode: true, defaultIgnore: false, ignore: ['*.dist-info'] });
@@ -174,8 +184,8 @@ describe('packageLayer', () => {
     expect(error).toMatchObject({ code: 'E_LAYER_TOO_LARGE' });
     const message = (error as Error).message;
     expect(message).toContain("over Lambda's limit of 262,144,000 bytes");
-    expect(message).toContain('largest top-level packages: huge.so 190.7 MB, pkg11 45.8 MB, pkg10 42.0 MB');
-    expect(message).toContain('pkg3 15.3 MB');
+    expect(message).toContain('largest top-level packages: huge.so 190.7 MiB, pkg11 45.8 MiB, pkg10 42.0 MiB');
+    expect(message).toContain('pkg3 15.3 MiB');
     expect(message).not.toContain('pkg2 ');
     expect((error as { details: { largest: unknown[] } }).details.largest).toHaveLength(10);
     await expect(stat(localLayout(dir).layerZip)).rejects.toMatchObject({ code: 'ENOENT' });

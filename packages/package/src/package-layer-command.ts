@@ -39,7 +39,8 @@ import {
   writePackageStamp,
 } from '@lambda-layer/core';
 import { FileCompressedCache } from './compressed-cache.js';
-import { loadExclusionRules } from './exclusions.js';
+import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules, normalizeName } from './exclusions.js';
+import { explicitlyNamedPackages } from './explicit-pins.js';
 import type { ResolvedPackageOptions } from './options.js';
 import { inputFingerprint } from './package-stamp.js';
 import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
@@ -141,7 +142,8 @@ export class PackageLayerCommand {
 
   async scanPythonDir(): Promise<TreeScan> {
     this.logger.step('2.1', 'Scan artifacts/python and apply exclusions');
-    const rules = await loadExclusionRules(this.layout.pythonDir, this.options);
+    const keep = await this.explicitlyKeptPackages();
+    const rules = await loadExclusionRules(this.layout.pythonDir, { ...this.options, keep });
     const scan = await scanTree(this.layout.pythonDir, rules);
     this.logger.detail(`${scan.files} files, ${formatBytes(scan.unzippedBytes)} unzipped`);
     if (scan.excluded.length === 0) this.logger.detail('excluded: nothing');
@@ -149,6 +151,15 @@ export class PackageLayerCommand {
     for (const entry of scan.excluded) this.logger.detail(`excluded ${entry.name}: ${entry.files} files, ${formatBytes(entry.bytes)}`);
     if (scan.excluded.length) this.logger.detail(`exclusions saved ${formatBytes(saved)} (unzipped)`);
     return scan;
+  }
+
+  /** Packages on the default ignore list that the project names itself, which stay in the zip. */
+  async explicitlyKeptPackages(): Promise<Set<string>> {
+    if (!this.options.defaultIgnore) return new Set();
+    const named = await explicitlyNamedPackages(this.options.projectDir);
+    const kept = DEFAULT_IGNORED_PACKAGES.filter((name) => named.has(normalizeName(name)));
+    for (const name of kept) this.logger.detail(`kept ${name}: the project names it, so the default ignore list does not apply to it`);
+    return named;
   }
 
   checkUnzippedSize(scan: TreeScan): void {

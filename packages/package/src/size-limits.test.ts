@@ -15,7 +15,7 @@ describe('size limits', () => {
     const limit = DEFAULT_SIZE_LIMITS.unzippedBytes;
     expect(limit).toBe(262_144_000);
     expect(() => checkUnzippedSize([file('big.so', limit)], limit)).not.toThrow();
-    expect(() => checkUnzippedSize([file('big.so', limit + 1)], limit + 1)).toThrow(/262,144,001 bytes unzipped, over Lambda's limit of 262,144,000 bytes.*big\.so 250\.0 MB/);
+    expect(() => checkUnzippedSize([file('big.so', limit + 1)], limit + 1)).toThrow(/262,144,001 bytes unzipped, over Lambda's limit of 262,144,000 bytes.*big\.so 250\.0 MiB/);
   });
 
   it('warns only over the 50 MB direct-upload limit', () => {

@@ -104,7 +104,7 @@ describe('putLayerZip', () => {
     expect(sha256(await readObject(s3, key))).toBe(sha256(large));
     // Plain progress lines (no TTY): at least one quarter line while parts complete, then a done line.
     expect(logger.lines.some((line) => /layer\.zip: (25|50|75)% \(/.test(line))).toBe(true);
-    expect(logger.lines.at(-1)).toMatch(/layer\.zip: done, 20\.0 MB/);
+    expect(logger.lines.at(-1)).toMatch(/layer\.zip: done, 20\.0 MiB/);
     expect(await openUploads(s3)).toBe(0);
   });
 

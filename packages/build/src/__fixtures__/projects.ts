@@ -46,9 +46,9 @@ async function mustRun(command: string, args: string[], cwd: string, env: NodeJS
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-function pyproject(tool: BuildTool, index: FixtureIndex, direct: readonly string[]): string {
+function pyproject(tool: BuildTool, index: FixtureIndex, direct: readonly string[], requiresPython = '>=3.11'): string {
   const deps = direct.map((d) => `"${d}"`).join(', ');
-  const head = `[project]\nname = "fixture-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n`;
+  const head = `[project]\nname = "fixture-app"\nversion = "0.1.0"\nrequires-python = "${requiresPython}"\ndependencies = [${deps}]\n`;
   if (tool === 'uv') return `${head}\n[dependency-groups]\ndev = ["${DEV_PACKAGE}"]\n`;
   if (tool === 'poetry') {
     const [name, version] = DEV_PACKAGE.split('==');
@@ -58,10 +58,14 @@ function pyproject(tool: BuildTool, index: FixtureIndex, direct: readonly string
 }
 
 /** Creates a project for `tool` with its lock, against `index`. */
-export async function createFixtureProject(tool: BuildTool, index: FixtureIndex, options: { direct?: readonly string[]; pins?: readonly string[] } = {}): Promise<string> {
+export async function createFixtureProject(
+  tool: BuildTool,
+  index: FixtureIndex,
+  options: { direct?: readonly string[]; pins?: readonly string[]; requiresPython?: string } = {},
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `build-${tool}-`));
   const direct = options.direct ?? DIRECT;
-  await writeFile(join(dir, 'pyproject.toml'), pyproject(tool, index, direct));
+  await writeFile(join(dir, 'pyproject.toml'), pyproject(tool, index, direct, options.requiresPython));
   const upper = index.name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
   if (tool === 'pip') {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildResult } from '@lambda-layer/core';
-import { type PackageIndex, parseJsonOutput, runLayer, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
+import { layerCacheDir, type PackageIndex, parseJsonOutput, runLayer, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { createFixtureProject, MAIN_PACKAGES, toolCacheEnv } from '../../../build/src/__fixtures__/projects.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
@@ -113,8 +113,10 @@ describe('layer build (the bin)', () => {
       'run', '--rm', '--platform', 'linux/amd64',
       '--volume', `${dir}:/var/task`, '--workdir', '/var/task',
       '--user', `${process.getuid?.()}:${process.getgid?.()}`, '--env', 'HOME=/tmp',
+      // The pinned pip from the tool cache runs inside the image.
+      '--volume', `${join(layerCacheDir, 'tools', 'pip-25.3')}:/opt/lambda-layer-pip:ro`,
       'public.ecr.aws/sam/build-python3.11:latest-x86_64',
-      'python', '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
+      'python', '-I', '/opt/lambda-layer-pip/pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
       '--target', target,
       '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
     ]);

@@ -7,7 +7,10 @@ export const buildCommand: LayerCommand<BuildResult> = {
   name: 'build',
   describe: 'Step 1: install the locked dependencies into build/lambda/layer/artifacts/python/',
   keys: BUILD_KEYS,
-  examples: [['layer build --tool uv --python-version 3.12 --architecture arm64', 'build for Python 3.12 on Graviton']],
+  examples: [
+    ['layer build --tool uv --python-version 3.12 --architecture arm64', 'build for Python 3.12 on Graviton'],
+    ['layer build', 'installs importable code only: console-script launchers (bin/) are left out, Lambda never runs them'],
+  ],
   run: async (context: CommandContext) => {
     // Imported here so `layer --help` does not load the step.
     const { buildLayer } = await import('@lambda-layer/build');
@@ -33,7 +36,7 @@ export const buildCommand: LayerCommand<BuildResult> = {
     });
   },
   summary: (result) => [
-    `${result.status === 'unchanged' ? 'unchanged' : 'built'}: ${result.packages.length} packages for Python ${result.pythonVersion} on ${result.architecture} with ${result.tool}${result.container ? ' (in a container)' : ''}`,
+    `${result.status === 'unchanged' ? 'unchanged' : 'built'}: ${result.packages.length} packages for Python ${result.pythonVersion} on ${result.architecture} with ${result.tool}${result.installer ? ` (installed by ${result.installer} ${result.installerVersion})` : ''}${result.container ? ' (in a container)' : ''}`,
     `${result.pythonDir} (${formatBytes(result.bytes)}, ${result.files} files)`,
   ],
 };

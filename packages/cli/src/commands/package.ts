@@ -1,4 +1,4 @@
-import { formatBytes, parseBuildTool, type PackageResult } from '@lambda-layer/core';
+import { DEFAULT_IGNORED_PACKAGES, formatBytes, parseBuildTool, type PackageResult } from '@lambda-layer/core';
 import type { LayerCommand } from '../command.js';
 
 export const PACKAGE_KEYS = ['tool', 'ignore', 'default-ignore', 'keep-bytecode', 'compression-level', 'force'] as const;
@@ -10,6 +10,7 @@ export const packageCommand: LayerCommand<PackageResult> = {
   examples: [
     ['layer package --ignore "*/tests/*"', 'package, leaving out test folders too'],
     ['layer package --no-default-ignore --keep-bytecode', 'keep boto3, pip, … and __pycache__ in the zip'],
+    ['layer package', `leaves out by default: ${DEFAULT_IGNORED_PACKAGES.join(', ')} (not one the project itself pins, e.g. urllib3 in requirements.txt)`],
   ],
   run: async (context) => {
     const values = context.config.values;

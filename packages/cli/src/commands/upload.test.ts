@@ -116,7 +116,7 @@ describe('layer upload (the bin, against moto)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(parseJsonOutput<UploadResult>(result)).toMatchObject({ status: 'uploaded', bytes: zip.length, zipSha256: sha256(zip) });
     expect(result.stderr).toMatch(/layer\.zip: 50% \(/);
-    expect(result.stderr).toMatch(/layer\.zip: done, 18\.0 MB in/);
+    expect(result.stderr).toMatch(/layer\.zip: done, 18\.0 MiB in/);
     expect(result.stderr).not.toContain('\r');
   });
 

@@ -40,7 +40,7 @@ describe('usage errors: exit 2, one line, and with --json one object', () => {
     ['a flag without its value', ['upload', '--s3dir'], {}, /^error: Not enough arguments following: s3dir; run `layer --help` for usage$/],
     ['--tool nope', ['build', '--tool', 'nope'], {}, /^error: invalid --tool: unknown build tool "nope"; use one of pip, poetry, uv/],
     ['--architecture sparc', ['build', '--architecture', 'sparc'], {}, /^error: invalid --architecture: unsupported architecture "sparc"; use x86_64 or arm64/],
-    ['--python-version 2.7', ['build', '--python-version', '2.7'], {}, /^error: invalid --python-version: unsupported Python version "2\.7"; use one of 3\.8, /],
+    ['--python-version 2.7', ['build', '--python-version', '2.7'], {}, /^error: invalid --python-version: unsupported Python version "2\.7"; use one of 3\.9, /],
     ['--compression-level 12', ['package', '--compression-level', '12'], {}, /^error: invalid --compression-level: compression level must be a whole number from 0 to 9, got 12/],
     ['a bad --s3dir', ['upload', '--s3dir', 'bucket/app/'], {}, /^error: invalid --s3dir: invalid S3 URI "bucket\/app\/": it must start with s3:\/\//],
     ['--compatible-runtime python9', ['publish', '--layer-name', 'x', '--s3dir', 's3://b-1/x/', '--compatible-runtime', 'python9'], {}, /^error: invalid --compatible-runtime: unknown Lambda runtime "python9"/],
@@ -216,7 +216,7 @@ describe.skipIf(Boolean(cannotMount))(`a full disk (a 1 MB tmpfs as the build fo
     const result = await runLayer(['package', '--project-dir', dir, '--json'], { env });
     expect(result.code).toBe(1);
     expect(errorLines(result.stderr)).toEqual([
-      `error: disk full: no space left on the device holding ${buildDir}/layer.zip (about 700.0 KB needed); free space there (df -h ${buildDir}) and run again`,
+      `error: disk full: no space left on the device holding ${buildDir}/layer.zip (about 700.0 KiB needed); free space there (df -h ${buildDir}) and run again`,
     ]);
     expect((await readdir(buildDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });

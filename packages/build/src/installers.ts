@@ -1,0 +1,221 @@
+/**
+ * The pinned installers: pip and uv at the versions in pinned-installers.json,
+ * installed once into the tool cache and never taken from the host, so the
+ * same lock installs the same way on every machine. The host's pip is never
+ * run; its Python only runs the pinned pip (`python3 -I <cache>/pip-25.3/pip`,
+ * which pip supports by design: pip/__main__.py puts its own folder first).
+ *
+ * Each installer is one wheel from the build's index (or pypi.org), checked
+ * against the pinned sha256, unpacked into a fresh folder that is renamed into
+ * place: a killed install leaves a `.partial-*` folder that is never used.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { ErrorCodes, type IndexCredentials, LayerError, type Logger, Redactor, silentLogger } from '@lambda-layer/core';
+import type { ToolCommand } from './preflight.js';
+import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
+import { fetchProjectPage, indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
+
+export type InstallerName = 'pip' | 'uv';
+
+interface PinnedWheel {
+  file: string;
+  sha256: string;
+}
+
+export interface PinnedInstaller {
+  version: string;
+  /** Oldest host Python that runs it (pip only). */
+  requiresPython?: string;
+  /** By host platform key (`linux-x64`, `darwin-arm64`, …; `any` for a pure wheel). */
+  wheels: Record<string, PinnedWheel>;
+}
+
+export type PinnedInstallers = Record<InstallerName, PinnedInstaller>;
+
+let pinned: PinnedInstallers | undefined;
+
+/** The pinned versions and hashes: one file, shipped with the package, read by tools/setup-tools.mjs too. */
+export async function pinnedInstallers(): Promise<PinnedInstallers> {
+  pinned ??= JSON.parse(await readFile(new URL('../pinned-installers.json', import.meta.url), 'utf8')) as PinnedInstallers;
+  return pinned;
+}
+
+/** The folder of lambda-layer's own cache: $LAYER_CACHE_DIR, else the platform's user cache. */
+export function layerCacheDir(env: ChildEnv): string {
+  if (env.LAYER_CACHE_DIR) return env.LAYER_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'lambda-layer');
+  const home = env.HOME ?? homedir();
+  return process.platform === 'darwin' ? join(home, 'Library', 'Caches', 'lambda-layer') : join(home, '.cache', 'lambda-layer');
+}
+
+/** `linux-x64`, `linux-arm64-musl`, `darwin-arm64`: which uv binary this host runs. */
+export function hostPlatformKey(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const musl = process.platform === 'linux' && !report?.header?.glibcVersionRuntime;
+  return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+}
+
+export interface EnsureInstallerOptions {
+  env: ChildEnv;
+  /** The build's index (tried first) and its credentials. */
+  credentials: IndexCredentials;
+  redactor?: Redactor;
+  logger?: Logger;
+}
+
+/** The folder an installer lives in, for this host. */
+export async function installerDir(name: InstallerName, env: ChildEnv): Promise<string> {
+  const spec = (await pinnedInstallers())[name];
+  const suffix = name === 'uv' ? `-${hostPlatformKey()}` : '';
+  return join(layerCacheDir(env), 'tools', `${name}-${spec.version}${suffix}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Downloads a pinned wheel from the index (or pypi.org) and checks its sha256. */
+async function downloadWheel(name: InstallerName, wheel: PinnedWheel, options: EnsureInstallerOptions): Promise<Uint8Array> {
+  const indexes = [...new Set([indexBase(options.credentials.indexUrl), PYPI_SIMPLE])];
+  const tried: string[] = [];
+  for (const index of indexes) {
+    const credentials = index === indexBase(options.credentials.indexUrl) ? options.credentials : {};
+    const page = await fetchProjectPage(index, name, credentials);
+    if (!page.ok) {
+      tried.push(`${index}: ${page.failure.kind === 'unreachable' ? page.failure.reason : `HTTP ${page.failure.status}`}`);
+      continue;
+    }
+    const file = page.page.files.find((candidate) => candidate.filename === wheel.file);
+    if (!file) {
+      tried.push(`${index}: no ${wheel.file}`);
+      continue;
+    }
+    const answer = await indexRequest(file.url, credentials, { timeoutMs: 120_000 });
+    if (!answer.ok || !answer.response.ok) {
+      tried.push(`${index}: ${answer.ok ? `HTTP ${answer.response.status}` : answer.failure.kind === 'unreachable' ? answer.failure.reason : ''}`);
+      if (answer.ok) await answer.response.body?.cancel();
+      continue;
+    }
+    const bytes = new Uint8Array(await answer.response.arrayBuffer());
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== wheel.sha256) {
+      throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, `${wheel.file} from ${index} has sha256 ${sha256}, not the pinned ${wheel.sha256}`, {
+        hint: 'the index serves a different file under that name: check the index, or set LAYER_CACHE_DIR to a cache that holds the pinned installer',
+      });
+    }
+    return bytes;
+  }
+  const redactor = options.redactor ?? new Redactor();
+  throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, redactor.redact(`cannot install the pinned ${name} into the tool cache (${tried.join('; ')})`), {
+    hint: `make ${wheel.file} reachable on the index (or pypi.org), or point LAYER_CACHE_DIR at a cache that already holds it`,
+  });
+}
+
+/** Unpacks the parts of the wheel the installer needs into `dir`. */
+async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Promise<void> {
+  const entries = unzipSync(bytes, {
+    // pip: the package and its metadata; uv: only the binary (the Python shim is not needed).
+    filter: (file) => (name === 'pip' ? !file.name.endsWith('/') : /\.data\/scripts\/uv$/.test(file.name)),
+  });
+  for (const [path, content] of Object.entries(entries)) {
+    const target = name === 'uv' ? join(dir, 'uv') : join(dir, ...path.split('/'));
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+    if (name === 'uv') await chmod(target, 0o755);
+  }
+  if (name === 'uv' && !(await exists(join(dir, 'uv')))) throw new Error('the uv wheel holds no uv binary');
+}
+
+/** Removes unfinished installs older than ten minutes (a killed process never renamed them). */
+async function removeStalePartials(toolsDir: string): Promise<void> {
+  const now = Date.now();
+  for (const entry of await readdir(toolsDir).catch(() => [] as string[])) {
+    if (!entry.startsWith('.partial-')) continue;
+    const info = await stat(join(toolsDir, entry)).catch(() => undefined);
+    if (info && now - info.mtimeMs > 10 * 60_000) await rm(join(toolsDir, entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The installer's folder in the tool cache, installing it first when it is not
+ * there. Concurrent builds may both install; the first rename wins and the
+ * other's copy is dropped.
+ */
+export async function ensureInstallerDir(name: InstallerName, options: EnsureInstallerOptions): Promise<string> {
+  const dir = await installerDir(name, options.env);
+  if (await exists(dir)) return dir;
+  const spec = (await pinnedInstallers())[name];
+  const key = name === 'uv' ? hostPlatformKey() : 'any';
+  const wheel = spec.wheels[key];
+  if (!wheel) {
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, `no pinned ${name} ${spec.version} for this host (${key})`, {
+      hint: 'build on Linux or macOS (x86_64 or arm64), or with --container',
+    });
+  }
+  const toolsDir = dirname(dir);
+  await mkdir(toolsDir, { recursive: true });
+  await removeStalePartials(toolsDir);
+  (options.logger ?? silentLogger).detail(`installing ${name} ${spec.version} into the tool cache ${dir} (once)`);
+  const bytes = await downloadWheel(name, wheel, options);
+  const partial = join(toolsDir, `.partial-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await unpack(name, bytes, partial);
+    await rename(partial, dir);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    // Another build finished the same install first: use it.
+    if (await exists(dir)) return dir;
+    throw error;
+  }
+  return dir;
+}
+
+export interface HostPython {
+  command: string;
+  version: string;
+}
+
+/** A host Python that runs the pinned pip (3.9 or newer), found on PATH. */
+export async function findHostPython(env: ChildEnv, minimum: string): Promise<HostPython> {
+  const [minMajor, minMinor] = minimum.split('.').map(Number) as [number, number];
+  const seen: string[] = [];
+  for (const name of ['python3', 'python']) {
+    const python = await findOnPath(name, env);
+    if (!python) continue;
+    const result = await runTool(python, ['-I', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { env, redactor: new Redactor(), logger: silentLogger }).catch(() => undefined);
+    const version = result?.code === 0 ? result.output.trim() : undefined;
+    if (!version) continue;
+    const [major, minor] = version.split('.').map(Number) as [number, number];
+    if (major > minMajor || (major === minMajor && minor >= minMinor)) return { command: python, version };
+    seen.push(`${python} is ${version}`);
+  }
+  throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, `no Python ${minimum} or newer on PATH to run the pinned pip${seen.length ? ` (${seen.join(', ')})` : ''}`, {
+    hint: `install Python ${minimum} or newer and put python3 on PATH (it runs the pinned pip), or build with --tool uv`,
+  });
+}
+
+/** The pinned pip, and the folder its packages (pip's vendored `packaging` among them) import from. */
+export interface PinnedPip extends ToolCommand {
+  libDir: string;
+}
+
+/** The pinned pip as a command: `python3 -I <cache>/tools/pip-25.3/pip`, run by `python` (found on PATH when not given). */
+export async function ensurePinnedPip(options: EnsureInstallerOptions & { python?: HostPython | undefined }): Promise<PinnedPip> {
+  const spec = (await pinnedInstallers()).pip;
+  const [python, dir] = await Promise.all([options.python ?? findHostPython(options.env, spec.requiresPython ?? '3.9'), ensureInstallerDir('pip', options)]);
+  return { command: python.command, prefix: ['-I', join(dir, 'pip')], version: spec.version, pinned: true, libDir: dir };
+}
+
+/** The pinned uv binary. */
+export async function ensurePinnedUv(options: EnsureInstallerOptions): Promise<ToolCommand> {
+  const spec = (await pinnedInstallers()).uv;
+  const dir = await ensureInstallerDir('uv', options);
+  return { command: join(dir, 'uv'), prefix: [], version: spec.version };
+}
