@@ -3,6 +3,7 @@ import { createLogger, ErrorCodes, isLayerError, LayerError, resolveConfig } fro
 import { createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
 import { flagValues } from './flags.js';
+import { writeResultOutputs } from './result-file.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -16,6 +17,7 @@ export interface GlobalFlags {
   profile?: string;
   region?: string;
   'endpoint-url'?: string;
+  'output-file'?: string;
 }
 
 export interface RunnerIO {
@@ -86,6 +88,7 @@ export async function runCommand(command: LayerCommand, argv: Record<string, unk
       argv,
     };
     const result = await command.run(context);
+    await writeResultOutputs(command.name, result, { projectDir, outputFile: argv['output-file'] });
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
     else for (const line of command.summary?.(result) ?? []) io.stdout(`${line}\n`);
     return EXIT_OK;

@@ -40,6 +40,8 @@ export const ErrorCodes = {
   AWS_BUCKET_NOT_FOUND: 'E_AWS_BUCKET_NOT_FOUND',
   AWS_THROTTLED: 'E_AWS_THROTTLED',
   AWS_REQUEST_FAILED: 'E_AWS_REQUEST_FAILED',
+  // result outputs for later CI steps (--output-file, publish-result.json, $GITHUB_OUTPUT)
+  RESULT_NOT_WRITTEN: 'E_RESULT_NOT_WRITTEN',
   // anything else
   INTERNAL: 'E_INTERNAL',
 } as const;
