@@ -7,3 +7,4 @@ export { containerBuildCommand, samBuildImage, type ContainerCommand, type Conta
 export { findLayerProblems, validateLayer, readElfMachine, type LayerProblem } from './validate.js';
 export { listInstalled, packageList, type InstalledDistribution } from './installed.js';
 export { readBuildStamp, type BuildStamp } from './stamp.js';
+export { findPip, findPoetry, findUv, type ToolCommand } from './preflight.js';
