@@ -83,16 +83,14 @@ export async function createLayerNodes(
   warn: WarningPrinter = printWarning,
 ): Promise<Array<readonly [string, CreateNodesResult]>> {
   const normalized = normalizeOptions(options);
-  return Promise.all(
-    pyprojectFiles.map(async (file) => {
-      try {
-        return [file, await createLayerProjectNode(file, normalized, context)] as const;
-      } catch (error) {
-        warn(skippedProjectWarning(file, error));
-        return [file, {}] as const;
-      }
-    }),
-  );
+  const settled = await Promise.allSettled(pyprojectFiles.map((file) => createLayerProjectNode(file, normalized, context)));
+  // Warnings in file order, not in the order the reads finished: the same output on every run.
+  return settled.map((outcome, index) => {
+    const file = pyprojectFiles[index]!;
+    if (outcome.status === 'fulfilled') return [file, outcome.value] as const;
+    warn(skippedProjectWarning(file, outcome.reason));
+    return [file, {}] as const;
+  });
 }
 
 /** The Nx plugin entry: infers the layer targets for every pyproject.toml with `[tool.lambda-layer]`. */
