@@ -5,7 +5,7 @@
  * every Node version the lane has: the machine's, the lowest engines allows,
  * and the next majors.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseJsonOutput, run, uniqueName } from '@lambda-layer/testing';
@@ -110,6 +110,7 @@ describe('a plain npm project with the packed packages', () => {
       const workflow = parseJsonOutput<{ status: string; publish: { layerVersionArn: string } }>(result);
       expect(workflow.status).toBe('published');
       expect(workflow.publish.layerVersionArn).toMatch(new RegExp(`^arn:aws:lambda:us-east-1:\\d{12}:layer:${layerName}:1$`));
+      expect(JSON.parse(await readFile(join(app, 'build', 'lambda', 'layer', 'publish-result.json'), 'utf8'))).toEqual(workflow.publish);
       expect(warningLines(result.stderr)).toEqual([]);
     });
   });

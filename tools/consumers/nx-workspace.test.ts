@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseJsonOutput, run, uniqueName, type RunResult } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,7 +140,11 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
     for (const step of ['build', 'package']) {
       const result = await layer([step, '--project-dir', SERVICE, '--json']);
       expect(result.code, result.stderr).toBe(0);
-      expect(parseJsonOutput<{ status: string }>(result).status, `layer ${step} after the restore`).toBe('unchanged');
+      const output = parseJsonOutput<Record<string, unknown>>(result);
+      expect(output.status, `layer ${step} after the restore`).toBe('unchanged');
+      // Paths in the result are this workspace's, not those of the machine (or folder) that built it.
+      const absolutePaths = Object.values(output).filter((value): value is string => typeof value === 'string' && isAbsolute(value));
+      for (const path of absolutePaths) expect(path.startsWith(`${workspace}/`), `${step} result path ${path}`).toBe(true);
     }
     expect((await readFile(join(layerDir(), 'layer.zip'))).equals(zipBefore), 'layer.zip untouched').toBe(true);
   };

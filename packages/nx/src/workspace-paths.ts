@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
  */
 export function workspacePath(file: string, workspaceRoot: string): string {
   const rel = relative(workspaceRoot, file);
-  if (rel.startsWith('..') || isAbsolute(rel)) return file.split(sep).join(posix.sep);
+  if (rel.split(sep)[0] === '..' || isAbsolute(rel)) return file.split(sep).join(posix.sep);
   return rel.split(sep).join(posix.sep);
 }
 
