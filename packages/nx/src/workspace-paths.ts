@@ -19,7 +19,13 @@ export function workspacePath(file: string, workspaceRoot: string): string {
 
 /** The `layer` bin of the @lambda-layer/cli this plugin depends on (not whatever `layer` is first on PATH). */
 export function layerBinPath(): string {
-  return join(dirname(require.resolve('@lambda-layer/cli/package.json')), 'bin', 'layer.js');
+  let manifest: string;
+  try {
+    manifest = require.resolve('@lambda-layer/cli/package.json');
+  } catch (error) {
+    throw new Error(`@lambda-layer/cli (which @lambda-layer/nx depends on and its targets run) is not installed: run your package manager's install`, { cause: error });
+  }
+  return join(dirname(manifest), 'bin', 'layer.js');
 }
 
 /** The script that prints the Python tools' versions (an Nx runtime input of the build targets). */
