@@ -5,11 +5,11 @@
  * every Node version the lane has: the machine's, the lowest engines allows,
  * and the next majors.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseJsonOutput, run, uniqueName } from '@lambda-layer/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerEnv, copyExample, freshFolder, LIBRARY_PACKAGES, nodeBinaries, npm, releaseVersion, tarball, warningLines } from './consumer.js';
 
 /** One value export per package: the import is real only if it is the function or class users call. */
@@ -66,6 +66,10 @@ beforeAll(async () => {
   await writeFile(join(project, 'check.mts'), TS_CHECK);
   await writeFile(join(project, 'check.cts'), TS_CHECK);
   await writeFile(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+});
+
+afterAll(async () => {
+  if (project) await rm(project, { recursive: true, force: true });
 });
 
 describe('a plain npm project with the packed packages', () => {
