@@ -12,3 +12,4 @@ export { ensurePinnedPip, ensurePinnedUv, layerCacheDir, pinnedInstallers, type 
 export { listInstalled, packageList, type InstalledDistribution } from './installed.js';
 // The stamps live in core, which package and upload read too.
 export { readBuildStamp, type BuildStamp } from '@lambda-layer/core';
+export { findPoetry, findUv, type ToolCommand } from './preflight.js';

@@ -21,6 +21,7 @@ import {
 import { checkEndpointUrl, createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
 import { flagValues } from './flags.js';
+import { writeResultOutputs } from './result-file.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -43,6 +44,7 @@ export interface GlobalFlags {
   profile?: string;
   region?: string;
   'endpoint-url'?: string;
+  'output-file'?: string;
 }
 
 export interface RunnerIO {
@@ -214,6 +216,7 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
     throwIfInterrupted(signal, 'nothing was started');
     const result = await command.run(context);
     if (run.hasQuit()) return exitCodeForSignal(interruptSignalOf(signal) ?? 'SIGINT');
+    await writeResultOutputs(command.name, result, { projectDir, outputFile: argv['output-file'] });
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
     else for (const line of command.summary?.(result) ?? []) io.stdout(`${line}\n`);
     return EXIT_OK;

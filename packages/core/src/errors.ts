@@ -79,6 +79,8 @@ export const ErrorCodes = {
   AWS_TLS_FAILED: 'E_AWS_TLS_FAILED',
   AWS_TIMEOUT: 'E_AWS_TIMEOUT',
   PUBLISH_LOCK_LOST: 'E_PUBLISH_LOCK_LOST',
+  // result outputs for later CI steps (--output-file, publish-result.json, $GITHUB_OUTPUT)
+  RESULT_NOT_WRITTEN: 'E_RESULT_NOT_WRITTEN',
   // anything else
   INTERNAL: 'E_INTERNAL',
 } as const;

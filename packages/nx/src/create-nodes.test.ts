@@ -6,7 +6,7 @@ import { loadPyprojectConfig, localLayout, manifestFileName, parseBuildTool } fr
 import { repoRoot } from '@lambda-layer/testing';
 import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNodes, createNodesV2, type LambdaLayerPluginOptions } from './index.js';
+import { createLayerNodes, createNodes, createNodesV2, name, type LambdaLayerPluginOptions } from './index.js';
 
 const UV_PYPROJECT = `[project]
 name = "orders-api"
@@ -72,7 +72,8 @@ describe('createNodes', () => {
     expect(Object.keys(targets).sort()).toEqual(['layer-build', 'layer-package', 'layer-publish', 'layer-upload']);
     for (const step of ['build', 'package', 'upload', 'publish']) {
       expect(targets[`layer-${step}`]!.executor).toBe('nx:run-commands');
-      expect(targets[`layer-${step}`]!.options).toEqual({ command: `npx --no -- layer ${step} --project-dir {projectRoot}` });
+      // The bin of the @lambda-layer/cli the plugin depends on (here the repository's, outside the workspace: an absolute path).
+      expect(targets[`layer-${step}`]!.options).toEqual({ command: `node ${join(repoRoot, 'packages', 'cli', 'bin', 'layer.js')} ${step} --project-dir {projectRoot}` });
     }
     expect(targets['layer-build']!.dependsOn).toBeUndefined();
     expect(targets['layer-package']!.dependsOn).toEqual(['layer-build']);
@@ -81,7 +82,7 @@ describe('createNodes', () => {
   });
 
   it('caches build and package on the manifest, pyproject.toml and LAYER_* variables, never upload or publish', async () => {
-    await writeFiles({ 'apps/orders/pyproject.toml': UV_PYPROJECT });
+    await writeFiles({ 'apps/orders/pyproject.toml': UV_PYPROJECT, 'package-lock.json': '{}' });
     const { project } = onlyProject(await infer(['apps/orders/pyproject.toml']), 'apps/orders/pyproject.toml');
     const { 'layer-build': build, 'layer-package': pkg, 'layer-upload': upload, 'layer-publish': publish } = project.targets!;
 
@@ -91,6 +92,16 @@ describe('createNodes', () => {
     // Secrets never become part of a cache key; the function's own code is not an input of its layer.
     expect(envNames(build!)).not.toContain('LAYER_INDEX_PASSWORD');
     expect(fileInputs(build!).some((input) => input.includes('**'))).toBe(false);
+    // Of all npm packages only the CLI the targets run (with its dependencies) is hashed: never the whole lockfile.
+    expect(build!.inputs).toContainEqual({ externalDependencies: ['@lambda-layer/cli'] });
+    // The Python tools' versions: uv's for a uv project.
+    const runtime = build!.inputs!.flatMap((input) => (typeof input === 'object' && 'runtime' in input ? [input.runtime] : []));
+    expect(runtime).toEqual([`node ${join(repoRoot, 'packages', 'nx', 'src', 'tool-versions.js')} uv`]);
+
+    // Without a lock file Nx knows no npm package (it would refuse the name), so none is named.
+    await rm(join(workspaceRoot, 'package-lock.json'));
+    const { project: withoutLock } = onlyProject(await infer(['apps/orders/pyproject.toml']), 'apps/orders/pyproject.toml');
+    expect(withoutLock.targets!['layer-build']!.inputs!.some((input) => typeof input === 'object' && 'externalDependencies' in input)).toBe(false);
 
     expect(pkg!.cache).toBe(true);
     expect(pkg!.inputs!.slice(0, build!.inputs!.length)).toEqual(build!.inputs);
@@ -149,21 +160,29 @@ describe('createNodes', () => {
     expect(roots).toEqual(['apps/orders']);
   });
 
-  it('reports a broken [tool.lambda-layer] as one error naming the file and key, and still infers the other projects', async () => {
+  it('skips a broken pyproject.toml with one warning naming the file and the error, and still infers the other projects', async () => {
     await writeFiles({
       'good/pyproject.toml': UV_PYPROJECT.replace('orders-api', 'good'),
-      'bad/pyproject.toml': '[project]\nname = "bad"\n\n[tool.lambda-layer]\nlayer_name = "typo"\n',
+      'typo/pyproject.toml': '[project]\nname = "typo"\n\n[tool.lambda-layer]\nlayer_name = "typo"\n',
+      'unparsable/pyproject.toml': '[project]\nname = "unparsable"\n[tool.lambda-layer]\nlayer-name = "x\n',
     });
-    const failure = await infer(['good/pyproject.toml', 'bad/pyproject.toml']).then(
-      () => undefined,
-      (error: unknown) => error as { errors: Array<[string, Error]>; partialResults: Array<[string, CreateNodesResult]> },
-    );
-    expect(failure, 'an unknown key fails the file').toBeDefined();
-    expect(failure!.errors).toHaveLength(1);
-    const [file, error] = failure!.errors[0]!;
-    expect(file).toBe('bad/pyproject.toml');
-    expect(error.message).toMatch(/unknown key "layer_name" in \[tool\.lambda-layer\] of .*bad[/\\]pyproject\.toml/);
-    expect(failure!.partialResults.map(([source, result]) => [source, Object.values(result.projects ?? {})[0]?.name])).toEqual([['good/pyproject.toml', 'good']]);
+    const warnings: string[] = [];
+    const results = await createLayerNodes(['good/pyproject.toml', 'typo/pyproject.toml', 'unparsable/pyproject.toml'], undefined, context(), (line) => warnings.push(line));
+    expect(results.map(([file, result]) => [file, Object.values(result.projects ?? {}).map((project) => project.name)])).toEqual([
+      ['good/pyproject.toml', ['good']],
+      ['typo/pyproject.toml', []],
+      ['unparsable/pyproject.toml', []],
+    ]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^\[@lambda-layer\/nx\] skipped typo\/pyproject\.toml: unknown key "layer_name" in \[tool\.lambda-layer\] of .*typo[/\\]pyproject\.toml/);
+    expect(warnings[1]).toMatch(/^\[@lambda-layer\/nx\] skipped unparsable\/pyproject\.toml: .*unparsable[/\\]pyproject\.toml.*line 4/i);
+    for (const warning of warnings) expect(warning).not.toContain('\n');
+  });
+
+  it('through the createNodes entry Nx calls, a broken file is no error: the graph keeps every other project', async () => {
+    await writeFiles({ 'good/pyproject.toml': UV_PYPROJECT, 'bad/pyproject.toml': '[tool.lambda-layer]\ntool = [\n' });
+    const results = await infer(['good/pyproject.toml', 'bad/pyproject.toml']);
+    expect(results.flatMap(([, result]) => Object.keys(result.projects ?? {}))).toEqual(['good']);
   });
 
   it('names the project after project.json or package.json when the folder has one, else [project].name, else the folder', async () => {
@@ -198,8 +217,9 @@ describe('createNodes', () => {
     expect(targets['deps-publish']!.options.command).toBe('pnpm exec layer publish --project-dir {projectRoot}');
   });
 
-  it('is exported under both names Nx looks for', () => {
+  it('is exported under both names Nx looks for, with the name Nx 21 would otherwise try to add to the frozen module', () => {
     expect(createNodesV2).toBe(createNodes);
+    expect(name).toBe('@lambda-layer/nx');
   });
 });
 

@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { isBuildTool, loadPyprojectConfig, localLayout } from '@lambda-layer/core';
-import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import type { CreateNodesContext, CreateNodesResult, CreateNodesV2 } from '@nx/devkit';
 import { normalizeOptions, type LambdaLayerPluginOptions, type NormalizedPluginOptions } from './options.js';
 import { projectNameFor } from './project-name.js';
 import { inferLayerTargets } from './targets.js';
 
 export const PYPROJECT_GLOB = '**/pyproject.toml';
+
+/** Nx reads a plugin's name from its module; without it Nx 21 tries to add one to our (frozen) ES module namespace and crashes. */
+export const PLUGIN_NAME = '@lambda-layer/nx';
 
 /** `build/lambda/layer/`: build copies pyproject.toml into it (repo/), and that copy is no project of its own. */
 const BUILD_DIR_SEGMENT = (() => {
@@ -27,8 +30,8 @@ function mentionsLayerSection(text: string): boolean {
 
 /**
  * The project node of one pyproject.toml, or nothing when it has no
- * `[tool.lambda-layer]` section. A broken section (bad TOML, an unknown key, a
- * wrong type) is core's one-line error naming the file, reported by Nx.
+ * `[tool.lambda-layer]` section. A broken file (bad TOML, an unknown key, a
+ * wrong type) throws core's one-line error naming the file.
  */
 export async function createLayerProjectNode(
   pyprojectFile: string,
@@ -52,20 +55,46 @@ export async function createLayerProjectNode(
       [projectRoot]: {
         root: projectRoot,
         name,
-        targets: inferLayerTargets(configuredTool, options),
+        targets: inferLayerTargets(configuredTool, options, context.workspaceRoot),
       },
     },
   };
 }
 
-/** The Nx plugin entry: infers the layer targets for every pyproject.toml with `[tool.lambda-layer]`. */
-export const createNodes: CreateNodes<LambdaLayerPluginOptions> = [
-  PYPROJECT_GLOB,
-  (files, options, context) => {
-    const normalized = normalizeOptions(options);
-    return createNodesFromFiles((file, _options, ctx) => createLayerProjectNode(file, normalized, ctx), files, options, context);
-  },
-];
+/** Where a skipped project's reason goes: stderr of the Nx command (or the daemon's log when the daemon computes the graph). */
+export type WarningPrinter = (line: string) => void;
+const printWarning: WarningPrinter = (line) => void process.stderr.write(`${line}\n`);
 
-/** The same entry under its older name: older Nx versions look for `createNodesV2`; newer Nx versions read `createNodes` first. */
+/** The one line that says why a project has no layer targets, and how to fix it. */
+export function skippedProjectWarning(pyprojectFile: string, error: unknown): string {
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return `[${PLUGIN_NAME}] skipped ${pyprojectFile}: ${reason} (fix the file; the other projects keep their layer targets)`;
+}
+
+/**
+ * The nodes of every matching pyproject.toml. One broken file must not break
+ * the whole project graph: it is skipped with a warning naming the file and
+ * the error, and every other project keeps its targets.
+ */
+export async function createLayerNodes(
+  pyprojectFiles: readonly string[],
+  options: LambdaLayerPluginOptions | undefined,
+  context: CreateNodesContext,
+  warn: WarningPrinter = printWarning,
+): Promise<Array<readonly [string, CreateNodesResult]>> {
+  const normalized = normalizeOptions(options);
+  const settled = await Promise.allSettled(pyprojectFiles.map((file) => createLayerProjectNode(file, normalized, context)));
+  // Warnings in file order, not in the order the reads finished: the same output on every run.
+  return settled.map((outcome, index) => {
+    const file = pyprojectFiles[index]!;
+    if (outcome.status === 'fulfilled') return [file, outcome.value] as const;
+    warn(skippedProjectWarning(file, outcome.reason));
+    return [file, {}] as const;
+  });
+}
+
+/** The Nx plugin entry: infers the layer targets for every pyproject.toml with `[tool.lambda-layer]`. */
+export const createNodes: CreateNodesV2<LambdaLayerPluginOptions> = [PYPROJECT_GLOB, (files, options, context) => createLayerNodes(files, options, context)];
+
+/** The same entry under its older name: Nx 21 looks for `createNodesV2`; Nx 22 and later read `createNodes` first. */
 export const createNodesV2 = createNodes;

@@ -5,9 +5,9 @@
  * they would in a user's workspace.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { localLayout } from '@lambda-layer/core';
 import { repoRoot, run, type RunResult } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +70,8 @@ describe('@lambda-layer/nx in an Nx workspace', () => {
     const targets = project.targets;
     expect(Object.keys(targets).sort()).toEqual(['layer-build', 'layer-package', 'layer-publish', 'layer-upload']);
     // Nx has interpolated {projectRoot} in the command.
-    expect(targets['layer-build']!.options).toEqual({ command: `npx --no -- layer build --project-dir ${PROJECT_ROOT}` });
+    // The bin of the CLI the plugin depends on (the repository's, linked in: outside the workspace, so an absolute path).
+    expect(targets['layer-build']!.options).toEqual({ command: `node ${join(repoRoot, 'packages', 'cli', 'bin', 'layer.js')} build --project-dir ${PROJECT_ROOT}` });
     expect(targets['layer-build']!.cache).toBe(true);
     expect(targets['layer-build']!.inputs).toContain('{projectRoot}/requirements.txt');
     expect(targets['layer-build']!.outputs).toEqual(['{projectRoot}/build/lambda/layer/artifacts', '{projectRoot}/build/lambda/layer/.build-stamp.json']);
@@ -101,7 +102,7 @@ describe('@lambda-layer/nx in an Nx workspace', () => {
     // steps) and logs each real run, so the test sees exactly which tasks Nx ran
     // and which it took from its cache.
     const STAND_IN = `import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 const step = process.argv[2];
 const projectDir = process.argv[process.argv.indexOf('--project-dir') + 1];
 appendFileSync('runs.log', projectDir + ' ' + step + ' python=' + (process.env.LAYER_PYTHON_VERSION ?? '-') + '\\n');
@@ -187,6 +188,23 @@ console.log('stand-in layer ' + step + ' done');
       }
       // pip-app's tasks were cached by the tests above.
       expect(result.output).toMatch(cacheHit('layer-package'));
+    });
+
+    it("runs again when the Python tool's version changes (a runtime input), not when it stays", async () => {
+      const uvRoot = 'examples/uv-app';
+      // run-many above built uv-app with the real uv: the same uv is a cache hit.
+      const before = (await runs(uvRoot)).length;
+      const again = await nx(['run', 'uv-app:layer-build']);
+      expect(again.code, again.output).toBe(0);
+      expect((await runs(uvRoot)).slice(before)).toEqual([]);
+
+      // Another uv first on PATH: same files, same settings, another tool version.
+      const fakeBin = join(workspace, 'fake-bin');
+      await mkdir(fakeBin, { recursive: true });
+      await writeFile(join(fakeBin, 'uv'), '#!/bin/sh\necho "uv 99.0.0"\n', { mode: 0o755 });
+      const upgraded = await nx(['run', 'uv-app:layer-build'], { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}` });
+      expect(upgraded.code, upgraded.output).toBe(0);
+      expect((await runs(uvRoot)).slice(before)).toEqual(['build python=-']);
     });
   });
 });

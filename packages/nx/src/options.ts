@@ -6,26 +6,25 @@ export interface LambdaLayerPluginOptions {
    */
   targetPrefix?: string;
   /**
-   * How the targets run the `layer` CLI, run from the workspace root (default
-   * `npx --no -- layer`: the bin of @lambda-layer/cli installed in the
-   * workspace; `--no` so npx never downloads an unrelated package called
-   * "layer" when the CLI is missing). E.g. `pnpm exec layer` or `yarn layer`.
+   * How the targets run the `layer` CLI, from the workspace root. Default: the
+   * bin of the @lambda-layer/cli this plugin depends on, run with node, so it
+   * works the same under npm, pnpm and Yarn. E.g. `pnpm exec layer`.
    */
   command?: string;
 }
 
 export interface NormalizedPluginOptions {
   targetPrefix: string;
-  command: string;
+  /** The command, or undefined for the default (the resolved bin of @lambda-layer/cli). */
+  command: string | undefined;
 }
 
 export const DEFAULT_TARGET_PREFIX = 'layer-';
-export const DEFAULT_LAYER_COMMAND = 'npx --no -- layer';
 
 export function normalizeOptions(options: LambdaLayerPluginOptions | undefined): NormalizedPluginOptions {
   const command = options?.command?.trim();
   return {
     targetPrefix: options?.targetPrefix ?? DEFAULT_TARGET_PREFIX,
-    command: command ? command : DEFAULT_LAYER_COMMAND,
+    command: command ? command : undefined,
   };
 }

@@ -2,10 +2,14 @@ import { posix, relative, sep } from 'node:path';
 import { BUILD_TOOLS, configEnvName, localLayout, manifestFileName, type BuildTool, type ConfigKey } from '@lambda-layer/core';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { NormalizedPluginOptions } from './options.js';
+import { hasLockFile, layerBinPath, shellWord, toolVersionsScriptPath, workspacePath } from './workspace-paths.js';
 
 /** The pipeline's steps, in order; each target depends on the one before. */
 export const LAYER_STEPS = ['build', 'package', 'upload', 'publish'] as const;
 export type LayerStep = (typeof LAYER_STEPS)[number];
+
+/** The npm package whose command the targets run: its version (and its dependencies') is part of the cache key, no other npm package is. */
+export const CLI_PACKAGE = '@lambda-layer/cli';
 
 /**
  * The settings that change what build writes. Not `force`/`yes` (they change
@@ -34,8 +38,11 @@ function layoutPaths(): { artifacts: string; buildStamp: string; layerZip: strin
  * run time, and hashing a missing file costs nothing).
  */
 export function manifestInputs(tool: BuildTool | undefined): string[] {
-  const tools = tool ? [tool] : BUILD_TOOLS;
-  return tools.map((t) => `{projectRoot}/${manifestFileName(t)}`);
+  return toolsOf(tool).map((t) => `{projectRoot}/${manifestFileName(t)}`);
+}
+
+function toolsOf(tool: BuildTool | undefined): readonly BuildTool[] {
+  return tool ? [tool] : BUILD_TOOLS;
 }
 
 const envInputs = (keys: readonly ConfigKey[]) => keys.map((key) => ({ env: configEnvName(key) }));
@@ -44,14 +51,29 @@ export function targetName(step: LayerStep, options: NormalizedPluginOptions): s
   return `${options.targetPrefix}${step}`;
 }
 
+/** How the targets run `layer`: the configured command, else node on the CLI's bin, named relative to the workspace. */
+export function layerCommand(options: NormalizedPluginOptions, workspaceRoot: string): string {
+  return options.command ?? `node ${shellWord(workspacePath(layerBinPath(), workspaceRoot))}`;
+}
+
+/** The runtime input that fingerprints the Python tools a build with this tool runs (uv, Poetry, pip). */
+export function toolVersionsInput(tool: BuildTool | undefined, workspaceRoot: string): { runtime: string } {
+  return { runtime: `node ${shellWord(workspacePath(toolVersionsScriptPath(), workspaceRoot))} ${toolsOf(tool).join(' ')}` };
+}
+
 /**
  * The four inferred targets of one project.
  *
- * Caching: build and package are pure functions of their inputs (the lock file,
- * pyproject.toml's settings, the LAYER_* variables and the target's own args,
- * which Nx always hashes), so they are cached and their outputs restored.
- * package's inputs are build's inputs plus its own settings rather than a hash
- * of the thousands of installed files: same key, far cheaper to compute.
+ * Caching: build and package are pure functions of their inputs: the lock file,
+ * pyproject.toml (and so its `[tool.lambda-layer]` settings), the LAYER_*
+ * variables, the Python tools' versions, the installed @lambda-layer/cli (with
+ * its dependencies) and the target's own args, which Nx always hashes. Naming
+ * the CLI in `externalDependencies` keeps every other npm package out of the
+ * key: without it Nx hashes all of them, and adding an unrelated JS dependency
+ * to the workspace would rebuild every layer. (A workspace without a lock file
+ * has no npm packages in Nx's graph, so nothing to name.) package's inputs are build's
+ * inputs plus its own settings rather than a hash of the thousands of
+ * installed files: same key, far cheaper to compute.
  *
  * upload and publish are never cached: their effect is on S3 and Lambda, state
  * Nx cannot see. A cache hit would mean "skip", which is wrong as soon as the
@@ -62,13 +84,20 @@ export function targetName(step: LayerStep, options: NormalizedPluginOptions): s
  * (upload compares the object's fingerprints, publish the latest version's
  * manifest) and returns "unchanged" in one or two API calls.
  */
-export function inferLayerTargets(tool: BuildTool | undefined, options: NormalizedPluginOptions): Record<string, TargetConfiguration> {
+export function inferLayerTargets(tool: BuildTool | undefined, options: NormalizedPluginOptions, workspaceRoot: string): Record<string, TargetConfiguration> {
   const paths = layoutPaths();
+  const command = layerCommand(options, workspaceRoot);
   const run = (step: LayerStep) => ({
     executor: 'nx:run-commands',
-    options: { command: `${options.command} ${step} --project-dir {projectRoot}` },
+    options: { command: `${command} ${step} --project-dir {projectRoot}` },
   });
-  const buildInputs = ['{projectRoot}/pyproject.toml', ...manifestInputs(tool), ...envInputs(BUILD_CONFIG_KEYS)];
+  const buildInputs = [
+    '{projectRoot}/pyproject.toml',
+    ...manifestInputs(tool),
+    ...envInputs(BUILD_CONFIG_KEYS),
+    toolVersionsInput(tool, workspaceRoot),
+    ...(hasLockFile(workspaceRoot) ? [{ externalDependencies: [CLI_PACKAGE] }] : []),
+  ];
   const technologies = ['python', 'aws-lambda'];
   return {
     [targetName('build', options)]: {

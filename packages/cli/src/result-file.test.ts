@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { layerZipMetadata, md5Hex, type LayerDeployment } from '@lambda-layer/core';
+import { createTestBucket, parseJsonOutput, runLayer, testS3Client, uniqueName, useTempDir, writeTree } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
+import { deploymentOf, githubOutputLines, publishResultPath } from './result-file.js';
+
+const s3 = testS3Client();
+const temp = useTempDir('cli-result-');
+const UV_LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
+
+/** A project whose layer.zip is already in S3 with the metadata `layer upload` writes, ready for `layer publish`. */
+async function uploadedProject(): Promise<{ dir: string; args: string[] }> {
+  const bucket = await createTestBucket(s3, 'cli-result');
+  const layerName = uniqueName('result-deps');
+  const dir = await writeTree(temp.path, { 'pyproject.toml': '[project]\nname = "app"\n', 'uv.lock': UV_LOCK }, 'project-');
+  const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
+  const metadata = layerZipMetadata(md5Hex(UV_LOCK), createHash('sha256').update(body).digest('base64'));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: metadata }));
+  return { dir, args: ['publish', '--project-dir', dir, '--layer-name', layerName, '--s3dir', `s3://${bucket}/app/lambda/`] };
+}
+
+const sample: LayerDeployment = {
+  status: 'published',
+  layerName: 'deps',
+  layerVersion: 3,
+  layerVersionArn: 'arn:aws:lambda:us-east-1:123456789012:layer:deps:3',
+  s3pathManifest: 's3://bucket/app/lambda/layer/000003/uv.lock',
+};
+
+describe('result outputs', () => {
+  it('takes the deployment from publish and from the publish step of a workflow, and from nothing else', () => {
+    expect(deploymentOf('publish', sample)).toBe(sample);
+    expect(deploymentOf('workflow', { status: 'published', publish: sample })).toBe(sample);
+    expect(deploymentOf('package', { status: 'packaged' })).toBeUndefined();
+  });
+
+  it('formats the GitHub step outputs as name=value lines', () => {
+    expect(githubOutputLines(sample)).toBe(`layer-version-arn=${sample.layerVersionArn}\nlayer-version=3\nstatus=published\n`);
+  });
+
+  it('layer publish writes publish-result.json, --output-file and $GITHUB_OUTPUT (appended), then the same ARN as unchanged', async () => {
+    const { dir, args } = await uploadedProject();
+    const githubOutput = join(temp.path, `github-output-${randomBytes(3).toString('hex')}`);
+    await writeFile(githubOutput, 'earlier-step=kept\n');
+    const outputFile = join(temp.path, 'results', 'nested', 'publish.json');
+    const env = { ...process.env, GITHUB_OUTPUT: githubOutput };
+
+    const first = await runLayer([...args, '--output-file', outputFile, '--json'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const published = parseJsonOutput<LayerDeployment>(first);
+    expect(published.status).toBe('published');
+    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual(published);
+    expect(JSON.parse(await readFile(outputFile, 'utf8'))).toEqual(published);
+    expect(await readFile(githubOutput, 'utf8')).toBe(
+      `earlier-step=kept\nlayer-version-arn=${published.layerVersionArn}\nlayer-version=1\nstatus=published\n`,
+    );
+    // Atomic writes leave no temp files beside the results.
+    expect((await readdir(join(temp.path, 'results', 'nested'))).sort()).toEqual(['publish.json']);
+    expect((await readdir(join(dir, 'build', 'lambda', 'layer'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+
+    // Without --json the human summary carries the ARN; the files say "unchanged" for the same version.
+    const second = await runLayer(args, { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain(published.layerVersionArn);
+    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual({ ...published, status: 'unchanged' });
+    expect((await readFile(githubOutput, 'utf8')).trim().split('\n').slice(-3)).toEqual([
+      `layer-version-arn=${published.layerVersionArn}`,
+      'layer-version=1',
+      'status=unchanged',
+    ]);
+  });
+
+  it('an --output-file that cannot be written is exit 1 in one line that still names the published version', async () => {
+    const { dir, args } = await uploadedProject();
+    const blocked = join(temp.path, `a-folder-${randomBytes(3).toString('hex')}`);
+    await mkdir(blocked);
+    const result = await runLayer([...args, '--output-file', blocked, '--json']);
+    expect(result.code, result.stderr).toBe(1);
+    const output = parseJsonOutput<{ error: { code: string; message: string } }>(result);
+    expect(output.error.code).toBe('E_RESULT_NOT_WRITTEN');
+    expect(output.error.message).toMatch(/^layer version 1 of result-deps-\w+ is published, but the result could not be written to .*a-folder-\w+ \(EISDIR\)$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect((await readdir(blocked))).toEqual([]);
+    expect(existsSync(publishResultPath(dir))).toBe(false);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * The consumer lane (`npm run test:consumers`): the packages as users get them.
+ * Every package is packed with `npm pack` and the tarballs are installed into
+ * fresh folders outside the repository: a plain npm project and Nx workspaces
+ * at the lowest and highest Nx major the plugin supports. Its own Vitest run
+ * (not part of `npm test`), against the same moto server and loopback package
+ * index as the unit tests.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineConfig({
+  root,
+  resolve: {
+    // The harness only: consumer tests never import the packages' sources, they install the tarballs.
+    alias: [{ find: '@lambda-layer/testing', replacement: `${root}tools/testing/index.ts` }],
+  },
+  test: {
+    include: ['tools/consumers/**/*.test.ts'],
+    globalSetup: [`${root}tools/testing/global-setup.ts`, `${root}tools/consumers/global-setup.ts`],
+    setupFiles: [`${root}tools/testing/setup-env.ts`],
+    pool: 'forks',
+    maxWorkers: 2,
+    // npm installs and whole Nx runs: minutes, not seconds, on a loaded 2-core machine.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    reporters: ['default', `${root}tools/testing/summary-reporter.ts`],
+    passWithNoTests: false,
+  },
+});
