@@ -7,3 +7,18 @@ export { containerBuildCommand, samBuildImage, type ContainerCommand, type Conta
 export { findLayerProblems, validateLayer, readElfMachine, type LayerProblem } from './validate.js';
 export { listInstalled, packageList, type InstalledDistribution } from './installed.js';
 export { readBuildStamp, type BuildStamp } from './stamp.js';
+export { readLockedInstallSet, type ReadLockOptions } from './locks/read-lock.js';
+export { readUvLock, parseUvLock, type UvLock } from './locks/uv-lock.js';
+export { readPoetryLock, parsePoetryLock, hasLockedGroupsAndMarkers, type PoetryLock } from './locks/poetry-lock.js';
+export { uvLockFreshness, poetryLockFreshness, assertLockFresh, type LockFreshness } from './locks/lock-freshness.js';
+export {
+  formatInstallRequirements,
+  refuseLocalSources,
+  type LockedFile,
+  type LockedInstallSet,
+  type LockedPackage,
+  type LockTarget,
+  type PackageSource,
+} from './locks/locked-package.js';
+export { evaluateMarker, parseMarker, MarkerSyntaxError, type MarkerEnvironment } from './locks/marker.js';
+export { targetMarkerEnvironment } from './markers.js';
