@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { isBuildTool, loadPyprojectConfig, localLayout } from '@lambda-layer/core';
-import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import type { CreateNodes, CreateNodesContext, CreateNodesResult } from '@nx/devkit';
+// The one value we need from Nx, taken from nx itself (a subpath its package exports) rather than
+// @nx/devkit: loading @nx/devkit pulls in its generator helpers and ~100 ms of modules into every
+// project-graph computation (profiled with --cpu-prof; see tools/bench/workspace.bench.ts).
+import { createNodesFromFiles } from 'nx/src/project-graph/plugins';
 import { normalizeOptions, type LambdaLayerPluginOptions, type NormalizedPluginOptions } from './options.js';
 import { projectNameFor } from './project-name.js';
 import { inferLayerTargets } from './targets.js';
