@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { ErrorCodes, LayerError } from './errors.js';
 
 /**
@@ -114,6 +113,8 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
     throw error;
   }
 
+  // Loaded on first use: `layer --help` and everything that imports core for its types and paths skip the TOML parser.
+  const { parse: parseToml, TomlError } = await import('smol-toml');
   let document: Record<string, unknown>;
   try {
     document = parseToml(text) as Record<string, unknown>;
