@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PackageIndex, run, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
+import type { LockedInstallSet } from '../locks/locked-package.js';
 import { toolCacheEnv } from './projects.js';
 
 export interface WheelSpec {
@@ -87,7 +88,21 @@ export interface LockIndexes {
   second: PackageIndex;
   /** Folder of the main index's own wheels (for file: and URL dependencies). */
   wheelDir: string;
+  /** A git repository holding a pure-Python project `gitpkg` (built with setuptools from the main index). */
+  gitRepo: string;
   close(): Promise<void>;
+}
+
+async function createGitRepo(dir: string): Promise<string> {
+  await mkdir(join(dir, 'gitpkg'), { recursive: true });
+  await writeFile(join(dir, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "gitpkg"\nversion = "1.0"\n');
+  await writeFile(join(dir, 'gitpkg', '__init__.py'), 'VERSION = "1.0"\n');
+  const git = (args: string[]) => run('git', ['-c', 'user.email=fixture@example.com', '-c', 'user.name=fixture', '-c', 'init.defaultBranch=main', ...args], { cwd: dir });
+  for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'gitpkg 1.0']]) {
+    const result = await git(args);
+    if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
+  }
+  return dir;
 }
 
 /** Two loopback indexes: "main" (the fixture wheels plus the real wheel cache, for a package with platform wheels) and "second". */
@@ -100,7 +115,8 @@ export async function startLockIndexes(): Promise<LockIndexes> {
     startPackageIndex({ dirs: [wheelDir, wheelCacheDir] }),
     startPackageIndex({ dirs: [join(root, 'second')] }),
   ]);
-  return { main, second, wheelDir, close: async () => void (await Promise.all([main.close(), second.close()])) };
+  const gitRepo = await createGitRepo(join(root, 'gitpkg-repo'));
+  return { main, second, wheelDir, gitRepo, close: async () => void (await Promise.all([main.close(), second.close()])) };
 }
 
 export interface LockProjectSpec {
@@ -115,7 +131,7 @@ export interface LockProjectSpec {
   requiresPython?: string;
 }
 
-/** The test graph: markers of every kind, extras on a dependency and on the project, a version split by Python, two indexes, a dev group, a URL dependency. */
+/** The test graph: markers of every kind, extras on a dependency and on the project, a version split by Python, two indexes, a dev group, a URL and a git dependency. */
 export function graphProject(indexes: LockIndexes): LockProjectSpec {
   return {
     dependencies: [
@@ -124,6 +140,7 @@ export function graphProject(indexes: LockIndexes): LockProjectSpec {
       'zeta==1.0',
       "six==1.17.0; platform_machine == 'x86_64'",
       `viaurl @ ${indexes.main.url.replace(/simple\/$/, '')}files/viaurl-1.0-py3-none-any.whl`,
+      `gitpkg @ git+file://${indexes.gitRepo}`,
     ],
     optional: { feature: ['pyyaml==6.0.2'], other: ['markupsafe==3.0.2'] },
     dev: ['devonly==1.0'],
@@ -245,6 +262,17 @@ export async function exportedForTargets(exported: ExportedPackage[], environmen
     });
     return kept;
   });
+}
+
+/** The reader's set in the export's shape: pin (`name==version`, `name @ url`, `name @ git+url@commit`) -> sorted hashes. */
+export function readerPins(set: LockedInstallSet): Map<string, string[]> {
+  return new Map(
+    set.packages.map((pkg) => {
+      const source = pkg.source;
+      const pin = source.kind === 'url' ? `${pkg.name} @ ${source.url}` : source.kind === 'git' ? `${pkg.name} @ git+${source.url}@${source.commit}` : `${pkg.name}==${pkg.version}`;
+      return [pin, [...new Set(pkg.files.map((file) => file.sha256))].sort()];
+    }),
+  );
 }
 
 /** `PyYAML==6.0.2` -> `pyyaml==6.0.2`; `name @ url` keeps its URL. */

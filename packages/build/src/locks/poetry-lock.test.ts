@@ -11,24 +11,15 @@ import {
   type LockIndexes,
   ORACLE_TARGETS,
   parseExport,
+  readerPins,
   startLockIndexes,
 } from '../__fixtures__/lock-projects.js';
 import { targetMarkerEnvironment } from '../markers.js';
 import { targetPlatform } from '../platform.js';
-import type { LockedInstallSet } from './locked-package.js';
 import { readPoetryLock } from './poetry-lock.js';
 import { readLockedInstallSet } from './read-lock.js';
 
 const environmentOf = (target: (typeof ORACLE_TARGETS)[number]) => targetMarkerEnvironment(targetPlatform(target));
-
-function pins(set: LockedInstallSet): Map<string, string[]> {
-  return new Map(
-    set.packages.map((pkg) => [
-      pkg.source.kind === 'url' ? `${pkg.name} @ ${pkg.source.url}` : `${pkg.name}==${pkg.version}`,
-      [...new Set(pkg.files.map((file) => file.sha256))].sort(),
-    ]),
-  );
-}
 
 /** For every oracle target: the reader's set equals what `poetry export --only main` lists and `packaging` keeps. */
 async function expectSameAsPoetryExport(dir: string, extras: string[]): Promise<void> {
@@ -37,7 +28,7 @@ async function expectSameAsPoetryExport(dir: string, extras: string[]): Promise<
   const lockText = await readFile(join(dir, 'poetry.lock'), 'utf8');
   ORACLE_TARGETS.forEach((target, index) => {
     const set = readPoetryLock(lockText, { environment: environmentOf(target), extras });
-    expect(pins(set), `${target.pythonVersion} ${target.architecture} extras=${extras.join(',')}`).toEqual(expected[index]);
+    expect(readerPins(set), `${target.pythonVersion} ${target.architecture} extras=${extras.join(',')}`).toEqual(expected[index]);
   });
 }
 

@@ -11,6 +11,7 @@ import {
   type LockIndexes,
   ORACLE_TARGETS,
   parseExport,
+  readerPins,
   startLockIndexes,
   tool,
 } from '../__fixtures__/lock-projects.js';
@@ -22,16 +23,6 @@ import { readUvLock } from './uv-lock.js';
 
 const environmentOf = (target: (typeof ORACLE_TARGETS)[number]) => targetMarkerEnvironment(targetPlatform(target));
 
-/** The reader's set in the oracle's shape: pin -> sorted hashes. */
-function pins(set: LockedInstallSet): Map<string, string[]> {
-  return new Map(
-    set.packages.map((pkg) => [
-      pkg.source.kind === 'url' ? `${pkg.name} @ ${pkg.source.url}` : `${pkg.name}==${pkg.version}`,
-      [...new Set(pkg.files.map((file) => file.sha256))].sort(),
-    ]),
-  );
-}
-
 /** For every oracle target: the reader's set equals what `uv export` lists and `packaging` keeps for that target. */
 async function expectSameAsUvExport(dir: string, extras: string[]): Promise<void> {
   const exported = parseExport(await exportLock('uv', dir, extras));
@@ -39,7 +30,7 @@ async function expectSameAsUvExport(dir: string, extras: string[]): Promise<void
   const lockText = await readFile(join(dir, 'uv.lock'), 'utf8');
   ORACLE_TARGETS.forEach((target, index) => {
     const set = readUvLock(lockText, { environment: environmentOf(target), extras });
-    expect(pins(set), `${target.pythonVersion} ${target.architecture} extras=${extras.join(',')}`).toEqual(expected[index]);
+    expect(readerPins(set), `${target.pythonVersion} ${target.architecture} extras=${extras.join(',')}`).toEqual(expected[index]);
   });
 }
 
@@ -84,12 +75,18 @@ describe('readUvLock against `uv export` (real uv.lock files)', () => {
     expect(arm.packages.find((pkg) => pkg.name === 'zeta')?.source).toEqual({ kind: 'registry', url: indexes.second.url });
     expect(arm.packages.find((pkg) => pkg.name === 'viaurl')?.source.kind).toBe('url');
     expect(arm.packages.find((pkg) => pkg.name === 'armonly')?.markers).toEqual(["platform_machine == 'aarch64'"]);
+    const git = arm.packages.find((pkg) => pkg.name === 'gitpkg')?.source;
+    expect(git?.kind === 'git' && git.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(git?.kind === 'git' && git.url).toBe(`file://${indexes.gitRepo}`);
   });
 
   it('writes a hash-pinned requirements file, no markers, that `uv pip install --require-hashes --no-deps` installs exactly', async () => {
     const lockText = await readFile(join(graphDir, 'uv.lock'), 'utf8');
     const target = ORACLE_TARGETS[2];
-    const set = readUvLock(lockText, { environment: environmentOf(target) });
+    const full = readUvLock(lockText, { environment: environmentOf(target) });
+    // A git dependency has no file hash: hash-checking mode refuses it, so it is left out here.
+    expect(formatInstallRequirements(full)).toMatch(/^gitpkg @ git\+file:\/\/.*@[0-9a-f]{40}$/m);
+    const set = { ...full, packages: full.packages.filter((pkg) => pkg.source.kind !== 'git') };
     const text = formatInstallRequirements(set);
     expect(text).not.toMatch(/;/);
     expect(text).toMatch(/^zeta==1\.0 \\\n {4}--hash=sha256:[0-9a-f]{64}$/m);
