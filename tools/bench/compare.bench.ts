@@ -22,7 +22,7 @@
  * Tools are installed once into .cache/bench-tools/ (bench-tools.ts).
  */
 import { readdir, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { readLockedInstallSet, targetMarkerEnvironment, targetPlatform } from '../../packages/build/src/index.js';
@@ -38,6 +38,7 @@ const KINDS = ['pip', 'poetry', 'uv'] as const;
 type Kind = (typeof KINDS)[number];
 const MANIFEST: Record<Kind, string> = { pip: 'requirements.txt', poetry: 'poetry.lock', uv: 'uv.lock' };
 
+const loadAtStart = loadavg()[0] ?? 0;
 const tools = await ensureBenchTools();
 const wheels = await ensureBenchWheels();
 const [index, moto] = await Promise.all([startPackageIndex({ dirs: [wheels] }), startMotoServer()]);
@@ -285,6 +286,7 @@ try {
   };
   const cores = availableParallelism();
   console.log(`13 packages for python3.12 x86_64; loopback index over real wheels (every figure); median of ${RUNS}; ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), ${new Date().toISOString().slice(0, 10)}`);
+  console.log(`1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end (above the core count, other work skews every figure)`);
   console.log('ratio = their time / ours (target ≥ 2×); cold = tool caches emptied, warm = caches kept, rebuild forced');
   console.log('');
   console.log(`  ${'manifest'.padEnd(17)} ${'layer cold'.padStart(10)} ${'layer warm'.padStart(10)}   ${'original cold'.padStart(14)} ${'original warm'.padStart(14)}   ${'sam cold'.padStart(14)} ${'sam warm'.padStart(14)}`);

@@ -8,11 +8,16 @@
  * tools' own export (`uv export`, `poetry export`), whose markers the real
  * `packaging` library evaluates for each target.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PackageIndex, run, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { LockedInstallSet } from '../locks/locked-package.js';
+import { readPoetryLock } from '../locks/poetry-lock.js';
+import { readUvLock } from '../locks/uv-lock.js';
+import { targetMarkerEnvironment } from '../markers.js';
+import { targetPlatform } from '../platform.js';
 import { toolCacheEnv } from './projects.js';
 
 export interface WheelSpec {
@@ -245,6 +250,32 @@ export async function evaluateWithPackaging(cases: Array<[Record<string, string>
   return JSON.parse(result.stdout) as boolean[][];
 }
 
+/**
+ * The lock indexes for the tests of one file, with (optionally) the graph
+ * project locked by `tool` once: read `fixture.indexes` / `fixture.graphDir` in tests.
+ */
+export function useLockIndexes(graphTool?: 'uv' | 'poetry'): { readonly indexes: LockIndexes; readonly graphDir: string } {
+  let indexes: LockIndexes | undefined;
+  let graphDir: string | undefined;
+  beforeAll(async () => {
+    indexes = await startLockIndexes();
+    if (graphTool) graphDir = await createLockedProject(graphTool, graphProject(indexes), indexes);
+  }, 120_000);
+  afterAll(async () => {
+    await indexes?.close();
+  });
+  return {
+    get indexes() {
+      if (!indexes) throw new Error('useLockIndexes: only inside tests and hooks');
+      return indexes;
+    },
+    get graphDir() {
+      if (!graphDir) throw new Error('useLockIndexes: no graph project was asked for');
+      return graphDir;
+    },
+  };
+}
+
 export const ORACLE_TARGETS = [
   { pythonVersion: '3.11', architecture: 'x86_64' },
   { pythonVersion: '3.12', architecture: 'x86_64' },
@@ -281,4 +312,18 @@ export function normalizePin(pin: string): string {
   if (!match) return pin;
   const name = (match[1] as string).toLowerCase().replace(/[-_.]+/g, '-');
   return match[2] === '==' ? `${name}==${match[3]}` : `${name} @ ${match[3]}`;
+}
+
+export const environmentOf = (target: (typeof ORACLE_TARGETS)[number]) => targetMarkerEnvironment(targetPlatform(target));
+
+/** For every oracle target: the reader's set equals what the tool's export lists and `packaging` keeps for that target. */
+export async function expectSameAsExport(toolName: 'uv' | 'poetry', dir: string, extras: string[]): Promise<void> {
+  const exported = parseExport(await exportLock(toolName, dir, extras));
+  const expected = await exportedForTargets(exported, ORACLE_TARGETS.map(environmentOf));
+  const lockText = await readFile(join(dir, `${toolName}.lock`), 'utf8');
+  ORACLE_TARGETS.forEach((target, index) => {
+    const lockTarget = { environment: environmentOf(target), extras };
+    const set = toolName === 'uv' ? readUvLock(lockText, lockTarget) : readPoetryLock(lockText, lockTarget);
+    expect(readerPins(set), `${target.pythonVersion} ${target.architecture} extras=${extras.join(',')}`).toEqual(expected[index]);
+  });
 }

@@ -2,63 +2,36 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes, isLayerError } from '@lambda-layer/core';
 import { repoRoot } from '@lambda-layer/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createLockedProject,
-  exportedForTargets,
-  exportLock,
-  graphProject,
-  type LockIndexes,
+  environmentOf,
+  expectSameAsExport,
   ORACLE_TARGETS,
-  parseExport,
-  readerPins,
-  startLockIndexes,
   tool,
+  useLockIndexes,
 } from '../__fixtures__/lock-projects.js';
-import { targetMarkerEnvironment } from '../markers.js';
-import { targetPlatform } from '../platform.js';
 import { formatInstallRequirements, type LockedInstallSet } from './locked-package.js';
+import { targetPlatform } from '../platform.js';
 import { readLockedInstallSet } from './read-lock.js';
 import { readUvLock } from './uv-lock.js';
 
-const environmentOf = (target: (typeof ORACLE_TARGETS)[number]) => targetMarkerEnvironment(targetPlatform(target));
-
-/** For every oracle target: the reader's set equals what `uv export` lists and `packaging` keeps for that target. */
-async function expectSameAsUvExport(dir: string, extras: string[]): Promise<void> {
-  const exported = parseExport(await exportLock('uv', dir, extras));
-  const expected = await exportedForTargets(exported, ORACLE_TARGETS.map(environmentOf));
-  const lockText = await readFile(join(dir, 'uv.lock'), 'utf8');
-  ORACLE_TARGETS.forEach((target, index) => {
-    const set = readUvLock(lockText, { environment: environmentOf(target), extras });
-    expect(readerPins(set), `${target.pythonVersion} ${target.architecture} extras=${extras.join(',')}`).toEqual(expected[index]);
-  });
-}
-
 describe('readUvLock against `uv export` (real uv.lock files)', () => {
-  let indexes: LockIndexes;
-  let graphDir: string;
-
-  beforeAll(async () => {
-    indexes = await startLockIndexes();
-    graphDir = await createLockedProject('uv', graphProject(indexes), indexes);
-  }, 120_000);
-  afterAll(async () => {
-    await indexes?.close();
-  });
+  const fixture = useLockIndexes('uv');
 
   it('examples/uv-app (a plain lock from PyPI): the same packages and hashes for every target', async () => {
-    await expectSameAsUvExport(join(repoRoot, 'examples', 'uv-app'), []);
+    await expectSameAsExport('uv', join(repoRoot, 'examples', 'uv-app'), []);
   });
 
   it.each([[[]], [['feature']], [['feature', 'other']]])(
     'the marker/extras/two-index graph with project extras %j: the same set as `uv export` for every target',
     async (extras: string[]) => {
-      await expectSameAsUvExport(graphDir, extras);
+      await expectSameAsExport('uv', fixture.graphDir, extras);
     },
   );
 
   it('follows markers and extras the way the tools do: a closer look at two targets', async () => {
-    const lockText = await readFile(join(graphDir, 'uv.lock'), 'utf8');
+    const lockText = await readFile(join(fixture.graphDir, 'uv.lock'), 'utf8');
     const x86 = readUvLock(lockText, { environment: environmentOf(ORACLE_TARGETS[0]) });
     const arm = readUvLock(lockText, { environment: environmentOf(ORACLE_TARGETS[2]) });
     const names = (set: LockedInstallSet) => set.packages.map((pkg) => `${pkg.name}==${pkg.version}`);
@@ -72,16 +45,16 @@ describe('readUvLock against `uv export` (real uv.lock files)', () => {
       for (const absent of ['winonly', 'devonly', 'pyyaml', 'markupsafe', 'lock-fixture']) expect(set.packages.map((pkg) => pkg.name)).not.toContain(absent);
     }
     // Sources: the second index for zeta, a direct URL for viaurl.
-    expect(arm.packages.find((pkg) => pkg.name === 'zeta')?.source).toEqual({ kind: 'registry', url: indexes.second.url });
+    expect(arm.packages.find((pkg) => pkg.name === 'zeta')?.source).toEqual({ kind: 'registry', url: fixture.indexes.second.url });
     expect(arm.packages.find((pkg) => pkg.name === 'viaurl')?.source.kind).toBe('url');
     expect(arm.packages.find((pkg) => pkg.name === 'armonly')?.markers).toEqual(["platform_machine == 'aarch64'"]);
     const git = arm.packages.find((pkg) => pkg.name === 'gitpkg')?.source;
     expect(git?.kind === 'git' && git.commit).toMatch(/^[0-9a-f]{40}$/);
-    expect(git?.kind === 'git' && git.url).toBe(`file://${indexes.gitRepo}`);
+    expect(git?.kind === 'git' && git.url).toBe(`file://${fixture.indexes.gitRepo}`);
   });
 
   it('writes a hash-pinned requirements file, no markers, that `uv pip install --require-hashes --no-deps` installs exactly', async () => {
-    const lockText = await readFile(join(graphDir, 'uv.lock'), 'utf8');
+    const lockText = await readFile(join(fixture.graphDir, 'uv.lock'), 'utf8');
     const target = ORACLE_TARGETS[2];
     const full = readUvLock(lockText, { environment: environmentOf(target) });
     // A git dependency has no file hash: hash-checking mode refuses it, so it is left out here.
@@ -90,14 +63,14 @@ describe('readUvLock against `uv export` (real uv.lock files)', () => {
     const text = formatInstallRequirements(set);
     expect(text).not.toMatch(/;/);
     expect(text).toMatch(/^zeta==1\.0 \\\n {4}--hash=sha256:[0-9a-f]{64}$/m);
-    const file = join(graphDir, 'install.txt');
-    const targetDir = join(graphDir, 'installed');
+    const file = join(fixture.graphDir, 'install.txt');
+    const targetDir = join(fixture.graphDir, 'installed');
     await writeFile(file, text);
     const platform = targetPlatform(target);
     await tool(
       'uv',
-      ['pip', 'install', '--require-hashes', '--no-deps', '--target', targetDir, '--python-platform', platform.uvPlatform, '--python-version', target.pythonVersion, '--index-url', indexes.main.url, '--extra-index-url', indexes.second.url, '-r', file],
-      graphDir,
+      ['pip', 'install', '--require-hashes', '--no-deps', '--target', targetDir, '--python-platform', platform.uvPlatform, '--python-version', target.pythonVersion, '--index-url', fixture.indexes.main.url, '--extra-index-url', fixture.indexes.second.url, '-r', file],
+      fixture.graphDir,
     );
     const installed = (await readdir(targetDir)).filter((name) => name.endsWith('.dist-info')).map((name) => name.replace(/\.dist-info$/, '').toLowerCase().replace(/_/g, '-').replace(/-(?=[^-]*$)/, '=='));
     expect(installed.sort()).toEqual(set.packages.map((pkg) => `${pkg.name}==${pkg.version}`).sort());
@@ -105,23 +78,17 @@ describe('readUvLock against `uv export` (real uv.lock files)', () => {
 });
 
 describe('readLockedInstallSet for uv.lock: refusals', () => {
-  let indexes: LockIndexes;
-  beforeAll(async () => {
-    indexes = await startLockIndexes();
-  }, 60_000);
-  afterAll(async () => {
-    await indexes?.close();
-  });
+  const fixture = useLockIndexes();
 
   it('refuses a local path dependency by name, with the fix', async () => {
-    const dir = await createLockedProject('uv', { dependencies: [`localwheel @ file://${join(indexes.wheelDir, 'localwheel-1.0-py3-none-any.whl')}`, 'beta==2.0'] }, indexes);
+    const dir = await createLockedProject('uv', { dependencies: [`localwheel @ file://${join(fixture.indexes.wheelDir, 'localwheel-1.0-py3-none-any.whl')}`, 'beta==2.0'] }, fixture.indexes);
     const error = await readLockedInstallSet({ dir, tool: 'uv', environment: environmentOf(ORACLE_TARGETS[1]) }).catch((e: unknown) => e);
     expect(isLayerError(error) && error.code).toBe(ErrorCodes.LOCK_UNSUPPORTED);
     expect((error as Error).message).toMatch(/local path dependencies.*localwheel/);
   });
 
   it('refuses a target outside requires-python (instead of an empty layer)', async () => {
-    const dir = await createLockedProject('uv', { dependencies: ['beta==2.0'], requiresPython: '>=3.11,<3.12' }, indexes);
+    const dir = await createLockedProject('uv', { dependencies: ['beta==2.0'], requiresPython: '>=3.11,<3.12' }, fixture.indexes);
     const error = await readLockedInstallSet({ dir, tool: 'uv', environment: environmentOf(ORACLE_TARGETS[1]) }).catch((e: unknown) => e);
     expect(isLayerError(error) && error.code).toBe(ErrorCodes.PYTHON_EXCLUDED);
     expect((error as Error).message).toBe("the project's requires-python ==3.11.* (recorded in uv.lock) excludes Python 3.12");
@@ -130,7 +97,7 @@ describe('readLockedInstallSet for uv.lock: refusals', () => {
   });
 
   it('refuses a lock that is not TOML, naming the line', async () => {
-    const dir = await createLockedProject('uv', { dependencies: ['beta==2.0'] }, indexes);
+    const dir = await createLockedProject('uv', { dependencies: ['beta==2.0'] }, fixture.indexes);
     await writeFile(join(dir, 'uv.lock'), 'version = 1\n[[package]\nname = "x"\n');
     const error = await readLockedInstallSet({ dir, tool: 'uv', environment: environmentOf(ORACLE_TARGETS[1]) }).catch((e: unknown) => e);
     expect(isLayerError(error) && error.code).toBe(ErrorCodes.LOCK_INVALID);
