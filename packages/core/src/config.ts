@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, LayerError } from './errors.js';
 
@@ -100,7 +100,9 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
   const path = join(resolve(projectDir), 'pyproject.toml');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Synchronous on purpose: one small file, and the Nx plugin reads hundreds of them, where
+    // fs/promises' file-handle round trips cost ~10x the read itself.
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
       if (options.required) {
