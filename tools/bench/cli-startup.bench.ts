@@ -13,21 +13,36 @@ const TARGET_MS = 300;
 const TARGET_OVER_NODE_MS = 150;
 
 
-function time(command: string, args: string[]): number | undefined {
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { stdio: 'ignore' });
-    if (result.error || result.status !== 0) return undefined;
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return median(samples);
+function once(command: string, args: string[]): number | undefined {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  if (result.error || result.status !== 0) return undefined;
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-const layer = time(process.execPath, [layerBin, '--help']);
-const publishHelp = time(process.execPath, [layerBin, 'publish', '--help']);
-const nodeFloor = time(process.execPath, ['-e', '0']);
-const aws = time('aws', ['--version']);
+// Interleaved rounds (layer, node, … then the next round), so a change in machine load hits all alike:
+// the target is a difference of two timings.
+const commands = {
+  layer: [process.execPath, [layerBin, '--help']],
+  publishHelp: [process.execPath, [layerBin, 'publish', '--help']],
+  nodeFloor: [process.execPath, ['-e', '0']],
+  aws: ['aws', ['--version']],
+} as const;
+const samples: Record<keyof typeof commands, number[]> = { layer: [], publishHelp: [], nodeFloor: [], aws: [] };
+const failed = new Set<keyof typeof commands>();
+for (let round = 0; round < RUNS; round += 1) {
+  for (const [name, [command, args]] of Object.entries(commands) as Array<[keyof typeof commands, readonly [string, readonly string[]]]>) {
+    if (failed.has(name)) continue;
+    const ms = once(command, [...args]);
+    if (ms === undefined) failed.add(name);
+    else samples[name].push(ms);
+  }
+}
+const result = (name: keyof typeof commands) => (failed.has(name) ? undefined : median(samples[name]));
+const layer = result('layer');
+const publishHelp = result('publishHelp');
+const nodeFloor = result('nodeFloor');
+const aws = result('aws');
 if (layer === undefined) throw new Error('layer --help failed: run `npm run build` first');
 
 const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms.toFixed(0)} ms`);
