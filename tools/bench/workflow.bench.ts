@@ -13,12 +13,12 @@ import { startMotoServer } from '../testing/moto-server.js';
 import { startPackageIndex } from '../testing/package-index.js';
 import { repoRoot, toolsBin, wheelCacheDir } from '../testing/paths.js';
 import { runLayer } from '../testing/run.js';
+import { median } from './lib/measure.js';
 
 const RERUNS = 5;
 const TARGET_SECONDS = 2;
 const STEPS = ['build', 'package', 'upload', 'publish'] as const;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 const moto = await startMotoServer();
 const index = await startPackageIndex({ dirs: [wheelCacheDir] });

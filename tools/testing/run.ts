@@ -17,6 +17,9 @@ export function run(command: string, args: string[], options: { cwd?: string; en
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A child that exits without reading its stdin (git, uv --version, …) makes the write fail with EPIPE:
+    // that is no error of the run, and unhandled it would fail the whole test run.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

@@ -9,8 +9,6 @@
  * the tools and layer, not the network. Needs `npm run build` and
  * `node tools/setup-tools.mjs` (npm run bench does both).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -18,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { startPackageIndex } from '../../../tools/testing/package-index.js';
 import { layerBin, toolsBin, wheelCacheDir } from '../../../tools/testing/paths.js';
 import { installerDir } from '../src/installers.js';
+import { median, must as mustRun, timed } from '../../../tools/bench/lib/measure.js';
 import { pipTargetArgs, targetPlatform, uvTargetArgs } from '../src/platform.js';
 
 const RUNS = 5;
@@ -36,27 +35,7 @@ const work = await mkdtemp(join(tmpdir(), 'build-bench-'));
 const cacheEnv = { UV_CACHE_DIR: join(work, 'uv-cache'), PIP_CACHE_DIR: join(work, 'pip-cache'), UV_PYTHON_DOWNLOADS: 'never', UV_NO_CONFIG: '1' };
 const env: NodeJS.ProcessEnv = { ...process.env, ...cacheEnv, PATH: `${toolsBin}${delimiter}${process.env.PATH ?? ''}`, PIP_DISABLE_PIP_VERSION_CHECK: '1' };
 
-// Asynchronous on purpose: the index answers from this process's event loop.
-const execFileAsync = promisify(execFile);
-async function must(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  try {
-    return (await execFileAsync(command, args, { cwd: options.cwd, env: options.env ?? env, encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
-  } catch (error) {
-    const failed = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
-  }
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
+const must = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => mustRun(command, args, { ...options, env: options.env ?? env });
 
 // The same input for every contender: a pip project and a uv project locking the same set.
 const pipProject = join(work, 'pip-app');

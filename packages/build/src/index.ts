@@ -13,3 +13,18 @@ export { listInstalled, packageList, type InstalledDistribution } from './instal
 // The stamps live in core, which package and upload read too.
 export { readBuildStamp, type BuildStamp } from '@lambda-layer/core';
 export { findPoetry, findUv, type ToolCommand } from './preflight.js';
+export { readLockedInstallSet, type ReadLockOptions } from './locks/read-lock.js';
+export { readUvLock, parseUvLock, type UvLock } from './locks/uv-lock.js';
+export { readPoetryLock, parsePoetryLock, hasLockedGroupsAndMarkers, type PoetryLock } from './locks/poetry-lock.js';
+export { uvLockFreshness, poetryLockFreshness, assertLockFresh, type LockFreshness } from './locks/lock-freshness.js';
+export {
+  formatInstallRequirements,
+  refuseLocalSources,
+  type LockedFile,
+  type LockedInstallSet,
+  type LockedPackage,
+  type LockTarget,
+  type PackageSource,
+} from './locks/locked-package.js';
+export { evaluateMarker, parseMarker, MarkerSyntaxError, type MarkerEnvironment } from './locks/marker.js';
+export { targetMarkerEnvironment } from './markers.js';

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import {
   maxLength,
   parseCompatibleArchitectures,
@@ -192,7 +191,9 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
   const path = join(resolve(projectDir), 'pyproject.toml');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Synchronous on purpose: one small file, and the Nx plugin reads hundreds of them, where
+    // fs/promises' file-handle round trips cost ~10x the read itself.
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
       if (options.required) {
@@ -205,6 +206,8 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
     throw toLayerErrorFromSystem(error, { path, doing: `read ${path}` }) ?? error;
   }
 
+  // Loaded on first use: `layer --help` and everything that imports core for its types and paths skip the TOML parser.
+  const { parse: parseToml, TomlError } = await import('smol-toml');
   let document: Record<string, unknown>;
   try {
     document = parseToml(text) as Record<string, unknown>;

@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 async function readJsonName(path: string): Promise<string | undefined> {
+  // Most Python folders have neither file: asking first is far cheaper than a
+  // failed read, whose error object (and stack) cost ~30 µs each, 2 per project.
+  if (!existsSync(path)) return undefined;
   let text: string;
   try {
     text = await readFile(path, 'utf8');

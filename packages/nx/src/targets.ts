@@ -21,7 +21,9 @@ export const BUILD_CONFIG_KEYS = ['tool', 'python-version', 'architecture', 'con
 export const PACKAGE_CONFIG_KEYS = ['ignore', 'default-ignore', 'keep-bytecode', 'compression-level'] as const satisfies readonly ConfigKey[];
 
 /** core's local layout as workspace-relative Nx paths, so the outputs never drift from what the steps write. */
-function layoutPaths(): { artifacts: string; buildStamp: string; layerZip: string; packageStamp: string } {
+let layoutPathsOnce: ReturnType<typeof computeLayoutPaths> | undefined;
+const layoutPaths = () => (layoutPathsOnce ??= computeLayoutPaths());
+function computeLayoutPaths(): { artifacts: string; buildStamp: string; layerZip: string; packageStamp: string } {
   const layout = localLayout('/project');
   const rel = (path: string) => `{projectRoot}/${relative(layout.projectDir, path).split(sep).join(posix.sep)}`;
   return {

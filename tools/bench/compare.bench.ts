@@ -1,0 +1,339 @@
+/**
+ * lambda-layer against the tools a user would otherwise pick, in one run, on
+ * one project: pyyaml, six, requests, pydantic, orjson and their
+ * dependencies (13 packages) for python3.12 x86_64, locked three ways
+ * (requirements.txt, poetry.lock, uv.lock, made here with the pinned tools).
+ *
+ *   - `layer build` per manifest kind (today's code paths), cold and warm;
+ *   - the Python original (aws-lambda-artifact-builder, its local builders:
+ *     pip install -t, uv sync, poetry install) on the same three manifests;
+ *   - AWS SAM CLI (`sam build` of a LayerVersion with BuildMethod python3.12,
+ *     requirements.txt: the only Python manifest SAM reads);
+ *   - the whole cold pipeline: `layer workflow` (build, package, upload,
+ *     publish on a moto server started here) against `sam build` + `zip -9`
+ *     + `aws lambda publish-layer-version` on the same moto.
+ *
+ * Every figure uses the same loopback index serving the real wheels
+ * (.cache/bench-wheels): "warm network". Cold = every tool cache emptied
+ * (uv, pip, Poetry, SAM's build folder) before the run; warm = caches kept
+ * from the previous run, build redone (`--force`; SAM without --cached).
+ * Targets (exit 1 when missed): every build ≥ 2× faster than SAM's and the
+ * original's, the cold pipeline ≥ 2× faster than SAM's.
+ * Tools are installed once into .cache/bench-tools/ (bench-tools.ts).
+ */
+import { readdir, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { readLockedInstallSet, targetMarkerEnvironment, targetPlatform } from '../../packages/build/src/index.js';
+import { startMotoServer } from '../testing/moto-server.js';
+import { startPackageIndex } from '../testing/package-index.js';
+import { layerBin, toolsBin } from '../testing/paths.js';
+import { BENCH_PACKAGES, ensureBenchTools, ensureBenchWheels } from './lib/bench-tools.js';
+import { median, must, timed } from './lib/measure.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TARGET_RATIO = 2;
+const KINDS = ['pip', 'poetry', 'uv'] as const;
+type Kind = (typeof KINDS)[number];
+const MANIFEST: Record<Kind, string> = { pip: 'requirements.txt', poetry: 'poetry.lock', uv: 'uv.lock' };
+
+const loadAtStart = loadavg()[0] ?? 0;
+const tools = await ensureBenchTools();
+const wheels = await ensureBenchWheels();
+const [index, moto] = await Promise.all([startPackageIndex({ dirs: [wheels] }), startMotoServer()]);
+const work = await mkdtemp(join(tmpdir(), 'layer-bench-compare-'));
+const target = targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' });
+
+/** Each contender's own caches, emptied for a cold run. */
+function cachesOf(name: string) {
+  const root = join(work, 'caches', name);
+  return {
+    root,
+    env: {
+      UV_CACHE_DIR: join(root, 'uv'),
+      PIP_CACHE_DIR: join(root, 'pip'),
+      POETRY_CACHE_DIR: join(root, 'poetry'),
+      POETRY_CONFIG_DIR: join(root, 'poetry-config'),
+      POETRY_DATA_DIR: join(root, 'poetry-data'),
+    },
+  };
+}
+const baseEnv: NodeJS.ProcessEnv = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', UV_PYTHON_DOWNLOADS: 'never', SAM_CLI_TELEMETRY: '0', NO_COLOR: '1' };
+delete baseEnv.UV_NO_CONFIG;
+/** What a user of lambda-layer has: the pinned tools, the system Python. */
+const layerPath = `${toolsBin}${delimiter}${process.env.PATH ?? ''}`;
+/** SAM and the original install for the interpreter they find: Python 3.12 first. */
+const py312Path = `${dirname(tools.python312)}${delimiter}${toolsBin}${delimiter}${process.env.PATH ?? ''}`;
+
+// ------------------------------------------------------------------ the project, locked three ways
+
+const pins = [...BENCH_PACKAGES];
+const projectDirs = {} as Record<Kind, string>;
+const pyprojectHead = `[project]\nname = "bench-app"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = [${pins.map((p) => `"${p}"`).join(', ')}]\n`;
+for (const kind of KINDS) {
+  const dir = join(work, `${kind}-app`);
+  await mkdir(dir, { recursive: true });
+  projectDirs[kind] = dir;
+  if (kind === 'pip') {
+    await writeFile(join(dir, 'pyproject.toml'), pyprojectHead);
+    await writeFile(join(dir, 'requirements.txt'), `${pins.join('\n')}\n`);
+  } else if (kind === 'uv') {
+    await writeFile(join(dir, 'pyproject.toml'), pyprojectHead);
+    await must(join(toolsBin, 'uv'), ['lock', '--quiet', '--default-index', index.url], { cwd: dir, env: { ...baseEnv, ...cachesOf('lock').env, UV_PYTHON: tools.python312 } });
+  } else {
+    await writeFile(join(dir, 'pyproject.toml'), `${pyprojectHead}\n[tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = "bench"\nurl = "${index.url}"\npriority = "primary"\n`);
+    await must(join(toolsBin, 'poetry'), ['lock', '--no-interaction'], { cwd: dir, env: { ...baseEnv, ...cachesOf('lock').env, PATH: py312Path } });
+  }
+}
+const samDir = join(work, 'sam-app');
+await mkdir(join(samDir, 'layer'), { recursive: true });
+await writeFile(join(samDir, 'layer', 'requirements.txt'), `${pins.join('\n')}\n`);
+await writeFile(
+  join(samDir, 'template.yaml'),
+  [
+    "AWSTemplateFormatVersion: '2010-09-09'",
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  DepsLayer:',
+    '    Type: AWS::Serverless::LayerVersion',
+    '    Properties:',
+    '      LayerName: bench-deps',
+    '      ContentUri: layer/',
+    '      CompatibleRuntimes: [python3.12]',
+    '      CompatibleArchitectures: [x86_64]',
+    '    Metadata:',
+    '      BuildMethod: python3.12',
+    '      BuildArchitecture: x86_64',
+    '',
+  ].join('\n'),
+);
+
+// ------------------------------------------------------------------ contenders
+
+/** Every contender must install the same 13 distributions; anything more is noted once (the original's Poetry venv brings pip). */
+const extras = new Map<string, string[]>();
+async function expectAll(pythonDir: string, who: string): Promise<void> {
+  const installed = (await readdir(pythonDir))
+    .filter((name) => name.endsWith('.dist-info'))
+    .map((name) => /^(.+?)-(\d[^-]*)\.dist-info$/.exec(name))
+    .map((match) => (match ? `${(match[1] as string).toLowerCase().replace(/[-_.]+/g, '-')}==${match[2]}` : '?'));
+  const missing = pins.filter((pin) => !installed.includes(pin));
+  if (missing.length) throw new Error(`${who} did not install ${missing.join(', ')}`);
+  const more = installed.filter((pin) => !(pins as string[]).includes(pin));
+  if (more.length) extras.set(who, more);
+}
+
+const layerPythonDir = (kind: Kind) => join(projectDirs[kind], 'build', 'lambda', 'layer', 'artifacts', 'python');
+
+async function layerBuild(kind: Kind, cold: boolean): Promise<number> {
+  const caches = cachesOf(`layer-${kind}`);
+  if (cold) await rm(caches.root, { recursive: true, force: true });
+  if (cold) await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
+  const args = [layerBin, 'build', '--project-dir', projectDirs[kind], '--tool', kind, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', index.url, '--yes', '--force', '--quiet'];
+  const ms = await timed(() => must(process.execPath, args, { env: { ...baseEnv, ...caches.env, PATH: layerPath } }));
+  await expectAll(layerPythonDir(kind), `layer build (${kind})`);
+  return ms;
+}
+
+const ORIGINAL_SCRIPT = `
+import sys, shutil
+from pathlib import Path
+import aws_lambda_artifact_builder.api as aws
+kind, project, tool = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+pyproject = project / "pyproject.toml"
+if kind == "pip":
+    builder = aws.PipBasedLambdaLayerLocalBuilder(path_pyproject_toml=pyproject, path_bin_pip=tool, skip_prompt=True)
+elif kind == "uv":
+    builder = aws.UVBasedLambdaLayerLocalBuilder(path_pyproject_toml=pyproject, path_bin_uv=tool, skip_prompt=True)
+else:
+    builder = aws.PoetryBasedLambdaLayerLocalBuilder(path_pyproject_toml=pyproject, path_bin_poetry=tool, skip_prompt=True)
+builder.run()
+if kind != "pip":
+    # The original's package step moves the venv's site-packages to python/ (what layer's build leaves).
+    layout = builder.path_layout
+    aws.move_to_dir_python(dir_site_packages=layout.dir_repo / ".venv" / "lib" / "python3.12" / "site-packages", dir_python=layout.dir_python)
+`;
+
+async function originalBuild(kind: Kind, cold: boolean): Promise<number> {
+  const caches = cachesOf(`original-${kind}`);
+  if (cold) await rm(caches.root, { recursive: true, force: true });
+  const tool = kind === 'pip' ? tools.originalPip : join(toolsBin, kind);
+  // Same index as everyone: the lock's own (loopback) for uv and Poetry, PIP_INDEX_URL for pip.
+  const env = { ...baseEnv, ...caches.env, PATH: py312Path, PIP_INDEX_URL: index.url, UV_PYTHON: tools.python312, POETRY_VIRTUALENVS_IN_PROJECT: 'true' };
+  const ms = await timed(() => must(tools.originalPython, ['-c', ORIGINAL_SCRIPT, kind, projectDirs[kind], tool], { env }));
+  await expectAll(layerPythonDir(kind), `the original (${kind})`);
+  return ms;
+}
+
+const samBuildDir = join(work, 'sam-build');
+async function samBuild(cold: boolean): Promise<number> {
+  const caches = cachesOf('sam');
+  if (cold) await rm(caches.root, { recursive: true, force: true });
+  await rm(samBuildDir, { recursive: true, force: true });
+  const env = { ...baseEnv, ...caches.env, PATH: py312Path, PIP_INDEX_URL: index.url };
+  const ms = await timed(() => must(tools.sam, ['build', '--template-file', 'template.yaml', '--build-dir', samBuildDir], { cwd: samDir, env }));
+  await expectAll(join(samBuildDir, 'DepsLayer', 'python'), 'sam build');
+  return ms;
+}
+
+// ------------------------------------------------------------------ the cold pipeline on moto
+
+const aws = { AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
+await new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }).send(new CreateBucketCommand({ Bucket: 'bench' }));
+let pipelineRun = 0;
+
+async function layerPipeline(kind: Kind): Promise<number> {
+  const caches = cachesOf(`layer-${kind}`);
+  await rm(caches.root, { recursive: true, force: true });
+  await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
+  pipelineRun += 1;
+  const env = { ...baseEnv, ...caches.env, ...aws, PATH: layerPath, LAYER_S3DIR: `s3://bench/run-${pipelineRun}/`, LAYER_LAYER_NAME: `bench-${kind}-${pipelineRun}`, LAYER_INDEX_URL: index.url };
+  return timed(() => must(process.execPath, [layerBin, 'workflow', '--project-dir', projectDirs[kind], '--tool', kind, '--python-version', '3.12', '--architecture', 'x86_64', '--yes', '--quiet'], { env }));
+}
+
+async function samPipeline(): Promise<number> {
+  pipelineRun += 1;
+  const layerDir = join(samBuildDir, 'DepsLayer');
+  const zip = join(work, `sam-layer-${pipelineRun}.zip`);
+  return timed(async () => {
+    await samBuild(true);
+    await must('zip', ['-q', '-9', '-r', zip, 'python'], { cwd: layerDir });
+    await must(tools.aws, ['lambda', 'publish-layer-version', '--layer-name', `bench-sam-${pipelineRun}`, '--zip-file', `fileb://${zip}`, '--compatible-runtimes', 'python3.12', '--endpoint-url', moto.endpoint, '--output', 'json'], {
+      env: { ...baseEnv, ...aws },
+    });
+  });
+}
+
+// ------------------------------------------------------------------ where the time goes in `layer build`
+
+/** Wall time from spawn to each `Step 1.x` line on stderr, and to exit: one warm build per kind. */
+async function layerStepTimes(kind: Kind): Promise<Array<[string, number]>> {
+  const { spawn } = await import('node:child_process');
+  const caches = cachesOf(`layer-${kind}`);
+  const args = [layerBin, 'build', '--project-dir', projectDirs[kind], '--tool', kind, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', index.url, '--yes', '--force'];
+  const started = process.hrtime.bigint();
+  const marks: Array<[string, number]> = [];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...baseEnv, ...caches.env, PATH: layerPath }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let pending = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const step = /Step (1\.\d) - (.*)$/.exec(line);
+        if (step) marks.push([`${step[1]} ${step[2]}`, Number(process.hrtime.bigint() - started) / 1e6]);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`layer build (${kind}) exited ${code}`))));
+  });
+  marks.push(['exit', Number(process.hrtime.bigint() - started) / 1e6]);
+  return marks;
+}
+
+// ------------------------------------------------------------------ run
+
+const results: Record<string, { cold: number[]; warm: number[] }> = {};
+const record = (name: string, which: 'cold' | 'warm', ms: number) => {
+  results[name] ??= { cold: [], warm: [] };
+  results[name][which].push(ms);
+};
+const contenders: Array<[string, (cold: boolean) => Promise<number>]> = [
+  ...KINDS.map((kind) => [`layer:${kind}`, (cold: boolean) => layerBuild(kind, cold)] as [string, (cold: boolean) => Promise<number>]),
+  ...KINDS.map((kind) => [`original:${kind}`, (cold: boolean) => originalBuild(kind, cold)] as [string, (cold: boolean) => Promise<number>]),
+  ['sam', (cold: boolean) => samBuild(cold)],
+];
+
+let exitCode = 0;
+try {
+  process.stderr.write(`[bench] ${RUNS} cold and ${RUNS} warm runs of ${contenders.length} builds, then ${RUNS} cold pipelines each; a few minutes on 2 cores\n`);
+  // Rounds interleave the contenders, so drift in machine load hits all alike; each round: cold, then warm.
+  for (let round = 0; round < RUNS; round += 1) {
+    for (const [name, run] of contenders) {
+      record(name, 'cold', await run(true));
+      record(name, 'warm', await run(false));
+    }
+  }
+  const pipelines: Record<string, number[]> = {};
+  for (let round = 0; round < RUNS; round += 1) {
+    for (const kind of KINDS) (pipelines[`layer:${kind}`] ??= []).push(await layerPipeline(kind));
+    (pipelines.sam ??= []).push(await samPipeline());
+  }
+  const stepTimes: Partial<Record<Kind, Array<[string, number]>>> = {};
+  for (const kind of KINDS) stepTimes[kind] = await layerStepTimes(kind);
+
+  // Reading the lock directly against the tools' exports of the same lock.
+  const environment = targetMarkerEnvironment(target);
+  const lockRead: Record<string, { read: number; exportCli: number }> = {};
+  for (const kind of ['uv', 'poetry'] as const) {
+    const reads: number[] = [];
+    for (let i = 0; i < 20; i += 1) reads.push(await timed(() => readLockedInstallSet({ dir: projectDirs[kind], tool: kind, environment })));
+    const exportArgs = kind === 'uv' ? ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt'] : ['export', '--format', 'requirements.txt', '--only', 'main', '--no-interaction'];
+    const exports: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) exports.push(await timed(() => must(join(toolsBin, kind), exportArgs, { cwd: projectDirs[kind], env: { ...baseEnv, ...cachesOf('lock').env } })));
+    lockRead[kind] = { read: median(reads), exportCli: median(exports) };
+  }
+
+  // ---------------------------------------------------------------- report
+  const m = (name: string, which: 'cold' | 'warm') => median(results[name]?.[which] ?? []);
+  const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`);
+  const misses: string[] = [];
+  const ratioCell = (theirs: number, ours: number, label: string) => {
+    const ratio = theirs / ours;
+    if (ratio < TARGET_RATIO) misses.push(`${label}: ${ratio.toFixed(2)}×`);
+    return `${fmt(theirs).padStart(7)} ${`${ratio.toFixed(1)}×`.padStart(6)}`;
+  };
+  const cores = availableParallelism();
+  console.log(`13 packages for python3.12 x86_64; loopback index over real wheels (every figure); median of ${RUNS}; ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), ${new Date().toISOString().slice(0, 10)}`);
+  console.log(`1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end (above the core count, other work skews every figure)`);
+  console.log('ratio = their time / ours (target ≥ 2×); cold = tool caches emptied, warm = caches kept, rebuild forced');
+  console.log('');
+  console.log(`  ${'manifest'.padEnd(17)} ${'layer cold'.padStart(10)} ${'layer warm'.padStart(10)}   ${'original cold'.padStart(14)} ${'original warm'.padStart(14)}   ${'sam cold'.padStart(14)} ${'sam warm'.padStart(14)}`);
+  for (const kind of KINDS) {
+    const ours = { cold: m(`layer:${kind}`, 'cold'), warm: m(`layer:${kind}`, 'warm') };
+    const line = [
+      `  ${MANIFEST[kind].padEnd(17)} ${fmt(ours.cold).padStart(10)} ${fmt(ours.warm).padStart(10)}  `,
+      ratioCell(m(`original:${kind}`, 'cold'), ours.cold, `original ${kind} cold`),
+      ratioCell(m(`original:${kind}`, 'warm'), ours.warm, `original ${kind} warm`),
+      ' ',
+      ratioCell(m('sam', 'cold'), ours.cold, `sam vs ${kind} cold`),
+      ratioCell(m('sam', 'warm'), ours.warm, `sam vs ${kind} warm`),
+    ];
+    console.log(line.join(' '));
+  }
+  console.log('  (sam reads requirements.txt only: its one figure is set against each of our manifests)');
+  console.log('');
+  console.log('cold pipeline on moto: layer workflow (build, package, upload, publish) vs sam build + zip -9 + aws lambda publish-layer-version');
+  const samPipe = median(pipelines.sam ?? []);
+  for (const kind of KINDS) {
+    const ours = median(pipelines[`layer:${kind}`] ?? []);
+    console.log(`  ${MANIFEST[kind].padEnd(17)} layer ${fmt(ours).padStart(7)}   sam ${ratioCell(samPipe, ours, `pipeline sam vs ${kind}`)}`);
+  }
+  console.log('');
+  console.log('reading the lock for the target (milliseconds, in-process) vs the export the build runs today');
+  for (const [kind, figures] of Object.entries(lockRead)) {
+    console.log(`  ${MANIFEST[kind as Kind].padEnd(17)} read ${figures.read.toFixed(1).padStart(6)} ms   ${kind} export ${figures.exportCli.toFixed(0).padStart(5)} ms  (${(figures.exportCli / figures.read).toFixed(0)}× faster)`);
+  }
+  console.log('');
+  console.log('where the time goes in one warm `layer build` (wall ms from spawn to each step line, then exit)');
+  for (const kind of KINDS) {
+    const marks = stepTimes[kind] ?? [];
+    // Each segment is named after what ran in it: start-up until Step 1.1 prints, then each step until the next.
+    const parts = marks.map(([, at], i) => `${i === 0 ? 'start-up' : (marks[i - 1]?.[0].split(' ')[0] ?? '?')} ${(at - (marks[i - 1]?.[1] ?? 0)).toFixed(0)}`);
+    console.log(`  ${MANIFEST[kind].padEnd(17)} ${parts.join(' | ')}`);
+  }
+  console.log('  (1.1 preflight: tool versions, 1.2 prepare, 1.3 export the lock, 1.4 install, 1.5 validate, 1.6 record)');
+  console.log('');
+  for (const [who, more] of extras) console.log(`note: ${who} also put ${more.join(', ')} into the layer`);
+  if (misses.length) {
+    console.log(`targets MISSED (${misses.length}): ${misses.join('; ')}`);
+    exitCode = 1;
+  } else {
+    console.log('targets met: every build ≥ 2× faster than SAM and the original; cold pipeline ≥ 2× faster than SAM');
+  }
+} finally {
+  await Promise.all([index.close(), moto.stop()]);
+  await rm(work, { recursive: true, force: true });
+}
+process.exit(exitCode);
