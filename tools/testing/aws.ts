@@ -1,6 +1,6 @@
 /** AWS clients and unique names for tests against the moto server. */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
 import { annotateAwsErrors } from '@lambda-layer/core';
 
@@ -21,12 +21,14 @@ export interface TestClientOptions {
   maxAttempts?: number;
   /** Socket inactivity timeout (the SDK waits forever by default). */
   timeoutMs?: number;
+  /** The signing region (moto keeps regions apart by it); default us-east-1. */
+  region?: string;
 }
 
 function clientConfig(options: TestClientOptions) {
   return {
     endpoint: options.endpoint ?? endpoint(),
-    region: TEST_REGION,
+    region: options.region ?? TEST_REGION,
     credentials,
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.timeoutMs ? { requestHandler: { socketTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs } } : {}),
@@ -79,4 +81,51 @@ export function countCommands(client: AnyClient): Map<string, number> {
   const counts = new Map<string, number>();
   onCommand(client, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
   return counts;
+}
+
+/** The account moto answers for. */
+export const TEST_ACCOUNT = '123456789012';
+const FUNCTION_ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/layer-test-function-role`;
+let roleCreated: Promise<void> | undefined;
+
+/**
+ * moto's CreateFunction wants its role to exist in IAM. No IAM client is a
+ * dependency here, and moto reads the Query API from any request whose
+ * credential scope names iam (it does not check signatures): one POST makes it.
+ */
+function ensureFunctionRole(): Promise<void> {
+  roleCreated ??= (async () => {
+    const body = new URLSearchParams({
+      Action: 'CreateRole',
+      Version: '2010-05-08',
+      RoleName: FUNCTION_ROLE.split('/').pop() as string,
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+    });
+    const response = await fetch(`${endpoint()}/`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${TEST_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0` },
+    });
+    const text = await response.text();
+    if (!response.ok && !text.includes('EntityAlreadyExists')) throw new Error(`moto CreateRole failed: ${response.status} ${text.slice(0, 300)}`);
+  })();
+  return roleCreated;
+}
+
+/** The smallest valid zip: an empty archive (an end-of-central-directory record). */
+const EMPTY_ZIP = Buffer.concat([Buffer.from('PK\x05\x06', 'binary'), Buffer.alloc(18)]);
+
+/**
+ * Creates a function that uses `layers` (layer version ARNs) in the client's
+ * region; with `publish`, also publishes it as version 1, which keeps those
+ * layers after $LATEST moves on. Returns the function's name.
+ */
+export async function createTestFunction(lambda: LambdaClient, options: { layers: string[]; name?: string; publish?: boolean }): Promise<string> {
+  await ensureFunctionRole();
+  const name = options.name ?? uniqueName('fn');
+  await lambda.send(
+    new CreateFunctionCommand({ FunctionName: name, Runtime: 'python3.12', Role: FUNCTION_ROLE, Handler: 'app.handler', Code: { ZipFile: EMPTY_ZIP }, Layers: options.layers }),
+  );
+  if (options.publish) await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+  return name;
 }

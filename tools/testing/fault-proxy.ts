@@ -53,6 +53,8 @@ export interface LoggedRequest {
   path: string;
   bucket?: string;
   key?: string;
+  /** The region the request is signed for (moto keeps regions apart by it). */
+  region?: string;
   /** The status the client received, or what happened instead. */
   outcome: number | 'dropped' | 'hung' | 'client-closed' | 'upstream-error';
   /** The fault applied, if any. */
@@ -93,11 +95,18 @@ const WRITE_OPERATIONS = new Set([
   'PublishLayerVersion',
   'DeleteLayerVersion',
   'AddLayerVersionPermission',
+  'RemoveLayerVersionPermission',
+  'CreateFunction',
 ]);
 
 /** True for a request that changes state in S3 or Lambda. */
 export function isWriteOperation(operation: string): boolean {
   return WRITE_OPERATIONS.has(operation);
+}
+
+/** The region a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
+export function regionOf(headers: IncomingMessage['headers']): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
 }
 
 /** The service a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
@@ -240,7 +249,8 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
     const method = req.method ?? 'GET';
     const service = serviceOf(req.headers, url.pathname);
     const classified = service === 'Lambda' ? { operation: lambdaOperationOf(method, url) } : s3OperationOf(method, url, req.headers);
-    const entry: LoggedRequest = { seq: (seq += 1), method, service, path: url.pathname, ...classified, outcome: 'client-closed' };
+    const region = regionOf(req.headers);
+    const entry: LoggedRequest = { seq: (seq += 1), method, service, path: url.pathname, ...classified, ...(region ? { region } : {}), outcome: 'client-closed' };
     const rule = match(entry);
     if (rule) {
       rule.fired += 1;

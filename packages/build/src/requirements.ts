@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, normalizePackageName, parseRequirementEntries, type RequirementEntry } from '@lambda-layer/core';
 /**
  * Pinned requirements files (pip's format): what every tool's lock is turned
  * into before installing. Parsed here, by hand, because only two things are
@@ -7,37 +7,12 @@ import { ErrorCodes, LayerError } from '@lambda-layer/core';
  * library reads pip's file format.
  */
 
-export interface RequirementEntry {
-  /** PEP 503-normalised project name (`markupsafe`), or undefined for an option line. */
-  name: string | undefined;
-  /** The entry as written, continuation lines joined. */
-  text: string;
-}
-
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
-
+// One reader of pip's requirements format for every step: publish diffs the
+// same entries (core's manifest-packages.ts).
+export type { RequirementEntry };
+export const normalizeName = normalizePackageName;
 /** Splits a requirements file into entries: continuation lines joined, comments and blanks dropped. */
-export function parseRequirements(text: string): RequirementEntry[] {
-  const entries: RequirementEntry[] = [];
-  let current = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/(^|\s)#.*$/, '').trimEnd();
-    if (line.endsWith('\\')) {
-      current += `${line.slice(0, -1).trim()} `;
-      continue;
-    }
-    current += line.trim();
-    const entry = current.trim();
-    current = '';
-    if (!entry) continue;
-    const name = entry.startsWith('-') ? undefined : /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(entry)?.[1];
-    entries.push({ name: name ? normalizeName(name) : undefined, text: entry });
-  }
-  if (current.trim()) entries.push({ name: undefined, text: current.trim() });
-  return entries;
-}
+export const parseRequirements = parseRequirementEntries;
 
 export function formatRequirements(entries: readonly RequirementEntry[]): string {
   return `${entries.map((entry) => entry.text).join('\n')}\n`;

@@ -85,6 +85,42 @@ export function parseRegion(value: string): string {
   return value;
 }
 
+/** AWS regions (a repeated --region, `regions = [...]`): each a region name, each once. */
+export function parseRegions(values: string[]): string[] {
+  return [...new Set(values.map((value) => parseRegion(value.trim())))];
+}
+
+/** AWS account ids to share a layer version with: 12 digits each, each once. */
+export function parseAccountIds(values: string[]): string[] {
+  for (const value of values) {
+    if (!/^\d{12}$/.test(value.trim())) {
+      throw invalid(`invalid AWS account id ${JSON.stringify(value)}`, 'an account id is 12 digits, e.g. 123456789012 (from `aws sts get-caller-identity`)');
+    }
+  }
+  return [...new Set(values.map((value) => value.trim()))];
+}
+
+/** AWS Organizations ids (`o-` and 10 to 32 lower-case letters or digits), each once. */
+export function parseOrganizationIds(values: string[]): string[] {
+  for (const value of values) {
+    if (!/^o-[a-z0-9]{10,32}$/.test(value.trim())) {
+      throw invalid(
+        `invalid organization id ${JSON.stringify(value)}`,
+        'an organization id is "o-" and 10 to 32 lower-case letters or digits, e.g. o-a1b2c3d4e5 (from `aws organizations describe-organization`)',
+      );
+    }
+  }
+  return [...new Set(values.map((value) => value.trim()))];
+}
+
+/** How many of the newest layer versions to keep: 1 or more (the latest is always kept). */
+export function parseKeepVersions(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 10_000) {
+    throw invalid(`keep-versions must be a whole number from 1 to 10000, got ${JSON.stringify(value)}`, 'pass how many of the newest versions to keep, e.g. --keep-versions 10');
+  }
+  return value;
+}
+
 /** Text of at most `max` characters (Lambda's limits on a description or license). */
 export function maxLength(what: string, max: number): (value: string) => string {
   return (value) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configEnvName, loadPyprojectConfig, requireConfigValue, resolveConfig } from './config.js';
 import { ErrorCodes } from './errors.js';
+import { checkRegionTargets, configuredRegions, s3dirForRegion } from './regions.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -156,5 +157,57 @@ describe('config', () => {
     } catch (error) {
       expect((error as { oneLine: string }).oneLine).toContain('pass --s3dir, set LAYER_S3DIR, or add s3dir');
     }
+  });
+
+  it('reads the lifecycle settings: sharing, retention, dry run', async () => {
+    await pyproject(
+      '[tool.lambda-layer]\nshare-with-account = ["111122223333", "444455556666", "111122223333"]\nshare-with-org = "o-abcdefghij"\npublic = false\nkeep-versions = 5\ndelete-manifests = true\n',
+    );
+    const config = await resolveConfig({ projectDir: dir, env: { LAYER_DRY_RUN: '1' } });
+    expect(config.values).toMatchObject({
+      'share-with-account': ['111122223333', '444455556666'],
+      'share-with-org': ['o-abcdefghij'],
+      public: false,
+      'keep-versions': 5,
+      'delete-manifests': true,
+      'dry-run': true,
+    });
+  });
+
+  it.each([
+    ['share-with-account', ['12345'], /invalid --share-with-account: invalid AWS account id "12345"; an account id is 12 digits/],
+    ['share-with-org', ['org-123'], /invalid --share-with-org: invalid organization id "org-123"; an organization id is "o-"/],
+    ['keep-versions', 0, /invalid --keep-versions: keep-versions must be a whole number from 1 to 10000, got 0/],
+    ['region', ['eu west 1'], /invalid --region: invalid AWS region "eu west 1"/],
+  ] as const)('refuses an invalid --%s before anything runs (a usage error)', async (key, value, message) => {
+    const error = await resolveConfig({ projectDir: dir, env: {}, flags: { [key]: value } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.USAGE });
+    expect((error as { oneLine: string }).oneLine).toMatch(message);
+  });
+
+  it('takes the regions from a repeated --region, LAYER_REGION or pyproject regions, flag first', async () => {
+    await pyproject('[tool.lambda-layer]\nregions = ["eu-west-1", "us-east-1"]\ns3dir = "s3://layers-{region}/app"\n');
+    const fromFile = await resolveConfig({ projectDir: dir, env: {} });
+    expect(configuredRegions(fromFile)).toEqual(['eu-west-1', 'us-east-1']);
+    expect(fromFile.values.s3dir).toBe('s3://layers-{region}/app/');
+    expect(s3dirForRegion(fromFile.values.s3dir ?? '', 'eu-west-1')).toBe('s3://layers-eu-west-1/app/');
+    expect(configuredRegions(await resolveConfig({ projectDir: dir, env: { LAYER_REGION: 'ap-south-1, ap-south-1,us-west-2' } }))).toEqual(['ap-south-1', 'us-west-2']);
+    expect(configuredRegions(await resolveConfig({ projectDir: dir, env: {}, flags: { region: ['sa-east-1'] } }))).toEqual(['sa-east-1']);
+    await pyproject('[tool.lambda-layer]\nregion = "eu-west-1"\nregions = ["us-east-1"]\n');
+    const both = await resolveConfig({ projectDir: dir, env: {} });
+    expect(() => configuredRegions(both)).toThrow(/both region and regions are set in \[tool\.lambda-layer\] of .*pyproject\.toml/);
+    // The flag decides over both.
+    expect(configuredRegions(await resolveConfig({ projectDir: dir, env: {}, flags: { region: ['us-west-1'] } }))).toEqual(['us-west-1']);
+  });
+
+  it('refuses several regions without {region} in the s3dir, or with a layer ARN, and a {region} s3dir that cannot be a bucket', async () => {
+    expect(() => checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://one-bucket/app/' })).toThrow(
+      '2 regions (us-east-1, eu-west-1) need one bucket each, but the s3dir s3://one-bucket/app/ has no {region}',
+    );
+    expect(() => checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://b-{region}/', layerName: 'arn:aws:lambda:us-east-1:123456789012:layer:x' })).toThrow(
+      /is a layer ARN of region us-east-1, but 2 regions are configured/,
+    );
+    expect(() => checkRegionTargets(['us-east-1'], { s3dir: 's3://one-bucket/app/' })).not.toThrow();
+    await expect(resolveConfig({ projectDir: dir, env: {}, flags: { s3dir: 's3://Bad_{region}/' } })).rejects.toMatchObject({ code: ErrorCodes.USAGE });
   });
 });

@@ -9,10 +9,14 @@ import {
   parseIndexName,
   parseIndexUrl,
   parseLayerName,
-  parseRegion,
+  parseAccountIds,
+  parseKeepVersions,
+  parseOrganizationIds,
+  parseRegions,
 } from './config-values.js';
 import { ErrorCodes, LayerError } from './errors.js';
 import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion, PYTHON_VERSIONS } from './lambda.js';
+import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
 import { S3Path } from './s3-path.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
 import { parseBuildTool } from './tools.js';
@@ -20,8 +24,19 @@ import { parseBuildTool } from './tools.js';
 /** Reports something worth a warning about a value that was accepted (e.g. normalised). */
 export type ConfigNote = (warning: string) => void;
 
-/** An s3dir names a folder: one without the trailing "/" is taken as that folder, and the user is told. */
+/**
+ * An s3dir names a folder: one without the trailing "/" is taken as that
+ * folder, and the user is told. It may hold `{region}` (one bucket per
+ * region): checked as it reads for a region, and kept as a template.
+ */
 export function parseS3dir(value: string, note: ConfigNote = () => {}): string {
+  if (hasRegionPlaceholder(value)) {
+    // The longest region names make the longest bucket names: both must be valid.
+    for (const region of ['us-east-1', 'ap-southeast-5', 'us-gov-west-1']) parseS3dir(s3dirForRegion(value, region));
+    if (value.trim().endsWith('/')) return value.trim();
+    note(`s3dir ${JSON.stringify(value)} does not end with "/": using the folder ${value.trim()}/`);
+    return `${value.trim()}/`;
+  }
   const path = S3Path.parse(value);
   if (path.isDir) return path.uri;
   const dir = S3Path.parseDir(path.uri);
@@ -61,7 +76,14 @@ export const CONFIG_SCHEMA = {
   force: { type: 'boolean', description: 'redo the step even when nothing changed' },
   yes: { type: 'boolean', description: 'do not ask before replacing the previous build' },
   profile: { type: 'string', description: 'AWS profile', parse: nonEmpty('profile name') },
-  region: { type: 'string', description: 'AWS region', parse: parseRegion },
+  region: { type: 'string[]', description: 'AWS region; repeat it to publish in several regions (s3dir then holds {region})', parse: parseRegions },
+  regions: { type: 'string[]', description: 'AWS regions (pyproject: regions = ["us-east-1", "eu-west-1"]); the same as repeating --region', parse: parseRegions },
+  'dry-run': { type: 'boolean', description: 'say what would be published, shared and deleted, and why, without writing anything' },
+  'share-with-account': { type: 'string[]', description: 'AWS account id allowed to use the published layer version (repeatable)', parse: parseAccountIds },
+  'share-with-org': { type: 'string[]', description: 'AWS Organizations id (o-…) whose accounts may use the published layer version', parse: parseOrganizationIds },
+  public: { type: 'boolean', description: 'let every AWS account use the published layer version' },
+  'keep-versions': { type: 'integer', description: 'after publishing, delete all but the newest N layer versions (versions a function uses are kept)', parse: parseKeepVersions },
+  'delete-manifests': { type: 'boolean', description: 'also delete the S3 manifest backups of deleted layer versions (kept by default as the audit trail)' },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export interface ConfigKeySpec {

@@ -86,6 +86,9 @@ export const ErrorCodes = {
   PUBLISH_LOCK_LOST: 'E_PUBLISH_LOCK_LOST',
   // result outputs for later CI steps (--output-file, publish-result.json, $GITHUB_OUTPUT)
   RESULT_NOT_WRITTEN: 'E_RESULT_NOT_WRITTEN',
+  // lifecycle: several regions, sharing, retention (issue 16)
+  /** A multi-region run failed in some regions; the others are done and named. */
+  REGIONS_FAILED: 'E_REGIONS_FAILED',
   // anything else
   INTERNAL: 'E_INTERNAL',
 } as const;
@@ -98,12 +101,19 @@ export interface LayerErrorOptions {
   cause?: unknown;
   /** Structured facts for `--json` output and tests (never secrets). */
   details?: Record<string, unknown>;
+  /**
+   * What the command did achieve before it failed (a layer version published
+   * before its clean-up failed, the regions that succeeded): the CLI still
+   * hands it to later CI steps and prints it with the error.
+   */
+  result?: unknown;
 }
 
 export class LayerError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown>;
+  readonly result: unknown;
 
   constructor(code: ErrorCode, message: string, options: LayerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -111,6 +121,7 @@ export class LayerError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.details = options.details ?? {};
+    this.result = options.result;
   }
 
   /** The one line a user sees: what is wrong, then how to fix it. */

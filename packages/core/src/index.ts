@@ -18,3 +18,5 @@ export * from './atomic-file.js';
 export * from './tree-digest.js';
 export * from './stamps.js';
 export * from './config-values.js';
+export * from './manifest-packages.js';
+export * from './regions.js';

@@ -28,6 +28,17 @@ describe('logger', () => {
     expect(logger.lines).toEqual(['password ****']);
   });
 
+  it('prefixes every line of a region, redacted, with plain progress lines even on a terminal', () => {
+    const logger = createMemoryLogger({ stream: { isTTY: true, write: () => true } });
+    const region = logger.withRedaction((t) => t.replace('s3cret', '****')).withPrefix('[eu-west-1] ');
+    region.step('1.1', 'Ensure layer.zip exists in S3');
+    region.warn('password s3cret');
+    const progress = region.progress('upload', 4, 'bytes');
+    progress.finish();
+    expect(logger.lines.slice(0, 2)).toEqual(['[eu-west-1] Step 1.1 - Ensure layer.zip exists in S3', '[eu-west-1] warning: password ****']);
+    expect(logger.lines[2]).toMatch(/^\[eu-west-1\] {3}upload: done, 4 B in/);
+  });
+
   it('prints plain progress lines without a terminal', () => {
     const logger = createMemoryLogger({ stream: { isTTY: false, write: () => true } });
     const progress = logger.progress('upload', 400, 'bytes');

@@ -37,6 +37,12 @@ export interface Logger {
   progress(label: string, total: number, unit: 'bytes' | 'files'): Progress;
   /** A logger whose lines are also redacted by `redact`. */
   withRedaction(redact: (text: string) => string): Logger;
+  /**
+   * A logger whose every line starts with `prefix` (`[eu-west-1] `), for work
+   * that runs beside other work; its progress shows as plain lines, since
+   * bars of parallel work would draw over each other.
+   */
+  withPrefix(prefix: string): Logger;
 }
 
 /**
@@ -129,6 +135,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     debug: (message) => options.verbose && print(`debug: ${message}`),
     progress,
     withRedaction: (more) => createLogger({ ...options, redact: (text) => more(redact(text)) }),
+    withPrefix: (prefix) =>
+      createLogger({
+        quiet,
+        ...(options.verbose !== undefined ? { verbose: options.verbose } : {}),
+        // Through this logger's printer: its redaction applies to the prefixed lines too.
+        printer: (line) => print(`${prefix}${line}`),
+        stream: { isTTY: false, write: () => true },
+      }),
   };
   return logger;
 }

@@ -7,15 +7,21 @@ import {
   ErrorCodes,
   LAMBDA_LIMITS,
   LAMBDA_RUNTIMES,
+  hasRegionPlaceholder,
   LayerError,
   type Logger,
+  parseAccountIds,
   parseBuildTool,
+  parseKeepVersions,
+  parseOrganizationIds,
+  REGION_PLACEHOLDER,
   S3Path,
   s3Layout,
   type S3Layout,
   silentLogger,
 } from '@lambda-layer/core';
 import { parseLayerArn } from './layer-arn.js';
+import type { LayerSharing } from './layer-sharing.js';
 
 export interface PublishLayerVersionOptions {
   /** The folder holding pyproject.toml and the manifest. */
@@ -40,6 +46,27 @@ export interface PublishLayerVersionOptions {
   signal?: AbortSignal;
   /** Publish lock tuning (tests shorten these). */
   lock?: PublishLockSettings;
+  /**
+   * Who may use the layer: the published version gets these grants, and an
+   * unchanged run reconciles the latest version with them (adds the missing,
+   * removes this tool's grants that are no longer listed). Undefined leaves
+   * every version's policy alone.
+   */
+  sharing?: LayerSharing;
+  /** After publishing a new version, delete all but the newest N (versions a function uses are kept). */
+  keepVersions?: number;
+  /** With keepVersions: delete the deleted versions' manifest backups too (kept by default: the audit trail). */
+  deleteManifests?: boolean;
+}
+
+/** What `planLayerVersion` (a dry run) takes: the publish options, and whether to check the uploaded zip. */
+export interface PlanLayerVersionOptions extends PublishLayerVersionOptions {
+  /**
+   * Check that layer.zip is in S3 and built from this manifest (steps 1.1
+   * and 1.2), as a publish would. `layer workflow --dry-run` turns it off:
+   * its upload step would put the zip there first.
+   */
+  checkLayerZip?: boolean;
 }
 
 export interface PublishLockSettings {
@@ -75,6 +102,10 @@ export interface ValidatedPublishOptions {
   forceUnlock: boolean;
   signal: AbortSignal | undefined;
   lock: Required<PublishLockSettings>;
+  sharing: LayerSharing | undefined;
+  keepVersions: number | undefined;
+  deleteManifests: boolean;
+  checkLayerZip: boolean;
 }
 
 // LayerName as Lambda's API model states it: a name, or a layer ARN (parseLayerArn).
@@ -168,6 +199,9 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
   if (options.s3dir === undefined || options.s3dir === '') {
     throw invalid('the S3 folder is missing', 'pass --s3dir s3://bucket/prefix/ or add s3dir = "…" to [tool.lambda-layer]', 's3dir');
   }
+  if (typeof options.s3dir === 'string' && hasRegionPlaceholder(options.s3dir)) {
+    throw invalid(`the s3dir ${options.s3dir} holds ${REGION_PLACEHOLDER}`, 'pass the s3dir of one region: s3dirForRegion(s3dir, region) from @lambda-layer/core', 's3dir');
+  }
   const layout = s3Layout(typeof options.s3dir === 'string' ? S3Path.parseDir(options.s3dir) : options.s3dir, tool);
   const description = checkLength(options.description, LAMBDA_LIMITS.descriptionMaxLength, 'description');
   const licenseInfo = checkLength(options.licenseInfo, LAMBDA_LIMITS.licenseInfoMaxLength, 'license-info');
@@ -177,6 +211,8 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
   if (!options.lambdaClient || typeof options.lambdaClient.send !== 'function') {
     throw invalid('lambdaClient is missing', 'pass a LambdaClient', 'lambdaClient');
   }
+  const sharing = validateSharing(options.sharing);
+  const keepVersions = options.keepVersions === undefined ? undefined : checked('keep-versions', () => parseKeepVersions(options.keepVersions as number));
   const lock = options.lock ?? {};
   const staleAfterMs = lock.staleAfterMs ?? DEFAULT_LOCK_LEASE_MS;
   return {
@@ -200,5 +236,87 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
       waitMs: lock.waitMs ?? 10 * 60_000,
       pollMs: lock.pollMs ?? 2_000,
     },
+    sharing,
+    keepVersions,
+    deleteManifests: options.deleteManifests === true,
+    checkLayerZip: (options as PlanLayerVersionOptions).checkLayerZip !== false,
+  };
+}
+
+/** A core value parser's error, as an invalid option named by its flag. */
+function checked<T>(option: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof LayerError)) throw error;
+    throw invalid(`--${option}: ${error.message}`, error.hint ?? `fix --${option}`, option);
+  }
+}
+
+/** Account and organization ids checked before any call: a typo must not grant the wrong account. */
+export function validateSharing(sharing: LayerSharing | undefined): LayerSharing | undefined {
+  if (sharing === undefined) return undefined;
+  if (typeof sharing !== 'object' || sharing === null) throw invalid('sharing must be an object', 'pass { accounts, organizations, public }', 'sharing');
+  return {
+    accounts: checked('share-with-account', () => parseAccountIds([...(sharing.accounts ?? [])])),
+    organizations: checked('share-with-org', () => parseOrganizationIds([...(sharing.organizations ?? [])])),
+    public: sharing.public === true,
+  };
+}
+
+/** `pruneLayerVersions`: delete all but the newest versions of a layer, keeping those functions use. */
+export interface PruneLayerVersionsOptions {
+  /** A layer name or a layer ARN. */
+  layerName: string;
+  /** The layer's S3 folder: its publish lock and manifest backups are there. */
+  s3dir: string | S3Path;
+  /** The manifest kind, which names the backups (`layer/000003/uv.lock`). */
+  tool: BuildTool;
+  /** How many of the newest versions to keep (1 or more). */
+  keepVersions: number;
+  /** Delete the deleted versions' manifest backups too (kept by default: the audit trail). */
+  deleteManifests?: boolean;
+  /** Only say what would be deleted. */
+  dryRun?: boolean;
+  s3Client: S3Client;
+  lambdaClient: LambdaClient;
+  logger?: Logger;
+  signal?: AbortSignal;
+  lock?: PublishLockSettings;
+}
+
+export interface ValidatedPruneOptions {
+  layerName: string;
+  layout: S3Layout;
+  keepVersions: number;
+  deleteManifests: boolean;
+  dryRun: boolean;
+  s3Client: S3Client;
+  lambdaClient: LambdaClient;
+  logger: Logger;
+  signal: AbortSignal | undefined;
+  lock: Required<PublishLockSettings>;
+}
+
+/** Checks every prune option before any AWS call. */
+export function validatePruneOptions(options: PruneLayerVersionsOptions): ValidatedPruneOptions {
+  if (!options || typeof options !== 'object') throw invalid('prune options are missing', 'pass the options object', 'options');
+  if (options.keepVersions === undefined) {
+    throw invalid('keep-versions is missing', 'pass --keep-versions N (how many of the newest versions to keep) or add keep-versions = N to [tool.lambda-layer]', 'keep-versions');
+  }
+  const keepVersions = checked('keep-versions', () => parseKeepVersions(options.keepVersions));
+  // The publish checks cover the name, the s3dir, the tool, the clients and the lock settings.
+  const common = validatePublishOptions({ ...options, projectDir: '.' });
+  return {
+    layerName: common.layerName,
+    layout: common.layout,
+    keepVersions,
+    deleteManifests: options.deleteManifests === true,
+    dryRun: options.dryRun === true,
+    s3Client: common.s3Client,
+    lambdaClient: common.lambdaClient,
+    logger: common.logger,
+    signal: common.signal,
+    lock: common.lock,
   };
 }

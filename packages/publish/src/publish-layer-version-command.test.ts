@@ -54,7 +54,7 @@ describe('PublishLayerVersionCommand steps, each alone', () => {
     const second = command(f);
     await second.readLocalManifest();
     expect(await second.hasDependencyManifestChanged()).toBe(false);
-    expect(await second.ensureDependenciesChanged()).toEqual({ ...published, status: 'unchanged' });
+    expect(await second.ensureDependenciesChanged()).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
   });
 
   it('2.1 runPublishLayerVersionApi then 2.2 uploadDependencyManifest', async () => {

@@ -1,6 +1,8 @@
 import type { Runtime } from '@aws-sdk/client-lambda';
 import {
+  diffManifestPackages,
   ErrorCodes,
+  formatPackageChanges,
   interruptedError,
   isAbortError,
   type LayerDeployment,
@@ -8,7 +10,11 @@ import {
   type Logger,
   localLayout,
   type ManifestFingerprint,
+  type PackageChange,
+  type PublishPlan,
   readManifest,
+  readManifestPackages,
+  type RetentionResult,
   toLayerErrorFromAws,
 } from '@lambda-layer/core';
 import { awsCall } from './aws-call.js';
@@ -20,11 +26,13 @@ import {
   type LatestLayerVersion,
   listLayerVersions,
 } from './latest-version.js';
+import { applyRetention } from './layer-retention.js';
+import { describeGrant, grantsOf, planSharing, shareLayerVersion } from './layer-sharing.js';
 import { bucketExists, computeLayerZipSha256, headLayerZip, type LayerZipInfo } from './layer-zip.js';
 import type { ValidatedPublishOptions } from './options.js';
 import { findVersionPublishedSince, publishLayerVersionOnce } from './publish-once.js';
 import { describeHolder, PublishLock } from './publish-lock.js';
-import { compareStoredManifest, putManifest, type StoredManifestState } from './stored-manifest.js';
+import { compareStoredManifest, putManifest, readStoredManifest, type StoredManifestState } from './stored-manifest.js';
 
 /** How long the state check after Ctrl-C may take: the step must stop within about 2 s. */
 const INTERRUPT_CHECK_MS = 1500;
@@ -57,6 +65,14 @@ export class PublishLayerVersionCommand {
   /** Whether PublishLayerVersion went out, and the version it made (once known), for the interruption message. */
   private publishAttempted = false;
   private publishedVersion: number | undefined;
+  private manifestStored = false;
+  /** What runs after the version was published (sharing, retention), for the interruption message. */
+  private finishing: string | undefined;
+  /** The package-level diff with the previous version's manifest (undefined: it cannot be told), and why a version is published. */
+  private changes: PackageChange[] | undefined;
+  private reason = '';
+  /** The version the diff was made against (undefined: none yet; null: no diff made). */
+  private diffedAgainst: number | undefined | null = null;
 
   constructor(options: ValidatedPublishOptions) {
     this.options = options;
@@ -73,12 +89,78 @@ export class PublishLayerVersionCommand {
       // Before anything else remote: the user asked for a stuck lock to go, whether or not there is something to publish.
       if (this.options.forceUnlock) await this.forceUnlock();
       const unchanged = await this.preflightCheck();
-      if (unchanged) return unchanged;
+      if (unchanged) return await this.reconcileSharing(unchanged);
       return await this.publish();
     } catch (error) {
       if (this.signal?.aborted) throw await this.interruptedError(error);
       throw error;
     }
+  }
+
+  /**
+   * A dry run: everything a publish reads, nothing it writes. Says whether a
+   * version would be published and why, the package diff, the grants that
+   * would be added or removed and the versions retention would delete. No
+   * lock is taken (taking it is a write).
+   */
+  async plan(): Promise<PublishPlan> {
+    try {
+      await this.checkInputs();
+      if (this.options.forceUnlock) this.logger.warn('--dry-run: the publish lock is left as it is (--force-unlock is not applied)');
+      if (this.options.checkLayerZip) {
+        await this.ensureLayerZipExists();
+        await this.ensureLayerZipConsistent();
+      } else {
+        this.logger.step('1.1', 'Ensure layer.zip exists in S3');
+        this.logger.detail('skipped: the workflow would upload layer.zip first');
+      }
+      const unchanged = await this.ensureDependenciesChanged();
+      if (unchanged) return await this.planUnchanged(unchanged);
+      const latest = this.latest;
+      if (latest && this.latestManifestState === 'missing' && this.options.checkLayerZip && !this.options.force && (await this.isLatestVersionHoldingLayerZip(latest))) {
+        this.logger.detail(`version ${latest.version} already holds this layer.zip (same CodeSha256): a publish would store its ${this.manifest?.fileName} and publish nothing`);
+        return this.planUnchanged(this.deployment('unchanged', latest));
+      }
+      const version = (latest?.version ?? 0) + 1;
+      const { layerName } = this.options;
+      this.logger.info(`would publish version ${version} of ${layerName}: ${this.describeChanges()}`);
+      const plan: PublishPlan = {
+        status: 'would-publish',
+        dryRun: true,
+        layerName,
+        layerVersion: version,
+        ...(latest ? { latestVersion: latest.version } : {}),
+        s3pathManifest: this.options.layout.manifestForVersion(version).uri,
+        ...(this.changes ? { changes: this.changes } : {}),
+        reason: this.reason,
+      };
+      if (this.options.sharing) {
+        this.logger.step('2.3', `Share layer version ${version}`);
+        plan.sharing = planSharing(version, grantsOf(this.options.sharing), []);
+        for (const grant of plan.sharing.added) this.logger.detail(`would grant ${describeGrant(grant)} lambda:GetLayerVersion (statement ${grant.statementId})`);
+      }
+      if (this.options.keepVersions !== undefined) plan.retention = await this.deleteOldVersions(version);
+      return plan;
+    } catch (error) {
+      if (this.signal?.aborted) throw interruptedError(this.signal, 'nothing was written (a dry run)', 'run `layer publish --dry-run` again');
+      throw error;
+    }
+  }
+
+  private async planUnchanged(unchanged: LayerDeployment): Promise<PublishPlan> {
+    const deployment = await this.reconcileSharing(unchanged, true);
+    return {
+      status: 'unchanged',
+      dryRun: true,
+      layerName: deployment.layerName,
+      layerVersion: deployment.layerVersion,
+      layerVersionArn: deployment.layerVersionArn,
+      latestVersion: deployment.layerVersion,
+      s3pathManifest: deployment.s3pathManifest,
+      changes: [],
+      reason: deployment.reason ?? 'unchanged',
+      ...(deployment.sharing ? { sharing: deployment.sharing } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- step 1
@@ -164,11 +246,13 @@ export class PublishLayerVersionCommand {
   async ensureDependenciesChanged(): Promise<LayerDeployment | undefined> {
     this.logger.step('1.3', 'Check whether the dependencies changed since the latest layer version');
     if (await this.hasDependencyManifestChanged()) {
-      this.logger.detail(this.describeChange());
+      await this.computeChanges(this.latest, this.latestManifestState);
+      this.logger.detail(`changed: ${this.describeChanges()}`);
       return undefined;
     }
     const latest = this.latest as LatestLayerVersion;
     if (this.options.force) {
+      await this.computeChanges(latest, 'equal');
       this.logger.detail(`--force: layer version ${latest.version} already holds this ${this.manifest?.fileName}; publishing a new version anyway`);
       return undefined;
     }
@@ -193,11 +277,40 @@ export class PublishLayerVersionCommand {
     return this.latestManifestState !== 'equal';
   }
 
-  private describeChange(): string {
-    const name = this.manifest?.fileName ?? 'manifest';
-    if (!this.latest) return `changed: layer ${this.options.layerName} has no version yet`;
-    if (this.latestManifestState === 'missing') return `changed: latest version ${this.latest.version} has no stored ${name}`;
-    return `changed: ${name} differs from the one stored for version ${this.latest.version}`;
+  /**
+   * The package-level diff between the manifest stored for `latest` and the
+   * local one, and the reason for a new version. Informational: a stored
+   * manifest that cannot be read or parsed leaves the diff unknown (a
+   * warning), never stops a publish.
+   */
+  async computeChanges(latest: LatestLayerVersion | undefined, state: StoredManifestState | undefined): Promise<PackageChange[] | undefined> {
+    const manifest = await this.readLocalManifest();
+    const { layerName, tool } = this.options;
+    this.diffedAgainst = latest?.version;
+    this.changes = undefined;
+    if (latest && state === 'missing') {
+      this.reason = `version ${latest.version} has no stored ${manifest.fileName}`;
+      return undefined;
+    }
+    this.reason = !latest ? `first version of ${layerName}` : state === 'equal' ? `--force; ${manifest.fileName} unchanged` : `${manifest.fileName} changed`;
+    try {
+      let before = '';
+      if (latest) {
+        const path = this.options.layout.manifestForVersion(latest.version);
+        before = (await awsCall(`read ${path.uri}`, () => readStoredManifest(this.options.s3Client, path, this.signal), { service: 'S3' })) ?? '';
+      }
+      const [old, now] = await Promise.all([readManifestPackages(tool, before), readManifestPackages(tool, manifest.content.toString('utf8'))]);
+      this.changes = diffManifestPackages(old, now);
+    } catch (error) {
+      if (this.signal?.aborted || isAbortError(error)) throw error;
+      this.logger.warn(`the package diff against version ${latest?.version} is unknown: ${error instanceof LayerError ? error.message : String(error)}`);
+    }
+    return this.changes;
+  }
+
+  /** "six 1.16.0 → 1.17.0, + idna 3.10 (uv.lock changed)". */
+  describeChanges(): string {
+    return `${this.changes ? formatPackageChanges(this.changes) : 'package changes unknown'} (${this.reason})`;
   }
 
   // ---------------------------------------------------------------- step 2
@@ -209,10 +322,11 @@ export class PublishLayerVersionCommand {
     await lock.acquire();
     try {
       const settled = await this.recheckUnderLock();
-      if (settled) return settled;
+      if (settled) return await this.reconcileSharing(settled);
       const published = await this.runPublishLayerVersionApi(lock);
       await this.uploadDependencyManifest(published.version);
-      return this.deployment('published', published);
+      this.logger.info(`published version ${published.version} of ${this.options.layerName}: ${this.describeChanges()}`);
+      return await this.finishPublished(this.deployment('published', published));
     } finally {
       // After Ctrl-C the DELETE gets a short deadline of its own; a lock left behind expires or is taken over.
       await lock.release(this.signal?.aborted ? AbortSignal.timeout(INTERRUPT_CHECK_MS) : undefined);
@@ -247,8 +361,11 @@ export class PublishLayerVersionCommand {
     });
     this.versionsBefore = new Set(versions.map((v) => v.version));
     const latest = highestVersion(versions);
+    // The diff was made against the quick answer; another run may have published since.
+    const moved = this.diffedAgainst !== latest?.version;
+    const state = latest && (moved || !this.options.force) ? await this.storedManifestState(latest.version) : undefined;
+    if (moved) await this.computeChanges(latest, state);
     if (!latest || this.options.force) return undefined;
-    const state = await this.storedManifestState(latest.version);
     if (state === 'equal') {
       this.logger.detail(`unchanged: version ${latest.version} (published meanwhile by another run) already holds this ${this.manifest?.fileName}`);
       return this.deployment('unchanged', latest);
@@ -327,7 +444,76 @@ export class PublishLayerVersionCommand {
         details: { ...mapped.details, layerVersion: version, s3uri: path.uri },
       });
     }
+    this.manifestStored = true;
     this.logger.detail(`stored ${path.uri}`);
+  }
+
+  // ---------------------------------------------------------------- after publishing
+
+  /** Grants and retention after a new version; a failure there still reports the version it published. */
+  private async finishPublished(deployment: LayerDeployment): Promise<LayerDeployment> {
+    let result = deployment;
+    try {
+      if (this.options.sharing) {
+        this.finishing = 'sharing it';
+        result = await this.reconcileSharing(result);
+      }
+      if (this.options.keepVersions !== undefined) {
+        this.finishing = 'deleting old versions';
+        result = { ...result, retention: await this.deleteOldVersions() };
+      }
+    } catch (error) {
+      if (this.signal?.aborted || isAbortError(error)) throw error;
+      throw this.failedAfterPublishing(error, result);
+    }
+    this.finishing = undefined;
+    return result;
+  }
+
+  private failedAfterPublishing(error: unknown, result: LayerDeployment): LayerError {
+    const mapped = error instanceof LayerError ? error : toLayerErrorFromAws(error, this.finishing ?? 'finish', { service: 'Lambda' });
+    const { layerVersion, layerName } = result;
+    const sharing = this.finishing === 'sharing it';
+    return new LayerError(mapped.code, `${mapped.message}; layer version ${layerVersion} of ${layerName} is published, but ${sharing ? 'its grants are not all made' : 'old versions were not all deleted'}`, {
+      hint: sharing
+        ? `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer publish\` again: it finds version ${layerVersion} unchanged and makes its grants`
+        : `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer prune --keep-versions ${this.options.keepVersions}\``,
+      cause: error,
+      details: { ...mapped.details, layerVersion },
+      result,
+    });
+  }
+
+  /**
+   * Step 2.3: the version's grants made exactly the configured ones (a new
+   * version, or the latest when nothing changed). Nothing when sharing is not
+   * configured: other people's and earlier runs' grants then stay as they are.
+   */
+  async reconcileSharing(deployment: LayerDeployment, dryRun = false): Promise<LayerDeployment> {
+    const { sharing, lambdaClient, layerName } = this.options;
+    if (!sharing) return deployment;
+    const version = deployment.layerVersion;
+    this.logger.step('2.3', deployment.status === 'published' ? `Share layer version ${version}` : `Reconcile who may use layer version ${version}`);
+    const result = await shareLayerVersion({ lambda: lambdaClient, layerName, version, sharing, dryRun, logger: this.logger, signal: this.signal });
+    return { ...deployment, sharing: result };
+  }
+
+  /** Step 2.4: retention; `upcoming` is the version a dry run would publish. */
+  async deleteOldVersions(upcoming?: number): Promise<RetentionResult> {
+    const { keepVersions = 1, lambdaClient, s3Client, layerName, layout, deleteManifests } = this.options;
+    this.logger.step('2.4', `Delete the layer versions older than the newest ${keepVersions} that no function uses`);
+    return applyRetention({
+      lambda: lambdaClient,
+      s3: s3Client,
+      layerName,
+      layout,
+      keepVersions,
+      deleteManifests,
+      dryRun: upcoming !== undefined,
+      upcoming,
+      logger: this.logger,
+      signal: this.signal,
+    });
   }
 
   // ---------------------------------------------------------------- helpers
@@ -354,6 +540,13 @@ export class PublishLayerVersionCommand {
         );
       }
     }
+    if (version !== undefined && this.manifestStored) {
+      return interrupted(
+        `version ${version} was published and its manifest stored; ${this.finishing ?? 'what follows'} did not finish`,
+        this.finishing === 'deleting old versions' ? `run \`layer prune --keep-versions ${this.options.keepVersions}\`` : 'run `layer publish` again (it finds the version unchanged and finishes)',
+        version,
+      );
+    }
     if (version !== undefined) return interrupted(`version ${version} was published; its manifest is not stored`, adoptHint(version), version);
     return interrupted('no version was published (stopped before PublishLayerVersion)', 'run `layer publish` again');
   }
@@ -365,12 +558,15 @@ export class PublishLayerVersionCommand {
   }
 
   private deployment(status: LayerDeployment['status'], version: LatestLayerVersion): LayerDeployment {
+    const unchanged = status === 'unchanged';
     return {
       status,
       layerName: this.options.layerName,
       layerVersion: version.version,
       layerVersionArn: version.layerVersionArn,
       s3pathManifest: this.options.layout.manifestForVersion(version.version).uri,
+      ...(unchanged ? { changes: [] } : this.changes ? { changes: this.changes } : {}),
+      reason: unchanged ? `${this.manifest?.fileName ?? 'the manifest'} unchanged since version ${version.version}` : this.reason,
     };
   }
 }

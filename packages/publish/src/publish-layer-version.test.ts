@@ -1,10 +1,10 @@
 import { GetLayerVersionCommand, PublishLayerVersionCommand as PublishLayerVersionApiCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/core';
-import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
+import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { publishLayerVersion } from './publish-layer-version.js';
-import type { PublishLayerVersionOptions } from './options.js';
+import { planLayerVersion, publishLayerVersion } from './publish-layer-version.js';
+import type { PlanLayerVersionOptions, PublishLayerVersionOptions } from './options.js';
 import { failure, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
 import { recordCalls } from '@lambda-layer/testing';
 
@@ -38,7 +38,10 @@ describe('publishLayerVersion against moto', () => {
       layerVersion: 1,
       layerVersionArn: expect.stringMatching(new RegExp(`:layer:${f.layerName}:1$`)),
       s3pathManifest: `${f.s3dir}layer/000001/uv.lock`,
+      changes: [{ name: 'requests', from: null, to: '2.32.3' }],
+      reason: `first version of ${f.layerName}`,
     });
+    expect(logger.lines).toContain(`published version 1 of ${f.layerName}: + requests 2.32.3 (first version of ${f.layerName})`);
     const stored = await storedManifest(f, 1);
     expect(stored).toEqual({ body: LOCK_V1, etag: md5Hex(LOCK_V1), contentType: 'text/plain' });
     const version = await f.lambda.send(new GetLayerVersionCommand({ LayerName: f.layerName, VersionNumber: 1 }));
@@ -62,7 +65,7 @@ describe('publishLayerVersion against moto', () => {
     const logger = createMemoryLogger();
     const second = await publishLayerVersion(publishOptionsOf(f, { logger }));
 
-    expect(second).toEqual({ ...first, status: 'unchanged' });
+    expect(second).toEqual({ ...first, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
     expect(logger.lines.some((line) => line.startsWith('Step 2.'))).toBe(false);
     expect(logger.lines.join('\n')).toContain('unchanged: layer version 1 already holds this uv.lock');
@@ -78,7 +81,13 @@ describe('publishLayerVersion against moto', () => {
 
     const result = await publishLayerVersion(publishOptionsOf(f));
 
-    expect(result).toMatchObject({ status: 'published', layerVersion: 2, s3pathManifest: `${f.s3dir}layer/000002/requirements.txt` });
+    expect(result).toMatchObject({
+      status: 'published',
+      layerVersion: 2,
+      s3pathManifest: `${f.s3dir}layer/000002/requirements.txt`,
+      changes: [{ name: 'requests', from: '2.32.3', to: '2.32.4' }],
+      reason: 'requirements.txt changed',
+    });
     expect((await storedManifest(f, 2))?.body).toBe('requests==2.32.4\n');
     expect((await storedManifest(f, 1))?.body).toBe('requests==2.32.3\n');
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 2]);
@@ -300,5 +309,112 @@ describe('publishLayerVersion against moto', () => {
     const head = await f.s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }));
     expect(head.ETag?.replace(/"/g, '')).toBe(md5Hex(Buffer.from(content)));
     expect((await storedManifest(f, result.layerVersion))?.body).toBe(content);
+  });
+});
+
+describe('planLayerVersion (--dry-run): what would be published and why, without a write', () => {
+  const proxy = useFaultProxy();
+  const viaProxy = (f: PublishFixture, extra: Partial<PlanLayerVersionOptions> = {}): PlanLayerVersionOptions => {
+    const settings = { endpoint: proxy.endpoint, maxAttempts: 3, timeoutMs: 5_000 };
+    return { ...publishOptionsOf(f, { s3Client: testS3Client(settings), lambdaClient: testLambdaClient(settings) }), ...extra };
+  };
+  const writes = () => proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+
+  const poetryLock = (packages: Array<[string, string]>) =>
+    `${packages.map(([name, version]) => `[[package]]\nname = "${name}"\nversion = "${version}"\ngroups = ["main"]\n`).join('\n')}\n[metadata]\nlock-version = "2.1"\n`;
+  const uvLock = (packages: Array<[string, string]>) =>
+    `version = 1\n[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { virtual = "." }\n${packages.map(([name, version]) => `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = { registry = "https://pypi.org/simple" }\n`).join('')}`;
+  const before: Array<[string, string]> = [['six', '1.16.0'], ['chardet', '5.2.0'], ['requests', '2.32.3']];
+  const after: Array<[string, string]> = [['requests', '2.32.3'], ['six', '1.17.0'], ['idna', '3.10']];
+  const cases = [
+    ['pip', 'requirements.txt', (p: Array<[string, string]>) => p.map(([n, v]) => `${n}==${v}\n`).join('')],
+    ['poetry', 'poetry.lock', poetryLock],
+    ['uv', 'uv.lock', uvLock],
+  ] as const;
+
+  it.each(cases)('%s: diffs %s against the latest version, writes nothing, then a real publish reports the same diff', async (tool, fileName, write) => {
+    const f = await fixture(tool);
+    await f.writeManifest(write(before));
+    await f.uploadZip(write(before));
+    await publishLayerVersion(publishOptionsOf(f));
+    await f.writeManifest(write(after));
+    await f.uploadZip(write(after));
+    proxy.clearLog();
+    const logger = createMemoryLogger();
+
+    const plan = await planLayerVersion(viaProxy(f, { logger }));
+
+    const changes = [
+      { name: 'six', from: '1.16.0', to: '1.17.0' },
+      { name: 'idna', from: null, to: '3.10' },
+      { name: 'chardet', from: '5.2.0', to: null },
+    ];
+    expect(plan).toEqual({
+      status: 'would-publish',
+      dryRun: true,
+      layerName: f.layerName,
+      layerVersion: 2,
+      latestVersion: 1,
+      s3pathManifest: `${f.s3dir}layer/000002/${fileName}`,
+      changes,
+      reason: `${fileName} changed`,
+    });
+    expect(logger.lines).toContain(`would publish version 2 of ${f.layerName}: six 1.16.0 \u2192 1.17.0, + idna 3.10, \u2212 chardet 5.2.0 (${fileName} changed)`);
+    expect(writes()).toEqual([]);
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
+    expect(await layerKeys(f)).toEqual([`000001/${fileName}`, 'layer.zip']);
+
+    const published = await publishLayerVersion(publishOptionsOf(f));
+    expect(published).toMatchObject({ status: 'published', layerVersion: 2, changes, reason: `${fileName} changed` });
+  });
+
+  it('an unchanged dry run names the latest version; with sharing and retention it says what would be granted and deleted', async () => {
+    const f = await fixture('pip');
+    for (const version of [1, 2, 3]) {
+      await f.writeManifest(`six==1.${version}.0\n`);
+      await f.uploadZip(`six==1.${version}.0\n`);
+      await publishLayerVersion(publishOptionsOf(f, version === 3 ? { sharing: { accounts: ['111122223333'], organizations: [], public: false } } : {}));
+    }
+    proxy.clearLog();
+    const sharing = { accounts: ['444455556666'], organizations: [], public: true };
+    const unchanged = await planLayerVersion(viaProxy(f, { sharing, keepVersions: 1 }));
+    expect(unchanged).toMatchObject({
+      status: 'unchanged',
+      dryRun: true,
+      layerVersion: 3,
+      layerVersionArn: expect.stringMatching(/:3$/),
+      changes: [],
+      sharing: { added: [{ principal: '444455556666' }, { kind: 'public' }], removed: [{ principal: '111122223333' }] },
+    });
+    // Retention runs only after a new version: an unchanged run plans none.
+    expect(unchanged.retention).toBeUndefined();
+
+    await f.writeManifest('six==1.4.0\n');
+    await f.uploadZip('six==1.4.0\n');
+    const plan = await planLayerVersion(viaProxy(f, { sharing, keepVersions: 2 }));
+    expect(plan).toMatchObject({
+      status: 'would-publish',
+      layerVersion: 4,
+      changes: [{ name: 'six', from: '1.3.0', to: '1.4.0' }],
+      sharing: { layerVersion: 4, added: [{ principal: '444455556666' }, { kind: 'public' }], removed: [] },
+      retention: { keepVersions: 2, kept: [4, 3], deleted: [1, 2] },
+    });
+    expect(writes()).toEqual([]);
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 2, 3]);
+  });
+
+  it('without the zip check (the workflow dry run) decides from the manifests alone; the first version lists every package as added', async () => {
+    const f = await fixture('pip');
+    await f.writeManifest('six==1.17.0\nidna==3.10\n');
+    proxy.clearLog();
+    const plan = await planLayerVersion(viaProxy(f, { checkLayerZip: false }));
+    expect(plan).toMatchObject({
+      status: 'would-publish',
+      layerVersion: 1,
+      changes: [{ name: 'idna', from: null, to: '3.10' }, { name: 'six', from: null, to: '1.17.0' }],
+      reason: `first version of ${f.layerName}`,
+    });
+    expect(plan.latestVersion).toBeUndefined();
+    expect(proxy.operations()).toEqual(['ListLayers']);
   });
 });

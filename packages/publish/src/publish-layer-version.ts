@@ -1,5 +1,5 @@
-import type { LayerDeployment } from '@lambda-layer/core';
-import { type PublishLayerVersionOptions, validatePublishOptions } from './options.js';
+import type { LayerDeployment, PublishPlan } from '@lambda-layer/core';
+import { type PlanLayerVersionOptions, type PublishLayerVersionOptions, validatePublishOptions } from './options.js';
 import { PublishLayerVersionCommand } from './publish-layer-version-command.js';
 
 /**
@@ -10,4 +10,13 @@ import { PublishLayerVersionCommand } from './publish-layer-version-command.js';
  */
 export async function publishLayerVersion(options: PublishLayerVersionOptions): Promise<LayerDeployment> {
   return new PublishLayerVersionCommand(validatePublishOptions(options)).run();
+}
+
+/**
+ * A dry run of `publishLayerVersion`: what it would publish and why (the
+ * package diff), share and delete, from read requests only — no lock, no
+ * object, no version, no grant is written.
+ */
+export async function planLayerVersion(options: PlanLayerVersionOptions): Promise<PublishPlan> {
+  return new PublishLayerVersionCommand(validatePublishOptions(options)).plan();
 }

@@ -1,11 +1,11 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   type LambdaClient,
   PublishLayerVersionCommand as PublishLayerVersionApiCommand,
   type PublishLayerVersionCommandInput,
 } from '@aws-sdk/client-lambda';
-import { ErrorCodes, isOutcomeUnknown, isTransientAwsError, LayerError, type Logger, toLayerErrorFromAws } from '@lambda-layer/core';
-import { maxAttemptsOf, withoutSdkRetries } from './aws-call.js';
+import { ErrorCodes, LayerError, type Logger } from '@lambda-layer/core';
+import { withoutSdkRetries } from './aws-call.js';
+import { sendOnce } from './send-once.js';
 import { getLayerVersionCodeSha256, type LatestLayerVersion, listLayerVersions } from './latest-version.js';
 
 export interface PublishOnceInput {
@@ -46,49 +46,33 @@ export async function findVersionPublishedSince(
 }
 
 /**
- * PublishLayerVersion exactly once, even when its answer is lost. The SDK
- * would retry a reset connection, a timeout or a 5xx blindly and publish a
- * second version, so the call goes out without SDK retries and this loop
- * decides:
- *  - throttled (429): Lambda refused it, nothing was published: wait, send again;
- *  - no answer or a 5xx (the outcome is unknown): list the versions and adopt
- *    the one that appeared since the run started with this zip's CodeSha256;
- *    only when there is none, send again;
- *  - anything else (a 4xx): fail at once.
- * Attempts are bounded by the client's maxAttempts (AWS_MAX_ATTEMPTS, default 3).
+ * PublishLayerVersion exactly once, even when its answer is lost (see
+ * `sendOnce`): after a lost answer, the version that appeared since the run
+ * started with this zip's CodeSha256 is adopted; only when there is none is
+ * the call sent again. Throttling (429) is a refusal: sent again after a wait.
  */
 export async function publishLayerVersionOnce(publish: PublishOnceInput): Promise<PublishedVersion> {
-  const { lambda, logger, signal } = publish;
+  const { lambda, signal } = publish;
   const layerName = String(publish.input.LayerName);
-  const maxAttempts = await maxAttemptsOf(lambda);
-  for (let attempt = 1; ; attempt += 1) {
-    publish.beforeAttempt?.();
-    try {
+  const { result, recovered } = await sendOnce<LatestLayerVersion>({
+    client: lambda,
+    operation: 'PublishLayerVersion',
+    doing: `publish a version of layer ${layerName}`,
+    send: async () => {
       const response = await lambda.send(withoutSdkRetries(new PublishLayerVersionApiCommand(publish.input)), { abortSignal: signal });
       if (response.Version === undefined || !response.LayerVersionArn) {
         throw new LayerError(ErrorCodes.PUBLISH_FAILED, `PublishLayerVersion for ${layerName} returned no version number`, {
           hint: 'check the layer in the Lambda console and run again',
         });
       }
-      return { version: response.Version, layerVersionArn: response.LayerVersionArn, adopted: false };
-    } catch (error) {
-      if (error instanceof LayerError || signal?.aborted || !isTransientAwsError(error)) throw error;
-      const reason = toLayerErrorFromAws(error, `publish a version of layer ${layerName}`, { service: 'Lambda' }).message;
-      if (isOutcomeUnknown(error)) {
-        logger.warn(`no answer to PublishLayerVersion (${reason}); checking whether Lambda published the version anyway`);
-        const adopted = await findVersionPublishedSince(lambda, layerName, publish.before, publish.zipSha256, signal);
-        if (adopted) {
-          logger.info(`Lambda did publish it: version ${adopted.version} appeared with this layer.zip's CodeSha256; adopting it instead of publishing again`);
-          return { ...adopted, adopted: true };
-        }
-        logger.detail('no version appeared: Lambda did not publish it');
-      }
-      if (attempt >= maxAttempts) {
-        (error as { $metadata?: Record<string, unknown> }).$metadata = { ...(error as { $metadata?: object }).$metadata, attempts: attempt };
-        throw error;
-      }
-      const base = /Throttl|TooManyRequests/.test((error as Error).name) ? 1000 : 500;
-      await delay(Math.min(10_000, base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)), undefined, signal ? { signal } : {});
-    }
-  }
+      return { version: response.Version, layerVersionArn: response.LayerVersionArn };
+    },
+    findEffect: () => findVersionPublishedSince(lambda, layerName, publish.before, publish.zipSha256, signal),
+    describeEffect: (adopted) => `Lambda did publish it: version ${adopted.version} appeared with this layer.zip's CodeSha256; adopting it instead of publishing again`,
+    describeNoEffect: 'no version appeared: Lambda did not publish it',
+    ...(publish.beforeAttempt ? { beforeAttempt: publish.beforeAttempt } : {}),
+    logger: publish.logger,
+    signal,
+  });
+  return { ...result, adopted: recovered };
 }

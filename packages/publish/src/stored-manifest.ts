@@ -1,5 +1,14 @@
+/**
+ * The manifest backups under `{s3dir}layer/{version}/`: compared, stored,
+ * read for a package diff, deleted with `--delete-manifests`.
+ *
+ * AWS calls made here (operation → IAM action → resource):
+ *   HeadObject, GetObject → s3:GetObject    → arn:aws:s3:::BUCKET/PREFIX/layer/*
+ *   PutObject             → s3:PutObject    → arn:aws:s3:::BUCKET/PREFIX/layer/*
+ *   DeleteObject          → s3:DeleteObject → arn:aws:s3:::BUCKET/PREFIX/layer/*
+ */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ManifestFingerprint, S3Path } from '@lambda-layer/core';
 import { bareEtag, isNotFound } from './aws-call.js';
 
@@ -49,4 +58,23 @@ export async function putManifest(s3: S3Client, path: S3Path, local: ManifestFin
     { abortSignal: signal },
   );
   return { etag: bareEtag(response.ETag) };
+}
+
+/**
+ * The manifest stored for a version, as text (undefined when there is none):
+ * the "before" of a package-level diff.
+ */
+export async function readStoredManifest(s3: S3Client, path: S3Path, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
+    return (await response.Body?.transformToString('utf8')) ?? '';
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Deletes a version's manifest backup (`--delete-manifests`); S3 answers a missing key with success too. */
+export async function deleteManifest(s3: S3Client, path: S3Path, signal?: AbortSignal): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
 }

@@ -52,10 +52,8 @@ export interface LockTarget {
   extras?: readonly string[];
 }
 
-/** PEP 503 normalisation. */
-export function normalizePackageName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
+/** PEP 503 normalisation (core's, shared with publish's manifest diff). */
+export { normalizePackageName } from '@lambda-layer/core';
 
 /** Hex SHA-256 out of a lock's `sha256:…` hash; other algorithms are skipped (pip and uv accept sha256 throughout). */
 export function sha256Of(hash: unknown): string | undefined {
