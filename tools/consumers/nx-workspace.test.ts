@@ -176,7 +176,10 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
     expect(result.output).toMatch(arn);
     const deployment = JSON.parse(await readFile(join(layerDir(), 'publish-result.json'), 'utf8'));
     expect(deployment).toMatchObject({ status: 'published', layerName, layerVersion: 1, layerVersionArn: expect.stringMatching(arn) });
-    expect(await readFile(githubOutput, 'utf8')).toBe(`layer-version-arn=${deployment.layerVersionArn}\nlayer-version=1\nstatus=published\n`);
+    expect(await readFile(githubOutput, 'utf8')).toBe(
+      `layer-version-arn=${deployment.layerVersionArn}\nlayer-version=1\nstatus=published\n` +
+        `layer-version-arn-us-east-1=${deployment.layerVersionArn}\nlayer-version-us-east-1=1\nstatus-us-east-1=published\n`,
+    );
     expect(warningLines(result.output)).toEqual([]);
   });
 

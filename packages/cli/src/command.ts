@@ -15,7 +15,15 @@ export interface CommandContext {
   /** Settings with precedence flag > env > pyproject > default. */
   config: ResolvedConfig;
   aws: AwsClients;
+  /** The region `aws` talks to, when the settings or AWS_REGION name it (else the profile decides). */
   region: string | undefined;
+  /**
+   * The regions the settings name (a repeated --region, LAYER_REGION,
+   * `regions = [...]`), each once; empty means the AWS SDK's own chain decides.
+   */
+  regions: readonly string[];
+  /** Clients for one region (same profile, endpoint and timeouts as `aws`). */
+  awsFor(region: string): AwsClients;
   /**
    * Aborted by Ctrl-C (SIGINT) or SIGTERM: every step takes it as its `signal`
    * option, stops soon after, and says what state it left.
@@ -27,7 +35,7 @@ export interface CommandContext {
 
 /** One `layer <command>`: the flags it takes (config keys) and what it runs. */
 export interface LayerCommand<Result = unknown> {
-  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow';
+  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow' | 'prune';
   describe: string;
   /** Config keys this command reads; each becomes a flag. */
   keys: readonly ConfigKey[];

@@ -6,7 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { layerZipMetadata, md5Hex, type LayerDeployment } from '@lambda-layer/core';
 import { createTestBucket, parseJsonOutput, runLayer, testS3Client, uniqueName, useTempDir, writeTree } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { deploymentOf, githubOutputLines, publishResultPath } from './result-file.js';
+import { githubOutputLines, publishOutputsOf, type PublishOutputs, publishResultPath } from './result-file.js';
 
 const s3 = testS3Client();
 const temp = useTempDir('cli-result-');
@@ -32,14 +32,43 @@ const sample: LayerDeployment = {
 };
 
 describe('result outputs', () => {
-  it('takes the deployment from publish and from the publish step of a workflow, and from nothing else', () => {
-    expect(deploymentOf('publish', sample)).toBe(sample);
-    expect(deploymentOf('workflow', { status: 'published', publish: sample })).toBe(sample);
-    expect(deploymentOf('package', { status: 'packaged' })).toBeUndefined();
+  it('takes the publications from publish (one region or several) and from the publish step of a workflow, and from nothing else', () => {
+    expect(publishOutputsOf('publish', sample)).toMatchObject({ publications: [{ region: 'us-east-1', publication: sample }], multiRegion: false, file: sample });
+    expect(publishOutputsOf('workflow', { status: 'published', publish: sample })?.publications).toEqual([{ region: 'us-east-1', publication: sample }]);
+    expect(publishOutputsOf('package', { status: 'packaged' })).toBeUndefined();
+    const west = { ...sample, status: 'unchanged' as const, layerVersion: 7, layerVersionArn: 'arn:aws:lambda:eu-west-1:123456789012:layer:deps:7' };
+    const multi = {
+      status: 'published',
+      layerName: 'deps',
+      regions: [{ ...sample, region: 'us-east-1' }, { ...west, region: 'eu-west-1' }, { region: 'ap-south-1', status: 'error' as const, error: { code: 'E_AWS_ACCESS_DENIED', message: 'no' } }],
+      failedRegions: ['ap-south-1'],
+    };
+    const outputs = publishOutputsOf('publish', multi);
+    expect(outputs).toMatchObject({ multiRegion: true, failedRegions: ['ap-south-1'], file: multi });
+    expect(outputs?.publications.map((entry) => entry.region)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(githubOutputLines(outputs as NonNullable<typeof outputs>).split('\n')).toEqual([
+      `layer-version-arn-us-east-1=${sample.layerVersionArn}`,
+      'layer-version-us-east-1=3',
+      'status-us-east-1=published',
+      `layer-version-arn-eu-west-1=${west.layerVersionArn}`,
+      'layer-version-eu-west-1=7',
+      'status-eu-west-1=unchanged',
+      'status-ap-south-1=error',
+      'status=published',
+      'regions=us-east-1,eu-west-1,ap-south-1',
+      'failed-regions=ap-south-1',
+      '',
+    ]);
   });
 
-  it('formats the GitHub step outputs as name=value lines', () => {
-    expect(githubOutputLines(sample)).toBe(`layer-version-arn=${sample.layerVersionArn}\nlayer-version=3\nstatus=published\n`);
+  it('formats the GitHub step outputs of one region with the plain names and the per-region names; a dry run has no ARN for a version not yet made', () => {
+    expect(githubOutputLines(publishOutputsOf('publish', sample) as PublishOutputs)).toBe(
+      `layer-version-arn=${sample.layerVersionArn}\nlayer-version=3\nstatus=published\nlayer-version-arn-us-east-1=${sample.layerVersionArn}\nlayer-version-us-east-1=3\nstatus-us-east-1=published\n`,
+    );
+    const plan = { status: 'would-publish' as const, dryRun: true as const, layerName: 'deps', layerVersion: 4, latestVersion: 3, s3pathManifest: 's3://b/x/layer/000004/uv.lock', reason: 'uv.lock changed' };
+    const outputs = publishOutputsOf('publish', plan) as PublishOutputs;
+    expect(outputs.dryRun).toBe(true);
+    expect(githubOutputLines(outputs)).toBe('layer-version=4\nstatus=would-publish\n');
   });
 
   it('layer publish writes publish-result.json, --output-file and $GITHUB_OUTPUT (appended), then the same ARN as unchanged', async () => {
@@ -56,7 +85,8 @@ describe('result outputs', () => {
     expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual(published);
     expect(JSON.parse(await readFile(outputFile, 'utf8'))).toEqual(published);
     expect(await readFile(githubOutput, 'utf8')).toBe(
-      `earlier-step=kept\nlayer-version-arn=${published.layerVersionArn}\nlayer-version=1\nstatus=published\n`,
+      `earlier-step=kept\nlayer-version-arn=${published.layerVersionArn}\nlayer-version=1\nstatus=published\n` +
+        `layer-version-arn-us-east-1=${published.layerVersionArn}\nlayer-version-us-east-1=1\nstatus-us-east-1=published\n`,
     );
     // Atomic writes leave no temp files beside the results.
     expect((await readdir(join(temp.path, 'results', 'nested'))).sort()).toEqual(['publish.json']);
@@ -66,8 +96,8 @@ describe('result outputs', () => {
     const second = await runLayer(args, { env });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(published.layerVersionArn);
-    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual({ ...published, status: 'unchanged' });
-    expect((await readFile(githubOutput, 'utf8')).trim().split('\n').slice(-3)).toEqual([
+    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
+    expect((await readFile(githubOutput, 'utf8')).trim().split('\n').slice(-6, -3)).toEqual([
       `layer-version-arn=${published.layerVersionArn}`,
       'layer-version=1',
       'status=unchanged',

@@ -3,13 +3,12 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type ConfigKey,
+  configuredRegions,
   createLogger,
   ErrorCodes,
   exitCodeForSignal,
   type InterruptSignal,
   interruptSignalOf,
-  isInterruptedError,
-  isLayerError,
   LayerError,
   listenForInterrupts,
   type Logger,
@@ -21,7 +20,10 @@ import {
 import { checkEndpointUrl, createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
 import { flagValues } from './flags.js';
+import { toOneLineError } from './one-line-error.js';
 import { writeResultOutputs } from './result-file.js';
+
+export { toOneLineError };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -42,7 +44,7 @@ export interface GlobalFlags {
   quiet?: boolean;
   debug?: boolean;
   profile?: string;
-  region?: string;
+  region?: string | string[];
   'endpoint-url'?: string;
   'output-file'?: string;
 }
@@ -92,34 +94,24 @@ function stackOf(error: unknown): string {
   return parts.join('\nCaused by: ');
 }
 
-/** The one-line error of anything a command threw; an interrupted run is always reported as interrupted. */
-export function toOneLineError(error: unknown, signal?: AbortSignal): LayerError {
-  const by = interruptSignalOf(signal);
-  if (by && !isInterruptedError(error)) {
-    // A step without words of its own for the interruption (an SDK call it aborted): its error, as an interruption.
-    const inner = isLayerError(error) ? error : undefined;
-    return new LayerError(ErrorCodes.INTERRUPTED, `interrupted by ${by}${inner ? `: ${inner.message}` : ''}`, {
-      hint: inner?.hint ?? 'run the command again',
-      details: { signal: by },
-      cause: error,
-    });
-  }
-  if (isLayerError(error)) return error;
-  const system = toLayerErrorFromSystem(error);
-  if (system) return system;
-  const message = error instanceof Error ? error.message : String(error);
-  return new LayerError(ErrorCodes.INTERNAL, `unexpected error: ${message.split('\n')[0]}`, { hint: 'run again with --debug for details', cause: error });
-}
-
 /** 1 for a failure, 2 for a usage error, 128 + the signal's number for an interruption. */
 export function exitCodeFor(error: LayerError): number {
   if (error.code === ErrorCodes.INTERRUPTED) return exitCodeForSignal((error.details.signal as InterruptSignal | undefined) ?? 'SIGINT');
   return USAGE_ERROR_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILURE;
 }
 
-/** What `--json` prints for an error: `{"status": "error" | "interrupted", "error": {code, message, hint}}`. */
-export function errorOutput(error: LayerError): { status: 'error' | 'interrupted'; error: ReturnType<LayerError['toJSON']> } {
-  return { status: error.code === ErrorCodes.INTERRUPTED ? 'interrupted' : 'error', error: error.toJSON() };
+/**
+ * What `--json` prints for an error: `{"status": "error" | "interrupted",
+ * "error": {code, message, hint}}`, plus `result` when the command achieved
+ * part of its work (the regions that published, a version published before
+ * its clean-up failed).
+ */
+export function errorOutput(error: LayerError): { status: 'error' | 'interrupted'; error: ReturnType<LayerError['toJSON']>; result?: unknown } {
+  return {
+    status: error.code === ErrorCodes.INTERRUPTED ? 'interrupted' : 'error',
+    error: error.toJSON(),
+    ...(error.result !== undefined ? { result: error.result } : {}),
+  };
 }
 
 /** The project folder: it must exist and be a folder (it is named by --project-dir or is the current one). */
@@ -188,14 +180,25 @@ interface RunState {
 /** Checks the settings, runs the command and prints its outcome; returns the exit code. */
 async function execute(command: LayerCommand, argv: Record<string, unknown> & GlobalFlags, run: RunState): Promise<number> {
   const { io, logger, json, debug, quiet, signal } = run;
+  let projectDir: string | undefined;
   try {
-    const projectDir = await checkProjectDir(argv['project-dir']);
+    projectDir = await checkProjectDir(argv['project-dir']);
     if (argv['endpoint-url'] !== undefined) checkEndpointUrl(argv['endpoint-url'], '--endpoint-url');
     // The global AWS flags are config keys too: checked by the same rules as every other setting.
-    const globalFlags: Partial<Record<ConfigKey, unknown>> = { profile: argv.profile, region: argv.region };
+    // A repeated --region arrives as a list; once, as a string.
+    const regionFlag = argv.region === undefined ? undefined : ([] as string[]).concat(argv.region);
+    const globalFlags: Partial<Record<ConfigKey, unknown>> = { profile: argv.profile, region: regionFlag };
     const config = await resolveConfig({ projectDir, flags: { ...flagValues(command.keys, argv), ...globalFlags } });
     for (const notice of config.notices) logger.warn(notice);
-    const { region, profile } = config.values;
+    const regions = configuredRegions(config);
+    const region = regions.length === 1 ? regions[0] : undefined;
+    const { profile } = config.values;
+    const awsFor = (name: string | undefined) =>
+      createAwsClients({
+        ...(profile ? { profile } : {}),
+        ...(name ? { region: name } : {}),
+        ...(argv['endpoint-url'] ? { endpointUrl: argv['endpoint-url'] } : {}),
+      });
     const context: CommandContext = {
       projectDir,
       json,
@@ -204,12 +207,10 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
       interactive: io.stdinIsTTY && io.stderrIsTTY,
       logger,
       config,
-      aws: createAwsClients({
-        ...(profile ? { profile } : {}),
-        ...(region ? { region } : {}),
-        ...(argv['endpoint-url'] ? { endpointUrl: argv['endpoint-url'] } : {}),
-      }),
+      aws: awsFor(region),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      regions,
+      awsFor,
       signal,
       argv,
     };
@@ -223,6 +224,13 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
   } catch (error) {
     const oneLine = toOneLineError(error, signal);
     if (run.hasQuit()) return exitCodeFor(oneLine);
+    // What the command achieved before failing (versions published, regions done) still reaches later CI steps.
+    const partial = oneLine.result;
+    if (partial !== undefined && projectDir !== undefined && oneLine.code !== ErrorCodes.INTERRUPTED) {
+      await writeResultOutputs(command.name, partial, { projectDir, outputFile: argv['output-file'] }).catch((failure: unknown) =>
+        logger.warn(`the partial result was not written: ${failure instanceof Error ? failure.message : String(failure)}`),
+      );
+    }
     return reportError(oneLine, { io, json, debug, logger, original: error });
   }
 }

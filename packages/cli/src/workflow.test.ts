@@ -1,11 +1,13 @@
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkflowResult } from '@lambda-layer/core';
-import { createTestBucket, parseJsonOutput, repoRoot, runLayer, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createTestBucket, parseJsonOutput, repoRoot, runLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -98,6 +100,48 @@ describe('layer workflow', () => {
     expect(json.error?.message).toMatch(/^upload step failed: /);
     expect(result.stderr).toContain('== layer package: packaged');
     expect(result.stderr).not.toContain('== layer publish');
+  }, 180_000);
+});
+
+describe('layer workflow --dry-run and several regions', () => {
+  const proxy = useFaultProxy();
+
+  it('--dry-run builds, packages and uploads nothing, sends no write request, and says what publish would do', async () => {
+    const { projectDir, layerName, env } = await example('pip-app');
+    proxy.clearLog();
+    const { result, json } = await workflow(projectDir, { ...env, AWS_ENDPOINT_URL: proxy.endpoint }, ['--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(json).toMatchObject({ status: 'would-publish', dryRun: true, publish: { status: 'would-publish', layerVersion: 1, reason: `first version of ${layerName}` } });
+    expect(json.publish?.changes).toContainEqual({ name: 'requests', from: null, to: '2.32.3' });
+    expect(stepStatuses(json)).toEqual([undefined, undefined, undefined, 'would-publish']);
+    expect(existsSync(join(projectDir, 'build'))).toBe(false);
+    expect(proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
+    expect(result.stderr).toContain('== --dry-run: nothing is built, packaged or uploaded');
+  }, 180_000);
+
+  it('builds and packages once, then uploads and publishes in two regions; a re-run finds both unchanged', async () => {
+    const { projectDir, layerName, env } = await example('pip-app');
+    const prefix = uniqueName('wf-layers');
+    await testS3Client().send(new CreateBucketCommand({ Bucket: `${prefix}-us-east-1` }));
+    await testS3Client({ region: 'eu-west-1' }).send(new CreateBucketCommand({ Bucket: `${prefix}-eu-west-1`, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const regional = { ...env, LAYER_S3DIR: `s3://${prefix}-{region}/app/lambda/`, LAYER_REGION: 'us-east-1,eu-west-1' };
+    const first = await workflow(projectDir, regional);
+    expect(first.result.code, first.result.stderr).toBe(0);
+    expect(first.json.status).toBe('published');
+    expect(first.json.build?.status).toBe('built');
+    expect(first.json.upload).toBeUndefined();
+    expect(first.json.regions?.map((r) => [r.region, r.upload?.status, r.publish?.status, r.publish?.layerVersion])).toEqual([
+      ['us-east-1', 'uploaded', 'published', 1],
+      ['eu-west-1', 'uploaded', 'published', 1],
+    ]);
+    expect(first.result.stderr.match(/^== layer build$/gm)).toHaveLength(1);
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const versions = await testLambdaClient({ region }).send(new ListLayerVersionsCommand({ LayerName: layerName }));
+      expect(versions.LayerVersions?.map((v) => v.LayerVersionArn)).toEqual([`arn:aws:lambda:${region}:123456789012:layer:${layerName}:1`]);
+    }
+    const again = await workflow(projectDir, regional);
+    expect(again.json.status).toBe('unchanged');
+    expect(again.json.regions?.map((r) => [r.upload?.status, r.publish?.status])).toEqual([['unchanged', 'unchanged'], ['unchanged', 'unchanged']]);
   }, 180_000);
 });
 

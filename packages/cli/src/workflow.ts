@@ -4,21 +4,66 @@ import {
   requireConfigValue,
   throwIfInterrupted,
   type BuildResult,
-  type LayerDeployment,
   type PackageResult,
   type UploadResult,
+  type WorkflowRegionResult,
   type WorkflowResult,
 } from '@lambda-layer/core';
-import type { CommandContext, LayerCommand } from './command.js';
+import type { CommandContext } from './command.js';
+import { type Publication, describePublication } from './commands/publish.js';
+import { inEachRegion, type RegionRun, regionRuns } from './regions.js';
 
+/** The steps of the workflow: build and package once, upload and publish in each region. */
 export interface WorkflowSteps {
-  build: LayerCommand<BuildResult>;
-  package: LayerCommand<PackageResult>;
-  upload: LayerCommand<UploadResult>;
-  publish: LayerCommand<LayerDeployment>;
+  build(context: CommandContext): Promise<BuildResult>;
+  package(context: CommandContext): Promise<PackageResult>;
+  upload(context: CommandContext): Promise<UploadResult>;
+  publish(context: CommandContext): Promise<Publication>;
 }
 
-const ORDER = ['build', 'package', 'upload', 'publish'] as const;
+type StepName = keyof WorkflowSteps;
+type Durations = NonNullable<WorkflowResult['durationsMs']>;
+
+/**
+ * Runs one step with its `== layer <step>` lines and its wall time, and
+ * names the step in its error ("upload step failed: …"); interrupted, it
+ * says which steps had finished.
+ */
+async function runStep<T extends { status?: string }>(name: StepName, context: CommandContext, run: () => Promise<T>, progress: { finished: string[]; durationsMs: Durations }): Promise<T> {
+  throwIfInterrupted(
+    context.signal,
+    `the workflow stopped before the ${name} step${progress.finished.length ? ` (${progress.finished.join(', ')} finished)` : ''}`,
+    'run `layer workflow` again',
+  );
+  const started = Date.now();
+  context.logger.info(`== layer ${name}`);
+  try {
+    const result = await run();
+    const elapsedMs = Date.now() - started;
+    progress.durationsMs[name] = elapsedMs;
+    context.logger.info(`== layer ${name}: ${result.status ?? 'done'} (${(elapsedMs / 1000).toFixed(2)}s)`);
+    progress.finished.push(name);
+    return result;
+  } catch (error) {
+    if (error instanceof LayerError && error.code === ErrorCodes.INTERRUPTED) {
+      const done = progress.finished.length ? `; ${progress.finished.join(', ')} finished` : '';
+      throw new LayerError(error.code, `${error.message} (the workflow stopped in the ${name} step${done})`, {
+        hint: 'run `layer workflow` again',
+        cause: error,
+        details: { ...error.details, step: name },
+      });
+    }
+    if (error instanceof LayerError) {
+      throw new LayerError(error.code, `${name} step failed: ${error.message}`, {
+        ...(error.hint ? { hint: error.hint } : {}),
+        cause: error,
+        details: { ...error.details, step: name },
+        ...(error.result !== undefined ? { result: error.result } : {}),
+      });
+    }
+    throw error;
+  }
+}
 
 /**
  * Runs build, package, upload and publish in order with one context, so each
@@ -28,57 +73,72 @@ const ORDER = ['build', 'package', 'upload', 'publish'] as const;
  * is what makes a re-run with nothing changed cheap. Stops at the first failing
  * step, with that step's error.
  *
+ * With several regions, build and package run once; then each region uploads
+ * and publishes on its own, all at once, and one region's failure leaves the
+ * others done (the error names the regions to run again).
+ *
+ * `--dry-run` runs no step that writes anywhere: nothing is built, packaged
+ * or uploaded, and publish only says (per region) whether the manifest would
+ * make a new version, and the package diff.
+ *
  * What can be known before the first step is checked first (the settings
- * upload and publish need, the AWS profile and endpoint), so a typo does not
- * cost a build. Interrupted, it stops where it is and says which steps finished.
+ * upload and publish need, the regions, the AWS profile and endpoint), so a
+ * typo does not cost a build. Interrupted, it stops where it is and says which
+ * steps finished.
  */
 export async function runWorkflow(context: CommandContext, steps: WorkflowSteps): Promise<WorkflowResult> {
   requireConfigValue(context.config, 's3dir');
   requireConfigValue(context.config, 'layer-name');
-  await Promise.all([context.aws.s3(), context.aws.lambda()]);
-  const durationsMs: NonNullable<WorkflowResult['durationsMs']> = {};
-  const result: WorkflowResult = { status: 'unchanged', durationsMs };
+  const runs = await regionRuns(context);
+  await Promise.all(runs.map(({ context: regional }) => Promise.all([regional.aws.s3(), regional.aws.lambda()])));
+  const dryRun = context.config.values['dry-run'] === true;
+  const durationsMs: Durations = {};
+  const result: WorkflowResult = { status: 'unchanged', ...(dryRun ? { dryRun: true as const } : {}), durationsMs };
   const started = Date.now();
-  const finished: string[] = [];
-  for (const name of ORDER) {
-    throwIfInterrupted(context.signal, `the workflow stopped before the ${name} step${finished.length ? ` (${finished.join(', ')} finished)` : ''}`, 'run `layer workflow` again');
-    const stepStarted = Date.now();
-    context.logger.info(`== layer ${name}`);
-    try {
-      const stepResult = await (steps[name] as LayerCommand).run(context);
-      const elapsedMs = Date.now() - stepStarted;
-      Object.assign(result, { [name]: stepResult });
-      durationsMs[name] = elapsedMs;
-      const status = (stepResult as { status?: string }).status ?? 'done';
-      context.logger.info(`== layer ${name}: ${status} (${(elapsedMs / 1000).toFixed(2)}s)`);
-      finished.push(name);
-    } catch (error) {
-      if (error instanceof LayerError && error.code === ErrorCodes.INTERRUPTED) {
-        const done = finished.length ? `; ${finished.join(', ')} finished` : '';
-        throw new LayerError(error.code, `${error.message} (the workflow stopped in the ${name} step${done})`, {
-          hint: 'run `layer workflow` again',
-          cause: error,
-          details: { ...error.details, step: name },
-        });
-      }
-      if (error instanceof LayerError) {
-        throw new LayerError(error.code, `${name} step failed: ${error.message}`, {
-          ...(error.hint ? { hint: error.hint } : {}),
-          cause: error,
-          details: { ...error.details, step: name },
-        });
-      }
-      throw error;
-    }
+  const progress = { finished: [] as string[], durationsMs };
+
+  if (dryRun) {
+    context.logger.info('== --dry-run: nothing is built, packaged or uploaded; publish says what it would do');
+  } else {
+    result.build = await runStep('build', context, () => steps.build(context), progress);
+    result.package = await runStep('package', context, () => steps.package(context), progress);
   }
-  result.status = result.publish?.status === 'published' ? 'published' : 'unchanged';
+
+  if (runs.length === 1) {
+    const { context: regional } = runs[0] as RegionRun;
+    if (!dryRun) result.upload = await runStep('upload', regional, () => steps.upload(regional), progress);
+    result.publish = await runStep('publish', regional, () => steps.publish(regional), progress);
+    result.status = result.publish.status;
+  } else {
+    const perRegion = async (regional: CommandContext): Promise<Omit<WorkflowRegionResult, 'region'>> => {
+      const own = { finished: [...progress.finished], durationsMs: {} as Durations };
+      const upload = dryRun ? undefined : await runStep('upload', regional, () => steps.upload(regional), own);
+      const publish = await runStep('publish', regional, () => steps.publish(regional), own);
+      return { status: publish.status, ...(upload ? { upload } : {}), publish };
+    };
+    const regional = await inEachRegion('workflow', runs, perRegion, (base) => ({ ...result, ...base }) as WorkflowResult & typeof base);
+    Object.assign(result, regional);
+  }
   context.logger.info(`workflow ${result.status} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
   return result;
 }
 
-/** Human summary: one line per step, then the layer version ARN. */
+/** Human summary: one line per step, then the layer version (per region with several). */
 export function summarizeWorkflow(result: WorkflowResult): string[] {
-  const lines = ORDER.map((name) => `${name.padEnd(8)} ${(result[name] as { status?: string } | undefined)?.status ?? '-'}`);
-  if (result.publish) lines.push(`layer version: ${result.publish.layerVersionArn}`);
+  const lines = (['build', 'package'] as const).map((name) => `${name.padEnd(8)} ${result[name]?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}`);
+  if (!result.regions) {
+    lines.push(`${'upload'.padEnd(8)} ${result.upload?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}`);
+    lines.push(`${'publish'.padEnd(8)} ${result.publish?.status ?? '-'}`);
+    if (result.publish) lines.push(...describePublication(result.publish));
+    return lines;
+  }
+  for (const entry of result.regions) {
+    if (entry.error) {
+      lines.push(`${entry.region}: ${entry.status}: ${entry.error.message}`);
+      continue;
+    }
+    lines.push(`${entry.region}: upload ${entry.upload?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}, publish ${entry.publish?.status ?? '-'}`);
+    if (entry.publish) lines.push(...describePublication(entry.publish, '  '));
+  }
   return lines;
 }

@@ -107,7 +107,7 @@ describe('diffManifestPackages', () => {
   });
 
   it('says so when no version changed, and cuts a long diff to one line', () => {
-    expect(formatPackageChanges([])).toBe('no package version changed');
+    expect(formatPackageChanges([])).toBe('no package changes');
     const many = Array.from({ length: 15 }, (_, i) => ({ name: `p${String(i).padStart(2, '0')}`, from: null, to: '1.0' }));
     expect(formatPackageChanges(many, 2)).toBe('+ p00 1.0, + p01 1.0, … and 13 more');
   });

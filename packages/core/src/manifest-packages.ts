@@ -184,7 +184,7 @@ export function formatPackageChange(change: PackageChange): string {
  * result holds every change.
  */
 export function formatPackageChanges(changes: readonly PackageChange[], limit = 12): string {
-  if (changes.length === 0) return 'no package version changed';
+  if (changes.length === 0) return 'no package changes';
   const shown = changes.slice(0, limit).map(formatPackageChange);
   const more = changes.length - shown.length;
   return more > 0 ? `${shown.join(', ')}, … and ${more} more` : shown.join(', ');

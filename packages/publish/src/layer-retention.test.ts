@@ -3,7 +3,7 @@
  * uses stays (named with the function), the rest go; manifest backups stay
  * unless asked. Asserted on the versions and objects moto holds afterwards.
  */
-import { type LambdaClient, PublishLayerVersionCommand as PublishLayerVersionApiCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { type LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { createMemoryLogger, ErrorCodes, s3Layout } from '@lambda-layer/core';
 import { createTestFunction, testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';

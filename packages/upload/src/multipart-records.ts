@@ -52,8 +52,9 @@ export class MultipartUploadRecords {
     for (const name of names) {
       const path = join(this.dir, name);
       if (!name.endsWith('.json')) {
-        // A temp file of a write killed before its rename: it never named an upload.
-        if (name.endsWith('.tmp')) await rm(path, { force: true });
+        // A temp file of a write killed before its rename: it never named an upload. This process's own
+        // are left alone: another region's upload may be between its write and its rename right now.
+        if (name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`)) await rm(path, { force: true });
         continue;
       }
       try {

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetLayerVersionCommand } from '@aws-sdk/client-lambda';
+import { GetLayerVersionCommand, GetLayerVersionPolicyCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { layerZipMetadata, md5Hex } from '@lambda-layer/core';
-import { createTestBucket, parseJsonOutput, runLayer, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { createTestBucket, parseJsonOutput, runLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const s3 = testS3Client();
@@ -58,8 +59,11 @@ describe('layer publish (the real bin against moto)', () => {
       layerVersion: 1,
       layerVersionArn: expect.stringMatching(new RegExp(`^arn:aws:lambda:us-east-1:\\d{12}:layer:${p.layerName}:1$`)),
       s3pathManifest: `${p.s3dir}layer/000001/uv.lock`,
+      changes: [{ name: 'six', from: null, to: '1.16.0' }],
+      reason: `first version of ${p.layerName}`,
     });
     expect(first.stderr).toContain('Step 1.1 - Ensure layer.zip exists in S3');
+    expect(first.stderr).toContain(`published version 1 of ${p.layerName}: + six 1.16.0 (first version of ${p.layerName})`);
     expect(first.stderr).toContain('Step 2.2 - Upload the dependency manifest for this layer version');
     const stored = await s3.send(new GetObjectCommand({ Bucket: p.bucket, Key: 'app/lambda/layer/000001/uv.lock' }));
     expect(await stored.Body?.transformToString()).toBe(UV_LOCK);
@@ -68,7 +72,7 @@ describe('layer publish (the real bin against moto)', () => {
 
     const second = await runLayer(args, { cwd: p.dir });
     expect(second.code, second.stderr).toBe(0);
-    expect(parseJsonOutput(second)).toEqual({ ...published, status: 'unchanged' });
+    expect(parseJsonOutput(second)).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
   });
 
   it('reads settings from [tool.lambda-layer], detects the tool from the lock file, and prints a human summary', async () => {
@@ -81,7 +85,7 @@ describe('layer publish (the real bin against moto)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [
-        `Published layer version 1 of ${p.layerName}`,
+        `Published layer version 1 of ${p.layerName}: no package changes (first version of ${p.layerName})`,
         `  arn:      ${(await lambda.send(new GetLayerVersionCommand({ LayerName: p.layerName, VersionNumber: 1 }))).LayerVersionArn}`,
         `  manifest: ${p.s3dir}layer/000001/poetry.lock`,
         '',
@@ -140,5 +144,79 @@ describe('layer publish (the real bin against moto)', () => {
     expect(result.code).toBe(1);
     expect(parseJsonOutput<{ error: { code: string } }>(result).error.code).toBe('E_AWS_CREDENTIALS_MISSING');
     expect(result.stderr).toMatch(/^error: no AWS credentials found while trying to read s3:\/\/.*layer\.zip; set AWS_PROFILE/m);
+  });
+});
+
+describe('layer publish --dry-run, sharing and retention (the real bin, through the fault proxy)', () => {
+  const proxy = useFaultProxy();
+  const viaProxy = () => ({ ...process.env, AWS_ENDPOINT_URL: proxy.endpoint });
+  const writes = () => proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map((r) => r.operation);
+  const CHANGED = 'version = 1\n[[package]]\nname = "six"\nversion = "1.17.0"\n[[package]]\nname = "idna"\nversion = "3.10"\n';
+
+  it('says what would be published and why, sends no write request, and exits 0; a real publish prints the same diff', async () => {
+    const p = await project();
+    const base = ['publish', '--layer-name', p.layerName, '--s3dir', p.s3dir];
+    expect((await runLayer(base, { cwd: p.dir })).code).toBe(0);
+    await writeFile(join(p.dir, 'uv.lock'), CHANGED);
+    const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
+    await s3.send(new PutObjectCommand({ Bucket: p.bucket, Key: 'app/lambda/layer/layer.zip', Body: body, Metadata: layerZipMetadata(md5Hex(CHANGED), createHash('sha256').update(body).digest('base64')) }));
+    const githubOutput = join(p.dir, 'github-output');
+    proxy.clearLog();
+
+    const dry = await runLayer([...base, '--dry-run'], { cwd: p.dir, env: { ...viaProxy(), GITHUB_OUTPUT: githubOutput } });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout.split('\n')[0]).toBe(`Would publish version 2 of ${p.layerName}: six 1.16.0 \u2192 1.17.0, + idna 3.10 (uv.lock changed)`);
+    expect(dry.stderr).toContain(`would publish version 2 of ${p.layerName}: six 1.16.0 \u2192 1.17.0, + idna 3.10 (uv.lock changed)`);
+    expect(proxy.requests.length).toBeGreaterThan(0);
+    expect(writes()).toEqual([]);
+    expect(await readFile(githubOutput, 'utf8')).toBe('layer-version=2\nstatus=would-publish\n');
+
+    const json = await runLayer([...base, '--dry-run', '--json'], { cwd: p.dir, env: viaProxy() });
+    expect(parseJsonOutput(json)).toMatchObject({ status: 'would-publish', dryRun: true, layerVersion: 2, latestVersion: 1, changes: [{ name: 'six', from: '1.16.0', to: '1.17.0' }, { name: 'idna', from: null, to: '3.10' }] });
+    // publish-result.json still describes what is published: version 1.
+    expect(JSON.parse(await readFile(join(p.dir, 'build', 'lambda', 'layer', 'publish-result.json'), 'utf8'))).toMatchObject({ layerVersion: 1 });
+    expect(writes()).toEqual([]);
+
+    const real = await runLayer([...base, '--json'], { cwd: p.dir });
+    expect(parseJsonOutput(real)).toMatchObject({ status: 'published', layerVersion: 2, changes: [{ name: 'six', from: '1.16.0', to: '1.17.0' }, { name: 'idna', from: null, to: '3.10' }], reason: 'uv.lock changed' });
+    const unchanged = await runLayer([...base, '--dry-run', '--json'], { cwd: p.dir, env: viaProxy() });
+    expect(parseJsonOutput(unchanged)).toMatchObject({ status: 'unchanged', dryRun: true, layerVersion: 2 });
+  });
+
+  it('shares with accounts, an organization and the public from pyproject, and reconciles on an unchanged run from flags', async () => {
+    const p = await project();
+    await writeFile(
+      join(p.dir, 'pyproject.toml'),
+      `[project]\nname = "app"\n\n[tool.lambda-layer]\nlayer-name = "${p.layerName}"\ns3dir = "${p.s3dir}"\nshare-with-account = ["111122223333"]\nshare-with-org = ["o-abcdefghij"]\npublic = true\n`,
+    );
+    const first = await runLayer(['publish', '--json'], { cwd: p.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(parseJsonOutput<{ sharing: { grants: Array<{ statementId: string }> } }>(first).sharing.grants.map((g) => g.statementId)).toEqual([
+      'lambda-layer-account-111122223333',
+      'lambda-layer-org-o-abcdefghij',
+      'lambda-layer-public',
+    ]);
+    // Flags win over pyproject: one account only, not public, no organization.
+    const second = await runLayer(['publish', '--share-with-account', '444455556666', '--share-with-org', 'o-abcdefghij', '--no-public'], { cwd: p.dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('  shared:   444455556666, o-abcdefghij (change: +444455556666 -111122223333 -public)');
+    const { Policy } = await lambda.send(new GetLayerVersionPolicyCommand({ LayerName: p.layerName, VersionNumber: 1 }));
+    expect((JSON.parse(Policy ?? '{}') as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid).sort()).toEqual([
+      'lambda-layer-account-444455556666',
+      'lambda-layer-org-o-abcdefghij',
+    ]);
+  });
+
+  it.each([
+    [['--share-with-account', '1234'], /^error: invalid --share-with-account: invalid AWS account id "1234"; an account id is 12 digits/],
+    [['--share-with-org', 'org-1'], /^error: invalid --share-with-org: invalid organization id "org-1"/],
+    [['--keep-versions', '0'], /^error: invalid --keep-versions: keep-versions must be a whole number from 1 to 10000, got 0/],
+  ])('refuses %j as a usage error before any AWS call', async (extra, message) => {
+    const p = await project();
+    proxy.clearLog();
+    const result = await runLayer(['publish', '--layer-name', p.layerName, '--s3dir', p.s3dir, ...extra], { cwd: p.dir, env: viaProxy() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(proxy.requests).toEqual([]);
   });
 });

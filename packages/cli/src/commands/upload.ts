@@ -1,38 +1,54 @@
-import { detectBuildTool, parseBuildTool, requireConfigValue, type UploadResult } from '@lambda-layer/core';
-import type { LayerCommand } from '../command.js';
+import { detectBuildTool, type MultiRegionResult, parseBuildTool, requireConfigValue, type UploadResult } from '@lambda-layer/core';
+import type { CommandContext, LayerCommand } from '../command.js';
+import { inEachRegion, regionRuns } from '../regions.js';
 
 export const UPLOAD_KEYS = ['s3dir', 'tool', 'force'] as const;
 
-export const uploadCommand: LayerCommand<UploadResult> = {
+/** One region's upload, or one entry per region. */
+export type UploadOutcome = UploadResult | MultiRegionResult<UploadResult>;
+
+/** Uploads layer.zip to one region's bucket: `context` holds that region's client and s3dir. */
+export async function uploadInRegion(context: CommandContext): Promise<UploadResult> {
+  const s3dir = requireConfigValue(context.config, 's3dir');
+  // --tool may be any string from flags, env or pyproject: checked here, in one line.
+  const tool = parseBuildTool(context.config.values.tool ?? (await detectBuildTool(context.projectDir)));
+  // Imported here so `layer --help` does not load the AWS SDK.
+  const { uploadLayerZip } = await import('@lambda-layer/upload');
+  const s3Client = await context.aws.s3();
+  // Ctrl-C / SIGTERM abort context.signal: the upload stops, its multipart upload is aborted, S3 keeps the previous zip.
+  return uploadLayerZip({
+    projectDir: context.projectDir,
+    tool,
+    s3dir,
+    s3Client,
+    force: context.config.values.force ?? false,
+    logger: context.logger,
+    region: context.region,
+    signal: context.signal,
+  });
+}
+
+function describeUpload(result: UploadResult, indent = ''): string[] {
+  return [
+    `${indent}${result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : `uploaded layer.zip to ${result.s3uri}`}`,
+    ...(result.abortedMultipartUploads ? [`${indent}aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`] : []),
+    `${indent}console: ${result.consoleUrl}`,
+  ];
+}
+
+export const uploadCommand: LayerCommand<UploadOutcome> = {
   name: 'upload',
   describe: 'Step 3: upload layer.zip to {s3dir}layer/layer.zip with the manifest fingerprint',
   keys: UPLOAD_KEYS,
   examples: [
     ['layer upload --s3dir s3://my-bucket/app/lambda/', 'upload the packaged layer'],
+    ['layer upload --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'upload to one bucket per region, in parallel'],
     ['layer upload --force', 'upload even when S3 already has this zip and manifest'],
   ],
-  run: async (context) => {
-    const s3dir = requireConfigValue(context.config, 's3dir');
-    // --tool may be any string from flags, env or pyproject: checked here, in one line.
-    const tool = parseBuildTool(context.config.values.tool ?? (await detectBuildTool(context.projectDir)));
-    // Imported here so `layer --help` does not load the AWS SDK.
-    const { uploadLayerZip } = await import('@lambda-layer/upload');
-    const s3Client = await context.aws.s3();
-    // Ctrl-C / SIGTERM abort context.signal: the upload stops, its multipart upload is aborted, S3 keeps the previous zip.
-    return uploadLayerZip({
-      projectDir: context.projectDir,
-      tool,
-      s3dir,
-      s3Client,
-      force: context.config.values.force ?? false,
-      logger: context.logger,
-      region: context.region,
-      signal: context.signal,
-    });
+  // Each region's bucket in parallel; each skips the upload when its bucket already holds this zip.
+  run: async (context) => inEachRegion('upload', await regionRuns(context), uploadInRegion, (base) => base),
+  summary: (result) => {
+    if (!('regions' in result)) return describeUpload(result);
+    return result.regions.flatMap((entry) => ('error' in entry ? [`${entry.region}: ${entry.status}: ${entry.error.message}`] : [`${entry.region}:`, ...describeUpload(entry as UploadResult, '  ')]));
   },
-  summary: (result) => [
-    result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : `uploaded layer.zip to ${result.s3uri}`,
-    ...(result.abortedMultipartUploads ? [`aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`] : []),
-    `console: ${result.consoleUrl}`,
-  ],
 };

@@ -1,10 +1,10 @@
-import type { CommandContext, LayerCommand } from '../command.js';
-import { runWorkflow, summarizeWorkflow } from '../workflow.js';
 import type { WorkflowResult } from '@lambda-layer/core';
+import type { LayerCommand } from '../command.js';
+import { runWorkflow, summarizeWorkflow } from '../workflow.js';
 import { BUILD_KEYS, buildCommand } from './build.js';
 import { PACKAGE_KEYS, packageCommand } from './package.js';
-import { PUBLISH_KEYS, publishCommand } from './publish.js';
-import { UPLOAD_KEYS, uploadCommand } from './upload.js';
+import { PUBLISH_KEYS, publishInRegion } from './publish.js';
+import { UPLOAD_KEYS, uploadInRegion } from './upload.js';
 
 export const WORKFLOW_KEYS = [...new Set([...BUILD_KEYS, ...PACKAGE_KEYS, ...UPLOAD_KEYS, ...PUBLISH_KEYS])];
 
@@ -14,16 +14,19 @@ export const workflowCommand: LayerCommand<WorkflowResult> = {
   keys: WORKFLOW_KEYS,
   examples: [
     ['layer workflow --tool uv --layer-name my-deps --s3dir s3://my-bucket/app/lambda/', 'the whole pipeline'],
+    ['layer workflow --dry-run', 'build, package and upload nothing; say whether publish would make a new version, and the package diff'],
+    ['layer workflow --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'build once, upload and publish in two regions'],
+    ['layer workflow --share-with-org o-a1b2c3d4e5 --keep-versions 10', 'share with an organization, keep the newest 10 versions'],
     ['layer workflow --force', 'redo build, package and upload even when nothing changed'],
   ],
   run: (context) =>
     runWorkflow(context, {
-      build: buildCommand as never,
-      package: packageCommand as never,
-      upload: uploadCommand as never,
+      build: (ctx) => buildCommand.run(ctx),
+      package: (ctx) => packageCommand.run(ctx),
+      upload: uploadInRegion,
       // `workflow --force` redoes build, package and upload; a new layer version for an
       // unchanged lock is only ever published by `layer publish --force`.
-      publish: { ...publishCommand, run: (ctx: CommandContext) => publishCommand.run({ ...ctx, config: { ...ctx.config, sources: { ...ctx.config.sources, force: undefined } } }) } as never,
+      publish: (ctx) => publishInRegion(ctx, { inWorkflow: true }),
     }),
   summary: summarizeWorkflow,
 };
