@@ -38,6 +38,8 @@ export interface FaultRule {
   method?: string;
   /** Only requests whose S3 key (or Lambda path) contains this. */
   keyIncludes?: string;
+  /** Only requests signed for this region. */
+  region?: string;
   /** Let this many matching requests through untouched before faulting (default 0). */
   skip?: number;
   /** How many matching requests to fault; default: every one. */
@@ -238,7 +240,8 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
         (!rule.service || rule.service === entry.service) &&
         (!rule.operation || rule.operation === entry.operation) &&
         (!rule.method || rule.method === entry.method) &&
-        (!rule.keyIncludes || (entry.key ?? entry.path).includes(rule.keyIncludes));
+        (!rule.keyIncludes || (entry.key ?? entry.path).includes(rule.keyIncludes)) &&
+        (!rule.region || rule.region === entry.region);
       if (!matches) return false;
       rule.seen += 1;
       return rule.seen > (rule.skip ?? 0);

@@ -9,11 +9,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, type BucketLocationConstraint, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
-import { parseJsonOutput, runLayer, stampPackage, testLambdaClient, testS3Client, uniqueName, useTempDir, writeTree } from '@lambda-layer/testing';
+import { errorLines, parseJsonOutput, runLayer, stampPackage, startLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy, useTempDir, writeTree } from '@lambda-layer/testing';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { publishResultPath } from './result-file.js';
 
 const temp = useTempDir('cli-regions-');
+const faultProxy = useFaultProxy();
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 const LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.17.0"\nsource = { registry = "https://pypi.org/simple" }\n';
 
@@ -132,6 +134,34 @@ describe('several regions (the bin, against moto)', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(parseJsonOutput(rerun)).toMatchObject({ status: 'published', layerVersion: 1, layerVersionArn: expect.stringContaining(':eu-west-1:') });
     expect(await versionsIn('us-east-1', p.layerName)).toHaveLength(1);
+  });
+
+  it('SIGINT while one region publishes: exit 130, one line with the state of each region, the version of the other kept, no lock left', async () => {
+    const proxy = faultProxy;
+    const p = await packagedProject();
+    expect((await runLayer(['upload', ...p.uploadArgs], { env: p.env })).code).toBe(0);
+    proxy.clearLog();
+    proxy.addRule({ service: 'Lambda', operation: 'PublishLayerVersion', region: 'eu-west-1', action: { kind: 'hang' } });
+    const run = startLayer(['publish', ...p.args], { env: { ...p.env, AWS_ENDPOINT_URL: proxy.endpoint } });
+    await run.waitUntil(
+      () => proxy.requests.some((r) => r.operation === 'PublishLayerVersion' && r.region === 'eu-west-1') && /\[us-east-1\] published version 1 of/.test(run.stderr()),
+      'us-east-1 published and eu-west-1 publishing',
+    );
+    run.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    const lines = errorLines(exit.stderr);
+    expect(lines.at(-1)).toMatch(/^error: interrupted by SIGINT: eu-west-1: no version was published \(stopped before PublishLayerVersion\); us-east-1: published version 1; run `layer publish` again$/);
+    expect(parseJsonOutput({ code: 130, stdout: exit.stdout, stderr: exit.stderr })).toMatchObject({
+      status: 'interrupted',
+      result: { regions: [{ region: 'us-east-1', status: 'published' }, { region: 'eu-west-1', status: 'interrupted' }] },
+    });
+    expect(await versionsIn('us-east-1', p.layerName)).toHaveLength(1);
+    expect(await versionsIn('eu-west-1', p.layerName)).toHaveLength(0);
+    for (const region of REGIONS) {
+      const lock = await testS3Client({ region }).send(new ListObjectsV2Command({ Bucket: `${p.prefix}-${region}`, Prefix: 'app/lambda/layer/.publish.lock' }));
+      expect(lock.Contents ?? []).toEqual([]);
+    }
   });
 
   it('refuses several regions without {region} in the s3dir before any AWS call (a usage error)', async () => {

@@ -89,8 +89,8 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
   const regions = settled.map((outcome, index): RegionOutcome<T> => {
     const { region = '', context } = runs[index] as RegionRun;
     if (outcome.status === 'fulfilled') return { region, ...outcome.value };
+    // Reported once, in the error naming every failed region (one `error:` line per run).
     const error = toOneLineError(outcome.reason, context.signal);
-    context.logger.error(error.oneLine);
     return { region, status: isInterruptedError(error) ? 'interrupted' : 'error', error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
   });
   const failed = regions.filter((entry): entry is RegionFailure => 'error' in entry && (entry.status === 'error' || entry.status === 'interrupted'));
@@ -116,4 +116,13 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
     details: { failedRegions: failedNames.split(' ') },
     result,
   });
+}
+
+/** The human lines of a multi-region result: each region's own lines under its name, or its failure. */
+export function summarizeRegions<T>(result: MultiRegionResult<T>, describe: (entry: T, indent: string) => string[]): string[] {
+  return result.regions.flatMap((entry) =>
+    'error' in entry && (entry.status === 'error' || entry.status === 'interrupted')
+      ? [`${entry.region}: ${entry.status}: ${(entry as RegionFailure).error.message}`]
+      : [`${entry.region}:`, ...describe(entry as T, '  ')],
+  );
 }

@@ -43,10 +43,12 @@ export interface PackageResult {
 
 /** Step 3 result (`layer upload --json`). */
 export interface UploadResult {
-  status: 'uploaded' | 'unchanged';
+  status: 'uploaded' | 'unchanged' | 'would-upload';
+  /** `layer upload --dry-run`: nothing was sent. */
+  dryRun?: true;
   s3uri: string;
   consoleUrl: string;
-  /** Bytes sent: 0 when unchanged. */
+  /** Bytes sent: 0 when unchanged (in a dry run: the bytes that would be sent). */
   bytes: number;
   manifestMd5: string;
   /** Base64 SHA-256 of the zip (Lambda's CodeSha256 form). */

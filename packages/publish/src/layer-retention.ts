@@ -5,7 +5,7 @@
  * trail) unless asked to go too.
  *
  * AWS calls made here (operation → IAM action → resource):
- *   ListLayerVersions  → lambda:ListLayerVersions  → * (no resource-level permission)
+ *   ListLayerVersions  → lambda:ListLayerVersions  → arn:aws:lambda:REGION:ACCOUNT:layer:NAME
  *   ListFunctions      → lambda:ListFunctions      → * (no resource-level permission)
  *   DeleteLayerVersion → lambda:DeleteLayerVersion → arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
  *   DeleteObject       → s3:DeleteObject           → arn:aws:s3:::BUCKET/PREFIX/layer/VERSION/MANIFEST (only with deleteManifests)

@@ -12,6 +12,8 @@ export interface UploadLayerZipOptions {
   s3Client: S3Client;
   /** Upload even when the object in S3 already has the same fingerprints. */
   force?: boolean;
+  /** Only say whether the zip would be sent (one HeadObject); nothing is written. */
+  dryRun?: boolean;
   logger?: Logger;
   /** Only used for the console URL. */
   region?: string;
@@ -38,6 +40,7 @@ export interface ResolvedUploadOptions {
   s3dir: string | S3Path;
   s3Client: S3Client;
   force: boolean;
+  dryRun: boolean;
   logger: Logger;
   region: string | undefined;
   partSize: number;
@@ -54,6 +57,7 @@ export function resolveUploadOptions(options: UploadLayerZipOptions): ResolvedUp
     s3dir: options.s3dir,
     s3Client: options.s3Client,
     force: options.force ?? false,
+    dryRun: options.dryRun === true,
     logger: options.logger ?? silentLogger,
     region: options.region,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,

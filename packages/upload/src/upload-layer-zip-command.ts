@@ -157,8 +157,18 @@ export class UploadLayerZipCommand {
       manifestMd5: local.manifestMd5,
       zipSha256: local.zipSha256,
       ...(aborted ? { abortedMultipartUploads: aborted } : {}),
+      ...(this.options.dryRun ? { dryRun: true as const } : {}),
     });
     this.throwIfInterrupted(target);
+    if (this.options.dryRun) {
+      // Reads only: no multipart clean-up, no upload.
+      if (!this.options.force && (await this.isUnchanged(target, local))) {
+        this.logger.detail('the layer.zip in S3 has the same zip SHA-256 and manifest MD5: nothing would be uploaded');
+        return result('unchanged', 0);
+      }
+      this.logger.info(`would upload layer.zip (${formatBytes(local.zipBytes)}) to ${target.uri}${this.options.force ? ' (--force)' : ''}`);
+      return result('would-upload', local.zipBytes);
+    }
 
     let unchanged = false;
     if (this.options.force) {

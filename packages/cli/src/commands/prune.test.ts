@@ -7,8 +7,10 @@ import { layerZipMetadata, md5Hex, type PruneResult } from '@lambda-layer/core';
 import {
   createTestBucket,
   createTestFunction,
+  errorLines,
   parseJsonOutput,
   runLayer,
+  startLayer,
   testLambdaClient,
   testS3Client,
   uniqueName,
@@ -88,6 +90,27 @@ describe('layer prune (the real bin)', () => {
     expect(await versionsOf(p.layerName)).toEqual([4]);
     const keys = (await s3.send(new ListObjectsV2Command({ Bucket: p.bucket, Prefix: 'app/lambda/layer/0' }))).Contents?.map((o) => o.Key);
     expect(keys).toEqual(['app/lambda/layer/000004/requirements.txt']);
+  });
+
+  it('SIGINT while a deletion hangs: exit 130 in one line saying which versions went, the lock released', async () => {
+    const p = await publishedProject(3);
+    proxy.clearLog();
+    proxy.addRule({ service: 'Lambda', operation: 'DeleteLayerVersion', skip: 1, action: { kind: 'hang' } });
+    const run = startLayer(['prune', '--project-dir', p.dir, '--keep-versions', '1', '--json'], { env: { ...process.env, AWS_ENDPOINT_URL: proxy.endpoint } });
+    await run.waitUntil(() => proxy.count('DeleteLayerVersion') >= 2, 'the second DeleteLayerVersion');
+    run.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(errorLines(exit.stderr)).toEqual([
+      `error: interrupted by SIGINT: deleted version(s) 1 of ${p.layerName}; 1 old version(s) left; run \`layer prune --keep-versions 1\` again`,
+    ]);
+    expect(parseJsonOutput({ code: exit.code ?? 0, stdout: exit.stdout, stderr: exit.stderr })).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED' } });
+    expect(await versionsOf(p.layerName)).toEqual([2, 3]);
+    // No lock left for the next run to wait on.
+    const keys = (await s3.send(new ListObjectsV2Command({ Bucket: p.bucket, Prefix: 'app/lambda/layer/.publish.lock' }))).Contents ?? [];
+    expect(keys).toEqual([]);
+    proxy.clearRules();
+    expect(parseJsonOutput(await runLayer(['prune', '--project-dir', p.dir, '--keep-versions', '1', '--json']))).toMatchObject({ status: 'pruned', deleted: [2] });
   });
 
   it('asks for --keep-versions (a usage error naming the flag, the variable and the key)', async () => {

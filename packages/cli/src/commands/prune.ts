@@ -9,7 +9,7 @@ import {
   requireConfigValue,
 } from '@lambda-layer/core';
 import type { CommandContext, LayerCommand } from '../command.js';
-import { inEachRegion, regionRuns } from '../regions.js';
+import { inEachRegion, regionRuns, summarizeRegions } from '../regions.js';
 
 export const PRUNE_KEYS = ['layer-name', 's3dir', 'tool', 'keep-versions', 'delete-manifests', 'dry-run'] as const;
 
@@ -67,6 +67,6 @@ export const pruneCommand: LayerCommand<PruneOutcome> = {
   run: async (context) => inEachRegion('prune', await regionRuns(context), pruneInRegion, (base) => base),
   summary: (result) => {
     if (!('regions' in result)) return describePrune(result);
-    return result.regions.flatMap((entry) => ('error' in entry ? [`${entry.region}: ${entry.status}: ${entry.error.message}`] : [`${entry.region}:`, ...describePrune(entry as PruneResult, '  ')]));
+    return summarizeRegions(result, describePrune);
   },
 };

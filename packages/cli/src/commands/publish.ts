@@ -10,7 +10,7 @@ import {
 } from '@lambda-layer/core';
 import type { LayerSharing } from '@lambda-layer/publish';
 import type { CommandContext, LayerCommand } from '../command.js';
-import { inEachRegion, regionRuns } from '../regions.js';
+import { inEachRegion, regionRuns, summarizeRegions } from '../regions.js';
 
 export const PUBLISH_KEYS = [
   'layer-name',
@@ -164,8 +164,6 @@ export const publishCommand: LayerCommand<PublishOutcome> = {
   run: (ctx) => publishInRegions(ctx),
   summary: (result) => {
     if (!isMultiRegion(result)) return describePublication(result);
-    return result.regions.flatMap((entry) =>
-      'error' in entry ? [`${entry.region}: ${entry.status}: ${entry.error.message}`] : [`${entry.region}:`, ...describePublication(entry as Publication, '  ')],
-    );
+    return summarizeRegions(result, describePublication);
   },
 };

@@ -88,6 +88,18 @@ describe('layer upload (the bin, against moto)', () => {
     expect(after.LastModified!.getTime()).toBeGreaterThanOrEqual(head.LastModified!.getTime());
   });
 
+  it('--dry-run (or LAYER_DRY_RUN) sends nothing: "would-upload", then "unchanged" once S3 holds the zip', async () => {
+    const { dir, zip } = await project();
+    const s3dir = s3dirOf();
+    const dry = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dir, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(parseJsonOutput<UploadResult>(dry)).toMatchObject({ status: 'would-upload', dryRun: true, bytes: zip.length });
+    expect((await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keyOf(s3dir) }))).Contents ?? []).toEqual([]);
+    expect((await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dir])).code).toBe(0);
+    const again = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], { env: { ...process.env, LAYER_DRY_RUN: '1' } });
+    expect(parseJsonOutput<UploadResult>(again)).toMatchObject({ status: 'unchanged', dryRun: true, bytes: 0 });
+  });
+
   it('prints the s3:// URI and the console URL without --json, reading s3dir and tool from pyproject', async () => {
     const s3dir = s3dirOf();
     const { dir } = await project({

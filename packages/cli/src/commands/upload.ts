@@ -1,8 +1,8 @@
 import { detectBuildTool, type MultiRegionResult, parseBuildTool, requireConfigValue, type UploadResult } from '@lambda-layer/core';
 import type { CommandContext, LayerCommand } from '../command.js';
-import { inEachRegion, regionRuns } from '../regions.js';
+import { inEachRegion, regionRuns, summarizeRegions } from '../regions.js';
 
-export const UPLOAD_KEYS = ['s3dir', 'tool', 'force'] as const;
+export const UPLOAD_KEYS = ['s3dir', 'tool', 'force', 'dry-run'] as const;
 
 /** One region's upload, or one entry per region. */
 export type UploadOutcome = UploadResult | MultiRegionResult<UploadResult>;
@@ -22,6 +22,7 @@ export async function uploadInRegion(context: CommandContext): Promise<UploadRes
     s3dir,
     s3Client,
     force: context.config.values.force ?? false,
+    dryRun: context.config.values['dry-run'] === true,
     logger: context.logger,
     region: context.region,
     signal: context.signal,
@@ -30,7 +31,7 @@ export async function uploadInRegion(context: CommandContext): Promise<UploadRes
 
 function describeUpload(result: UploadResult, indent = ''): string[] {
   return [
-    `${indent}${result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : `uploaded layer.zip to ${result.s3uri}`}`,
+    `${indent}${result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : result.status === 'would-upload' ? `would upload layer.zip to ${result.s3uri} (--dry-run: nothing sent)` : `uploaded layer.zip to ${result.s3uri}`}`,
     ...(result.abortedMultipartUploads ? [`${indent}aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`] : []),
     `${indent}console: ${result.consoleUrl}`,
   ];
@@ -43,12 +44,13 @@ export const uploadCommand: LayerCommand<UploadOutcome> = {
   examples: [
     ['layer upload --s3dir s3://my-bucket/app/lambda/', 'upload the packaged layer'],
     ['layer upload --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'upload to one bucket per region, in parallel'],
+    ['layer upload --dry-run', 'say whether S3 already holds this zip, sending nothing'],
     ['layer upload --force', 'upload even when S3 already has this zip and manifest'],
   ],
   // Each region's bucket in parallel; each skips the upload when its bucket already holds this zip.
   run: async (context) => inEachRegion('upload', await regionRuns(context), uploadInRegion, (base) => base),
   summary: (result) => {
     if (!('regions' in result)) return describeUpload(result);
-    return result.regions.flatMap((entry) => ('error' in entry ? [`${entry.region}: ${entry.status}: ${entry.error.message}`] : [`${entry.region}:`, ...describeUpload(entry as UploadResult, '  ')]));
+    return summarizeRegions(result, describeUpload);
   },
 };
