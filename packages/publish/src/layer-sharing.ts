@@ -145,6 +145,8 @@ export interface ShareOptions {
   sharing: LayerSharing;
   /** Only read the policy and say what would change. */
   dryRun?: boolean;
+  /** The policy's statement ids when they are known without asking (a dry run's version not yet published has none). */
+  statementIds?: readonly string[];
   logger: Logger;
   signal?: AbortSignal | undefined;
 }
@@ -158,7 +160,8 @@ export interface ShareOptions {
 export async function shareLayerVersion(options: ShareOptions): Promise<SharingResult> {
   const { lambda, layerName, version, logger, signal } = options;
   const target = `${layerName}:${version}`;
-  const statementIds = await awsCall(`read the policy of layer version ${target}`, () => readPolicyStatementIds(lambda, layerName, version, signal), { service: 'Lambda' });
+  const statementIds =
+    options.statementIds ?? (await awsCall(`read the policy of layer version ${target}`, () => readPolicyStatementIds(lambda, layerName, version, signal), { service: 'Lambda' }));
   const plan = planSharing(version, grantsOf(options.sharing), statementIds);
   const would = options.dryRun ? 'would ' : '';
   for (const grant of plan.added) {

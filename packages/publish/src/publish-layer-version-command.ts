@@ -27,7 +27,7 @@ import {
   listLayerVersions,
 } from './latest-version.js';
 import { applyRetention } from './layer-retention.js';
-import { describeGrant, grantsOf, planSharing, shareLayerVersion } from './layer-sharing.js';
+import { shareLayerVersion } from './layer-sharing.js';
 import { bucketExists, computeLayerZipSha256, headLayerZip, type LayerZipInfo } from './layer-zip.js';
 import type { ValidatedPublishOptions } from './options.js';
 import { findVersionPublishedSince, publishLayerVersionOnce } from './publish-once.js';
@@ -136,8 +136,8 @@ export class PublishLayerVersionCommand {
       };
       if (this.options.sharing) {
         this.logger.step('2.3', `Share layer version ${version}`);
-        plan.sharing = planSharing(version, grantsOf(this.options.sharing), []);
-        for (const grant of plan.sharing.added) this.logger.detail(`would grant ${describeGrant(grant)} lambda:GetLayerVersion (statement ${grant.statementId})`);
+        const { lambdaClient, sharing } = this.options;
+        plan.sharing = await shareLayerVersion({ lambda: lambdaClient, layerName, version, sharing, dryRun: true, statementIds: [], logger: this.logger, signal: this.signal });
       }
       if (this.options.keepVersions !== undefined) plan.retention = await this.deleteOldVersions(version);
       return plan;
