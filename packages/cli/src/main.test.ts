@@ -11,7 +11,7 @@ describe('layer (the bin)', () => {
   it('lists the five commands and the global flags in --help', async () => {
     const result = await runLayer(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['build', 'package', 'upload', 'publish', 'workflow']) expect(result.stdout).toMatch(new RegExp(`layer ${command}\\s`));
+    for (const command of ['build', 'package', 'upload', 'publish', 'workflow', 'prune']) expect(result.stdout).toMatch(new RegExp(`layer ${command}\\s`));
     for (const flag of ['--project-dir', '--json', '--quiet', '--debug', '--profile', '--region', '--endpoint-url']) expect(result.stdout).toContain(flag);
   });
 
@@ -20,11 +20,22 @@ describe('layer (the bin)', () => {
     ['package', ['--ignore', '--default-ignore', '--keep-bytecode', '--compression-level']],
     ['upload', ['--s3dir', '--force']],
     ['publish', ['--layer-name', '--s3dir', '--description', '--compatible-runtime', '--compatible-architecture', '--license-info']],
-    ['workflow', ['--layer-name', '--s3dir', '--tool', '--python-version', '--ignore', '--force']],
+    ['workflow', ['--layer-name', '--s3dir', '--tool', '--python-version', '--ignore', '--force', '--dry-run', '--share-with-org', '--keep-versions']],
+    ['prune', ['--layer-name', '--s3dir', '--keep-versions', '--delete-manifests', '--dry-run']],
   ])('shows the flags of `layer %s --help`', async (command, flags) => {
     const result = await runLayer([command, '--help']);
     expect(result.code).toBe(0);
     for (const flag of flags) expect(result.stdout).toContain(flag);
+  });
+
+  it.each([
+    ['publish', ['--dry-run', '--share-with-account', '--share-with-org', '--public', '--keep-versions', '--delete-manifests', '--region']],
+    ['prune', ['--keep-versions', '--dry-run', '--delete-manifests', '--region']],
+    ['upload', ['--dry-run', '--region']],
+  ])('`layer %s --help` shows an example of each lifecycle flag', async (command, flags) => {
+    const result = await runLayer([command, '--help']);
+    const examples = result.stdout.split('Examples:')[1] ?? '';
+    for (const flag of flags) expect(examples, flag).toContain(flag);
   });
 
   it('prints its version', async () => {

@@ -118,9 +118,10 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
   });
 }
 
-/** The human lines of a multi-region result: each region's own lines under its name, or its failure. */
-export function summarizeRegions<T>(result: MultiRegionResult<T>, describe: (entry: T, indent: string) => string[]): string[] {
-  return result.regions.flatMap((entry) =>
+/** The human lines of a result: one region's, or each region's own lines under its name (or its failure). */
+export function summarizeRegions<T extends object>(result: T | MultiRegionResult<T>, describe: (entry: T, indent: string) => string[]): string[] {
+  if (!('regions' in result && Array.isArray(result.regions))) return describe(result as T, '');
+  return (result as MultiRegionResult<T>).regions.flatMap((entry) =>
     'error' in entry && (entry.status === 'error' || entry.status === 'interrupted')
       ? [`${entry.region}: ${entry.status}: ${(entry as RegionFailure).error.message}`]
       : [`${entry.region}:`, ...describe(entry as T, '  ')],

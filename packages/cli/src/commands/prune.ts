@@ -65,8 +65,5 @@ export const pruneCommand: LayerCommand<PruneOutcome> = {
     ['layer prune --keep-versions 3 --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'prune in two regions'],
   ],
   run: async (context) => inEachRegion('prune', await regionRuns(context), pruneInRegion, (base) => base),
-  summary: (result) => {
-    if (!('regions' in result)) return describePrune(result);
-    return summarizeRegions(result, describePrune);
-  },
+  summary: (result) => summarizeRegions(result, describePrune),
 };

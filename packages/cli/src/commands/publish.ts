@@ -162,8 +162,5 @@ export const publishCommand: LayerCommand<PublishOutcome> = {
     ['layer publish --force-unlock', 'remove a stuck publish lock, then publish if the lock file changed'],
   ],
   run: (ctx) => publishInRegions(ctx),
-  summary: (result) => {
-    if (!isMultiRegion(result)) return describePublication(result);
-    return summarizeRegions(result, describePublication);
-  },
+  summary: (result) => summarizeRegions(result, describePublication),
 };

@@ -49,8 +49,5 @@ export const uploadCommand: LayerCommand<UploadOutcome> = {
   ],
   // Each region's bucket in parallel; each skips the upload when its bucket already holds this zip.
   run: async (context) => inEachRegion('upload', await regionRuns(context), uploadInRegion, (base) => base),
-  summary: (result) => {
-    if (!('regions' in result)) return describeUpload(result);
-    return summarizeRegions(result, describeUpload);
-  },
+  summary: (result) => summarizeRegions(result, describeUpload),
 };
