@@ -164,6 +164,23 @@ describe('several regions (the bin, against moto)', () => {
     }
   });
 
+  it('one region from AWS_REGION fills {region} in the s3dir; with no region at all it asks for --region', async () => {
+    const p = await packagedProject(['us-east-1']);
+    const single = p.uploadArgs.filter((arg, i, all) => arg !== '--region' && all[i - 1] !== '--region');
+    const result = await runLayer(['upload', ...single], { env: { ...p.env, AWS_REGION: 'us-east-1' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseJsonOutput(result)).toMatchObject({ status: 'uploaded', s3uri: `s3://${p.prefix}-us-east-1/app/lambda/layer/layer.zip` });
+    const noRegion: NodeJS.ProcessEnv = { ...p.env, AWS_CONFIG_FILE: join(p.dir, 'no-config') };
+    delete noRegion.AWS_REGION;
+    delete noRegion.AWS_DEFAULT_REGION;
+    delete noRegion.AWS_PROFILE;
+    const missing = await runLayer(['upload', ...single], { env: noRegion });
+    expect(missing.code).toBe(2);
+    expect(errorLines(missing.stderr)).toEqual([
+      `error: the s3dir s3://${p.prefix}-{region}/app/lambda/ holds {region}, but no AWS region is set; pass --region (or set AWS_REGION, or a region in the AWS profile)`,
+    ]);
+  });
+
   it('refuses several regions without {region} in the s3dir before any AWS call (a usage error)', async () => {
     const p = await packagedProject([]);
     const args = p.args.map((arg) => arg.replace('{region}', 'fixed'));
