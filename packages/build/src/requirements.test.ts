@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, type LayerError } from '@lambda-layer/core';
-import { checkRequirementsManifest, extractIndexOptions, findIncludes, parseRequirements, usesHashes, uvLockRegistries } from './requirements.js';
+import { checkRequirementsManifest, findIncludes, parseRequirements, usesHashes } from './requirements.js';
 
 describe('parseRequirements', () => {
   it('joins continuation lines, drops comments, normalises names', () => {
@@ -14,19 +14,6 @@ describe('parseRequirements', () => {
     ]);
     expect(usesHashes(entries)).toBe(true);
     expect(usesHashes(parseRequirements('idna==3.10\n'))).toBe(false);
-  });
-
-  it('takes the index options out of an export', () => {
-    const { entries, index } = extractIndexOptions(
-      parseRequirements('--trusted-host 127.0.0.1:9\n--index-url http://127.0.0.1:9/simple\n--extra-index-url https://e/simple\nidna==3.10\n'),
-    );
-    expect(entries.map((e) => e.text)).toEqual(['idna==3.10']);
-    expect(index).toEqual({ indexUrl: 'http://127.0.0.1:9/simple', extraIndexUrls: ['https://e/simple'], trustedHosts: ['127.0.0.1:9'] });
-  });
-
-  it('lists the registries of a uv.lock', () => {
-    const lock = '[[package]]\nsource = { registry = "http://a/simple/" }\n[[package]]\nsource = { registry = "http://a/simple/" }\n[[package]]\nsource = { virtual = "." }\n';
-    expect(uvLockRegistries(lock)).toEqual(['http://a/simple/']);
   });
 });
 

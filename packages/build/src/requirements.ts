@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 /**
- * Pinned requirements files (pip's format): what every tool's lock is turned
- * into before installing. Parsed here, by hand, because only two things are
- * needed — each entry's project name and the index options — and no npm
- * library reads pip's file format.
+ * Pinned requirements files (pip's format): requirements.txt, and what the
+ * build writes for the installers from a lock. Parsed here, by hand, because
+ * only each entry's project name and text are needed, and no npm library
+ * reads pip's file format.
  */
 
 export interface RequirementEntry {
@@ -46,41 +46,6 @@ export function formatRequirements(entries: readonly RequirementEntry[]): string
 /** Whether pip would run in hash-checking mode for these entries. */
 export function usesHashes(entries: readonly RequirementEntry[]): boolean {
   return entries.some((entry) => entry.name && /--hash[= ]/.test(entry.text));
-}
-
-export interface IndexOptions {
-  indexUrl?: string;
-  extraIndexUrls: string[];
-  trustedHosts: string[];
-}
-
-/**
- * Takes the index options out of an exported file (Poetry writes
- * `--index-url` / `--extra-index-url` / `--trusted-host` for its sources), so
- * the installer gets them from its environment, where credentials can join them.
- */
-export function extractIndexOptions(entries: readonly RequirementEntry[]): { entries: RequirementEntry[]; index: IndexOptions } {
-  const index: IndexOptions = { extraIndexUrls: [], trustedHosts: [] };
-  const rest: RequirementEntry[] = [];
-  for (const entry of entries) {
-    const option = /^(--index-url|-i|--extra-index-url|--trusted-host)[= ]\s*(\S+)$/.exec(entry.text);
-    if (!option) {
-      rest.push(entry);
-      continue;
-    }
-    const value = option[2] as string;
-    if (option[1] === '--index-url' || option[1] === '-i') index.indexUrl = value;
-    else if (option[1] === '--extra-index-url') index.extraIndexUrls.push(value);
-    else index.trustedHosts.push(value);
-  }
-  return { entries: rest, index };
-}
-
-/** The distinct package registries a uv.lock resolves from. */
-export function uvLockRegistries(lockText: string): string[] {
-  const found = new Set<string>();
-  for (const match of lockText.matchAll(/source = \{ registry = "([^"]+)" \}/g)) found.add(match[1] as string);
-  return [...found];
 }
 
 /** Whether two index URLs are the same index (trailing slash aside). */

@@ -189,17 +189,23 @@ export function tail(output: string, lines = 6): string {
     .join(' | ');
 }
 
-/** Finds an executable on PATH (the given environment's PATH, not necessarily ours). */
-export async function findOnPath(name: string, env: ChildEnv): Promise<string | undefined> {
+/** Every executable of that name on PATH (the given environment's PATH, not necessarily ours), in PATH order. */
+export async function findAllOnPath(name: string, env: ChildEnv): Promise<string[]> {
+  const found: string[] = [];
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {
       await access(candidate, constants.X_OK);
-      return candidate;
+      if (!found.includes(candidate)) found.push(candidate);
     } catch {
       // not here
     }
   }
-  return undefined;
+  return found;
+}
+
+/** Finds an executable on PATH (the given environment's PATH, not necessarily ours). */
+export async function findOnPath(name: string, env: ChildEnv): Promise<string | undefined> {
+  return (await findAllOnPath(name, env))[0];
 }

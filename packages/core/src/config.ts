@@ -8,6 +8,7 @@ import {
   parseGlobs,
   parseIndexName,
   parseIndexUrl,
+  parseInstaller,
   parseLayerName,
   parseRegion,
 } from './config-values.js';
@@ -48,6 +49,7 @@ export const CONFIG_SCHEMA = {
   'python-version': { type: 'string', description: 'target Lambda Python version, e.g. 3.12', parse: parsePythonVersion },
   architecture: { type: 'string', description: 'target architecture: x86_64 or arm64', parse: parseArchitecture },
   container: { type: 'boolean', description: 'build inside the SAM build image (needs Docker)' },
+  installer: { type: 'string', description: "who installs the locked wheels: uv (default) or pip, for pip's exact behaviour (both pinned by layer)", parse: parseInstaller },
   'index-url': { type: 'string', description: 'private package index URL (credentials come from the environment)', parse: parseIndexUrl },
   'index-name': { type: 'string', description: 'name of the private index in pyproject (Poetry source / uv index)', parse: parseIndexName },
   ignore: { type: 'string[]', description: 'extra glob patterns to leave out of layer.zip', parse: parseGlobs },
