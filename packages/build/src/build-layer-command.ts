@@ -21,6 +21,7 @@ import {
   type Redactor,
   removeBuildStamp,
   toLayerErrorFromSystem,
+  type TreeDigest,
   writeBuildStamp,
 } from '@lambda-layer/core';
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
@@ -82,6 +83,8 @@ export class BuildLayerCommand {
   private credentials: IndexCredentials;
   private tools: BuildTools | undefined;
   private manifest: ManifestFingerprint | undefined;
+  /** The staged tree's digest, started with the checks of step 1.5. */
+  private treeDigest: Promise<TreeDigest> | undefined;
   /** What step 1.3 read from the manifest: the pinned set, one installer run per index. */
   private pinned: { set: PinnedSet; runs: InstallRun[] } | undefined;
   /** Where this build installs until it is complete: `.artifacts.<pid>.<random>.tmp/python/`. */
@@ -405,6 +408,8 @@ export class BuildLayerCommand {
   async validateArtifacts(): Promise<void> {
     this.checkpoint();
     this.logger.step('1.5', 'Check the installed files fit the target runtime');
+    // The digest the stamp records (step 1.6) reads the same files: it runs while the checks do.
+    this.treeDigest = this.digestStagedTree();
     await validateLayer(this.pythonDir, this.platform, { container: this.options.container });
     const os = this.platform.runtime.os;
     this.logger.detail(
@@ -419,7 +424,7 @@ export class BuildLayerCommand {
     const staging = this.staging;
     if (!staging) throw new Error('prepareBuildDir() must run first');
     const installed = await listInstalled(staging.pythonDir);
-    const tree = await digestTree(staging.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    const tree = await (this.treeDigest ?? this.digestStagedTree());
     const key = this.stampKey();
     const stamp: BuildStamp = {
       version: 2,
@@ -462,6 +467,14 @@ export class BuildLayerCommand {
   private requireTools(): BuildTools {
     if (!this.tools) throw new Error('preflightCheck() must run first');
     return this.tools;
+  }
+
+  /** The content digest of the staged tree, as the stamp records it. */
+  private digestStagedTree(): Promise<TreeDigest> {
+    const digest = digestTree(this.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    // Awaited in step 1.6; when a check fails first, the build ends and this outcome is not wanted.
+    digest.catch(() => {});
+    return digest;
   }
 
   private requirePinned(): { set: PinnedSet; runs: InstallRun[] } {

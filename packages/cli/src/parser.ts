@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
 import { optionsFor } from './flags.js';
+import { isHelpRequest } from './help-cache.js';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { errorOutput, EXIT_USAGE, runCommand, type RunnerIO } from './runner.js';
 
@@ -39,7 +40,9 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
     .version(VERSION)
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    // yargs lays the help text out before every command handler it runs (~30-40 ms of string
+    // widths), though a command never shows it: a usage error is one line. Only a help request wraps.
+    .wrap(isHelpRequest(args) ? Math.min(110, process.stdout.columns ?? 100) : null)
     .exitProcess(false)
     // Flags stay hyphenated in argv (they are the config keys); no camelCase duplicates.
     .parserConfiguration({ 'camel-case-expansion': false })
