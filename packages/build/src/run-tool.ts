@@ -120,9 +120,9 @@ export function runTool(command: string, args: readonly string[], options: RunTo
   });
 }
 
-// Tool output is parsed and exported requirement files are read back, so colour
+// Tool output is parsed (uv's ` + name==version` lines, pip's errors), so colour
 // must stay off even when the caller forces it (Nx sets FORCE_COLOR for its tasks,
-// and uv then colours `uv export` output).
+// and uv then colours its output).
 const FORCED_COLOUR = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'UV_COLOR', 'PY_COLORS'];
 
 function cleanEnv(env: ChildEnv): NodeJS.ProcessEnv {
