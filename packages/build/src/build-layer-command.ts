@@ -41,7 +41,7 @@ import { checkProjectFiles, findBuildTools, type BuildTools, type ToolCommand } 
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
 import { normalizeInstalledTree } from './reproducible.js';
 import { checkProjectRequiresPython, looseRequirements } from './requirements-check.js';
-import { checkRequirementsManifest, formatRequirements, parseRequirements, type RequirementEntry, usesHashes } from './requirements.js';
+import { checkRequirementsManifest, formatRequirements, parseRequirements, type RequirementEntry, usesHashes, withConsistentHashes } from './requirements.js';
 import { describeToolFailure, findSystemErrorInOutput, withToolSignal } from './run-tool.js';
 import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
 import { isUvWithoutInterpreter, uvInstaller } from './uv.js';
@@ -259,8 +259,11 @@ export class BuildLayerCommand {
     for (const [i, group] of set.groups.entries()) {
       if (!group.entries.some((entry) => entry.name)) continue;
       const file = this.layout.repoFile(i === 0 ? 'requirements.install.txt' : `requirements.install.${i + 1}.txt`);
-      await writeFile(file, formatRequirements(group.entries));
-      runs.push({ file, index: group.index, hashed: usesHashes(group.entries) });
+      const { entries, unhashed } = withConsistentHashes(group.entries);
+      if (unhashed.length) this.logger.warn(`${fileName} records no file hash for ${unhashed.join(', ')}: the packages from ${group.index.indexUrl ?? 'the default index'} are installed without hash checks`);
+      group.entries = entries;
+      await writeFile(file, formatRequirements(entries));
+      runs.push({ file, index: group.index, hashed: usesHashes(entries) });
     }
     this.pinned = { set, runs };
     const from = runs.map((run) => run.index.indexUrl ?? `the ${this.options.installer} default index`).join(', ');
@@ -371,7 +374,9 @@ export class BuildLayerCommand {
     const extra = others.map((run) => indexUrlWithCredentials(run.index)).filter((url): url is string => url !== undefined);
     if (extra.length) env.PIP_EXTRA_INDEX_URL = extra.join(' ');
     const requirementsFile = this.layout.repoFile('requirements.container.txt');
-    await writeFile(requirementsFile, formatRequirements(set.groups.flatMap((group) => group.entries)));
+    const { entries, unhashed } = withConsistentHashes(set.groups.flatMap((group) => group.entries));
+    if (unhashed.length) this.logger.warn(`no file hashes for ${unhashed.join(', ')} (a git checkout has none): the container installs without hash checks`);
+    await writeFile(requirementsFile, formatRequirements(entries));
     const command = containerBuildCommand({
       // The container installs into the staging folder, which lies inside the mounted project like artifacts/.
       layout: { ...this.layout, pythonDir: this.pythonDir },

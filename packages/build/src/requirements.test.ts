@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, type LayerError } from '@lambda-layer/core';
-import { checkRequirementsManifest, findIncludes, parseRequirements, usesHashes } from './requirements.js';
+import { checkRequirementsManifest, findIncludes, parseRequirements, usesHashes, withConsistentHashes } from './requirements.js';
 
 describe('parseRequirements', () => {
   it('joins continuation lines, drops comments, normalises names', () => {
@@ -14,6 +14,16 @@ describe('parseRequirements', () => {
     ]);
     expect(usesHashes(entries)).toBe(true);
     expect(usesHashes(parseRequirements('idna==3.10\n'))).toBe(false);
+  });
+});
+
+describe('withConsistentHashes', () => {
+  it('keeps the hashes when every requirement has them (or none has), and drops them all when some lack them', () => {
+    const hashed = parseRequirements('a==1 --hash=sha256:aa\nb==2 --hash=sha256:bb\n');
+    expect(withConsistentHashes(hashed)).toEqual({ entries: hashed, unhashed: [] });
+    expect(withConsistentHashes(parseRequirements('a==1\n')).unhashed).toEqual([]);
+    const mixed = withConsistentHashes(parseRequirements('a==1 --hash=sha256:aa --hash=sha256:cc\ngitpkg @ git+https://g/r@abc\n'));
+    expect(mixed).toEqual({ entries: [{ name: 'a', text: 'a==1' }, { name: 'gitpkg', text: 'gitpkg @ git+https://g/r@abc' }], unhashed: ['gitpkg'] });
   });
 });
 

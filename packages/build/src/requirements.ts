@@ -48,6 +48,19 @@ export function usesHashes(entries: readonly RequirementEntry[]): boolean {
   return entries.some((entry) => entry.name && /--hash[= ]/.test(entry.text));
 }
 
+/**
+ * The entries of a lock, ready for hash-checking mode: in it pip and uv refuse
+ * a requirement without a hash, and a lock has none for a git checkout. When
+ * some entries have hashes and others none, the hashes go (each installer
+ * would refuse the file otherwise), and the unhashed entries are named.
+ */
+export function withConsistentHashes(entries: readonly RequirementEntry[]): { entries: RequirementEntry[]; unhashed: string[] } {
+  const named = entries.filter((entry) => entry.name);
+  const unhashed = named.filter((entry) => !/--hash[= ]/.test(entry.text)).map((entry) => entry.name as string);
+  if (!unhashed.length || unhashed.length === named.length) return { entries: [...entries], unhashed: [] };
+  return { entries: entries.map((entry) => ({ ...entry, text: entry.text.replace(/\s+--hash[= ]\S+/g, '') })), unhashed };
+}
+
 /** Whether two index URLs are the same index (trailing slash aside). */
 export function sameIndex(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
