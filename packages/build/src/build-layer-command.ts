@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import {
   type BuildResult,
   type BuildStamp,
@@ -8,6 +8,7 @@ import {
   digestTree,
   ErrorCodes,
   type IndexCredentials,
+  indexUrlWithCredentials,
   interruptedError,
   isBuildStampFor,
   LayerError,
@@ -20,32 +21,32 @@ import {
   type Redactor,
   removeBuildStamp,
   toLayerErrorFromSystem,
+  type TreeDigest,
   writeBuildStamp,
 } from '@lambda-layer/core';
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
-import { credentialVariableNames, installerEnv, poetryEnv, redactorFor } from './credentials.js';
+import { credentialVariableNames, installerEnv, redactorFor } from './credentials.js';
 import { diagnoseRequirements, parseRequirementSpec, pipRequirementSpecs, refusalError, type RequirementSpec } from './diagnose.js';
 import { probeIndex } from './index-probe.js';
-import type { InstallContext, Installer, InstallFailure } from './install.js';
+import type { InstallContext, Installer, InstallFailure, InstallRun } from './install.js';
 import { listInstalled, packageList } from './installed.js';
 import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, type PinnedPip } from './installers.js';
-import { applyTargetMarkers } from './markers.js';
+import { readLockedInstallSet } from './locks/read-lock.js';
+import { targetMarkerEnvironment } from './markers.js';
 import type { ValidatedBuildOptions } from './options.js';
+import { isPypi, lockPinnedSet, type PinnedSet, pinnedCount, requirementsPinnedSet } from './pinned-set.js';
 import { pipInstaller } from './pip.js';
 import { targetPlatform, type TargetPlatform } from './platform.js';
-import { poetryExport } from './poetry.js';
 import { checkProjectFiles, findBuildTools, type BuildTools, type ToolCommand } from './preflight.js';
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
 import { normalizeInstalledTree } from './reproducible.js';
 import { checkProjectRequiresPython, looseRequirements } from './requirements-check.js';
-import { checkRequirementsManifest, extractIndexOptions, formatRequirements, parseRequirements, type RequirementEntry, sameIndex, uvLockRegistries } from './requirements.js';
-import type { ChildEnv } from './run-tool.js';
+import { checkRequirementsManifest, formatRequirements, parseRequirements, type RequirementEntry, usesHashes, withConsistentHashes } from './requirements.js';
 import { describeToolFailure, findSystemErrorInOutput, withToolSignal } from './run-tool.js';
 import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
-import { uvExport, uvInstaller } from './uv.js';
+import { isUvWithoutInterpreter, uvInstaller } from './uv.js';
 import { validateLayer } from './validate.js';
 
-const PYPI = 'https://pypi.org/simple';
 /** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
 const MAX_SDIST_ROUNDS = 3;
 
@@ -63,9 +64,9 @@ function withoutCredentials(url: string): string {
 
 /**
  * Step 1 as the original design lays it out: a read-only preflight (1.1),
- * then the actions: prepare the build folder (1.2), turn the lock into pinned
- * requirements (1.3), install them for the target (1.4), check the result fits
- * the target (1.5), put it in place and record it (1.6).
+ * then the actions: prepare the build folder (1.2), read the pinned set from
+ * the manifest (1.3), install it for the target with the pinned installer
+ * (1.4), check the result fits the target (1.5), put it in place and record it (1.6).
  *
  * The new build is made in a fresh folder beside artifacts/ and swapped in
  * only when complete, and the stamp is written last: a build that fails or is
@@ -82,9 +83,10 @@ export class BuildLayerCommand {
   private credentials: IndexCredentials;
   private tools: BuildTools | undefined;
   private manifest: ManifestFingerprint | undefined;
-  private requirementsFile: string;
-  /** pip variables taken from an export: extra indexes, trusted hosts. */
-  private pipSettings: ChildEnv = {};
+  /** The staged tree's digest, started with the checks of step 1.5. */
+  private treeDigest: Promise<TreeDigest> | undefined;
+  /** What step 1.3 read from the manifest: the pinned set, one installer run per index. */
+  private pinned: { set: PinnedSet; runs: InstallRun[] } | undefined;
   /** Where this build installs until it is complete: `.artifacts.<pid>.<random>.tmp/python/`. */
   private staging: { artifactsDir: string; pythonDir: string } | undefined;
   /** artifacts/python/ held a finished build when this one started. */
@@ -102,7 +104,6 @@ export class BuildLayerCommand {
     this.redactor = redactorFor(options.credentials);
     // Every line the build prints passes the redactor: tool output can echo an index URL.
     this.logger = options.logger.withRedaction((text) => this.redactor.redact(text));
-    this.requirementsFile = this.layout.repoFile('requirements.txt');
   }
 
   run(): Promise<BuildResult> {
@@ -115,7 +116,7 @@ export class BuildLayerCommand {
       const unchanged = await this.preflightCheck();
       if (unchanged) return unchanged;
       await this.prepareBuildDir();
-      await this.exportRequirements();
+      await this.readPinnedSet();
       await this.installDependencies();
       await this.validateArtifacts();
       return await this.recordBuild();
@@ -150,18 +151,18 @@ export class BuildLayerCommand {
 
   /** Read-only checks. Returns the previous result when nothing changed since the last build. */
   async preflightCheck(): Promise<BuildResult | undefined> {
-    const { tool } = this.options;
-    this.logger.step('1.1', 'Check the dependency manifest and the build tool');
+    const { tool, installer } = this.options;
+    this.logger.step('1.1', 'Check the dependency manifest and the installer');
     await checkProjectFiles(this.layout, tool);
     this.manifest = await readManifest(this.layout.manifest(tool), tool);
     if (tool === 'pip') checkRequirementsManifest(this.manifest.content.toString('utf8'), this.manifest.fileName);
-    this.tools = await findBuildTools(tool, this.options.env, this.options.container);
+    this.tools = await findBuildTools(installer, this.options.env, this.options.container);
     const p = this.platform;
-    const { installer } = this.tools;
-    const pinnedTool = this.tools.tool.pinned && tool !== 'pip' ? ' (pinned; none on PATH)' : '';
-    this.logger.detail(`tool: ${tool} ${this.tools.tool.version}${pinnedTool}; installs with the pinned ${installer.name} ${installer.version}${this.tools.python ? ` (run by Python ${this.tools.python.version})` : ''}`);
+    const chosen = this.tools.installer;
+    const runner = this.tools.python ? ` (run by Python ${this.tools.python.version})` : this.tools.uvPython ? ` (laying the folder out for ${this.tools.uvPython})` : '';
+    this.logger.detail(`tool: ${tool}: ${this.manifest.fileName} is read by layer itself${tool === 'pip' ? '' : ` (no ${tool === 'uv' ? 'uv' : 'Poetry'} runs)`}; installs with the pinned ${chosen.name} ${chosen.version}${runner}`);
     this.logger.detail(
-      `target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform}${p.uvNeedsWheelFilter && installer.name === 'uv' ? ' with newer wheels hidden' : ''}; ${p.runtime.os.name})`,
+      `target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform}${p.uvNeedsWheelFilter && chosen.name === 'uv' ? ' with newer wheels hidden' : ''}; ${p.runtime.os.name})`,
     );
     await checkProjectRequiresPython(this.layout.projectDir, p);
     if (this.options.container) this.logger.detail(`container: ${samBuildImage(p)} (docker ${this.tools.docker?.version ?? '?'})`);
@@ -169,11 +170,22 @@ export class BuildLayerCommand {
     this.logger.detail(`build folder: ${this.layout.buildDir}`);
     this.logger.detail(`layer content: ${this.layout.pythonDir}`);
     if (this.credentials.indexUrl) this.logger.detail(`index: ${this.credentials.indexUrl}${this.credentials.password ? ' (with credentials from the environment)' : ''}`);
+    if (this.options.force) {
+      // Rebuilt whatever the stamp says: the previous tree need not be read, only known to be there.
+      this.hadPreviousBuild = await this.hasPreviousBuild();
+      return undefined;
+    }
     const previous = await this.findIntactBuild();
     this.hadPreviousBuild = previous !== undefined;
-    if (this.options.force || (await this.hasDependencyManifestChanged())) return undefined;
-    this.logger.detail('nothing changed since the last build (same manifest, tool and target; artifacts/python/ intact): skipping; pass --force to rebuild');
+    if (await this.hasDependencyManifestChanged()) return undefined;
+    this.logger.detail('nothing changed since the last build (same manifest, installer and target; artifacts/python/ intact): skipping; pass --force to rebuild');
     return buildResultFromStamp(this.layout, previous as BuildStamp, 'unchanged');
+  }
+
+  /** Whether artifacts/python/ holds a recorded build (its content not checked). */
+  async hasPreviousBuild(): Promise<boolean> {
+    const [stamp, info] = await Promise.all([readBuildStamp(this.layout), stat(this.layout.pythonDir).catch(() => undefined)]);
+    return stamp !== undefined && (info?.isDirectory() ?? false);
   }
 
   /** The stamp of the last build when artifacts/python/ is still exactly what it built (content digest). */
@@ -212,58 +224,50 @@ export class BuildLayerCommand {
 
   // ---------------------------------------------------------------- step 1.3
 
-  /** Turns the lock into pinned requirements in repo/requirements.txt (a pip build already has them). */
-  async exportRequirements(): Promise<void> {
-    const { tool } = this.options;
-    const tools = this.requireTools();
-    if (tool === 'pip') {
-      this.logger.step('1.3', 'Use the pinned requirements of requirements.txt');
-      this.warnLooseRequirements(parseRequirements(await readFile(this.requirementsFile, 'utf8')));
-      await this.applyTargetMarkers();
-      return;
-    }
+  /**
+   * Reads what to install from the manifest in repo/: a lock by the lock
+   * readers (exact versions, hashes, markers for the target, each package's
+   * index), requirements.txt as it is. One requirements file per index.
+   */
+  async readPinnedSet(): Promise<void> {
     this.checkpoint();
-    this.logger.step('1.3', `Export the locked main dependencies from ${this.manifest?.fileName}`);
-    const common = { repoDir: this.layout.repoDir, outputFile: this.requirementsFile, redactor: this.redactor, logger: this.logger };
-    if (tool === 'uv') {
-      await uvExport({ ...common, uv: tools.tool.pinned ? await this.pinnedUv() : tools.tool, env: this.options.env });
-      if (!this.credentials.indexUrl) {
-        // uv pip install does not read the lock's index: take it from uv.lock when there is exactly one.
-        const registries = uvLockRegistries(await readFile(this.layout.repoFile('uv.lock'), 'utf8')).filter((url) => !sameIndex(url, PYPI));
-        if (registries.length === 1) this.credentials.indexUrl = registries[0];
-      }
+    const { tool, container } = this.options;
+    const fileName = this.manifest?.fileName ?? '';
+    let set: PinnedSet;
+    if (tool === 'pip') {
+      this.logger.step('1.3', 'Read the pinned requirements of requirements.txt');
+      const text = await readFile(this.layout.repoFile('requirements.txt'), 'utf8');
+      this.warnLooseRequirements(parseRequirements(text));
+      set = requirementsPinnedSet(text, this.platform, this.credentials, this.logger);
     } else {
-      await poetryExport({ ...common, poetry: tools.tool, env: poetryEnv(this.credentials, this.options.env) });
-      // Poetry writes its sources as --index-url lines; pip gets them from its environment
-      // instead, where the credentials can join the URL without touching a file.
-      const { entries, index } = extractIndexOptions(parseRequirements(await readFile(this.requirementsFile, 'utf8')));
-      await writeFile(this.requirementsFile, formatRequirements(entries));
-      if (!this.credentials.indexUrl && index.indexUrl) this.credentials.indexUrl = index.indexUrl;
-      else if (index.indexUrl && this.credentials.indexUrl && !sameIndex(index.indexUrl, this.credentials.indexUrl)) index.extraIndexUrls.push(index.indexUrl);
-      if (index.extraIndexUrls.length) this.pipSettings.PIP_EXTRA_INDEX_URL = index.extraIndexUrls.join(' ');
-      if (index.trustedHosts.length) this.pipSettings.PIP_TRUSTED_HOST = index.trustedHosts.join(' ');
+      this.logger.step('1.3', `Read the locked main dependencies from ${fileName}`);
+      const locked = await readLockedInstallSet({ dir: this.layout.repoDir, tool, environment: targetMarkerEnvironment(this.platform) });
+      set = lockPinnedSet(locked, this.platform, this.credentials, { container });
+      if (!this.credentials.indexUrl) {
+        // The index the stamp names: the lock's own, when it has exactly one besides pypi.org.
+        const own = [...new Set(set.groups.map((group) => group.index.indexUrl).filter((url): url is string => url !== undefined && !isPypi(url)))];
+        if (own.length === 1) this.credentials.indexUrl = own[0];
+      }
     }
-    await this.applyTargetMarkers();
-    const count = parseRequirements(await readFile(this.requirementsFile, 'utf8')).filter((entry) => entry.name).length;
+    const count = pinnedCount(set);
     if (count === 0) {
-      throw new LayerError(ErrorCodes.REQUIREMENTS_EMPTY, `${this.manifest?.fileName} locks no main dependencies, so the layer would be empty`, {
-        hint: 'add the dependencies to [project] dependencies in pyproject.toml and lock again',
+      throw new LayerError(ErrorCodes.REQUIREMENTS_EMPTY, `${fileName} locks no main dependencies${tool === 'pip' ? ' for the target' : ''}, so the layer would be empty`, {
+        hint: tool === 'pip' ? 'check the environment markers in requirements.txt' : 'add the dependencies to [project] dependencies in pyproject.toml and lock again',
       });
     }
-    this.logger.detail(`${count} pinned packages in ${this.requirementsFile}`);
-  }
-
-  /**
-   * pip judges environment markers by the host, not the target: evaluate them
-   * for the target and hand pip the result (repo/requirements.install.txt).
-   * uv evaluates them for --python-platform itself; a container is the target.
-   */
-  private async applyTargetMarkers(): Promise<void> {
-    if (this.options.tool === 'uv' || this.options.container) return;
-    const entries = parseRequirements(await readFile(this.requirementsFile, 'utf8'));
-    const forTarget = await applyTargetMarkers(entries, this.platform, await this.pinnedPip(), { env: this.options.env, logger: this.logger });
-    this.requirementsFile = this.layout.repoFile('requirements.install.txt');
-    await writeFile(this.requirementsFile, formatRequirements(forTarget));
+    const runs: InstallRun[] = [];
+    for (const [i, group] of set.groups.entries()) {
+      if (!group.entries.some((entry) => entry.name)) continue;
+      const file = this.layout.repoFile(i === 0 ? 'requirements.install.txt' : `requirements.install.${i + 1}.txt`);
+      const { entries, unhashed } = withConsistentHashes(group.entries);
+      if (unhashed.length) this.logger.warn(`${fileName} records no file hash for ${unhashed.join(', ')}: the packages from ${group.index.indexUrl ?? 'the default index'} are installed without hash checks`);
+      group.entries = entries;
+      await writeFile(file, formatRequirements(entries));
+      runs.push({ file, index: group.index, hashed: usesHashes(entries) });
+    }
+    this.pinned = { set, runs };
+    const from = runs.map((run) => run.index.indexUrl ?? `the ${this.options.installer} default index`).join(', ');
+    this.logger.detail(`${count} pinned packages${set.complete ? ' (exactly these: a lock)' : ''}, from ${from}${runs.every((run) => run.hashed) ? ', every file checked against its hash' : ''}`);
   }
 
   // ---------------------------------------------------------------- step 1.4
@@ -275,29 +279,42 @@ export class BuildLayerCommand {
       await this.normalizeInstalledTree();
       return;
     }
-    const installer: Installer = this.options.tool === 'uv' ? uvInstaller : pipInstaller;
+    const installer: Installer = this.options.installer === 'uv' ? uvInstaller : pipInstaller;
     this.logger.step('1.4', `Install for Python ${this.platform.pythonVersion} on ${this.platform.architecture} with ${installer.name}`);
     const context = await this.installContext();
-    const entries = parseRequirements(await readFile(this.requirementsFile, 'utf8'));
+    // One run per index, into the same folder (each run installs exactly its own packages).
+    for (const run of this.requirePinned().runs) await this.install(installer, context, run);
+    await this.normalizeInstalledTree();
+  }
+
+  /**
+   * One installer run, wheels only: nothing compiles on the host. A failure is
+   * explained from the index before anything else runs; a version with no
+   * wheel at all is built from its pure-Python sdist and the run repeated.
+   * Both installers resolve before they write, so a failed run left nothing behind.
+   */
+  private async install(installer: Installer, context: InstallContext, run: InstallRun): Promise<void> {
+    const entries = parseRequirements(await readFile(run.file, 'utf8'));
     const built: BuiltWheel[] = [];
-    let file = this.requirementsFile;
+    let current = run;
     for (let round = 0; ; round += 1) {
-      // Wheels only: nothing compiles on the host. A failure is explained from the index before anything else runs.
-      const outcome = await installer.install(context, file);
-      if (outcome.ok) break;
+      const outcome = await installer.install(context, current);
+      if (outcome.ok) return;
       // A full disk or a denied path is said as such, not as 5 KB of traceback.
       if (findSystemErrorInOutput(outcome.output)) throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
-      const { refusals, sourceOnly } = await this.diagnoseInstallFailure(outcome, entries);
+      if (installer.name === 'uv' && isUvWithoutInterpreter(outcome.output)) {
+        throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'uv found no Python on PATH to lay the layer folder out for (any Python 3 will do: the target is given by --python-version)', {
+          hint: 'install Python 3 and put python3 on PATH, or build with --container',
+        });
+      }
+      const { refusals, sourceOnly } = await this.diagnoseInstallFailure(outcome, entries, run.index);
       if (refusals.length) throw refusalError(refusals, this.platform);
       const missing = sourceOnly.filter((source) => !built.some((wheel) => wheel.name === source.name));
       if (!missing.length || round >= MAX_SDIST_ROUNDS) throw await describeToolFailure(`${installer.name} install`, outcome.output);
-      for (const source of missing) built.push(await buildPureWheel(context, source, entries));
-      file = this.layout.repoFile('requirements.target.txt');
-      await writeFile(file, formatRequirements(withBuiltWheels(entries, built)));
-      await rm(this.pythonDir, { recursive: true, force: true });
-      await mkdir(this.pythonDir, { recursive: true });
+      for (const source of missing) built.push(await buildPureWheel(context, run.index, source, entries));
+      current = { ...run, file: run.file.replace(/\.txt$/, '.built.txt') };
+      await writeFile(current.file, formatRequirements(withBuiltWheels(entries, built)));
     }
-    await this.normalizeInstalledTree();
   }
 
   /**
@@ -305,15 +322,15 @@ export class BuildLayerCommand {
    * unreachable index or a refused login first, then each package it named
    * (or, when it named none, every requirement).
    */
-  private async diagnoseInstallFailure(outcome: InstallFailure, entries: readonly RequirementEntry[]) {
-    const indexError = await probeIndex(this.credentials, this.redactor);
+  private async diagnoseInstallFailure(outcome: InstallFailure, entries: readonly RequirementEntry[], index: IndexCredentials) {
+    const indexError = await probeIndex(index, this.redactor);
     if (indexError) throw indexError;
     const pinned = new Map(entries.flatMap((entry) => (entry.name ? [[entry.name, parseRequirementSpec(entry.text)] as const] : [])));
     const quoted = new Map(pipRequirementSpecs(outcome.output).map((spec) => [spec.name, spec]));
     const names = outcome.missingWheels.length ? outcome.missingWheels : [...pinned.keys()];
     const specs: RequirementSpec[] = names.map((name) => pinned.get(name) ?? quoted.get(name) ?? { name, specifier: '' });
     this.logger.detail(`${names.length === 1 ? names[0] : `${names.length} packages`}: nothing to install for ${this.platform.runtime.identifier}; asking the index why`);
-    return diagnoseRequirements(specs, { platform: this.platform, indexUrl: this.credentials.indexUrl, credentials: this.credentials });
+    return diagnoseRequirements(specs, { platform: this.platform, indexUrl: index.indexUrl, credentials: index });
   }
 
   /** No launchers, installer stamps or machine paths: the same lock gives the same bytes anywhere (reproducible.ts). */
@@ -344,18 +361,31 @@ export class BuildLayerCommand {
     return ensurePinnedUv({ env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger });
   }
 
+  /**
+   * pip inside the SAM build image installs the whole set in one run: the
+   * first run's index as PIP_INDEX_URL, the others' as PIP_EXTRA_INDEX_URL
+   * (a lock's hashes still pin every file).
+   */
   private async installInContainer(): Promise<void> {
     this.logger.step('1.4', `Install inside ${samBuildImage(this.platform)}`);
-    const env = { ...installerEnv('pip', this.credentials, this.options.env), ...this.pipSettings };
+    const { set, runs } = this.requirePinned();
+    const [main, ...others] = runs as [InstallRun, ...InstallRun[]];
+    const env = installerEnv('pip', main.index, this.options.env, { exclusive: set.complete && main.index.indexUrl !== undefined });
+    const extra = others.map((run) => indexUrlWithCredentials(run.index)).filter((url): url is string => url !== undefined);
+    if (extra.length) env.PIP_EXTRA_INDEX_URL = extra.join(' ');
+    const requirementsFile = this.layout.repoFile('requirements.container.txt');
+    const { entries, unhashed } = withConsistentHashes(set.groups.flatMap((group) => group.entries));
+    if (unhashed.length) this.logger.warn(`no file hashes for ${unhashed.join(', ')} (a git checkout has none): the container installs without hash checks`);
+    await writeFile(requirementsFile, formatRequirements(entries));
     const command = containerBuildCommand({
       // The container installs into the staging folder, which lies inside the mounted project like artifacts/.
       layout: { ...this.layout, pythonDir: this.pythonDir },
       platform: this.platform,
-      requirementsFile: this.requirementsFile,
-      complete: this.options.tool !== 'pip',
+      requirementsFile,
+      complete: set.complete,
       passEnv: credentialVariableNames(env),
       user: typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid?.() ?? process.getuid() } : undefined,
-      hostNetwork: isLoopbackUrl(this.credentials.indexUrl),
+      hostNetwork: runs.some((run) => isLoopbackUrl(run.index.indexUrl)),
       pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger }),
     });
     this.logger.detail(`$ docker ${command.args.join(' ')}`);
@@ -366,13 +396,9 @@ export class BuildLayerCommand {
     const tools = this.requireTools();
     return {
       platform: this.platform,
-      requirementsFile: this.requirementsFile,
       pythonDir: this.pythonDir,
       repoDir: this.layout.repoDir,
-      credentials: this.credentials,
-      pipSettings: this.pipSettings,
-      // uv and Poetry exports are complete locks: install exactly them. A requirements.txt may list top-level pins only.
-      complete: this.options.tool !== 'pip',
+      complete: this.requirePinned().set.complete,
       env: this.options.env,
       tools,
       installer: tools.installer.name === 'uv' ? await this.pinnedUv() : await this.pinnedPip(),
@@ -387,6 +413,8 @@ export class BuildLayerCommand {
   async validateArtifacts(): Promise<void> {
     this.checkpoint();
     this.logger.step('1.5', 'Check the installed files fit the target runtime');
+    // The digest the stamp records (step 1.6) reads the same files: it runs while the checks do.
+    this.treeDigest = this.digestStagedTree();
     await validateLayer(this.pythonDir, this.platform, { container: this.options.container });
     const os = this.platform.runtime.os;
     this.logger.detail(
@@ -401,12 +429,13 @@ export class BuildLayerCommand {
     const staging = this.staging;
     if (!staging) throw new Error('prepareBuildDir() must run first');
     const installed = await listInstalled(staging.pythonDir);
-    const tree = await digestTree(staging.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    const tree = await (this.treeDigest ?? this.digestStagedTree());
     const key = this.stampKey();
     const stamp: BuildStamp = {
       version: 2,
       tool: key.tool,
-      toolVersion: this.requireTools().tool.version,
+      // The lock is read by layer itself: the one program that builds the layer is the installer.
+      toolVersion: this.requireTools().installer.version,
       installer: this.requireTools().installer.name,
       installerVersion: this.requireTools().installer.version,
       manifest: { file: this.manifest?.fileName ?? '', md5: key.manifestMd5 },
@@ -443,6 +472,19 @@ export class BuildLayerCommand {
   private requireTools(): BuildTools {
     if (!this.tools) throw new Error('preflightCheck() must run first');
     return this.tools;
+  }
+
+  /** The content digest of the staged tree, as the stamp records it. */
+  private digestStagedTree(): Promise<TreeDigest> {
+    const digest = digestTree(this.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    // Awaited in step 1.6; when a check fails first, the build ends and this outcome is not wanted.
+    digest.catch(() => {});
+    return digest;
+  }
+
+  private requirePinned(): { set: PinnedSet; runs: InstallRun[] } {
+    if (!this.pinned) throw new Error('readPinnedSet() must run first');
+    return this.pinned;
   }
 
   /** Errors carry tool output: pass it through the redactor too. */

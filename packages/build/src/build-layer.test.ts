@@ -1,7 +1,8 @@
-import { readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildResult, type BuildTool, createMemoryLogger, ErrorCodes, localLayout, readBuildStamp } from '@lambda-layer/core';
+import { type BuildResult, type BuildTool, createMemoryLogger, ErrorCodes, type Installer, localLayout, readBuildStamp } from '@lambda-layer/core';
 import { run } from '@lambda-layer/testing';
 import { createFixtureProject, DEV_PACKAGE, lockedPackages, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
@@ -17,6 +18,17 @@ const TARGETS = [
   { pythonVersion: '3.12', architecture: 'arm64' },
 ] as const;
 
+/** Every file of an installed tree: its path and the SHA-256 of its content. */
+async function treeFiles(pythonDir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const file of await walkFiles(pythonDir)) out[file.path] = createHash('sha256').update(await readFile(join(pythonDir, file.path))).digest('hex');
+  return out;
+}
+
+/** The tree each build left, by `tool installer target`, for the comparison across installers below. */
+const trees = new Map<string, Record<string, string>>();
+const COMBINATIONS = (['pip', 'uv', 'poetry'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const));
+
 async function elfMachines(pythonDir: string): Promise<Set<number>> {
   const machines = new Set<number>();
   for (const file of await walkFiles(pythonDir)) {
@@ -27,7 +39,7 @@ async function elfMachines(pythonDir: string): Promise<Set<number>> {
   return machines;
 }
 
-describe.each(['pip', 'uv', 'poetry'] as const)('buildLayer with %s (real tool, loopback index)', (tool: BuildTool) => {
+describe.each(COMBINATIONS)('buildLayer of a %s manifest installed by %s (real installer, loopback index)', (tool: BuildTool, installer: Installer) => {
   let dir: string;
   const results = new Map<string, BuildResult>();
   const pythonDirs = new Map<string, Set<number>>();
@@ -40,8 +52,9 @@ describe.each(['pip', 'uv', 'poetry'] as const)('buildLayer with %s (real tool, 
     // One build per target, checked as it lands (the next build clears the folder).
     for (const target of TARGETS) {
       const key = `${target.pythonVersion}-${target.architecture}`;
-      const result = await buildLayer({ projectDir: dir, tool, ...target, indexUrl, yes: true, env });
+      const result = await buildLayer({ projectDir: dir, tool, installer, ...target, indexUrl, yes: true, env });
       results.set(key, result);
+      trees.set(`${tool} ${installer} ${key}`, await treeFiles(result.pythonDir));
       pythonDirs.set(key, await elfMachines(result.pythonDir));
       topLevel.set(key, await readdir(result.pythonDir));
       // The real arm64 tree, judged as if the target were x86_64: the validator must object.
@@ -68,11 +81,12 @@ describe.each(['pip', 'uv', 'poetry'] as const)('buildLayer with %s (real tool, 
     }
     for (const target of TARGETS) {
       const result = results.get(`${target.pythonVersion}-${target.architecture}`) as BuildResult;
-      expect(result).toMatchObject({ status: 'built', tool, ...target, container: false, pythonDir: localLayout(dir).pythonDir });
+      expect(result).toMatchObject({ status: 'built', tool, installer, ...target, container: false, pythonDir: localLayout(dir).pythonDir });
       expect(result.packages).toEqual(MAIN_PACKAGES);
       expect(result.bytes).toBeGreaterThan(1_000_000);
       expect(result.files).toBeGreaterThan(100);
-      expect(result.toolVersion).toMatch(/^\d+\.\d+/);
+      expect(result.installerVersion).toBe(installer === 'uv' ? '0.13.9' : '25.3');
+      expect(result.toolVersion).toBe(result.installerVersion);
     }
   });
 
@@ -100,30 +114,41 @@ describe.each(['pip', 'uv', 'poetry'] as const)('buildLayer with %s (real tool, 
 
   it('returns unchanged on a re-run with the same manifest and target, and rebuilds with force', async () => {
     const logger = createMemoryLogger();
-    const again = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'arm64', indexUrl, yes: true, env, logger });
+    const again = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'arm64', indexUrl, yes: true, env, logger });
     expect(again).toEqual({ ...results.get('3.12-arm64'), status: 'unchanged' });
     expect(logger.lines.join('\n')).toContain('nothing changed since the last build');
     expect(logger.lines.some((line) => line.startsWith('Step 1.2'))).toBe(false);
     const stamp = await readBuildStamp(localLayout(dir));
-    expect(stamp).toMatchObject({ tool, target: { pythonVersion: '3.12', architecture: 'arm64', container: false } });
+    expect(stamp).toMatchObject({ tool, installer, target: { pythonVersion: '3.12', architecture: 'arm64', container: false } });
     if (tool === 'uv') {
-      // A different target is a different build.
-      const other = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env });
+      // A different target is a different build, and so is another installer.
+      const other = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env });
       expect(other.status).toBe('built');
-      const forced = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, force: true });
+      const forced = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, force: true });
       expect(forced.status).toBe('built');
+      const otherInstaller = await buildLayer({ projectDir: dir, tool, installer: installer === 'uv' ? 'pip' : 'uv', pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env });
+      expect(otherInstaller.status).toBe('built');
     }
   }, 60_000);
 
   it('logs each step by number, with tool, version, target and paths', async () => {
     const logger = createMemoryLogger();
-    await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, logger, force: true });
+    await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, logger, force: true });
     const text = logger.lines.join('\n');
     for (const step of ['1.1', '1.2', '1.3', '1.4', '1.5', '1.6']) expect(text).toContain(`Step ${step} - `);
-    expect(text).toMatch(new RegExp(`tool: ${tool} \\d+\\.\\d+`));
+    expect(text).toMatch(new RegExp(`tool: ${tool}: \\S+ is read by layer itself.*; installs with the pinned ${installer} \\d+\\.\\d+`));
+    expect(text).toContain(`Step 1.4 - Install for Python 3.12 on x86_64 with ${installer}`);
     expect(text).toContain('target: Python 3.12 on x86_64 (cp312, glibc 2.34');
     expect(text).toContain(`layer content: ${localLayout(dir).pythonDir}`);
   }, 60_000);
+});
+
+describe('every installer, every manifest: the same files', () => {
+  it.each(TARGETS.map((target) => `${target.pythonVersion}-${target.architecture}`))('%s: the same paths with the same content, whichever manifest and installer', (key) => {
+    const reference = trees.get(`uv uv ${key}`) as Record<string, string>;
+    expect(Object.keys(reference).length).toBeGreaterThan(100);
+    for (const [tool, installer] of COMBINATIONS) expect(trees.get(`${tool} ${installer} ${key}`), `${tool} installed by ${installer}`).toEqual(reference);
+  });
 });
 
 describe('buildLayer preflight failures', () => {
@@ -143,12 +168,15 @@ describe('buildLayer preflight failures', () => {
     }
   });
 
-  it('says how to install a tool that is not on PATH', async () => {
+  it.each([
+    ['pip', /install Python 3\.9 or newer/],
+    ['uv', /install Python 3 and put python3 on PATH/],
+  ] as const)('says how to install the Python the %s installer needs when there is none on PATH', async (installer, hint) => {
     const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
     try {
-      const error = await buildLayer({ projectDir: dir, tool: 'pip', yes: true, env: { ...env, PATH: '/nonexistent' } }).catch((e: unknown) => e);
+      const error = await buildLayer({ projectDir: dir, tool: 'pip', installer, indexUrl, yes: true, env: { ...env, PATH: '/nonexistent' } }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
-      expect((error as { hint: string }).hint).toMatch(/install Python 3\.9 or newer/);
+      expect((error as { hint: string }).hint).toMatch(hint);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -9,12 +9,22 @@ import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } fr
 import { buildLayer } from './build-layer.js';
 import { containerBuildCommand, isLoopbackUrl, samBuildImage } from './container.js';
 import { installerDir } from './installers.js';
+import { validateBuildOptions } from './options.js';
 import { targetPlatform } from './platform.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
 
 describe('containerBuildCommand', () => {
+  it('installs with pip: --installer uv with --container is refused, pip or no --installer is taken', () => {
+    expect(() => validateBuildOptions({ projectDir: '.', tool: 'uv', container: true, installer: 'uv' })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.INVALID_OPTION, message: '--installer uv cannot be used with --container: the SAM build image installs with the pinned pip' }),
+    );
+    expect(validateBuildOptions({ projectDir: '.', tool: 'uv', container: true }).installer).toBe('pip');
+    expect(validateBuildOptions({ projectDir: '.', tool: 'uv', container: true, installer: 'pip' }).installer).toBe('pip');
+    expect(validateBuildOptions({ projectDir: '.', tool: 'uv' }).installer).toBe('uv');
+  });
+
   it('is the exact docker run of the SAM build image, project at /var/task, credentials by name only', () => {
     const layout = localLayout('/home/me/app');
     const command = containerBuildCommand({
@@ -98,14 +108,14 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
       'python', '-I', '/opt/lambda-layer-pip/pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
       '--target', target,
       '--no-deps',
-      '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
+      '-r', '/var/task/build/lambda/layer/repo/requirements.container.txt',
     ]);
     const url = new URL(indexUrl);
     url.username = 'me';
     url.password = password;
     expect(await readFile(join(bin, 'pip-index-url'), 'utf8')).toBe(url.toString());
-    // The exported lock the container installs is in the project tree; the password is not.
-    expect(await readFile(layout.repoFile('requirements.txt'), 'utf8')).toContain('requests==2.32.3');
+    // The pinned set read from the lock (hashes, no markers) is in the project tree; the password is not.
+    expect(await readFile(layout.repoFile('requirements.container.txt'), 'utf8')).toMatch(/^requests==2\.32\.3 --hash=sha256:[0-9a-f]{64}/m);
     expect(await filesContaining(dir, password)).toEqual([]);
     expect(logger.lines.join('\n')).not.toContain(password);
     expect(logger.lines.join('\n')).toContain('$ docker run --rm --platform linux/amd64');

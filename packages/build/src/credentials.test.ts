@@ -32,12 +32,14 @@ function expectNoSecret(text: string): void {
   expect(text).not.toContain(encodeURIComponent(password));
 }
 
-describe.each(['pip', 'uv', 'poetry'] as const)('a private index with basic auth, %s', (tool) => {
+const COMBINATIONS = (['pip', 'uv', 'poetry'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const));
+
+describe.each(COMBINATIONS)('a private index with basic auth, a %s manifest installed by %s', (tool, installer) => {
   it('builds with the right password, which appears nowhere in output, logs or the build tree', async () => {
     const dir = projects.get(tool) as string;
     const logger = createMemoryLogger({ verbose: true });
     const credentials = credentialsFromEnv({ indexUrl: index.url, indexName: 'private' }, { LAYER_INDEX_USERNAME: username, LAYER_INDEX_PASSWORD: password });
-    const result = await buildLayer({ projectDir: dir, tool, indexUrl: index.url, indexName: 'private', credentials, yes: true, env, logger, force: true });
+    const result = await buildLayer({ projectDir: dir, tool, installer, indexUrl: index.url, indexName: 'private', credentials, yes: true, env, logger, force: true });
     expect(result.packages).toEqual(MAIN_PACKAGES);
     // Debug logs include every line the tools printed.
     expect(logger.lines.some((line) => line.startsWith('debug: $ '))).toBe(true);
@@ -54,6 +56,7 @@ describe.each(['pip', 'uv', 'poetry'] as const)('a private index with basic auth
     const error = (await buildLayer({
       projectDir: dir,
       tool,
+      installer,
       indexUrl: index.url,
       indexName: 'private',
       credentials: { username, password: wrong },

@@ -7,13 +7,22 @@ import {
 } from '@lambda-layer/core';
 import type { ChildEnv } from './run-tool.js';
 
+/** Index settings of the user's environment, per installer: indexes (and logins for them) besides the one a run names. */
+const INDEX_VARIABLES = {
+  uv: /^UV_(DEFAULT_INDEX|INDEX_URL|INDEX|EXTRA_INDEX_URL|FIND_LINKS|NO_INDEX|INDEX_.+_(USERNAME|PASSWORD))$/,
+  pip: /^PIP_(INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|NO_INDEX)$/,
+} as const;
+
 /**
  * The child environment of an installer: the private index and its
  * credentials as the tool's own variables, so no secret is ever in argv or a
- * file. `installer` is the program that downloads (Poetry's export is installed by pip).
+ * file. With `exclusive`, the index settings of the user's environment go
+ * first, so the installer reads exactly the index it is given (a lock's own,
+ * or the wheel filter in front of it).
  */
-export function installerEnv(installer: 'pip' | 'uv', credentials: IndexCredentials, base: ChildEnv): ChildEnv {
-  const env: ChildEnv = { ...base, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', UV_PYTHON_DOWNLOADS: 'never' };
+export function installerEnv(installer: 'pip' | 'uv', credentials: IndexCredentials, base: ChildEnv, options: { exclusive?: boolean } = {}): ChildEnv {
+  const kept = options.exclusive ? Object.fromEntries(Object.entries(base).filter(([name]) => !INDEX_VARIABLES[installer].test(name))) : base;
+  const env: ChildEnv = { ...kept, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', UV_PYTHON_DOWNLOADS: 'never' };
   if (installer === 'pip') Object.assign(env, pipIndexEnv(credentials));
   else Object.assign(env, uvIndexEnv(credentials));
   return env;

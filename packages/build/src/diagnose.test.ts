@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
+import { type BuildTool, createMemoryLogger, ErrorCodes, type Installer, type LayerError, localLayout } from '@lambda-layer/core';
 import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { createFixtureProject, toolCacheEnv } from './__fixtures__/projects.js';
 import { createWheel } from './__fixtures__/wheels.js';
@@ -13,6 +13,10 @@ import { targetPlatform } from './platform.js';
 import type { IndexFile } from './simple-index.js';
 
 const py311 = targetPlatform({ pythonVersion: '3.11', architecture: 'x86_64' });
+const INSTALLERS = ['uv', 'pip'] as const;
+/** The guarantees hold on every installer, from a requirements.txt and from a lock. */
+const MANIFESTS_AND_INSTALLERS = (['pip', 'uv'] as const).flatMap((tool) => INSTALLERS.map((installer) => [tool, installer] as const));
+const LOCKS_AND_INSTALLERS = (['uv', 'poetry'] as const).flatMap((tool) => INSTALLERS.map((installer) => [tool, installer] as const));
 const INDEX = 'https://pypi.org/simple/';
 
 function files(...names: string[]): IndexFile[] {
@@ -135,47 +139,47 @@ describe('refusals from real pip and uv builds, in seconds and before anything c
     return dir;
   }
 
-  async function refusal(dir: string, tool: BuildTool, pythonVersion: '3.11' | '3.12', indexUrl = index.url): Promise<{ error: LayerError; seconds: number }> {
+  async function refusal(dir: string, tool: BuildTool, installer: Installer, pythonVersion: '3.11' | '3.12', indexUrl = index.url): Promise<{ error: LayerError; seconds: number }> {
     const started = Date.now();
-    const error = (await buildLayer({ projectDir: dir, tool, pythonVersion, architecture: 'x86_64', indexUrl, yes: true, env, force: true }).catch((e: unknown) => e)) as LayerError;
+    const error = (await buildLayer({ projectDir: dir, tool, installer, pythonVersion, architecture: 'x86_64', indexUrl, yes: true, env, force: true }).catch((e: unknown) => e)) as LayerError;
     expect(error).toBeInstanceOf(Error);
     // Nothing half-built is left for the package step.
     await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
     return { error, seconds: (Date.now() - started) / 1000 };
   }
 
-  it.each(['pip', 'uv'] as const)('%s: glibcpkg 2.0 for python3.11 is refused at once, with the fix', async (tool) => {
+  it.each(MANIFESTS_AND_INSTALLERS)('%s manifest, %s installer: glibcpkg 2.0 for python3.11 is refused at once, with the fix', async (tool, installer) => {
     const dir = await project(tool, ['glibcpkg==2.0', 'six==1.17.0']);
-    const { error } = await refusal(dir, tool, '3.11');
+    const { error } = await refusal(dir, tool, installer, '3.11');
     expect(error.code).toBe(ErrorCodes.NO_COMPATIBLE_WHEEL);
     expect(error.message).toBe('glibcpkg 2.0: its Linux wheels need glibc 2.27 (manylinux_2_27); python3.11 on Lambda has 2.26 — pin glibcpkg<2.0 or target python3.12');
     // The same lock builds for python3.12 (AL2023, glibc 2.34).
-    const built = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env });
+    const built = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env });
     expect(built.packages).toEqual(['glibcpkg==2.0', 'six==1.17.0']);
   }, 90_000);
 
-  it.each(['pip', 'uv'] as const)('%s: python3.11 gets the 2_24 wheel and, of two files, the one glibc 2.26 loads', async (tool) => {
+  it.each(MANIFESTS_AND_INSTALLERS)('%s manifest, %s installer: python3.11 gets the 2_24 wheel and, of two files, the one glibc 2.26 loads', async (tool, installer) => {
     const dir = await project(tool, ['dualpkg==1.0', 'splitpkg==1.0']);
     const logger = createMemoryLogger({ verbose: true });
-    const result = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.11', architecture: 'x86_64', indexUrl: index.url, yes: true, env, logger });
+    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.11', architecture: 'x86_64', indexUrl: index.url, yes: true, env, logger });
     expect(result.packages).toEqual(['dualpkg==1.0', 'splitpkg==1.0']);
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(join(result.pythonDir, 'splitpkg', '__init__.py'), 'utf8')).toBe('TAG = "cp311-cp311-manylinux_2_17_x86_64"\n');
     expect(await readFile(join(result.pythonDir, 'dualpkg', '__init__.py'), 'utf8')).toContain('manylinux_2_24_x86_64');
-    if (tool === 'uv') expect(logger.lines.join('\n')).toContain('splitpkg: hid 1 wheel(s) needing a newer glibc');
+    if (installer === 'uv') expect(logger.lines.join('\n')).toContain('splitpkg: hid 1 wheel(s) needing a newer glibc');
   }, 90_000);
 
-  it('pip: six 99.0.0 does not exist on the index, and the newest that does is named', async () => {
+  it.each(INSTALLERS)('requirements.txt, %s installer: six 99.0.0 does not exist on the index, and the newest that does is named', async (installer) => {
     const dir = await project('pip', ['six==99.0.0', 'idna==3.10']);
-    const { error, seconds } = await refusal(dir, 'pip', '3.12');
+    const { error, seconds } = await refusal(dir, 'pip', installer, '3.12');
     expect(error).toMatchObject({ code: ErrorCodes.PACKAGE_NOT_FOUND, message: `six 99.0.0 does not exist on ${index.url} (newest: 1.17.0)` });
     expect(seconds).toBeLessThan(30);
   }, 60_000);
 
-  it.each(['pip', 'uv'] as const)('%s: an unreachable index is said to be unreachable, not "no wheel"', async (tool) => {
+  it.each(MANIFESTS_AND_INSTALLERS)('%s manifest, %s installer: an unreachable index is said to be unreachable, not "no wheel"', async (tool, installer) => {
     const dir = await project(tool, ['six==1.17.0']);
     const dead = `http://127.0.0.1:${await closedPort()}/simple/`;
-    const { error, seconds } = await refusal(dir, tool, '3.12', dead);
+    const { error, seconds } = await refusal(dir, tool, installer, '3.12', dead);
     expect(error).toMatchObject({ code: ErrorCodes.INDEX_UNREACHABLE, message: `cannot reach ${dead}: connection refused` });
     expect(seconds).toBeLessThan(30);
   }, 60_000);
@@ -189,34 +193,34 @@ describe('the project itself against the target', () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  it.each(['uv', 'poetry'] as const)('%s: a target outside requires-python is refused (not an empty layer)', async (tool) => {
+  it.each(LOCKS_AND_INSTALLERS)('%s, %s installer: a target outside requires-python is refused (not an empty layer)', async (tool, installer) => {
     const dir = await createFixtureProject(tool, { url: indexUrl, name: 'loopback' }, { direct: ['six==1.17.0'], requiresPython: '>=3.11,<3.12' });
     dirs.push(dir);
-    const error = (await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env }).catch((e: unknown) => e)) as LayerError;
+    const error = (await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env }).catch((e: unknown) => e)) as LayerError;
     expect(error).toMatchObject({ code: ErrorCodes.PYTHON_VERSION_EXCLUDED, message: 'the project requires-python >=3.11,<3.12 excludes python3.12' });
     expect(error.hint).toContain('--python-version 3.11');
     await expect(access(localLayout(dir).buildDir)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
-  it.each([
-    ['uv', 'run `uv lock`'],
-    ['poetry', 'run `poetry lock`'],
-  ] as const)('%s: a lock older than pyproject.toml is refused: %s', async (tool, fix) => {
+  it.each(LOCKS_AND_INSTALLERS)('%s, %s installer: a lock older than pyproject.toml is refused, with the command that fixes it', async (tool, installer) => {
     const dir = await createFixtureProject(tool, { url: indexUrl, name: 'loopback' }, { direct: ['six==1.17.0'] });
     dirs.push(dir);
     const { readFile } = await import('node:fs/promises');
     const pyproject = await readFile(join(dir, 'pyproject.toml'), 'utf8');
     await writeFile(join(dir, 'pyproject.toml'), pyproject.replace('"six==1.17.0"', '"six==1.17.0", "idna==3.10"'));
-    const error = (await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env }).catch((e: unknown) => e)) as LayerError;
+    const error = (await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env }).catch((e: unknown) => e)) as LayerError;
     expect(error.code).toBe(ErrorCodes.LOCK_OUTDATED);
-    expect(error.hint).toContain(fix);
+    expect(error.message).toContain(`${tool === 'uv' ? 'uv.lock' : 'poetry.lock'} is out of date with pyproject.toml`);
+    expect(error.hint).toContain(tool === 'uv' ? 'run `uv lock`' : 'run `poetry lock`');
+    // Refused before anything was installed: no artifacts, no staging folder.
+    await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
-  it('pip: names every requirement not pinned to one version', async () => {
+  it.each(INSTALLERS)('requirements.txt, %s installer: names every requirement not pinned to one version', async (installer) => {
     const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' }, { pins: ['idna==3.10', 'six', 'urllib3>=2,<3'] });
     dirs.push(dir);
     const logger = createMemoryLogger();
-    const result = await buildLayer({ projectDir: dir, tool: 'pip', pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, logger });
+    const result = await buildLayer({ projectDir: dir, tool: 'pip', installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env, logger });
     expect(result.packages).toEqual(['idna==3.10', 'six==1.17.0', 'urllib3==2.3.0']);
     expect(logger.lines).toContain('warning: requirements.txt: six, urllib3>=2,<3 are not pinned to one version: the layer will not change until the manifest does (pin with ==, e.g. `pip freeze` or `pip-compile`)');
   }, 60_000);

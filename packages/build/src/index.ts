@@ -18,6 +18,7 @@ export { readUvLock, parseUvLock, type UvLock } from './locks/uv-lock.js';
 export { readPoetryLock, parsePoetryLock, hasLockedGroupsAndMarkers, type PoetryLock } from './locks/poetry-lock.js';
 export { uvLockFreshness, poetryLockFreshness, assertLockFresh, type LockFreshness } from './locks/lock-freshness.js';
 export {
+  formatInstallRequirement,
   formatInstallRequirements,
   refuseLocalSources,
   type LockedFile,
@@ -28,3 +29,4 @@ export {
 } from './locks/locked-package.js';
 export { evaluateMarker, parseMarker, MarkerSyntaxError, type MarkerEnvironment } from './locks/marker.js';
 export { targetMarkerEnvironment } from './markers.js';
+export { lockPinnedSet, requirementsPinnedSet, pinnedCount, type InstallGroup, type PinnedSet } from './pinned-set.js';

@@ -4,18 +4,12 @@ import type { TargetPlatform } from './platform.js';
 import type { BuildTools, ToolCommand } from './preflight.js';
 import type { ChildEnv } from './run-tool.js';
 
-/** What an installer needs to put a pinned requirements file into artifacts/python/ for the target. */
+/** What an installer needs to put pinned requirements into artifacts/python/ for the target. */
 export interface InstallContext {
   platform: TargetPlatform;
-  /** The pinned requirements file (in repo/). */
-  requirementsFile: string;
   pythonDir: string;
   repoDir: string;
-  /** The index and its credentials (URL resolved from the lock when the user named none). */
-  credentials: IndexCredentials;
-  /** Extra pip settings taken from an export (extra indexes, trusted hosts), as pip variables. */
-  pipSettings: ChildEnv;
-  /** The file is a complete lock (uv, Poetry): install exactly it, resolving nothing. */
+  /** The requirements are a complete lock (uv.lock, poetry.lock): install exactly them, resolving nothing. */
   complete: boolean;
   env: ChildEnv;
   tools: BuildTools;
@@ -25,6 +19,16 @@ export interface InstallContext {
   pinnedPip(): Promise<PinnedPip>;
   redactor: Redactor;
   logger: Logger;
+}
+
+/** One installer run: a requirements file of packages from one index. */
+export interface InstallRun {
+  /** The requirements file (in repo/). */
+  file: string;
+  /** The index the packages come from and its credentials; no URL: the installer's default. */
+  index: IndexCredentials;
+  /** The requirements carry hashes: hash-checking mode (pip's rule: then every one must have them, and each file must match). */
+  hashed: boolean;
 }
 
 /** A failed install: the packages the installer found nothing to install for, if it said which. */
@@ -38,5 +42,5 @@ export type InstallOutcome = { ok: true; output: string } | InstallFailure;
 
 export interface Installer {
   name: 'pip' | 'uv';
-  install(context: InstallContext, requirementsFile: string): Promise<InstallOutcome>;
+  install(context: InstallContext, run: InstallRun): Promise<InstallOutcome>;
 }

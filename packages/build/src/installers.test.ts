@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@lambda-layer/core';
 import { repoRoot, run, useTempDir, wheelCacheDir } from '@lambda-layer/testing';
-import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, hostPlatformKey, installerDir, layerCacheDir, pinnedInstallers } from './installers.js';
+import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, hostPlatformKey, installerDir, pinnedInstallers } from './installers.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const temp = useTempDir('installers-', { each: true });
@@ -96,10 +96,4 @@ describe('the pinned installers', () => {
       server.close();
     }
   }, 60_000);
-
-  it('puts the cache under LAYER_CACHE_DIR, else XDG_CACHE_HOME, else the home folder', () => {
-    expect(layerCacheDir({ LAYER_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c');
-    expect(layerCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/lambda-layer');
-    expect(layerCacheDir({ HOME: '/home/me' })).toBe(process.platform === 'darwin' ? '/home/me/Library/Caches/lambda-layer' : '/home/me/.cache/lambda-layer');
-  });
 });

@@ -10,13 +10,11 @@
  * place: a killed install leaves a `.partial-*` folder that is never used.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { chmod, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { unzipSync } from 'fflate';
-import { ErrorCodes, type IndexCredentials, LayerError, type Logger, Redactor, silentLogger } from '@lambda-layer/core';
+import { ErrorCodes, type IndexCredentials, LayerError, layerCacheDir, type Logger, Redactor, silentLogger } from '@lambda-layer/core';
 import type { ToolCommand } from './preflight.js';
-import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
+import { type ChildEnv, findAllOnPath, runTool } from './run-tool.js';
 import { fetchProjectPage, indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
 
 export type InstallerName = 'pip' | 'uv';
@@ -44,19 +42,22 @@ export async function pinnedInstallers(): Promise<PinnedInstallers> {
   return pinned;
 }
 
-/** The folder of lambda-layer's own cache: $LAYER_CACHE_DIR, else the platform's user cache. */
-export function layerCacheDir(env: ChildEnv): string {
-  if (env.LAYER_CACHE_DIR) return env.LAYER_CACHE_DIR;
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'lambda-layer');
-  const home = env.HOME ?? homedir();
-  return process.platform === 'darwin' ? join(home, 'Library', 'Caches', 'lambda-layer') : join(home, '.cache', 'lambda-layer');
-}
+export { layerCacheDir };
+
+let platformKey: string | undefined;
 
 /** `linux-x64`, `linux-arm64-musl`, `darwin-arm64`: which uv binary this host runs. */
 export function hostPlatformKey(): string {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  const musl = process.platform === 'linux' && !report?.header?.glibcVersionRuntime;
-  return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+  if (platformKey === undefined) {
+    let musl = false;
+    if (process.platform === 'linux' && process.report) {
+      // The report names the glibc the process runs on (none on musl); without its network part it takes ~3 ms, once.
+      (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
+      musl = !(process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+    }
+    platformKey = `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+  }
+  return platformKey;
 }
 
 export interface EnsureInstallerOptions {
@@ -120,6 +121,8 @@ async function downloadWheel(name: InstallerName, wheel: PinnedWheel, options: E
 
 /** Unpacks the parts of the wheel the installer needs into `dir`. */
 async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Promise<void> {
+  // Loaded on first use: an installed installer is never unpacked again.
+  const { unzipSync } = await import('fflate');
   const entries = unzipSync(bytes, {
     // pip: the package and its metadata; uv: only the binary (the Python shim is not needed).
     filter: (file) => (name === 'pip' ? !file.name.endsWith('/') : /\.data\/scripts\/uv$/.test(file.name)),
@@ -182,13 +185,50 @@ export interface HostPython {
   version: string;
 }
 
+/** Whether a file is a program (ELF or Mach-O), not a script such as a pyenv or asdf shim. */
+async function isProgram(path: string): Promise<boolean> {
+  const handle = await open(await realpath(path), 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+    if (bytesRead < 4) return false;
+    const magic = buffer.readUInt32BE(0);
+    return magic === 0x7f454c46 || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Every `python3` and `python` on PATH, programs before scripts: a shim starts
+ * a shell and its version manager on every call (~50-100 ms with pyenv), a
+ * program does not. Found without running any of them.
+ */
+export async function pythonCandidates(env: ChildEnv): Promise<Array<{ path: string; program: boolean }>> {
+  const found: Array<{ path: string; program: boolean }> = [];
+  for (const name of ['python3', 'python']) {
+    for (const path of await findAllOnPath(name, env)) found.push({ path, program: await isProgram(path) });
+  }
+  return [...found.filter((candidate) => candidate.program), ...found.filter((candidate) => !candidate.program)];
+}
+
+/**
+ * A Python program for uv: `uv pip install --target` lays the folder out for
+ * an interpreter (whatever its version: the target comes from
+ * --python-version). Left to itself uv discovers one, which through a pyenv
+ * shim costs more than the install; given a program, it reads what it needs
+ * from its own cache. Undefined when PATH has no python3 program (uv then looks itself).
+ */
+export async function findPythonProgram(env: ChildEnv): Promise<string | undefined> {
+  for (const path of await findAllOnPath('python3', env)) if (await isProgram(path)) return path;
+  return undefined;
+}
+
 /** A host Python that runs the pinned pip (3.9 or newer), found on PATH. */
 export async function findHostPython(env: ChildEnv, minimum: string): Promise<HostPython> {
   const [minMajor, minMinor] = minimum.split('.').map(Number) as [number, number];
   const seen: string[] = [];
-  for (const name of ['python3', 'python']) {
-    const python = await findOnPath(name, env);
-    if (!python) continue;
+  for (const { path: python } of await pythonCandidates(env)) {
     const result = await runTool(python, ['-I', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { env, redactor: new Redactor(), logger: silentLogger }).catch(() => undefined);
     const version = result?.code === 0 ? result.output.trim() : undefined;
     if (!version) continue;
@@ -197,7 +237,7 @@ export async function findHostPython(env: ChildEnv, minimum: string): Promise<Ho
     seen.push(`${python} is ${version}`);
   }
   throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, `no Python ${minimum} or newer on PATH to run the pinned pip${seen.length ? ` (${seen.join(', ')})` : ''}`, {
-    hint: `install Python ${minimum} or newer and put python3 on PATH (it runs the pinned pip), or build with --tool uv`,
+    hint: `install Python ${minimum} or newer and put python3 on PATH (it runs the pinned pip), or build with --installer uv`,
   });
 }
 

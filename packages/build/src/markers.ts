@@ -1,24 +1,16 @@
-import { ErrorCodes, LayerError, type Logger, Redactor } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, type Logger } from '@lambda-layer/core';
+import { evaluateMarker, MarkerSyntaxError } from './locks/marker.js';
 import type { TargetPlatform } from './platform.js';
-import type { PinnedPip } from './installers.js';
 import type { RequirementEntry } from './requirements.js';
-import { type ChildEnv, runTool, tail } from './run-tool.js';
 
 /**
  * pip evaluates environment markers (`; python_version < "3.11"`,
  * `; platform_machine == "aarch64"`) against the host even with --platform and
  * --python-version, so a layer for another target would gain or lose packages.
- * The markers are evaluated here for the target instead, with the `packaging`
- * library the pinned pip vendors (the same PEP 508 implementation that then
- * installs), and removed from the entries pip sees.
+ * The markers of a requirements.txt are evaluated here for the target instead
+ * (by the PEP 508 evaluator the lock readers use, locks/marker.ts), and
+ * removed from the entries either installer sees: pip and uv install the same list.
  */
-const EVALUATE = [
-  'import json, sys',
-  'sys.path.insert(0, sys.argv[1])',
-  'from pip._vendor.packaging.markers import Marker',
-  'env = json.loads(sys.argv[2])',
-  'print(json.dumps([Marker(m).evaluate(env) for m in json.loads(sys.argv[3])]))',
-].join('\n');
 
 /** The marker environment of a Lambda runtime (PEP 508 names). */
 export function targetMarkerEnvironment(platform: TargetPlatform): Record<string, string> {
@@ -50,44 +42,25 @@ export function splitMarker(text: string): { requirement: string; marker: string
   return { requirement: `${text.slice(0, semicolon).trimEnd()}${trailing}`, marker: marker || undefined };
 }
 
-/** Keeps the entries whose marker holds on the target, without their markers. */
-export async function applyTargetMarkers(
-  entries: readonly RequirementEntry[],
-  platform: TargetPlatform,
-  pip: PinnedPip,
-  options: { env: ChildEnv; logger: Logger },
-): Promise<RequirementEntry[]> {
-  const split = entries.map((entry) => ({ entry, ...(entry.name ? splitMarker(entry.text) : { requirement: entry.text, marker: undefined }) }));
-  const markers = split.filter((item) => item.marker !== undefined).map((item) => item.marker as string);
-  if (!markers.length) return [...entries];
-  const result = await runTool(pip.command, ['-I', '-c', EVALUATE, pip.libDir, JSON.stringify(targetMarkerEnvironment(platform)), JSON.stringify(markers)], {
-    env: options.env,
-    redactor: new Redactor(),
-    logger: options.logger,
-    quietStdout: true,
-  });
-  let verdicts: boolean[];
-  try {
-    verdicts = JSON.parse(result.stdout) as boolean[];
-  } catch {
-    verdicts = [];
-  }
-  if (result.code !== 0 || verdicts.length !== markers.length) {
-    throw new LayerError(ErrorCodes.BUILD_FAILED, `could not evaluate the requirements' environment markers for the target: ${tail(result.output, 3)}`, {
-      hint: 'check the markers in the requirements (PEP 508), or build with --container',
-    });
-  }
+/** Keeps the entries whose marker holds on the target, without their markers; each one left out is logged. */
+export function applyTargetMarkers(entries: readonly RequirementEntry[], platform: TargetPlatform, logger: Logger, fileName = 'requirements.txt'): RequirementEntry[] {
+  const environment = { values: targetMarkerEnvironment(platform), extras: new Set<string>() };
   const out: RequirementEntry[] = [];
-  let next = 0;
-  for (const item of split) {
-    if (item.marker === undefined) {
-      out.push(item.entry);
+  for (const entry of entries) {
+    const { requirement, marker } = entry.name ? splitMarker(entry.text) : { requirement: entry.text, marker: undefined };
+    if (marker === undefined) {
+      out.push(entry);
       continue;
     }
-    const keep = verdicts[next] === true;
-    next += 1;
-    if (keep) out.push({ name: item.entry.name, text: item.requirement });
-    else options.logger.detail(`${item.entry.name}: left out, its marker \`${item.marker}\` does not hold for Python ${platform.pythonVersion} on ${platform.machine}`);
+    let holds: boolean;
+    try {
+      holds = evaluateMarker(marker, environment);
+    } catch (error) {
+      if (!(error instanceof MarkerSyntaxError)) throw error;
+      throw new LayerError(ErrorCodes.BUILD_FAILED, `${fileName}: ${entry.name}: ${error.message}`, { hint: `fix the environment marker in ${fileName} (PEP 508)` });
+    }
+    if (holds) out.push({ name: entry.name, text: requirement });
+    else logger.detail(`${entry.name}: left out, its marker \`${marker}\` does not hold for Python ${platform.pythonVersion} on ${platform.machine}`);
   }
   return out;
 }

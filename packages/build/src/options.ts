@@ -1,11 +1,15 @@
 import {
   type Architecture,
   DEFAULT_PYTHON_TARGET,
+  ErrorCodes,
   type IndexCredentials,
+  type Installer,
+  LayerError,
   type Logger,
   parseArchitecture,
   parseBuildTool,
   parseIndexUrl,
+  parseInstaller,
   parsePythonVersion,
   type BuildTool,
   type PythonVersion,
@@ -24,6 +28,11 @@ export interface BuildLayerOptions {
   architecture?: Architecture | string;
   /** Build inside the SAM build image (needs Docker). */
   container?: boolean;
+  /**
+   * Who installs the pinned set: the pinned uv (default) or the pinned pip, for
+   * pip's exact behaviour. A container build installs with pip.
+   */
+  installer?: Installer;
   /** Private index URL, without credentials. */
   indexUrl?: string;
   /** The private index's name (Poetry source / uv index name). */
@@ -51,6 +60,7 @@ export interface ValidatedBuildOptions {
   pythonVersion: PythonVersion;
   architecture: Architecture;
   container: boolean;
+  installer: Installer;
   credentials: IndexCredentials;
   yes: boolean;
   interactive: boolean;
@@ -66,12 +76,20 @@ export function validateBuildOptions(options: BuildLayerOptions): ValidatedBuild
   if (options.indexUrl) credentials.indexUrl = options.indexUrl;
   if (options.indexName) credentials.indexName = options.indexName;
   if (credentials.indexUrl) credentials.indexUrl = parseIndexUrl(credentials.indexUrl);
+  const container = Boolean(options.container);
+  const installer = options.installer === undefined ? (container ? 'pip' : 'uv') : parseInstaller(options.installer);
+  if (container && installer !== 'pip') {
+    throw new LayerError(ErrorCodes.INVALID_OPTION, `--installer ${installer} cannot be used with --container: the SAM build image installs with the pinned pip`, {
+      hint: 'leave out --installer (or pass --installer pip) for a container build',
+    });
+  }
   return {
     projectDir: resolve(options.projectDir),
     tool: parseBuildTool(options.tool),
     pythonVersion: parsePythonVersion(options.pythonVersion ?? DEFAULT_PYTHON_TARGET.pythonVersion),
     architecture: parseArchitecture(options.architecture ?? DEFAULT_PYTHON_TARGET.architecture),
-    container: Boolean(options.container),
+    container,
+    installer,
     credentials,
     yes: Boolean(options.yes),
     interactive: Boolean(options.interactive),

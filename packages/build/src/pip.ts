@@ -1,11 +1,11 @@
 import { installerEnv } from './credentials.js';
-import type { InstallContext, Installer, InstallOutcome } from './install.js';
+import type { InstallContext, Installer, InstallOutcome, InstallRun } from './install.js';
 import { pipTargetArgs } from './platform.js';
 import { countRequirements, normalizeName } from './requirements.js';
 import { runTool } from './run-tool.js';
 
-/** `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:` */
-export function pipInstallArgs(context: InstallContext, requirementsFile: string): string[] {
+/** `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:`, `--no-deps` for a lock. */
+export function pipInstallArgs(context: InstallContext, run: InstallRun): string[] {
   return [
     'install',
     '--no-input',
@@ -21,7 +21,9 @@ export function pipInstallArgs(context: InstallContext, requirementsFile: string
     '--target', context.pythonDir,
     ...pipTargetArgs(context.platform),
     ...(context.complete ? ['--no-deps'] : []),
-    '-r', requirementsFile,
+    // pip turns hash checking on by itself when a line has a hash; said here as for uv.
+    ...(run.hashed ? ['--require-hashes'] : []),
+    '-r', run.file,
   ];
 }
 
@@ -36,12 +38,12 @@ export function pipMissingWheels(output: string): string[] {
 
 export const pipInstaller: Installer = {
   name: 'pip',
-  async install(context, requirementsFile): Promise<InstallOutcome> {
+  async install(context, run): Promise<InstallOutcome> {
     const pip = context.installer;
-    const env = { ...installerEnv('pip', context.credentials, context.env), ...context.pipSettings };
-    const progress = context.logger.progress('pip install', Math.max(1, await countRequirements(requirementsFile)), 'files');
+    const env = installerEnv('pip', run.index, context.env, { exclusive: context.complete && run.index.indexUrl !== undefined });
+    const progress = context.logger.progress('pip install', Math.max(1, await countRequirements(run.file)), 'files');
     let seen = 0;
-    const result = await runTool(pip.command, [...pip.prefix, ...pipInstallArgs(context, requirementsFile)], {
+    const result = await runTool(pip.command, [...pip.prefix, ...pipInstallArgs(context, run)], {
       cwd: context.repoDir,
       env,
       redactor: context.redactor,

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
 import { ErrorCodes, localLayout } from '@lambda-layer/core';
+import { findPythonProgram, pythonCandidates } from './installers.js';
 import { checkProjectFiles, findBuildTools, findPoetry, findUv } from './preflight.js';
 
 const temp = useTempDir('preflight-', { each: true });
@@ -19,30 +20,37 @@ describe('checkProjectFiles', () => {
 });
 
 describe('finding the tools', () => {
-  it("finds the user's uv and Poetry, and hands every install to the pinned pip or uv", async () => {
+  it("finds the user's uv and Poetry (their versions are the Nx plugin's cache inputs)", async () => {
     expect((await findUv(process.env)).version).toBe('0.13.9');
     expect((await findPoetry(process.env)).version).toBe('2.5.1');
-    const poetry = await findBuildTools('poetry', process.env, false);
-    expect(poetry.installer).toEqual({ name: 'pip', version: '25.3' });
-    expect(poetry.python?.version).toMatch(/^3\.\d+\.\d+$/);
-    const pip = await findBuildTools('pip', process.env, false);
-    expect(pip.tool).toMatchObject({ version: '25.3', pinned: true });
-    const uv = await findBuildTools('uv', process.env, false);
-    expect(uv.installer).toEqual({ name: 'uv', version: '0.13.9' });
-    // uv needs no host Python.
-    expect(uv.python).toBeUndefined();
   });
 
-  it('exports a uv project with the pinned uv when no uv is on PATH', async () => {
-    const tools = await findBuildTools('uv', { ...process.env, PATH: '/usr/bin:/bin' }, false);
-    expect(tools.tool).toMatchObject({ version: '0.13.9', pinned: true, command: expect.stringMatching(/tools\/uv-0\.13\.9-[a-z0-9-]+\/uv$/) });
+  it('runs nothing to know the installers: their versions are pinned; pip finds the Python that runs it', async () => {
+    const uv = await findBuildTools('uv', process.env, false);
+    expect(uv).toMatchObject({ installer: { name: 'uv', version: '0.13.9' }, python: undefined });
+    // uv lays a --target folder out for a Python program: one on PATH, not a version manager's shim.
+    expect(uv.uvPython).toMatch(/python3$/);
+    const pip = await findBuildTools('pip', process.env, false);
+    expect(pip.installer).toEqual({ name: 'pip', version: '25.3' });
+    expect(pip.python?.version).toMatch(/^3\.\d+\.\d+$/);
+  });
+
+  it('skips shims for a Python program, and leaves uv to look itself when PATH has none', async () => {
+    const shims = join(temp.path, 'shims');
+    await mkdir(shims);
+    await writeFile(join(shims, 'python3'), '#!/bin/sh\nexec /usr/bin/python3 "$@"\n', { mode: 0o755 });
+    expect(await findPythonProgram({ PATH: `${shims}:/usr/bin:/bin` })).toMatch(/^\/(usr\/)?bin\/python3$/);
+    expect(await findPythonProgram({ PATH: shims })).toBeUndefined();
+    const candidates = await pythonCandidates({ PATH: `${shims}:/usr/bin` });
+    expect(candidates[0]).toEqual({ path: '/usr/bin/python3', program: true });
+    expect(candidates.at(-1)).toEqual({ path: join(shims, 'python3'), program: false });
   });
 
   it('says how to install a missing tool', async () => {
     const empty = { PATH: temp.path };
     await expect(findUv(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('pip install uv') });
-    await expect(findPoetry(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('poetry-plugin-export') });
+    await expect(findPoetry(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('pipx install poetry') });
     await expect(findBuildTools('pip', empty, false)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
-    await expect(findBuildTools('uv', empty, true)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('without --container') });
+    await expect(findBuildTools('pip', empty, true)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('without --container') });
   });
 });

@@ -10,12 +10,12 @@ import {
   Redactor,
   silentLogger,
 } from '@lambda-layer/core';
-import { findHostPython, type HostPython, type InstallerName, installerDir, pinnedInstallers } from './installers.js';
+import { findHostPython, findPythonProgram, type HostPython, type InstallerName, pinnedInstallers } from './installers.js';
 import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
 
 export const INSTALL_HINTS = {
   uv: 'install uv (`pip install uv`, or see https://docs.astral.sh/uv/getting-started/installation/)',
-  poetry: 'install Poetry and its export plugin (`pipx install poetry && poetry self add poetry-plugin-export`)',
+  poetry: 'install Poetry (`pipx install poetry`): it locks; the build reads poetry.lock itself',
   docker: 'install Docker and start its daemon, or build without --container',
 } as const;
 
@@ -87,40 +87,31 @@ export interface InstallerChoice {
   version: string;
 }
 
-/** The programs a build needs, by tool: the tool itself, and the pinned installer it hands the export to. */
+/**
+ * The programs a build runs. The lock is read by the build itself (no uv or
+ * Poetry), so there are only the pinned installer and what runs it.
+ */
 export interface BuildTools {
-  /**
-   * The tool the user chose (its version goes in the result): the user's uv or
-   * Poetry (the pinned uv when no uv is on PATH); for pip, the pinned pip itself.
-   */
-  tool: ToolCommand;
-  /** pip for pip and Poetry builds, uv for uv builds; always the pinned one, installed on first use. */
+  /** The pinned uv or pip (installed into the tool cache on first use); pip in a container. */
   installer: InstallerChoice;
-  /** The host Python that runs the pinned pip (pip and Poetry builds on the host). */
+  /** The host Python that runs the pinned pip (pip on the host). */
   python: HostPython | undefined;
+  /** The Python program uv lays a --target folder out for (uv; undefined: uv finds one itself). */
+  uvPython: string | undefined;
   docker: ToolCommand | undefined;
 }
 
-/** The installer of each tool: uv installs uv locks, pip everything else. */
-export function installerFor(tool: BuildTool): InstallerName {
-  return tool === 'uv' ? 'uv' : 'pip';
-}
-
-export async function findBuildTools(tool: BuildTool, env: ChildEnv, container: boolean): Promise<BuildTools> {
+/**
+ * What a build needs to run, found without starting anything but Docker and
+ * (for pip) the host Python: the installers' versions are pinned, so none is
+ * asked for its version.
+ */
+export async function findBuildTools(installer: InstallerName, env: ChildEnv, container: boolean): Promise<BuildTools> {
   // Docker first: without it a container build needs nothing else, and that is the error to show.
   const docker = container ? await findDocker(env) : undefined;
   const pinned = await pinnedInstallers();
-  // A container build installs with the pinned pip too, inside the image.
-  const name = container ? 'pip' : installerFor(tool);
-  const installer = { name, version: pinned[name].version };
-  // The probes start Python or Poetry (tens to hundreds of ms each): side by side.
-  const [python, own] = await Promise.all([
-    name === 'pip' && !container ? findHostPython(env, pinned.pip.requiresPython ?? '3.9') : undefined,
-    tool === 'poetry' ? findPoetry(env) : tool === 'uv' ? findUv(env).catch(() => undefined) : undefined,
-  ]);
-  if (tool === 'pip') return { tool: { command: 'pip', prefix: [], version: pinned.pip.version, pinned: true }, installer, python, docker };
-  if (tool === 'poetry') return { tool: own as ToolCommand, installer, python, docker };
-  // A uv project needs no uv of its own: the pinned one exports the lock when none is on PATH.
-  const uv = own ?? { command: join(await installerDir('uv', env), 'uv'), prefix: [], version: pinned.uv.version, pinned: true };
-  return { tool: uv, installer, python, docker };
+  const choice = { name: installer, version: pinned[installer].version };
+  if (container) return { installer: choice, python: undefined, uvPython: undefined, docker };
+  if (installer === 'uv') return { installer: choice, python: undefined, uvPython: await findPythonProgram(env), docker };
+  return { installer: choice, python: await findHostPython(env, pinned.pip.requiresPython ?? '3.9'), uvPython: undefined, docker };
 }

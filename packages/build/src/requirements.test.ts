@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, type LayerError } from '@lambda-layer/core';
-import { checkRequirementsManifest, extractIndexOptions, findIncludes, parseRequirements, usesHashes, uvLockRegistries } from './requirements.js';
+import { checkRequirementsManifest, findIncludes, parseRequirements, usesHashes, withConsistentHashes } from './requirements.js';
 
 describe('parseRequirements', () => {
   it('joins continuation lines, drops comments, normalises names', () => {
@@ -15,18 +15,15 @@ describe('parseRequirements', () => {
     expect(usesHashes(entries)).toBe(true);
     expect(usesHashes(parseRequirements('idna==3.10\n'))).toBe(false);
   });
+});
 
-  it('takes the index options out of an export', () => {
-    const { entries, index } = extractIndexOptions(
-      parseRequirements('--trusted-host 127.0.0.1:9\n--index-url http://127.0.0.1:9/simple\n--extra-index-url https://e/simple\nidna==3.10\n'),
-    );
-    expect(entries.map((e) => e.text)).toEqual(['idna==3.10']);
-    expect(index).toEqual({ indexUrl: 'http://127.0.0.1:9/simple', extraIndexUrls: ['https://e/simple'], trustedHosts: ['127.0.0.1:9'] });
-  });
-
-  it('lists the registries of a uv.lock', () => {
-    const lock = '[[package]]\nsource = { registry = "http://a/simple/" }\n[[package]]\nsource = { registry = "http://a/simple/" }\n[[package]]\nsource = { virtual = "." }\n';
-    expect(uvLockRegistries(lock)).toEqual(['http://a/simple/']);
+describe('withConsistentHashes', () => {
+  it('keeps the hashes when every requirement has them (or none has), and drops them all when some lack them', () => {
+    const hashed = parseRequirements('a==1 --hash=sha256:aa\nb==2 --hash=sha256:bb\n');
+    expect(withConsistentHashes(hashed)).toEqual({ entries: hashed, unhashed: [] });
+    expect(withConsistentHashes(parseRequirements('a==1\n')).unhashed).toEqual([]);
+    const mixed = withConsistentHashes(parseRequirements('a==1 --hash=sha256:aa --hash=sha256:cc\ngitpkg @ git+https://g/r@abc\n'));
+    expect(mixed).toEqual({ entries: [{ name: 'a', text: 'a==1' }, { name: 'gitpkg', text: 'gitpkg @ git+https://g/r@abc' }], unhashed: ['gitpkg'] });
   });
 });
 

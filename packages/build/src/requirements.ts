@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError, normalizePackageName, parseRequirementEntries, type RequirementEntry } from '@lambda-layer/core';
 /**
- * Pinned requirements files (pip's format): what every tool's lock is turned
- * into before installing. Parsed here, by hand, because only two things are
- * needed — each entry's project name and the index options — and no npm
- * library reads pip's file format.
+ * Pinned requirements files (pip's format): requirements.txt, and what the
+ * build writes for the installers from a lock. Parsed here, by hand, because
+ * only each entry's project name and text are needed, and no npm library
+ * reads pip's file format.
  */
 
 // One reader of pip's requirements format for every step: publish diffs the
@@ -23,39 +23,17 @@ export function usesHashes(entries: readonly RequirementEntry[]): boolean {
   return entries.some((entry) => entry.name && /--hash[= ]/.test(entry.text));
 }
 
-export interface IndexOptions {
-  indexUrl?: string;
-  extraIndexUrls: string[];
-  trustedHosts: string[];
-}
-
 /**
- * Takes the index options out of an exported file (Poetry writes
- * `--index-url` / `--extra-index-url` / `--trusted-host` for its sources), so
- * the installer gets them from its environment, where credentials can join them.
+ * The entries of a lock, ready for hash-checking mode: in it pip and uv refuse
+ * a requirement without a hash, and a lock has none for a git checkout. When
+ * some entries have hashes and others none, the hashes go (each installer
+ * would refuse the file otherwise), and the unhashed entries are named.
  */
-export function extractIndexOptions(entries: readonly RequirementEntry[]): { entries: RequirementEntry[]; index: IndexOptions } {
-  const index: IndexOptions = { extraIndexUrls: [], trustedHosts: [] };
-  const rest: RequirementEntry[] = [];
-  for (const entry of entries) {
-    const option = /^(--index-url|-i|--extra-index-url|--trusted-host)[= ]\s*(\S+)$/.exec(entry.text);
-    if (!option) {
-      rest.push(entry);
-      continue;
-    }
-    const value = option[2] as string;
-    if (option[1] === '--index-url' || option[1] === '-i') index.indexUrl = value;
-    else if (option[1] === '--extra-index-url') index.extraIndexUrls.push(value);
-    else index.trustedHosts.push(value);
-  }
-  return { entries: rest, index };
-}
-
-/** The distinct package registries a uv.lock resolves from. */
-export function uvLockRegistries(lockText: string): string[] {
-  const found = new Set<string>();
-  for (const match of lockText.matchAll(/source = \{ registry = "([^"]+)" \}/g)) found.add(match[1] as string);
-  return [...found];
+export function withConsistentHashes(entries: readonly RequirementEntry[]): { entries: RequirementEntry[]; unhashed: string[] } {
+  const named = entries.filter((entry) => entry.name);
+  const unhashed = named.filter((entry) => !/--hash[= ]/.test(entry.text)).map((entry) => entry.name as string);
+  if (!unhashed.length || unhashed.length === named.length) return { entries: [...entries], unhashed: [] };
+  return { entries: entries.map((entry) => ({ ...entry, text: entry.text.replace(/\s+--hash[= ]\S+/g, '') })), unhashed };
 }
 
 /** Whether two index URLs are the same index (trailing slash aside). */

@@ -120,9 +120,9 @@ export function runTool(command: string, args: readonly string[], options: RunTo
   });
 }
 
-// Tool output is parsed and exported requirement files are read back, so colour
+// Tool output is parsed (uv's ` + name==version` lines, pip's errors), so colour
 // must stay off even when the caller forces it (Nx sets FORCE_COLOR for its tasks,
-// and uv then colours `uv export` output).
+// and uv then colours its output).
 const FORCED_COLOUR = ['FORCE_COLOR', 'CLICOLOR_FORCE', 'UV_COLOR', 'PY_COLORS'];
 
 function cleanEnv(env: ChildEnv): NodeJS.ProcessEnv {
@@ -189,17 +189,23 @@ export function tail(output: string, lines = 6): string {
     .join(' | ');
 }
 
-/** Finds an executable on PATH (the given environment's PATH, not necessarily ours). */
-export async function findOnPath(name: string, env: ChildEnv): Promise<string | undefined> {
+/** Every executable of that name on PATH (the given environment's PATH, not necessarily ours), in PATH order. */
+export async function findAllOnPath(name: string, env: ChildEnv): Promise<string[]> {
+  const found: string[] = [];
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {
       await access(candidate, constants.X_OK);
-      return candidate;
+      if (!found.includes(candidate)) found.push(candidate);
     } catch {
       // not here
     }
   }
-  return undefined;
+  return found;
+}
+
+/** Finds an executable on PATH (the given environment's PATH, not necessarily ours). */
+export async function findOnPath(name: string, env: ChildEnv): Promise<string | undefined> {
+  return (await findAllOnPath(name, env))[0];
 }

@@ -33,16 +33,16 @@ async function project(tool: BuildTool, direct: string[]): Promise<string> {
 }
 
 describe('packages with only a source distribution', () => {
-  it.each(['pip', 'uv', 'poetry'] as const)('%s: builds a pure-Python sdist into a wheel and installs it for the target', async (tool) => {
+  it.each((['pip', 'uv', 'poetry'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const)))('%s manifest, %s installer: builds a pure-Python sdist into a wheel and installs it for the target', async (tool, installer) => {
     const dir = await project(tool, ['idna==3.10', 'puresdist==0.1.0']);
-    const result = await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'arm64', indexUrl: index.url, yes: true, env });
+    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'arm64', indexUrl: index.url, yes: true, env });
     expect(result.packages).toEqual(['idna==3.10', 'puresdist==0.1.0']);
     await access(join(result.pythonDir, 'puresdist', '__init__.py'));
   }, 90_000);
 
-  it.each(['pip', 'uv'] as const)('%s: fails on a native-only sdist, naming the package and suggesting --container', async (tool) => {
+  it.each([['pip', 'uv'], ['pip', 'pip'], ['uv', 'uv'], ['uv', 'pip']] as const)('%s manifest, %s installer: fails on a native-only sdist, naming the package and suggesting --container', async (tool, installer) => {
     const dir = await project(tool, ['idna==3.10', 'nativeonly==0.1.0']);
-    const error = (await buildLayer({ projectDir: dir, tool, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env }).catch(
+    const error = (await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env }).catch(
       (e: unknown) => e,
     )) as LayerError;
     expect(error).toMatchObject({ code: ErrorCodes.NATIVE_SDIST_ONLY, details: { package: 'nativeonly' } });

@@ -10,9 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { unzipSync } from 'fflate';
-import { list as listTar } from 'tar';
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
+import { ErrorCodes, type IndexCredentials, LayerError } from '@lambda-layer/core';
 import { installerEnv } from './credentials.js';
 import type { SourceOnly } from './diagnose.js';
 import type { InstallContext } from './install.js';
@@ -63,7 +61,9 @@ function isBuildScript(path: string): boolean {
 /** Every path in an sdist (.tar.gz or .zip), with the text of its top-level setup.py and pyproject.toml. */
 export async function readSdistFiles(path: string): Promise<Map<string, string | undefined>> {
   const files = new Map<string, string | undefined>();
+  // Loaded on first use: a build that meets no sdist never needs them (~15 ms of start-up).
   if (path.endsWith('.zip')) {
+    const { unzipSync } = await import('fflate');
     const kept = unzipSync(await readFile(path), {
       filter: (file) => {
         files.set(file.name, undefined);
@@ -74,6 +74,7 @@ export async function readSdistFiles(path: string): Promise<Map<string, string |
     return files;
   }
   const reads: Array<Promise<void>> = [];
+  const { list: listTar } = await import('tar');
   await listTar({
     file: path,
     onReadEntry: (entry) => {
@@ -96,10 +97,10 @@ function pinnedHashes(entry: RequirementEntry | undefined): string[] {
 }
 
 /** Downloads the sdist into repo/sdist/<name>/ and checks it against the lock's hashes (or the index's). */
-async function downloadSdist(context: InstallContext, source: SourceOnly, entry: RequirementEntry | undefined): Promise<string> {
+async function downloadSdist(context: InstallContext, index: IndexCredentials, source: SourceOnly, entry: RequirementEntry | undefined): Promise<string> {
   const dir = join(context.repoDir, 'sdist', source.name);
   await mkdir(dir, { recursive: true });
-  const answer = await indexRequest(source.sdist.url, context.credentials, { timeoutMs: 300_000 });
+  const answer = await indexRequest(source.sdist.url, index, { timeoutMs: 300_000 });
   if (!answer.ok || !answer.response.ok) {
     if (answer.ok) await answer.response.body?.cancel();
     throw new LayerError(ErrorCodes.BUILD_FAILED, `could not download ${source.sdist.filename} (${answer.ok ? `HTTP ${answer.response.status}` : answer.failure.kind === 'unreachable' ? answer.failure.reason : 'failed'})`, {
@@ -123,11 +124,11 @@ async function downloadSdist(context: InstallContext, source: SourceOnly, entry:
  * Builds the sdist of a package that has no wheel at all into a wheel, on the
  * host, with the pinned pip, after checking it holds no native code.
  */
-export async function buildPureWheel(context: InstallContext, source: SourceOnly, entries: readonly RequirementEntry[]): Promise<BuiltWheel> {
+export async function buildPureWheel(context: InstallContext, index: IndexCredentials, source: SourceOnly, entries: readonly RequirementEntry[]): Promise<BuiltWheel> {
   const { name, version } = source;
   const target = describeTarget(context.platform);
   const entry = entries.find((candidate) => candidate.name === name);
-  const sdistPath = await downloadSdist(context, source, entry);
+  const sdistPath = await downloadSdist(context, index, source, entry);
   const evidence = nativeEvidence(await readSdistFiles(sdistPath));
   if (evidence) {
     throw new LayerError(ErrorCodes.NATIVE_SDIST_ONLY, `${name} ${version} has no wheel for ${target}, only a source distribution with native code (${evidence})`, {
@@ -142,7 +143,7 @@ export async function buildPureWheel(context: InstallContext, source: SourceOnly
   const result = await runTool(
     pip.command,
     [...pip.prefix, 'wheel', '--no-input', '--disable-pip-version-check', '--no-deps', '--wheel-dir', wheelhouse, sdistPath],
-    { cwd: context.repoDir, env: { ...installerEnv('pip', context.credentials, context.env), ...context.pipSettings }, redactor: context.redactor, logger: context.logger },
+    { cwd: context.repoDir, env: installerEnv('pip', index, context.env), redactor: context.redactor, logger: context.logger },
   );
   const built = (await readdir(wheelhouse)).filter((file) => file.endsWith('.whl'));
   const wheel = built[0];

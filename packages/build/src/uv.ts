@@ -1,66 +1,30 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isUvLockPlainlyOutdated } from './lock-freshness.js';
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv, uvIndexArgs } from './credentials.js';
-import type { InstallContext, Installer, InstallOutcome } from './install.js';
+import type { InstallContext, Installer, InstallOutcome, InstallRun } from './install.js';
 import { uvTargetArgs } from './platform.js';
-import type { ToolCommand } from './preflight.js';
 import { countRequirements, normalizeName } from './requirements.js';
-import { type ChildEnv, runTool, tail } from './run-tool.js';
+import { runTool } from './run-tool.js';
 import { startWheelFilterIndex } from './wheel-filter-index.js';
-import type { Logger, Redactor } from '@lambda-layer/core';
-
-/** `uv export --frozen --no-dev --no-emit-project`: the lock's main dependencies, pinned with hashes. */
-export const UV_EXPORT_ARGS = ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header', '--color', 'never'] as const;
-
-/** uv's words for a lock that pyproject.toml has moved past. */
-export function isUvLockOutdated(output: string): boolean {
-  return /lockfile at `?uv\.lock`? needs to be updated/i.test(output);
-}
 
 /**
- * Exports uv.lock, refusing one that pyproject.toml's dependencies have moved
- * past. The quick reading of lock-freshness.ts decides when the lock agrees
- * (`--frozen`: no interpreter discovery); a difference is confirmed by uv
- * itself (`--locked`), so only uv can call a lock outdated.
+ * `uv pip install --target … --python-platform … --python-version …`, wheels
+ * only, of exactly the given pins when they are a lock (`--no-deps`), each
+ * file checked against the lock's hashes (`--require-hashes`).
  */
-export async function uvExport(options: { uv: ToolCommand; repoDir: string; outputFile: string; env: ChildEnv; redactor: Redactor; logger: Logger }): Promise<void> {
-  const [pyproject, lock] = await Promise.all([readFile(join(options.repoDir, 'pyproject.toml'), 'utf8'), readFile(join(options.repoDir, 'uv.lock'), 'utf8')]);
-  const args = isUvLockPlainlyOutdated(pyproject, lock) ? UV_EXPORT_ARGS.map((arg) => (arg === '--frozen' ? '--locked' : arg)) : [...UV_EXPORT_ARGS];
-  const result = await runTool(options.uv.command, [...options.uv.prefix, ...args], {
-    cwd: options.repoDir,
-    env: { ...options.env, UV_PYTHON_DOWNLOADS: 'never' },
-    redactor: options.redactor,
-    logger: options.logger,
-    quietStdout: true,
-  });
-  if (result.code !== 0) {
-    if (isUvLockOutdated(result.output)) {
-      throw new LayerError(ErrorCodes.LOCK_OUTDATED, "uv.lock is out of date: pyproject.toml's dependencies changed since it was locked", {
-        hint: 'run `uv lock` in the project folder and build again',
-      });
-    }
-    throw new LayerError(ErrorCodes.BUILD_FAILED, `uv export failed: ${tail(result.output, 4)}`, {
-      hint: 'check that uv.lock is up to date with pyproject.toml (`uv lock`)',
-    });
-  }
-  await writeFile(options.outputFile, result.stdout);
-}
-
-/** `uv pip install --target … --python-platform … --python-version …`, wheels only. */
-export function uvInstallArgs(context: InstallContext, requirementsFile: string, indexArgs = uvIndexArgs(context.credentials)): string[] {
+export function uvInstallArgs(context: InstallContext, run: InstallRun, indexArgs = uvIndexArgs(run.index)): string[] {
   return [
     'pip', 'install',
     '--target', context.pythonDir,
     ...uvTargetArgs(context.platform),
+    // The folder is laid out for this interpreter (its version does not matter: the target's is given above).
+    ...(context.tools.uvPython ? ['--python', context.tools.uvPython] : []),
     // Never build on the host for another platform: a pure sdist is built by us and checked first.
     '--no-build',
-    // Copies, not hard links into uv's cache: the layer is edited (packaged, cleaned) later.
-    '--link-mode', 'copy',
+    // uv's own link mode: hard links into its cache on Linux, clones on macOS. The build never
+    // edits an installed file in place (reproducible.ts replaces the RECORDs it rewrites).
     ...(context.complete ? ['--no-deps'] : []),
+    ...(run.hashed ? ['--require-hashes'] : []),
     ...indexArgs,
-    '-r', requirementsFile,
+    '-r', run.file,
   ];
 }
 
@@ -80,28 +44,31 @@ export function uvMissingWheels(output: string): string[] {
   return [...names];
 }
 
-/** Index settings of the user's environment that would reach past the wheel filter. */
-const UV_INDEX_VARIABLES = /^UV_(DEFAULT_INDEX|INDEX_URL|INDEX|EXTRA_INDEX_URL|FIND_LINKS|INDEX_.+_(USERNAME|PASSWORD))$/;
+/** uv's words when it found no Python to lay a --target folder out for. */
+export function isUvWithoutInterpreter(output: string): boolean {
+  return /No interpreter found/i.test(output);
+}
 
 export const uvInstaller: Installer = {
   name: 'uv',
-  async install(context, requirementsFile): Promise<InstallOutcome> {
+  async install(context, run): Promise<InstallOutcome> {
     const uv = context.installer;
-    let env = installerEnv('uv', context.credentials, context.env);
-    let indexArgs = uvIndexArgs(context.credentials);
+    const exclusive = context.complete && run.index.indexUrl !== undefined;
+    let env = installerEnv('uv', run.index, context.env, { exclusive });
+    let indexArgs = uvIndexArgs(run.index);
     // uv cannot say "glibc 2.26": give it only the wheels that load (see wheel-filter-index.ts).
     const filter = context.platform.uvNeedsWheelFilter
-      ? await startWheelFilterIndex({ indexUrl: context.credentials.indexUrl, credentials: context.credentials, glibc: context.platform.glibc })
+      ? await startWheelFilterIndex({ indexUrl: run.index.indexUrl, credentials: run.index, glibc: context.platform.glibc })
       : undefined;
     if (filter) {
-      env = Object.fromEntries(Object.entries(installerEnv('uv', {}, context.env)).filter(([name]) => !UV_INDEX_VARIABLES.test(name)));
+      env = installerEnv('uv', {}, context.env, { exclusive: true });
       indexArgs = ['--default-index', filter.url];
-      context.logger.debug(`uv reads ${context.credentials.indexUrl ?? 'pypi.org'} through ${filter.url}, which hides wheels needing glibc > ${context.platform.glibc.major}.${context.platform.glibc.minor}`);
+      context.logger.debug(`uv reads ${run.index.indexUrl ?? 'pypi.org'} through ${filter.url}, which hides wheels needing glibc > ${context.platform.glibc.major}.${context.platform.glibc.minor}`);
     }
-    const progress = context.logger.progress('uv pip install', Math.max(1, await countRequirements(requirementsFile)), 'files');
+    const progress = context.logger.progress('uv pip install', Math.max(1, await countRequirements(run.file)), 'files');
     let done = 0;
     try {
-      const result = await runTool(uv.command, [...uv.prefix, ...uvInstallArgs(context, requirementsFile, indexArgs)], {
+      const result = await runTool(uv.command, [...uv.prefix, ...uvInstallArgs(context, run, indexArgs)], {
         cwd: context.repoDir,
         env,
         redactor: context.redactor,

@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
-import { commands } from './commands/index.js';
-import { optionsFor } from './flags.js';
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
-import { errorOutput, EXIT_USAGE, processIO, runCommand, type RunnerIO } from './runner.js';
+import { helpCacheKey, isHelpRequest, readCachedHelp, writeCachedHelp } from './help-cache.js';
+import { processIO, type RunnerIO } from './runner.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -19,74 +16,35 @@ function silenceSdkNodeVersionWarning(): void {
   }) as typeof process.emitWarning;
 }
 
-class UsageError extends Error {}
-
-/** Whether the command line asked for JSON: read from the raw words, since a usage error means yargs could not parse them. */
-function wantsJson(args: readonly string[]): boolean {
-  return args.some((arg) => arg === '--json' || arg === '--json=true');
-}
-
-export function buildParser(args: string[], io: RunnerIO, onExit: (code: number) => void): Argv {
-  let parser = yargs(args)
-    .scriptName('layer')
-    .usage('$0 <command> [options]\n\nBuild, package, upload and publish an AWS Lambda layer of Python dependencies.')
-    .option('project-dir', { type: 'string', describe: 'folder holding pyproject.toml', default: undefined, defaultDescription: 'current folder', requiresArg: true })
-    .option('json', { type: 'boolean', describe: 'print exactly one JSON object (the result) to stdout; logs go to stderr' })
-    .option('quiet', { type: 'boolean', alias: 'q', describe: 'print only warnings and errors' })
-    .option('debug', { type: 'boolean', describe: 'print debug lines and stack traces' })
-    .option('profile', { type: 'string', describe: 'AWS profile (default: the SDK chain: AWS_PROFILE, …)', requiresArg: true })
-    .option('region', { type: 'string', describe: 'AWS region (default: the SDK chain: AWS_REGION, …); repeat it to upload and publish in several regions, with {region} in --s3dir', requiresArg: true })
-    .option('endpoint-url', { type: 'string', describe: 'AWS endpoint URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)', requiresArg: true })
-    .option('output-file', { type: 'string', describe: 'also write the result as JSON to this file (publish and workflow always write build/lambda/layer/publish-result.json)', requiresArg: true })
-    .group(['project-dir', 'json', 'output-file', 'quiet', 'debug'], 'Global options:')
-    .group(['profile', 'region', 'endpoint-url'], 'AWS options:')
-    .strict()
-    .demandCommand(1, 'choose a command: build, package, upload, publish, workflow or prune')
-    .recommendCommands()
-    .version(VERSION)
-    .help()
-    .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .exitProcess(false)
-    // Flags stay hyphenated in argv (they are the config keys); no camelCase duplicates.
-    .parserConfiguration({ 'camel-case-expansion': false })
-    .fail((message, error) => {
-      // Throwing stops yargs before any handler runs; main() turns it into exit 2.
-      throw new UsageError(message ?? error?.message ?? 'invalid command line');
-    });
-
-  for (const command of commands) {
-    parser = parser.command(
-      command.name,
-      command.describe,
-      (y) => {
-        let withOptions = y.options({ ...optionsFor(command.keys), ...command.flags });
-        for (const [example, text] of command.examples ?? []) withOptions = withOptions.example(example, text);
-        return withOptions;
-      },
-      async (argv) => {
-        onExit(await runCommand(command, argv as Record<string, unknown>, io));
-      },
-    );
+/**
+ * `layer --version` and `layer … --help` are answered without yargs (~50 ms
+ * to load): the version from package.json, the help text from the help cache
+ * (help-cache.ts), rendered by yargs itself the first time. Anything else,
+ * and a help text not cached yet, goes to the yargs command line (parser.ts).
+ */
+async function quickAnswer(args: string[], io: RunnerIO, env: Record<string, string | undefined>): Promise<number | undefined> {
+  if (args.length === 1 && args[0] === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
   }
-  return parser;
+  if (!isHelpRequest(args)) return undefined;
+  const key = helpCacheKey(args, process.stdout.columns, env);
+  let text = await readCachedHelp(key, env);
+  if (text === undefined) {
+    const { renderHelp } = await import('./parser.js');
+    text = await renderHelp(args, io);
+    if (text === undefined) return undefined;
+    await writeCachedHelp(key, text, env);
+  }
+  io.stdout(text);
+  return 0;
 }
 
 /** Runs the `layer` command line and returns its exit code. */
 export async function main(args: string[], io: RunnerIO = processIO): Promise<number> {
   silenceSdkNodeVersionWarning();
-  let exitCode: number | undefined;
-  const parser = buildParser(args, io, (code) => {
-    exitCode ??= code;
-  });
-  try {
-    await parser.parseAsync();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    const usage = new LayerError(ErrorCodes.USAGE, error.message, { hint: 'run `layer --help` for usage' });
-    io.stderr(`error: ${usage.oneLine}\n`);
-    if (wantsJson(args)) io.stdout(`${JSON.stringify(errorOutput(usage))}\n`);
-    return EXIT_USAGE;
-  }
-  return exitCode ?? 0;
+  const answered = await quickAnswer(args, io, process.env);
+  if (answered !== undefined) return answered;
+  const { runCommandLine } = await import('./parser.js');
+  return runCommandLine(args, io);
 }

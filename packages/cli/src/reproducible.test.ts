@@ -1,8 +1,8 @@
 /**
  * The same lock gives the same layer.zip bytes from any folder, machine and
  * host Python: `layer build` + `layer package` (the real bin) in two project
- * folders, once with the host's Python 3.11 and once with pyenv's 3.12 running
- * the pinned pip, and with uv.
+ * folders, once with the host's Python 3.11 and once with pyenv's 3.12 (running
+ * the pinned pip, or the one uv lays the folder out for), and with a uv.lock.
  */
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
@@ -24,8 +24,8 @@ afterAll(async () => {
 const python312 = pyenvPython(12);
 
 
-async function buildAndPackage(dir: string, tool: 'pip' | 'uv', env: NodeJS.ProcessEnv): Promise<{ zip: Buffer; build: BuildResult; stderr: string }> {
-  const build = await runLayer(['build', '--project-dir', dir, '--tool', tool, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', indexUrl, '--yes', '--json'], { env });
+async function buildAndPackage(dir: string, tool: 'pip' | 'uv', installer: 'pip' | 'uv', env: NodeJS.ProcessEnv): Promise<{ zip: Buffer; build: BuildResult; stderr: string }> {
+  const build = await runLayer(['build', '--project-dir', dir, '--tool', tool, '--installer', installer, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', indexUrl, '--yes', '--json'], { env });
   expect(build.code, build.stderr).toBe(0);
   const pack = await runLayer(['package', '--project-dir', dir, '--tool', tool, '--json'], { env });
   expect(pack.code, pack.stderr).toBe(0);
@@ -35,17 +35,23 @@ async function buildAndPackage(dir: string, tool: 'pip' | 'uv', env: NodeJS.Proc
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('byte-identical layer.zip for the same lock', () => {
-  it.skipIf(!python312)('pip: two folders, host Python 3.11 and 3.12: the same bytes, no bin/, no installer noise, no absolute path', async () => {
+  it.skipIf(!python312).each(['pip', 'uv'] as const)('requirements.txt, %s installer: two folders, host Python 3.11 and 3.12: the same bytes, no bin/, no installer noise, no absolute path', async (installer) => {
     const a = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
     const b = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
     dirs.push(a, b);
-    const first = await buildAndPackage(a, 'pip', { ...process.env, ...toolCacheEnv });
+    const first = await buildAndPackage(a, 'pip', installer, { ...process.env, ...toolCacheEnv });
     const host312 = await pathWithPython(python312 as string);
     dirs.push(host312.dir);
-    const second = await buildAndPackage(b, 'pip', { ...process.env, ...toolCacheEnv, PATH: host312.path });
-    expect(first.stderr).toMatch(/installs with the pinned pip 25\.3 \(run by Python 3\.11\./);
-    expect(second.stderr).toMatch(/installs with the pinned pip 25\.3 \(run by Python 3\.12\./);
-    expect(first.build).toMatchObject({ installer: 'pip', installerVersion: '25.3', toolVersion: '25.3' });
+    const second = await buildAndPackage(b, 'pip', installer, { ...process.env, ...toolCacheEnv, PATH: host312.path });
+    if (installer === 'pip') {
+      expect(first.stderr).toMatch(/installs with the pinned pip 25\.3 \(run by Python 3\.11\./);
+      expect(second.stderr).toMatch(/installs with the pinned pip 25\.3 \(run by Python 3\.12\./);
+      expect(first.build).toMatchObject({ installer: 'pip', installerVersion: '25.3', toolVersion: '25.3' });
+    } else {
+      // uv lays the folder out for whichever Python program comes first on PATH: here 3.11, then 3.12.
+      expect(second.stderr).toContain(`installs with the pinned uv 0.13.9 (laying the folder out for ${join(host312.dir, 'python3')})`);
+      expect(first.build).toMatchObject({ installer: 'uv', installerVersion: '0.13.9', toolVersion: '0.13.9' });
+    }
     expect(sha256(second.zip)).toBe(sha256(first.zip));
 
     const entries = unzipSync(new Uint8Array(first.zip));
@@ -64,7 +70,7 @@ describe('byte-identical layer.zip for the same lock', () => {
     const b = await createFixtureProject('uv', { url: indexUrl, name: 'loopback' });
     dirs.push(a, b);
     const env = { ...process.env, ...toolCacheEnv };
-    const [first, second] = [await buildAndPackage(a, 'uv', env), await buildAndPackage(b, 'uv', env)];
+    const [first, second] = [await buildAndPackage(a, 'uv', 'uv', env), await buildAndPackage(b, 'uv', 'uv', env)];
     expect(first.build).toMatchObject({ installer: 'uv', installerVersion: '0.13.9' });
     expect(sha256(second.zip)).toBe(sha256(first.zip));
   }, 180_000);

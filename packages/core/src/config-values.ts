@@ -7,6 +7,7 @@
  */
 import { ErrorCodes, LayerError } from './errors.js';
 import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES } from './lambda.js';
+import type { Installer } from './stamps.js';
 
 function invalid(message: string, hint: string): LayerError {
   return new LayerError(ErrorCodes.INVALID_OPTION, message, { hint });
@@ -160,4 +161,13 @@ export function parseGlobs(values: string[]): string[] {
     if (pattern.trim() === '') throw invalid('an ignore pattern is empty', 'pass a glob such as "*/tests/*"');
   }
   return values;
+}
+
+/** Who installs the wheels: the pinned uv (the default) or the pinned pip. */
+export const INSTALLERS = ['uv', 'pip'] as const satisfies readonly Installer[];
+
+export function parseInstaller(value: string): Installer {
+  const installer = value.trim();
+  if ((INSTALLERS as readonly string[]).includes(installer)) return installer as Installer;
+  throw invalid(`unknown installer ${JSON.stringify(value)}`, `use ${INSTALLERS.join(' or ')} (uv is the default; pip gives pip's exact behaviour)`);
 }

@@ -26,18 +26,17 @@ export const ErrorCodes = {
   PACKAGE_NOT_FOUND: 'E_PACKAGE_NOT_FOUND',
   /** The version exists, but none of its wheels loads on the target runtime (glibc, machine, Python). */
   NO_COMPATIBLE_WHEEL: 'E_NO_COMPATIBLE_WHEEL',
-  /** The project's or a package's requires-python leaves out the target Python. */
+  /** The project's (pyproject.toml's or the lock's) or a package's requires-python leaves out the target Python. */
   PYTHON_VERSION_EXCLUDED: 'E_PYTHON_VERSION_EXCLUDED',
-  /** uv.lock or poetry.lock no longer matches pyproject.toml's dependencies. */
+  /** uv.lock or poetry.lock no longer matches pyproject.toml's dependencies: lock again. */
   LOCK_OUTDATED: 'E_LOCK_OUTDATED',
   PLATFORM_MISMATCH: 'E_PLATFORM_MISMATCH',
   BUILD_DIR_NOT_CLEARED: 'E_BUILD_DIR_NOT_CLEARED',
   CONTAINER_FAILED: 'E_CONTAINER_FAILED',
   // lock files read directly (poetry.lock, uv.lock)
   LOCK_INVALID: 'E_LOCK_INVALID',
-  LOCK_STALE: 'E_LOCK_STALE',
+  /** A lock the build cannot install from: a local path or source-only dependency, an unknown format version. */
   LOCK_UNSUPPORTED: 'E_LOCK_UNSUPPORTED',
-  PYTHON_EXCLUDED: 'E_PYTHON_EXCLUDED',
   // package
   ARTIFACTS_NOT_FOUND: 'E_ARTIFACTS_NOT_FOUND',
   LAYER_TOO_LARGE: 'E_LAYER_TOO_LARGE',

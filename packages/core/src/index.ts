@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './aws-errors.js';
 export * from './aws-clock.js';
 export * from './host.js';
+export * from './cache-dir.js';
 export * from './s3-path.js';
 export * from './tools.js';
 export * from './layout.js';

@@ -88,7 +88,7 @@ describe('createNodes', () => {
 
     expect(build!.cache).toBe(true);
     expect(fileInputs(build!)).toEqual(['{projectRoot}/pyproject.toml', '{projectRoot}/uv.lock']);
-    expect(envNames(build!)).toEqual(['LAYER_TOOL', 'LAYER_PYTHON_VERSION', 'LAYER_ARCHITECTURE', 'LAYER_CONTAINER', 'LAYER_INDEX_URL', 'LAYER_INDEX_NAME']);
+    expect(envNames(build!)).toEqual(['LAYER_TOOL', 'LAYER_PYTHON_VERSION', 'LAYER_ARCHITECTURE', 'LAYER_INSTALLER', 'LAYER_CONTAINER', 'LAYER_INDEX_URL', 'LAYER_INDEX_NAME']);
     // Secrets never become part of a cache key; the function's own code is not an input of its layer.
     expect(envNames(build!)).not.toContain('LAYER_INDEX_PASSWORD');
     expect(fileInputs(build!).some((input) => input.includes('**'))).toBe(false);

@@ -16,7 +16,7 @@ export const CLI_PACKAGE = '@lambda-layer/cli';
  * whether work is redone, not its result), not the index credentials (secrets;
  * they change access, not the result).
  */
-export const BUILD_CONFIG_KEYS = ['tool', 'python-version', 'architecture', 'container', 'index-url', 'index-name'] as const satisfies readonly ConfigKey[];
+export const BUILD_CONFIG_KEYS = ['tool', 'python-version', 'architecture', 'installer', 'container', 'index-url', 'index-name'] as const satisfies readonly ConfigKey[];
 /** The settings that change what package writes from the same artifacts. */
 export const PACKAGE_CONFIG_KEYS = ['ignore', 'default-ignore', 'keep-bytecode', 'compression-level'] as const satisfies readonly ConfigKey[];
 

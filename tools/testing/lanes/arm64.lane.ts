@@ -69,14 +69,15 @@ async function project(tool: 'pip' | 'uv'): Promise<string> {
 describe.each(suites)('arm64 layers imported by $suite\'s python$python under qemu (Graviton2)', ({ suite, python }) => {
   const rootfs = join(rootfsDir, suite);
 
-  it.each(['pip', 'uv'] as const)('%s: every compiled extension of the heavy set imports', async (tool) => {
+  // Each manifest kind with each installer: requirements.txt resolved by the installer, uv.lock installed exactly.
+  it.each((['pip', 'uv'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const)))('%s manifest, %s installer: every compiled extension of the heavy set imports', async (tool, installer) => {
     if (!existsSync(join(rootfs, '.complete'))) throw new Error(`no arm64 root filesystem at ${rootfs}: run \`npm run test:arm64\`, which prepares it (node tools/testing/lanes/arm64-rootfs.mjs)`);
     const dir = await project(tool);
-    const result = await buildLayer({ projectDir: dir, tool, pythonVersion: python, architecture: 'arm64', yes: true, env });
+    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: python, architecture: 'arm64', yes: true, env });
     expect(result.packages.map((p) => p.split('==')[0])).toEqual(expect.arrayContaining(HEAVY));
     const report = await importEveryExtension('qemu-aarch64-static', ['-L', rootfs, join(rootfs, 'usr', 'bin', `python${python}`)], result.pythonDir, { ...process.env, QEMU_CPU: 'neoverse-n1' });
     expect(report.failed).toEqual([]);
     expect(report.imported).toEqual(expect.arrayContaining(MUST_IMPORT));
-    console.log(`${suite} python${python} ${tool}: ${result.packages.length} packages, ${report.imported.length} extension modules imported`);
+    console.log(`${suite} python${python} ${tool} by ${installer}: ${result.packages.length} packages, ${report.imported.length} extension modules imported`);
   }, 900_000);
 });

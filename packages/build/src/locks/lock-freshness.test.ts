@@ -98,7 +98,7 @@ describe.each(['uv', 'poetry'] as const)('%s lock freshness, answered from the f
           return e;
         }
       })();
-      expect(isLayerError(error) && error.code).toBe(ErrorCodes.LOCK_STALE);
+      expect(isLayerError(error) && error.code).toBe(ErrorCodes.LOCK_OUTDATED);
       expect(isLayerError(error) && error.oneLine).toBe(`${tool}.lock is out of date with pyproject.toml: x changed; run \`${tool} lock\` and build again`);
       const reasons = (await readerSaysFresh(tool, dir)).reasons;
       if (tool === 'uv') expect(reasons[0]).toMatch(/alpha\[extra1\]>=1\.0/);

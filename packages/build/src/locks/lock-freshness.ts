@@ -123,7 +123,7 @@ export function assertLockFresh(freshness: LockFreshness, lockFile: 'uv.lock' | 
   if (freshness.fresh) return;
   const command = lockFile === 'uv.lock' ? 'uv lock' : 'poetry lock';
   const more = freshness.reasons.length > 1 ? ` (and ${freshness.reasons.length - 1} more)` : '';
-  throw new LayerError(ErrorCodes.LOCK_STALE, `${lockFile} is out of date with pyproject.toml: ${freshness.reasons[0]}${more}`, {
+  throw new LayerError(ErrorCodes.LOCK_OUTDATED, `${lockFile} is out of date with pyproject.toml: ${freshness.reasons[0]}${more}`, {
     hint: `run \`${command}\` and build again`,
     details: { reasons: freshness.reasons },
   });

@@ -66,7 +66,7 @@ export function sha256Of(hash: unknown): string | undefined {
 export function checkTargetPython(requiresPython: string | undefined, environment: LockTarget['environment'], lockFile: string): void {
   const version = environment.python_full_version ?? environment.python_version;
   if (!requiresPython || !version || constraintAllows(requiresPython, version)) return;
-  throw new LayerError(ErrorCodes.PYTHON_EXCLUDED, `the project's requires-python ${requiresPython} (recorded in ${lockFile}) excludes Python ${environment.python_version ?? version}`, {
+  throw new LayerError(ErrorCodes.PYTHON_VERSION_EXCLUDED, `the project's requires-python ${requiresPython} (recorded in ${lockFile}) excludes Python ${environment.python_version ?? version}`, {
     hint: 'build for a Python version the project supports (--python-version), or widen requires-python and lock again',
     details: { requiresPython, pythonVersion: version },
   });
@@ -92,26 +92,27 @@ export function refuseLocalSources(set: LockedInstallSet, relockHint: string): v
 }
 
 /**
- * The install set as a hash-pinned requirements file (pip's format, which
- * `uv pip install --require-hashes --no-deps` and pip read): one line per
- * package, no markers (they were evaluated for the target), every hash the lock knows.
+ * One package as a hash-pinned requirement line (pip's format, which
+ * `uv pip install --require-hashes --no-deps` and pip read): no marker (it was
+ * evaluated for the target), every hash the lock knows for the version.
  */
-export function formatInstallRequirements(set: LockedInstallSet): string {
-  const lines = set.packages.map((pkg) => {
-    const hashes = pkg.files.map((file) => ` \\\n    --hash=sha256:${file.sha256}`).sort();
-    const dedupedHashes = [...new Set(hashes)].join('');
-    switch (pkg.source.kind) {
-      case 'registry':
-        return `${pkg.name}==${pkg.version}${dedupedHashes}`;
-      case 'url':
-        return `${pkg.name} @ ${pkg.source.url}${dedupedHashes}`;
-      case 'git': {
-        const subdirectory = pkg.source.subdirectory ? `#subdirectory=${pkg.source.subdirectory}` : '';
-        return `${pkg.name} @ git+${pkg.source.url}@${pkg.source.commit}${subdirectory}`;
-      }
-      case 'path':
-        throw new Error(`${pkg.name}: a path dependency has no requirement line (refuseLocalSources first)`);
+export function formatInstallRequirement(pkg: LockedPackage): string {
+  const hashes = [...new Set(pkg.files.map((file) => ` \\\n    --hash=sha256:${file.sha256}`))].sort().join('');
+  switch (pkg.source.kind) {
+    case 'registry':
+      return `${pkg.name}==${pkg.version}${hashes}`;
+    case 'url':
+      return `${pkg.name} @ ${pkg.source.url}${hashes}`;
+    case 'git': {
+      const subdirectory = pkg.source.subdirectory ? `#subdirectory=${pkg.source.subdirectory}` : '';
+      return `${pkg.name} @ git+${pkg.source.url}@${pkg.source.commit}${subdirectory}`;
     }
-  });
-  return `${lines.join('\n')}\n`;
+    case 'path':
+      throw new Error(`${pkg.name}: a path dependency has no requirement line (refuseLocalSources first)`);
+  }
+}
+
+/** The install set as a hash-pinned requirements file, one line per package. */
+export function formatInstallRequirements(set: LockedInstallSet): string {
+  return `${set.packages.map(formatInstallRequirement).join('\n')}\n`;
 }

@@ -50,7 +50,7 @@ describe('readLockedInstallSet for poetry.lock: refusals', () => {
     const [forPython312] = await exportedForTargets(parseExport(await exportLock('poetry', dir)), [environmentOf(ORACLE_TARGETS[1])]);
     expect(forPython312?.size).toBe(0);
     const error = await readLockedInstallSet({ dir, tool: 'poetry', environment: environmentOf(ORACLE_TARGETS[1]) }).catch((e: unknown) => e);
-    expect(isLayerError(error) && error.code).toBe(ErrorCodes.PYTHON_EXCLUDED);
+    expect(isLayerError(error) && error.code).toBe(ErrorCodes.PYTHON_VERSION_EXCLUDED);
     expect((error as Error).message).toBe("the project's requires-python >=3.11,<3.12 (recorded in poetry.lock) excludes Python 3.12");
     const ok = await readLockedInstallSet({ dir, tool: 'poetry', environment: environmentOf(ORACLE_TARGETS[0]) });
     expect(ok.packages.map((pkg) => `${pkg.name}==${pkg.version}`)).toEqual(['beta==2.0']);

@@ -90,7 +90,7 @@ describe('readLockedInstallSet for uv.lock: refusals', () => {
   it('refuses a target outside requires-python (instead of an empty layer)', async () => {
     const dir = await createLockedProject('uv', { dependencies: ['beta==2.0'], requiresPython: '>=3.11,<3.12' }, fixture.indexes);
     const error = await readLockedInstallSet({ dir, tool: 'uv', environment: environmentOf(ORACLE_TARGETS[1]) }).catch((e: unknown) => e);
-    expect(isLayerError(error) && error.code).toBe(ErrorCodes.PYTHON_EXCLUDED);
+    expect(isLayerError(error) && error.code).toBe(ErrorCodes.PYTHON_VERSION_EXCLUDED);
     expect((error as Error).message).toBe("the project's requires-python ==3.11.* (recorded in uv.lock) excludes Python 3.12");
     const ok = await readLockedInstallSet({ dir, tool: 'uv', environment: environmentOf(ORACLE_TARGETS[0]) });
     expect(ok.packages.map((pkg) => pkg.name)).toEqual(['beta']);

@@ -54,6 +54,27 @@ describe('layer build (the bin)', () => {
     expect(result.stdout).toContain(join(dir, 'build', 'lambda', 'layer', 'artifacts', 'python'));
   });
 
+  it('takes the installer from --installer, LAYER_INSTALLER or [tool.lambda-layer] installer (flag first), uv by default', async () => {
+    const dir = await fixture('uv');
+    const pyproject = await readFile(join(dir, 'pyproject.toml'), 'utf8');
+    await writeFile(join(dir, 'pyproject.toml'), `${pyproject}\n[tool.lambda-layer]\ninstaller = "pip"\n`);
+    const build = (extra: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+      runLayer(['build', '--project-dir', dir, '--index-url', indexUrl, '--yes', '--force', '--json', ...extra], { env: { ...env, ...extraEnv } });
+    const fromPyproject = await build([]);
+    expect(fromPyproject.code, fromPyproject.stderr).toBe(0);
+    expect(parseJsonOutput<BuildResult>(fromPyproject)).toMatchObject({ tool: 'uv', installer: 'pip', installerVersion: '25.3', packages: MAIN_PACKAGES });
+    expect(parseJsonOutput<BuildResult>(await build([], { LAYER_INSTALLER: 'uv' }))).toMatchObject({ installer: 'uv', installerVersion: '0.13.9' });
+    expect(parseJsonOutput<BuildResult>(await build(['--installer', 'pip'], { LAYER_INSTALLER: 'uv' }))).toMatchObject({ installer: 'pip' });
+    await writeFile(join(dir, 'pyproject.toml'), pyproject);
+    expect(parseJsonOutput<BuildResult>(await build([]))).toMatchObject({ installer: 'uv' });
+
+    const usage = await build(['--installer', 'conda']);
+    expect(usage.code).toBe(2);
+    expect(parseJsonOutput(usage)).toMatchObject({ status: 'error', error: { code: 'E_USAGE', message: 'invalid --installer: unknown installer "conda"' } });
+    const help = await runLayer(['build', '--help']);
+    expect(help.stdout).toMatch(/--installer\s+who installs the locked wheels: uv \(default\) or pip/);
+  });
+
   it('fails in one line, exit 1, when the lock is missing', async () => {
     const dir = await fixture('pip');
     const result = await runLayer(['build', '--project-dir', dir, '--tool', 'uv', '--json'], { env });
@@ -118,7 +139,7 @@ describe('layer build (the bin)', () => {
       'public.ecr.aws/sam/build-python3.11:latest-x86_64',
       'python', '-I', '/opt/lambda-layer-pip/pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
       '--target', target,
-      '-r', '/var/task/build/lambda/layer/repo/requirements.txt',
+      '-r', '/var/task/build/lambda/layer/repo/requirements.container.txt',
     ]);
     expect(result.stderr).toContain(`$ docker ${argv.join(' ')}`);
   });

@@ -1,7 +1,7 @@
-import { type BuildResult, credentialsFromEnv, detectBuildTool, formatBytes, parseBuildTool } from '@lambda-layer/core';
+import { type BuildResult, credentialsFromEnv, detectBuildTool, formatBytes, parseBuildTool, parseInstaller } from '@lambda-layer/core';
 import type { CommandContext, LayerCommand } from '../command.js';
 
-export const BUILD_KEYS = ['tool', 'python-version', 'architecture', 'container', 'index-url', 'index-name', 'yes', 'force'] as const;
+export const BUILD_KEYS = ['tool', 'python-version', 'architecture', 'installer', 'container', 'index-url', 'index-name', 'yes', 'force'] as const;
 
 export const buildCommand: LayerCommand<BuildResult> = {
   name: 'build',
@@ -9,6 +9,7 @@ export const buildCommand: LayerCommand<BuildResult> = {
   keys: BUILD_KEYS,
   examples: [
     ['layer build --tool uv --python-version 3.12 --architecture arm64', 'build for Python 3.12 on Graviton'],
+    ['layer build --installer pip', "install the lock with the pinned pip instead of the pinned uv (pip's exact behaviour)"],
     ['layer build', 'installs importable code only: console-script launchers (bin/) are left out, Lambda never runs them'],
   ],
   run: async (context: CommandContext) => {
@@ -24,6 +25,7 @@ export const buildCommand: LayerCommand<BuildResult> = {
       ...(values['python-version'] ? { pythonVersion: values['python-version'] } : {}),
       ...(values.architecture ? { architecture: values.architecture } : {}),
       container: Boolean(values.container),
+      ...(values.installer ? { installer: parseInstaller(values.installer) } : {}),
       ...(indexUrl ? { indexUrl } : {}),
       ...(indexName ? { indexName } : {}),
       // Index credentials come only from the environment, never from flags.

@@ -191,13 +191,13 @@ describe.skipIf(Boolean(cannotMount))(`a full disk (a 1 MB tmpfs as the build fo
     return buildDir;
   }
 
-  it('pip running out of space: one line with the cause instead of a traceback, no stamp, no staging folder', async () => {
+  it.each(['pip', 'uv'] as const)('%s running out of space: one line with the cause instead of a traceback, no stamp, no staging folder', async (installer) => {
     const dir = await freshProject(f.temps, 'pip');
     const buildDir = await smallDisk(dir);
-    const result = await runLayer(['build', '--project-dir', dir, '--tool', 'pip', '--index-url', indexUrl, '--yes', '--json'], { env });
+    const result = await runLayer(['build', '--project-dir', dir, '--tool', 'pip', '--installer', installer, '--index-url', indexUrl, '--yes', '--json'], { env });
     expect(result.code).toBe(1);
     expect(errorLines(result.stderr)).toHaveLength(1);
-    expect(errorLines(result.stderr)[0]).toMatch(new RegExp(`^error: pip install failed: disk full: no space left on the device holding ${buildDir}/`));
+    expect(errorLines(result.stderr)[0]).toMatch(new RegExp(`^error: ${installer} install failed: disk full: no space left on the device holding ${buildDir}/`));
     expect(errorLines(result.stderr)[0]!.length).toBeLessThan(400);
     expect(parseJsonOutput(result)).toMatchObject({ status: 'error', error: { code: 'E_DISK_FULL' } });
     expect(await readBuildStamp(localLayout(dir))).toBeUndefined();
