@@ -1,4 +1,4 @@
-import type { ConfigKey, Logger, ResolvedConfig } from '@lambda-layer/core';
+import type { ConfigKey, Logger, NetworkSettings, ResolvedConfig, S3ObjectSettings } from '@lambda-layer/core';
 import type { Options } from 'yargs';
 import type { AwsClients } from './aws-clients.js';
 
@@ -16,6 +16,10 @@ export interface CommandContext {
   config: ResolvedConfig;
   aws: AwsClients;
   region: string | undefined;
+  /** The proxy and CA bundle (read on first use; the AWS clients use them too). */
+  network(): Promise<NetworkSettings>;
+  /** Encryption and bucket owner every S3 request carries (already applied to `aws.s3()`). */
+  s3Objects: S3ObjectSettings;
   /**
    * Aborted by Ctrl-C (SIGINT) or SIGTERM: every step takes it as its `signal`
    * option, stops soon after, and says what state it left.
@@ -27,7 +31,7 @@ export interface CommandContext {
 
 /** One `layer <command>`: the flags it takes (config keys) and what it runs. */
 export interface LayerCommand<Result = unknown> {
-  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow';
+  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow' | 'iam-policy';
   describe: string;
   /** Config keys this command reads; each becomes a flag. */
   keys: readonly ConfigKey[];

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import {
   type ConfigKey,
   createLogger,
+  describeNetwork,
   ErrorCodes,
   exitCodeForSignal,
   type InterruptSignal,
@@ -20,7 +21,8 @@ import {
 } from '@lambda-layer/core';
 import { checkEndpointUrl, createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
-import { flagValues } from './flags.js';
+import { flagValues, GLOBAL_CONFIG_KEYS } from './flags.js';
+import { resolveNetworkSettings, resolveProxyConfig, resolveS3ObjectSettings } from './network-settings.js';
 import { writeResultOutputs } from './result-file.js';
 
 export const EXIT_OK = 0;
@@ -191,11 +193,21 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
   try {
     const projectDir = await checkProjectDir(argv['project-dir']);
     if (argv['endpoint-url'] !== undefined) checkEndpointUrl(argv['endpoint-url'], '--endpoint-url');
-    // The global AWS flags are config keys too: checked by the same rules as every other setting.
-    const globalFlags: Partial<Record<ConfigKey, unknown>> = { profile: argv.profile, region: argv.region };
+    // The global AWS and network flags are config keys too: checked by the same rules as every other setting.
+    const globalFlags: Partial<Record<ConfigKey, unknown>> = flagValues(GLOBAL_CONFIG_KEYS, argv);
     const config = await resolveConfig({ projectDir, flags: { ...flagValues(command.keys, argv), ...globalFlags } });
     for (const notice of config.notices) logger.warn(notice);
     const { region, profile } = config.values;
+    const s3Objects = resolveS3ObjectSettings(config);
+    // The proxy settings are checked now (a bad one is a usage error before any step); the CA bundle is read on first use.
+    resolveProxyConfig(config);
+    // Read when first needed (an AWS client, a build): a CA bundle `layer package` never uses cannot fail it.
+    let network: ReturnType<typeof resolveNetworkSettings> | undefined;
+    const networkSettings = () =>
+      (network ??= resolveNetworkSettings(config, { projectDir, profile }).then((settings) => {
+        for (const line of describeNetwork(settings)) logger.debug(`network: ${line}`);
+        return settings;
+      }));
     const context: CommandContext = {
       projectDir,
       json,
@@ -208,7 +220,11 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
         ...(profile ? { profile } : {}),
         ...(region ? { region } : {}),
         ...(argv['endpoint-url'] ? { endpointUrl: argv['endpoint-url'] } : {}),
+        network: networkSettings,
+        s3Objects,
       }),
+      network: networkSettings,
+      s3Objects,
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
       signal,
       argv,

@@ -18,3 +18,5 @@ export * from './atomic-file.js';
 export * from './tree-digest.js';
 export * from './stamps.js';
 export * from './config-values.js';
+export * from './network.js';
+export * from './s3-object-settings.js';

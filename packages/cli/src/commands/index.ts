@@ -1,15 +1,17 @@
 import type { LayerCommand } from '../command.js';
 import { buildCommand } from './build.js';
+import { iamPolicyCommand } from './iam-policy.js';
 import { packageCommand } from './package.js';
 import { publishCommand } from './publish.js';
 import { uploadCommand } from './upload.js';
 import { workflowCommand } from './workflow.js';
 
-/** The commands in pipeline order. */
+/** The commands in pipeline order, then the helpers. */
 export const commands: readonly LayerCommand[] = [
   buildCommand as LayerCommand,
   packageCommand as LayerCommand,
   uploadCommand as LayerCommand,
   publishCommand as LayerCommand,
   workflowCommand as LayerCommand,
+  iamPolicyCommand as LayerCommand,
 ];
