@@ -20,7 +20,11 @@ export interface PolicyStatement {
   Action?: string | string[];
   Resource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
-  [other: string]: unknown;
+  /** Not supported: a statement with one of these makes the evaluator throw. */
+  NotAction?: unknown;
+  NotResource?: unknown;
+  Principal?: unknown;
+  NotPrincipal?: unknown;
 }
 
 export interface PolicyDocument {
@@ -65,7 +69,7 @@ function conditionHolds(operator: string, key: string, expected: string[], conte
 
 function statementMatches(statement: PolicyStatement, request: AuthorizationRequest): boolean {
   for (const unsupported of ['NotAction', 'NotResource', 'NotPrincipal', 'Principal']) {
-    if (unsupported in statement) throw new Error(`iam-evaluator: ${unsupported} is not supported`);
+    if (unsupported in statement && (statement as unknown as Record<string, unknown>)[unsupported] !== undefined) throw new Error(`iam-evaluator: ${unsupported} is not supported`);
   }
   if (!list(statement.Action).some((pattern) => wildcardMatch(pattern, request.action, true))) return false;
   if (!list(statement.Resource).some((pattern) => wildcardMatch(pattern, request.resource))) return false;

@@ -51,7 +51,7 @@ describe('the CA bundle in force', () => {
     expect(await source({}, withoutLayer)).toBe('AWS_CA_BUNDLE');
     const { AWS_CA_BUNDLE: _aws, ...fileOnly } = withoutLayer;
     const fromPyproject = (await settingsOf(dir, { env: fileOnly })).caBundle;
-    expect(fromPyproject).toMatchObject({ path: join(dir, 'certs', 'ca.pem'), source: `ca-bundle in ${join(dir, 'pyproject.toml')}`, pem: ca().caPem });
+    expect(fromPyproject).toMatchObject({ path: join(dir, 'certs', 'ca.pem'), source: `ca-bundle in ${join(dir, 'pyproject.toml')}`, pem: ca().caPem, ownSetting: true });
     const bare = await project();
     expect((await settingsOf(bare, { env: fileOnly })).caBundle?.source).toBe('ca_bundle of the AWS profile ci');
     expect((await settingsOf(bare, { env: { AWS_CONFIG_FILE: profileConfig } })).caBundle).toBeUndefined();

@@ -45,13 +45,16 @@ function expandHome(path: string): string {
  * then `ca_bundle` of the AWS profile (read the SDK's way: AWS_CONFIG_FILE,
  * `[profile NAME]`), as the AWS CLI reads them.
  */
-async function findCaBundle(config: ResolvedConfig, options: { projectDir: string; env: Env; profile: string | undefined }): Promise<{ path: string; source: string } | undefined> {
+async function findCaBundle(
+  config: ResolvedConfig,
+  options: { projectDir: string; env: Env; profile: string | undefined },
+): Promise<{ path: string; source: string; ownSetting?: boolean } | undefined> {
   const configured = config.values['ca-bundle'];
   const source = config.sources['ca-bundle'];
-  if (configured && (source === 'flag' || source === 'env')) return { path: resolve(expandHome(configured)), source: originOf(config, 'ca-bundle') };
+  if (configured && (source === 'flag' || source === 'env')) return { path: resolve(expandHome(configured)), source: originOf(config, 'ca-bundle'), ownSetting: true };
   const fromEnv = options.env.AWS_CA_BUNDLE?.trim();
   if (fromEnv) return { path: resolve(expandHome(fromEnv)), source: 'AWS_CA_BUNDLE' };
-  if (configured) return { path: resolve(options.projectDir, expandHome(configured)), source: originOf(config, 'ca-bundle') };
+  if (configured) return { path: resolve(options.projectDir, expandHome(configured)), source: originOf(config, 'ca-bundle'), ownSetting: true };
   const profile = options.profile ?? options.env.AWS_PROFILE ?? 'default';
   const { loadSharedConfigFiles } = await import('@smithy/core/config');
   const files = await loadSharedConfigFiles({ ignoreCache: true, ...(options.env.AWS_CONFIG_FILE ? { configFilepath: options.env.AWS_CONFIG_FILE } : {}) });
@@ -95,7 +98,7 @@ export async function resolveNetworkSettings(config: ResolvedConfig, options: { 
   let caBundle: CaBundle | undefined;
   if (found) {
     try {
-      caBundle = await readCaBundle(found.path, found.source);
+      caBundle = await readCaBundle(found.path, found.source, { ownSetting: found.ownSetting === true });
     } catch (error) {
       if (!isLayerError(error) || !fromCommandLine(found.source)) throw error;
       throw new LayerError(ErrorCodes.USAGE, `invalid ${found.source}: ${error.message}`, { hint: error.hint ?? `fix ${found.source}`, details: error.details });

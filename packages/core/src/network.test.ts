@@ -129,9 +129,11 @@ describe('the Python tools', () => {
     });
   });
 
-  it("leave a tool's own CA variable alone", () => {
-    const env = pythonToolNetworkEnv({ caBundle: { path: '/ca.pem', source: 'AWS_CA_BUNDLE', pem: '' } }, { PIP_CERT: '/mine.pem' });
-    expect(env).toEqual({ SSL_CERT_FILE: '/ca.pem', REQUESTS_CA_BUNDLE: '/ca.pem' });
+  it("keep a tool's own CA variable against AWS_CA_BUNDLE, not against --ca-bundle", () => {
+    const fromAws = pythonToolNetworkEnv({ caBundle: { path: '/ca.pem', source: 'AWS_CA_BUNDLE', pem: '' } }, { PIP_CERT: '/mine.pem' });
+    expect(fromAws).toEqual({ SSL_CERT_FILE: '/ca.pem', REQUESTS_CA_BUNDLE: '/ca.pem' });
+    const own = pythonToolNetworkEnv({ caBundle: { path: '/ca.pem', source: '--ca-bundle', pem: '', ownSetting: true } }, { PIP_CERT: '/mine.pem', SSL_CERT_FILE: '/system.pem' });
+    expect(own).toEqual({ PIP_CERT: '/ca.pem', SSL_CERT_FILE: '/ca.pem', REQUESTS_CA_BUNDLE: '/ca.pem' });
   });
 
   it('reach servers on loopback directly', () => {
@@ -153,7 +155,8 @@ describe('CA bundles', () => {
     const path = join(dir, 'ok.pem');
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     await writeFile(path, pem);
-    expect(await readCaBundle(path, '--ca-bundle')).toEqual({ path, source: '--ca-bundle', pem });
+    expect(await readCaBundle(path, 'AWS_CA_BUNDLE')).toEqual({ path, source: 'AWS_CA_BUNDLE', pem });
+    expect(await readCaBundle(path, '--ca-bundle', { ownSetting: true })).toEqual({ path, source: '--ca-bundle', pem, ownSetting: true });
   });
 
   it('refuses a missing file or one without a certificate, naming where it was set', async () => {

@@ -31,6 +31,12 @@ export interface CaBundle {
   source: string;
   /** The file's PEM text, read once. */
   pem: string;
+  /**
+   * Named by this tool's own setting (--ca-bundle, LAYER_CA_BUNDLE, `ca-bundle`):
+   * it replaces the Python tools' CA variables. One from AWS_CA_BUNDLE or an AWS
+   * profile (the AWS CLI's settings) only fills those the environment leaves unset.
+   */
+  ownSetting?: boolean;
 }
 
 export interface NetworkSettings {
@@ -232,7 +238,7 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
  * Reads a CA bundle: a PEM file of one or more certificates. A missing file or
  * one without a certificate is one line naming the file and where it was named.
  */
-export async function readCaBundle(path: string, source: string): Promise<CaBundle> {
+export async function readCaBundle(path: string, source: string, options: { ownSetting?: boolean } = {}): Promise<CaBundle> {
   let pem: string;
   try {
     pem = await readFile(path, 'utf8');
@@ -252,7 +258,7 @@ export async function readCaBundle(path: string, source: string): Promise<CaBund
       details: { path, source },
     });
   }
-  return { path, source, pem };
+  return { path, source, pem, ...(options.ownSetting ? { ownSetting: true } : {}) };
 }
 
 /** The variables through which pip, uv and Poetry (requests) trust a CA bundle. */
@@ -262,8 +268,10 @@ export const PYTHON_CA_VARIABLES = ['PIP_CERT', 'SSL_CERT_FILE', 'REQUESTS_CA_BU
  * The environment pip, uv and Poetry need for these settings, read through
  * their own variables (never argv): the proxy as HTTPS_PROXY / HTTP_PROXY in
  * both cases and NO_PROXY, and the CA bundle as PIP_CERT (pip), SSL_CERT_FILE
- * (uv) and REQUESTS_CA_BUNDLE (Poetry). A tool's CA variable that `base`
- * already sets is left alone: the user chose it for that tool.
+ * (uv, and pip 24.2+ through truststore) and REQUESTS_CA_BUNDLE (Poetry).
+ * This tool's own CA setting replaces those variables; AWS_CA_BUNDLE or a
+ * profile's ca_bundle fills only the ones `base` leaves unset (a CI image's
+ * SSL_CERT_FILE stays what the image says).
  */
 export function pythonToolNetworkEnv(settings: NetworkSettings | undefined, base: Env = {}): Env {
   const env: Env = {};
@@ -271,8 +279,8 @@ export function pythonToolNetworkEnv(settings: NetworkSettings | undefined, base
   if (proxy?.https) env.HTTPS_PROXY = env.https_proxy = proxy.https;
   if (proxy?.http) env.HTTP_PROXY = env.http_proxy = proxy.http;
   if (settings?.noProxy) env.NO_PROXY = env.no_proxy = settings.noProxy;
-  const ca = settings?.caBundle?.path;
-  if (ca) for (const name of PYTHON_CA_VARIABLES) if (!base[name]) env[name] = ca;
+  const ca = settings?.caBundle;
+  if (ca) for (const name of PYTHON_CA_VARIABLES) if (ca.ownSetting || !base[name]) env[name] = ca.path;
   return env;
 }
 
