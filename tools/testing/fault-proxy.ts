@@ -480,7 +480,9 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
       return;
     }
     const to = resolveHost(hostPort);
+    let established = false;
     const upstreamSocket = netConnect(Number(to.port || 80), to.hostname, () => {
+      established = true;
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstreamSocket.write(head);
       upstreamSocket.pipe(client);
@@ -488,8 +490,11 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
     });
     track(upstreamSocket);
     upstreamSocket.on('error', () => {
-      entry.outcome = 'upstream-error';
-      if (client.writable) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      // Once the tunnel stands, its end (a reset on close) is no failure of the CONNECT.
+      if (!established) {
+        entry.outcome = 'upstream-error';
+        if (client.writable) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      }
       client.destroy();
     });
   });

@@ -357,7 +357,8 @@ export class BuildLayerCommand {
       passEnv: credentialVariableNames(env),
       user: typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid?.() ?? process.getuid() } : undefined,
       hostNetwork: isLoopbackUrl(this.credentials.indexUrl) || isLoopbackUrl(this.options.network?.proxy?.https) || isLoopbackUrl(this.options.network?.proxy?.http),
-      ...(this.options.network?.caBundle ? { caBundle: this.options.network.caBundle.path } : {}),
+      // The CA bundle pip trusts on the host (see pythonToolNetworkEnv), mounted for the container's pip.
+      ...(this.options.network?.caBundle && this.options.env.PIP_CERT === this.options.network.caBundle.path ? { caBundle: this.options.network.caBundle.path } : {}),
       pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger }),
     });
     this.logger.detail(`$ docker ${command.args.join(' ')}`);

@@ -38,9 +38,17 @@ export function redactorFor(credentials: IndexCredentials, network?: NetworkSett
   return new Redactor([credentials.password, ...networkSecrets(network)]);
 }
 
-const PASSED_BY_NAME = new Set<string>([...PROXY_VARIABLES.https, ...PROXY_VARIABLES.http, ...PROXY_VARIABLES.noProxy]);
+const PROXIES = new Set<string>([...PROXY_VARIABLES.https, ...PROXY_VARIABLES.http]);
+const NO_PROXY = new Set<string>(PROXY_VARIABLES.noProxy);
 
-/** The variable names (never values) a container gets with `-e NAME`: the index and the proxy, whose values may hold secrets. */
+/**
+ * The variable names (never values) a container gets with `-e NAME`: the
+ * index, and the proxy with its NO_PROXY when one is set, whose values may
+ * hold credentials.
+ */
 export function credentialVariableNames(env: ChildEnv): string[] {
-  return Object.keys(env).filter((name) => (/^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) || PASSED_BY_NAME.has(name)) && env[name] !== undefined);
+  const proxied = Object.keys(env).some((name) => PROXIES.has(name) && env[name]);
+  return Object.keys(env).filter(
+    (name) => env[name] !== undefined && (/^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) || (proxied && (PROXIES.has(name) || NO_PROXY.has(name)))),
+  );
 }

@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   type S3ObjectSettings,
 } from '@lambda-layer/core';
-import { createNetworkAgents } from './network-agents.js';
+import type { createNetworkAgents } from './network-agents.js';
 
 export interface AwsSettings {
   profile?: string;
@@ -104,7 +104,8 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
       const profile = settings.profile ?? env.AWS_PROFILE;
       if (profile) await checkProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
       const network = await settings.network?.();
-      agents = createNetworkAgents(network);
+      // The proxy agents are loaded only when a proxy or CA bundle is in force: `layer --help` stays fast.
+      if (network?.proxy || network?.caBundle) agents = (await import('./network-agents.js')).createNetworkAgents(network);
       return network;
     })());
   const common = () => {

@@ -91,6 +91,7 @@ describe('behind an authenticating corporate proxy, with a private CA', () => {
     AWS_ENDPOINT_URL: 'https://aws-endpoint',
     HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@${corporate.address}`,
     NO_PROXY: '',
+    no_proxy: '',
     AWS_CA_BUNDLE: ca().caFile,
     LAYER_INDEX_URL: 'https://index-endpoint/simple/',
     LAYER_S3DIR: s3dir(),
@@ -101,7 +102,8 @@ describe('behind an authenticating corporate proxy, with a private CA', () => {
   it('a whole workflow: AWS calls, pip downloads, all through the proxy and trusted through AWS_CA_BUNDLE; the proxy password is never printed', async () => {
     const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
     temps.push(dir);
-    const env = lockedDownEnv();
+    // Empty caches: the downloads must happen, through the proxy.
+    const env = lockedDownEnv({ PIP_CACHE_DIR: join(dir, '.pip-cache') });
     const result = await runLayer(['workflow', '--project-dir', dir, '--tool', 'pip', '--yes', '--json', '--debug'], { env });
     expect(result.code, result.stderr).toBe(0);
     const json = parseJsonOutput<WorkflowResult>(result);
@@ -111,7 +113,7 @@ describe('behind an authenticating corporate proxy, with a private CA', () => {
     // Every connection went through the proxy, with its credentials: CONNECT tunnels to the two hosts.
     const tunnels = corporate.requests.filter((r) => r.operation === 'CONNECT');
     expect(new Set(tunnels.map((r) => r.host))).toEqual(new Set(['aws-endpoint:443', 'index-endpoint:443']));
-    expect(tunnels.every((r) => r.proxyAuthorization && r.outcome === 200)).toBe(true);
+    expect(tunnels.filter((r) => !r.proxyAuthorization || r.outcome !== 200).map((r) => `${r.host} ${r.outcome} ${r.proxyAuthorization}`)).toEqual([]);
     // Behind them, pip read the index and AWS got the calls, over TLS.
     expect(indexTls.requests.some((r) => r.path.startsWith('/files/requests-2.32.3'))).toBe(true);
     expect(awsTls.operations()).toEqual(expect.arrayContaining(['PutObject', 'PublishLayerVersion']));
@@ -137,11 +139,11 @@ describe('behind an authenticating corporate proxy, with a private CA', () => {
     const dir = await createFixtureProject('uv', { url: indexUrl, name: 'loopback' });
     temps.push(dir);
     const result = await runLayer(['build', '--project-dir', dir, '--yes', '--json', '--ca-bundle', ca().caFile], {
-      env: lockedDownEnv({ AWS_CA_BUNDLE: '', SSL_CERT_FILE: ca().otherCaFile, PIP_CERT: ca().otherCaFile }),
+      env: lockedDownEnv({ AWS_CA_BUNDLE: '', SSL_CERT_FILE: ca().otherCaFile, PIP_CERT: ca().otherCaFile, UV_CACHE_DIR: join(dir, '.uv-cache') }),
     });
     expect(result.code, result.stderr).toBe(0);
     expect(indexTls.requests.some((r) => r.path.startsWith('/files/'))).toBe(true);
-    expect(corporate.requests.every((r) => r.host === 'index-endpoint:443')).toBe(true);
+    expect(corporate.requests.filter((r) => r.host !== 'index-endpoint:443').map((r) => `${r.operation} ${r.host}`)).toEqual([]);
   }, 120_000);
 
   it('without the CA: one line naming the host and the settings, nothing written', async () => {

@@ -49,6 +49,9 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
   });
 
   const client = () => applyS3ObjectSettings(testS3Client({ endpoint: proxy.endpoint, maxAttempts: 1 }), { sse: 'aws:kms', kmsKeyId: KEY_ID, bucketKey: true, expectedBucketOwner: OWNER });
+  /** The one-line error of a request the client sends and S3 refuses. */
+  const refusal = async (command: HeadObjectCommand | PutObjectCommand, doing: string) =>
+    toLayerErrorFromAws(await (client().send(command as HeadObjectCommand) as Promise<unknown>).then(() => undefined, (caught: unknown) => caught), doing);
 
   it('puts the encryption on every object write and the owner on every request', async () => {
     const s3 = client();
@@ -89,10 +92,7 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
   it('says "bucket X is not owned by ACCOUNT" when S3 refuses the owner (and sends nothing else)', async () => {
     emulateBucketOwner(proxy, bucket, '999999999999');
     const key = `${uniqueName('owner')}/layer.zip`;
-    const error = await client()
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
-      .then(() => undefined, (caught: unknown) => caught);
-    const mapped = toLayerErrorFromAws(error, `read s3://${bucket}/${key}`);
+    const mapped = await refusal(new HeadObjectCommand({ Bucket: bucket, Key: key }), `read s3://${bucket}/${key}`);
     expect(mapped.code).toBe(ErrorCodes.AWS_BUCKET_OWNER_MISMATCH);
     expect(mapped.message).toBe(`bucket ${bucket} is not owned by ${OWNER}`);
     // The HEAD with the owner, then the same HEAD without it (which S3 answered: the owner is the reason).
@@ -103,10 +103,7 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
 
     // A write is never sent again: its 403 only mentions the owner.
     proxy.clearLog();
-    const put = await client()
-      .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }))
-      .then(() => undefined, (caught: unknown) => caught);
-    const refused = toLayerErrorFromAws(put, `upload s3://${bucket}/${key}`);
+    const refused = await refusal(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }), `upload s3://${bucket}/${key}`);
     expect(refused.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
     expect(refused.message).toContain(`S3 answers the same when bucket ${bucket} is not owned by ${OWNER}`);
     expect(proxy.count('PutObject')).toBe(1);
@@ -115,10 +112,7 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
   it('explains a 403 on a HEAD as the missing s3:ListBucket when the owner is not the reason', async () => {
     proxy.addRule({ service: 'S3', operation: 'HeadObject', action: { kind: 'error', status: 403, code: 'Forbidden', message: '' } });
     const key = `${uniqueName('head403')}/layer.zip`;
-    const error = await client()
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
-      .then(() => undefined, (caught: unknown) => caught);
-    const mapped = toLayerErrorFromAws(error, `read s3://${bucket}/${key}`);
+    const mapped = await refusal(new HeadObjectCommand({ Bucket: bucket, Key: key }), `read s3://${bucket}/${key}`);
     expect(mapped.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
     expect(mapped.oneLine).toBe(
       `S3 answered 403 Forbidden to a HEAD of s3://${bucket}/${key} while trying to read s3://${bucket}/${key}: S3 answers 403, not 404, when the object does not exist and the caller lacks s3:ListBucket; ` +
