@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type IndexCredentials, type NetworkSettings, proxyFor } from '@lambda-layer/core';
-import { Agent, type Dispatcher, fetch as undiciFetch, Pool, ProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { normalizeName } from './requirements.js';
 
 /** pypi.org's simple index, the default of pip, uv and Poetry. */
@@ -109,12 +109,12 @@ const dispatchers = new WeakMap<NetworkSettings, Dispatcher>();
  * reads no proxy variable at all, hence undici's fetch and ProxyAgent (http://
  * origins as absolute-URI requests, https:// through a CONNECT tunnel).
  */
-function dispatcherFor(network: NetworkSettings | undefined): Dispatcher | undefined {
+function dispatcherFor(network: NetworkSettings | undefined, { Agent, Pool, ProxyAgent }: typeof import('undici')): Dispatcher | undefined {
   if (!network || (!network.proxy?.https && !network.proxy?.http && !network.caBundle)) return undefined;
   let dispatcher = dispatchers.get(network);
   if (!dispatcher) {
     const ca = network.caBundle?.pem;
-    const proxies = new Map<string, ProxyAgent>();
+    const proxies = new Map<string, Dispatcher>();
     dispatcher = new Agent({
       ...(ca ? { connect: { ca } } : {}),
       factory: (origin, options) => {
@@ -141,8 +141,10 @@ export async function indexRequest(
 ): Promise<{ ok: true; response: Response } | { ok: false; failure: IndexFailure }> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    const dispatcher = dispatcherFor(runNetwork.getStore());
-    const response = await undiciFetch(url, {
+    // Loaded on first use (~60 ms): what imports this package for its lock readers never pays for it.
+    const undici = await import('undici');
+    const dispatcher = dispatcherFor(runNetwork.getStore(), undici);
+    const response = await undici.fetch(url, {
       headers: { ...(options.accept ? { accept: options.accept } : {}), ...authHeaders(url, credentials) },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',

@@ -135,13 +135,16 @@ describe('behind an authenticating corporate proxy, with a private CA', () => {
     expect(indexTls.requests.filter((r) => r.path === '/simple/six/').length).toBeGreaterThanOrEqual(2); // pip, then our diagnosis
   }, 120_000);
 
-  it('uv gets the proxy and the CA bundle (SSL_CERT_FILE) too; --ca-bundle wins over the image\'s own SSL_CERT_FILE', async () => {
+  it("uv gets the proxy and the CA bundle (SSL_CERT_FILE) too, --ca-bundle winning over the image's own SSL_CERT_FILE; the wheel filter for python3.11 reads the index through the proxy", async () => {
     const dir = await createFixtureProject('uv', { url: indexUrl, name: 'loopback' });
     temps.push(dir);
-    const result = await runLayer(['build', '--project-dir', dir, '--yes', '--json', '--ca-bundle', ca().caFile], {
+    const result = await runLayer(['build', '--project-dir', dir, '--python-version', '3.11', '--yes', '--json', '--debug', '--ca-bundle', ca().caFile], {
       env: lockedDownEnv({ AWS_CA_BUNDLE: '', SSL_CERT_FILE: ca().otherCaFile, PIP_CERT: ca().otherCaFile, UV_CACHE_DIR: join(dir, '.uv-cache') }),
     });
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/uv reads https:\/\/index-endpoint\/simple\/ through http:\/\/127\.0\.0\.1:\d+\/simple\/, which hides wheels needing glibc > 2\.26/);
+    // The filter (this process) read the pages, uv the files: both through the proxy, over TLS.
+    expect(indexTls.requests.some((r) => r.path === '/simple/requests/')).toBe(true);
     expect(indexTls.requests.some((r) => r.path.startsWith('/files/'))).toBe(true);
     expect(corporate.requests.filter((r) => r.host !== 'index-endpoint:443').map((r) => `${r.operation} ${r.host}`)).toEqual([]);
   }, 120_000);
