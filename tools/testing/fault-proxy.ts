@@ -55,6 +55,8 @@ export interface FaultRule {
   method?: string;
   /** Only requests whose S3 key (or Lambda path) contains this. */
   keyIncludes?: string;
+  /** Only requests signed for this region. */
+  region?: string;
   /** Only requests for which this holds (it sees the logged request: headers, query, how it arrived). */
   where?: (request: LoggedRequest) => boolean;
   /** Let this many matching requests through untouched before faulting (default 0). */
@@ -72,6 +74,8 @@ export interface LoggedRequest {
   path: string;
   bucket?: string;
   key?: string;
+  /** The region the request is signed for (moto keeps regions apart by it). */
+  region?: string;
   /** The status the client received, or what happened instead. */
   outcome: number | 'dropped' | 'hung' | 'client-closed' | 'upstream-error';
   /** The fault applied, if any. */
@@ -82,8 +86,6 @@ export interface LoggedRequest {
   host: string;
   /** Over TLS (to this proxy, as the endpoint or inside an intercepted tunnel). */
   tls: boolean;
-  /** The region of the SigV4 credential scope (signed requests). */
-  region?: string;
   /** The query parameters. */
   query: Record<string, string>;
   /** The request headers, lower case, without Authorization and Proxy-Authorization. */
@@ -150,6 +152,11 @@ export function isWriteOperation(operation: string): boolean {
   return WRITE_OPERATIONS.has(operation);
 }
 
+/** The region a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
+export function regionOf(headers: IncomingMessage['headers']): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
+}
+
 /** The service a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
 export function serviceOf(headers: IncomingMessage['headers'], path: string): AwsService {
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
@@ -159,11 +166,6 @@ export function serviceOf(headers: IncomingMessage['headers'], path: string): Aw
   if (/^\/\d{4}-\d{2}-\d{2}\//.test(path)) return 'Lambda';
   // Unsigned: an SDK request always names itself (amz-sdk-invocation-id); anything else (pip reading an index) is not AWS.
   return Object.keys(headers).some((name) => name.startsWith('amz-sdk-') || name.startsWith('x-amz-')) ? 'S3' : 'unknown';
-}
-
-/** The region of a request's SigV4 credential scope. */
-export function regionOf(headers: IncomingMessage['headers']): string | undefined {
-  return /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
 }
 
 /** The headers worth logging: all but the credentials. */
@@ -312,6 +314,7 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
         (!rule.operation || rule.operation === entry.operation) &&
         (!rule.method || rule.method === entry.method) &&
         (!rule.keyIncludes || (entry.key ?? entry.path).includes(rule.keyIncludes)) &&
+        (!rule.region || rule.region === entry.region) &&
         (!rule.where || rule.where(entry));
       if (!matches) return false;
       rule.seen += 1;
