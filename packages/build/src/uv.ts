@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUvLockPlainlyOutdated } from './lock-freshness.js';
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, withNoProxyHosts } from '@lambda-layer/core';
 import { installerEnv, uvIndexArgs } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome } from './install.js';
 import { uvTargetArgs } from './platform.js';
@@ -95,6 +95,8 @@ export const uvInstaller: Installer = {
       : undefined;
     if (filter) {
       env = Object.fromEntries(Object.entries(installerEnv('uv', {}, context.env)).filter(([name]) => !UV_INDEX_VARIABLES.test(name)));
+      // The filter listens on loopback: no proxy can reach it.
+      env = withNoProxyHosts(env, [new URL(filter.url).hostname]);
       indexArgs = ['--default-index', filter.url];
       context.logger.debug(`uv reads ${context.credentials.indexUrl ?? 'pypi.org'} through ${filter.url}, which hides wheels needing glibc > ${context.platform.glibc.major}.${context.platform.glibc.minor}`);
     }
