@@ -15,6 +15,7 @@ import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
 import { type LayerDeployment, localLayout, type WorkflowResult } from '@lambda-layer/core';
 import {
+  createBucketInRegion,
   createTestBucket,
   emulateBucketOwner,
   errorLines,
@@ -203,6 +204,37 @@ describe('NO_PROXY and --proxy', () => {
     const viaEnv = await runLayer(['upload', '--project-dir', await packagedProject(), '--json', '--endpoint-url', 'http://aws-endpoint'], { env: { ...base, LAYER_PROXY: proxy.endpoint } });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
     expect(proxy.count('PutObject')).toBe(1);
+  }, 60_000);
+
+  it('several regions: every region\'s clients go through the proxy and carry the encryption and the bucket owner', async () => {
+    const regions = ['us-east-1', 'eu-west-1'];
+    const prefix = uniqueName('lockeddown');
+    for (const region of regions) {
+      await createBucketInRegion(`${prefix}-${region}`, region);
+    }
+    const layerName = uniqueName('regions');
+    // Only the proxy knows aws-endpoint: a region whose clients skipped the proxy could not reach AWS at all.
+    const args = ['--json', '--proxy', proxy.endpoint, '--endpoint-url', 'http://aws-endpoint', ...regions.flatMap((region) => ['--region', region])];
+    const env = { ...process.env, LAYER_S3DIR: `s3://${prefix}-{region}/app/lambda/`, LAYER_LAYER_NAME: layerName, LAYER_SSE: 'aws:kms', LAYER_SSE_KMS_KEY_ID: 'alias/layers', LAYER_EXPECTED_BUCKET_OWNER: '123456789012' };
+    const dir = await packagedProject();
+    // A key of one region cannot encrypt the other region's objects: refused before any request.
+    const oneRegionKey = await runLayer(['upload', '--project-dir', dir, ...args], { env: { ...env, LAYER_SSE_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:alias/layers' } });
+    expect(oneRegionKey.code).toBe(2);
+    expect(errorLines(oneRegionKey.stderr)).toEqual([expect.stringMatching(/^error: the KMS key arn:aws:kms:us-east-1:123456789012:alias\/layers is in us-east-1, but objects are written in eu-west-1; /)]);
+    expect(proxy.requests).toEqual([]);
+    for (const step of ['upload', 'publish']) {
+      const result = await runLayer([step, '--project-dir', dir, ...args], { env });
+      expect(result.code, result.stderr).toBe(0);
+    }
+    for (const region of regions) {
+      const seen = proxy.requests.filter((r) => r.region === region);
+      expect(seen.map((r) => r.operation)).toEqual(expect.arrayContaining(['PutObject', 'PublishLayerVersion']));
+      expect(seen.filter((r) => r.via !== 'forward').map((r) => r.operation)).toEqual([]);
+      expect(seen.filter((r) => r.service === 'S3' && r.headers['x-amz-expected-bucket-owner'] !== '123456789012').map((r) => r.operation)).toEqual([]);
+      expect(seen.filter((r) => r.operation === 'PutObject').map((r) => r.headers['x-amz-server-side-encryption-aws-kms-key-id'])).toEqual(expect.arrayContaining(['alias/layers']));
+      const head = await testS3Client({ region }).send(new HeadObjectCommand({ Bucket: `${prefix}-${region}`, Key: 'app/lambda/layer/000001/uv.lock' }));
+      expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', 'alias/layers']);
+    }
   }, 60_000);
 });
 

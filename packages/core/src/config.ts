@@ -9,6 +9,7 @@ import {
   parseIndexName,
   parseIndexUrl,
   parseLayerName,
+  parseAccountId,
   parseAccountIds,
   parseKeepVersions,
   parseOrganizationIds,
@@ -18,7 +19,7 @@ import { ErrorCodes, LayerError } from './errors.js';
 import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion, PYTHON_VERSIONS } from './lambda.js';
 import { parseProxyUrl } from './network.js';
 import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
-import { parseAccountId, parseKmsKeyId, parseSse } from './s3-object-settings.js';
+import { parseKmsKeyId, parseSse } from './s3-object-settings.js';
 import { S3Path } from './s3-path.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
 import { parseBuildTool } from './tools.js';

@@ -12,7 +12,8 @@ import { createTestBucket, emulateBucketOwner, testS3Client, uniqueName, useFaul
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toLayerErrorFromAws } from './aws-errors.js';
 import { ErrorCodes, LayerError } from './errors.js';
-import { applyS3ObjectSettings, checkS3ObjectSettings, encryptionInput, parseAccountId, parseKmsKeyId, parseSse } from './s3-object-settings.js';
+import { parseAccountId } from './config-values.js';
+import { applyS3ObjectSettings, checkKmsKeyRegions, checkS3ObjectSettings, encryptionInput, parseKmsKeyId, parseSse } from './s3-object-settings.js';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const OWNER = '123456789012';
@@ -38,6 +39,19 @@ describe('S3 object settings', () => {
     expect(() => checkS3ObjectSettings({ bucketKey: true })).toThrow(/bucket-key needs sse = aws:kms/);
     expect(encryptionInput({ sse: 'aws:kms', kmsKeyId: KEY_ID, bucketKey: true })).toEqual({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ID, BucketKeyEnabled: true });
     expect(encryptionInput({})).toEqual({});
+  });
+
+  it('a KMS key must exist in every configured region: an ARN names one, a key id is one region\'s unless mrk-', () => {
+    const two = ['us-east-1', 'eu-west-1'];
+    for (const key of ['alias/layers', 'mrk-1234abcd12ab34cd56ef1234567890ab', undefined]) expect(() => checkKmsKeyRegions(key, two)).not.toThrow();
+    expect(() => checkKmsKeyRegions(KEY_ID, ['eu-west-1'])).not.toThrow();
+    expect(() => checkKmsKeyRegions(`arn:aws:kms:eu-west-1:${OWNER}:key/${KEY_ID}`, ['eu-west-1'])).not.toThrow();
+    expect(() => checkKmsKeyRegions(`arn:aws:kms:eu-west-1:${OWNER}:key/${KEY_ID}`, two)).toThrow(
+      `the KMS key arn:aws:kms:eu-west-1:${OWNER}:key/${KEY_ID} is in eu-west-1, but objects are written in us-east-1`,
+    );
+    // One region only, but not the key's: S3 would refuse every write.
+    expect(() => checkKmsKeyRegions(`arn:aws:kms:eu-west-1:${OWNER}:alias/layers`, ['us-east-1'])).toThrow(/is in eu-west-1, but objects are written in us-east-1/);
+    expect(() => checkKmsKeyRegions(KEY_ID, two)).toThrow(/exists in one region, but 2 regions are configured \(us-east-1, eu-west-1\)/);
   });
 });
 

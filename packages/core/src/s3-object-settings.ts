@@ -50,11 +50,37 @@ export function parseKmsKeyId(value: string): string {
   return text;
 }
 
-/** A 12-digit AWS account id. */
-export function parseAccountId(value: string): string {
-  const text = value.trim();
-  if (!/^\d{12}$/.test(text)) throw invalid(`invalid AWS account id ${JSON.stringify(value)}`, 'use the 12-digit account id, e.g. 123456789012');
-  return text;
+/** The region a KMS key names: that of a key or alias ARN; undefined for a key id or alias/NAME. */
+export function kmsKeyRegion(keyId: string): string | undefined {
+  return /^arn:[^:]+:kms:([^:]+):/.exec(keyId)?.[1];
+}
+
+/**
+ * SSE-KMS needs a key in the bucket's own region, and with several regions
+ * each region's bucket is written with the same settings. A key or alias ARN
+ * names one region; a plain key id exists in one region, except a
+ * multi-Region key (`mrk-…`), whose replicas share its id; `alias/NAME` is
+ * looked up in each bucket's region. A key that cannot serve every configured
+ * region is a usage error before any request (S3 would refuse the writes of
+ * the other regions after the first region's had gone through).
+ */
+export function checkKmsKeyRegions(kmsKeyId: string | undefined, regions: readonly string[]): void {
+  if (!kmsKeyId || regions.length === 0) return;
+  const hint = 'SSE-KMS needs a key in each bucket\'s region: use alias/NAME (an alias of that name in every region) or a multi-Region key (mrk-…)';
+  const keyRegion = kmsKeyRegion(kmsKeyId);
+  const elsewhere = keyRegion === undefined ? [] : regions.filter((region) => region !== keyRegion);
+  if (elsewhere.length) {
+    throw new LayerError(ErrorCodes.USAGE, `the KMS key ${kmsKeyId} is in ${keyRegion}, but objects are written in ${elsewhere.join(', ')}`, {
+      hint,
+      details: { key: 'sse-kms-key-id', regions },
+    });
+  }
+  if (keyRegion === undefined && regions.length > 1 && !kmsKeyId.startsWith('alias/') && !kmsKeyId.startsWith('mrk-')) {
+    throw new LayerError(ErrorCodes.USAGE, `the KMS key ${kmsKeyId} exists in one region, but ${regions.length} regions are configured (${regions.join(', ')})`, {
+      hint,
+      details: { key: 'sse-kms-key-id', regions },
+    });
+  }
 }
 
 /**
