@@ -87,4 +87,22 @@ describe('the IAM evaluator', () => {
       'S3 HeadObject s3://b/other/x: s3:GetObject on arn:aws:s3:::b/other/x',
     ]);
   });
+
+  it("asks a call's own permission whatever the features: a call of a feature the policy was not printed for is denied, not skipped", () => {
+    const withRetention: PolicyTableRow[] = [...table, { feature: 'retention', operation: 'DeleteLayerVersion', action: 'lambda:DeleteLayerVersion', resource: 'layer-versions', by: 'call' }];
+    const policy: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:GetLayerVersion', Resource: 'arn:aws:lambda:*:123456789012:layer:deps:*' }] };
+    const deletion = logged({ service: 'Lambda', method: 'DELETE', operation: 'DeleteLayerVersion', path: '/2018-10-31/layers/deps/versions/2', region: 'eu-west-1' });
+    expect(deniedRequests(policy, [deletion], withRetention, context)).toEqual([
+      'Lambda DeleteLayerVersion /2018-10-31/layers/deps/versions/2: lambda:DeleteLayerVersion on arn:aws:lambda:eu-west-1:123456789012:layer:deps:2',
+    ]);
+    // What AWS does for the caller follows the features: the KMS key only with SSE-KMS, per region.
+    const publish = logged({ service: 'Lambda', method: 'POST', operation: 'PublishLayerVersion', path: '/2018-10-31/layers/deps/versions', region: 'eu-west-1', body: '{"Content":{"S3Bucket":"b","S3Key":"k"}}' });
+    expect(authorizationRequestsOf(publish, table, context).map((r) => r.action)).toEqual(['lambda:PublishLayerVersion', 's3:GetObject']);
+    const keyOf = (region: string) => `arn:aws:kms:${region}:123456789012:key/mrk-1`;
+    expect(authorizationRequestsOf(publish, table, { ...context, features: ['publish', 'sse-kms'], kmsKeyArn: keyOf }).at(-1)).toMatchObject({
+      action: 'kms:Decrypt',
+      resource: 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1',
+      context: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com'] },
+    });
+  });
 });

@@ -98,10 +98,16 @@ export interface AuthorizationContext {
   /** The account of the Lambda layers (moto's is 123456789012). */
   account: string;
   partition?: string;
-  /** The features the run used (rows of other features are not asked). */
+  /**
+   * The features the run used: they decide what AWS does on the caller's
+   * behalf (`service` rows: S3 using the KMS key only with SSE-KMS). The
+   * call's own permission is asked whatever the features: every row of its
+   * operation, so a call made by a feature the policy was not printed for
+   * is denied, not skipped.
+   */
   features: readonly string[];
-  /** The KMS key ARN S3 used for the run's objects (for `service` rows on `kms-key`). */
-  kmsKeyArn?: string;
+  /** The KMS key ARN S3 used for the run's objects (for `service` rows on `kms-key`); per region for a run in several regions. */
+  kmsKeyArn?: string | ((region: string) => string);
 }
 
 const S3_BUCKET_OPERATIONS = new Set(['ListObjectsV2', 'ListObjects', 'ListMultipartUploads', 'HeadBucket', 'ListObjectVersions', 'GetBucketLocation']);
@@ -117,16 +123,16 @@ function layerOf(path: string): { name: string; version?: string } | undefined {
 
 /**
  * The authorization requests AWS evaluates for one logged request, from the
- * table's rows for its operation: the call's own action on the resource the
+ * table's rows for its operation (of any feature): the call's own action on the resource the
  * request names (object, bucket with its s3:prefix, layer or layer version,
  * or "*" for the Lambda list calls), and what the service does on the
  * caller's behalf (Lambda reading the zip the request names; S3 using the
- * KMS key). `answer` rows apply to a HEAD that found nothing (404). An
+ * KMS key). `answer` rows apply to a read that found nothing (404). An
  * operation the table does not know fails: that is how drift shows.
  */
 export function authorizationRequestsOf(request: LoggedRequest, table: readonly PolicyTableRow[], context: AuthorizationContext): AuthorizationRequest[] {
   const partition = context.partition ?? 'aws';
-  const rows = table.filter((row) => row.operation === request.operation && context.features.includes(row.feature));
+  const rows = table.filter((row) => row.operation === request.operation && (row.by !== 'service' || context.features.includes(row.feature)));
   const from = `${request.service} ${request.operation} ${request.key ? `s3://${request.bucket}/${request.key}` : request.bucket ? `s3://${request.bucket}` : request.path}`;
   if (!table.some((row) => row.operation === request.operation)) throw new Error(`iam-evaluator: ${from} is not in the policy table`);
   const region = request.region ?? 'us-east-1';
@@ -158,7 +164,8 @@ export function authorizationRequestsOf(request: LoggedRequest, table: readonly 
       add(row.action, `arn:${partition}:s3:::${content.S3Bucket}/${content.S3Key}`);
     } else if (row.resource === 'kms-key') {
       if (!context.kmsKeyArn) throw new Error('iam-evaluator: the run used SSE-KMS but no kmsKeyArn was given');
-      add(row.action, context.kmsKeyArn, { 'kms:ViaService': [`s3.${region}.amazonaws.com`] });
+      const keyArn = typeof context.kmsKeyArn === 'function' ? context.kmsKeyArn(region) : context.kmsKeyArn;
+      add(row.action, keyArn, { 'kms:ViaService': [`s3.${region}.amazonaws.com`] });
     } else {
       throw new Error(`iam-evaluator: no way to name the resource of a service row on ${row.resource}`);
     }

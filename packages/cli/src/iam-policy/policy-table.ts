@@ -6,24 +6,35 @@
  * against the policy printed from this table, so a call added without its row
  * fails the suite instead of a production run.
  *
- * A feature that makes new calls (sharing, retention, many regions) adds its
- * rows here and its name to `PolicyFeature`; `iamPolicy()` needs no change.
+ * A feature that makes new calls adds its rows here and its name to
+ * `PolicyFeature`; `iamPolicy()` needs no change. Several regions add no
+ * call: each region's bucket and layer ARN are resources of the same rows.
  */
 
 /** What a run does, each with its own calls: the steps, and settings that add permissions. */
 export type PolicyFeature =
   /** `layer upload`: layer.zip into S3. */
   | 'upload'
-  /** `layer publish`: a layer version from the zip, the manifest backups, the publish lock. */
+  /** `layer publish`: a layer version from the zip, the manifest backups (also read for the package diff), the publish lock. */
   | 'publish'
+  /** `--share-with-account`, `--share-with-org`, `--public`: the version's grants, read and reconciled. */
+  | 'sharing'
+  /** `--keep-versions N` after a publish, and `layer prune` (under the publish lock): old versions deleted, functions listed. */
+  | 'retention'
+  /** `--delete-manifests` with retention: the manifest backups of deleted versions go too. */
+  | 'delete-manifests'
   /** `--sse aws:kms --sse-kms-key-id KEY`: S3 uses the key for every object written and read. */
   | 'sse-kms';
+
+/** Every feature, in the order `layer iam-policy` lists them. */
+export const POLICY_FEATURES: readonly PolicyFeature[] = ['upload', 'publish', 'sharing', 'retention', 'delete-manifests', 'sse-kms'];
 
 /**
  * What a permission is granted on. Object kinds name exact keys under the
  * s3dir's `layer/` folder; `layer-folder` is the bucket, for listing only
- * under that folder (an s3:prefix condition); `any` is "*", used only where
- * the Lambda API accepts no resource (ListLayers, ListLayerVersions).
+ * under that folder (an s3:prefix condition); `layer-versions` is every
+ * version of the layer (`layer:NAME:*`); `any` is "*", used only where the
+ * Lambda API accepts no resource (ListLayers, ListLayerVersions, ListFunctions).
  */
 export type PolicyResource =
   | 'bucket'
@@ -86,6 +97,28 @@ export const POLICY_TABLE: readonly PolicyRow[] = [
   row('publish', 'PutObject', 's3:PutObject', 'publish-lock'),
   row('publish', 'GetObject', 's3:GetObject', 'publish-lock'),
   row('publish', 'DeleteObject', 's3:DeleteObject', 'publish-lock'),
+
+  // the package diff reads the manifest stored for the latest version: the GetObject of manifest-backups above;
+  // a version without one answers 404 (not 403) only with s3:ListBucket
+  row('publish', 'GetObject', 's3:ListBucket', 'layer-folder', 'answer'),
+
+  // sharing (2.3): read the version's policy, add the configured grants, remove ours no longer configured
+  row('sharing', 'GetLayerVersionPolicy', 'lambda:GetLayerVersionPolicy', 'layer-versions'),
+  row('sharing', 'AddLayerVersionPermission', 'lambda:AddLayerVersionPermission', 'layer-versions'),
+  row('sharing', 'RemoveLayerVersionPermission', 'lambda:RemoveLayerVersionPermission', 'layer-versions'),
+
+  // retention (2.4, `layer prune`): list the versions and every function's layers, delete the old unused versions;
+  // `layer prune` takes the publish lock so that no publish of the same s3dir runs meanwhile
+  row('retention', 'ListLayerVersions', 'lambda:ListLayerVersions', 'any'),
+  row('retention', 'ListFunctions', 'lambda:ListFunctions', 'any'),
+  row('retention', 'DeleteLayerVersion', 'lambda:DeleteLayerVersion', 'layer-versions'),
+  row('retention', 'PutObject', 's3:PutObject', 'publish-lock'),
+  row('retention', 'GetObject', 's3:GetObject', 'publish-lock'),
+  row('retention', 'GetObject', 's3:ListBucket', 'layer-folder', 'answer'),
+  row('retention', 'DeleteObject', 's3:DeleteObject', 'publish-lock'),
+
+  // --delete-manifests: the manifest backup of each deleted version
+  row('delete-manifests', 'DeleteObject', 's3:DeleteObject', 'manifest-backups'),
 
   // SSE-KMS with a customer managed key: S3 asks KMS for each object written and read
   ...['PutObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload'].flatMap((operation) => [

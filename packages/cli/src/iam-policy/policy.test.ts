@@ -30,8 +30,8 @@ describe('iamPolicy', () => {
         },
         { Sid: 'MultipartUploads', Effect: 'Allow', Action: ['s3:ListBucketMultipartUploads'], Resource: ['arn:aws:s3:::corp-artifacts'] },
         { Sid: 'PublishLayerVersion', Effect: 'Allow', Action: ['lambda:PublishLayerVersion'], Resource: [`arn:aws:lambda:eu-west-1:${ACCOUNT}:layer:deps`] },
-        { Sid: 'ReadLayerVersions', Effect: 'Allow', Action: ['lambda:GetLayerVersion'], Resource: [`arn:aws:lambda:eu-west-1:${ACCOUNT}:layer:deps:*`] },
-        { Sid: 'ListLayers', Effect: 'Allow', Action: ['lambda:ListLayerVersions', 'lambda:ListLayers'], Resource: ['*'] },
+        { Sid: 'LayerVersions', Effect: 'Allow', Action: ['lambda:GetLayerVersion'], Resource: [`arn:aws:lambda:eu-west-1:${ACCOUNT}:layer:deps:*`] },
+        { Sid: 'LambdaLists', Effect: 'Allow', Action: ['lambda:ListLayerVersions', 'lambda:ListLayers'], Resource: ['*'] },
         {
           Sid: 'KmsKey',
           Effect: 'Allow',
@@ -70,6 +70,36 @@ describe('iamPolicy', () => {
     expect(policy.Statement.flatMap((statement) => statement.Action)).not.toContain('s3:ListBucketMultipartUploads');
     expect(partitionOf('cn-north-1')).toBe('aws-cn');
     expect(partitionOf('us-gov-west-1')).toBe('aws-us-gov');
+  });
+
+  it('sharing, retention and --delete-manifests add their actions on the layer versions, the lock and the backups; "*" only for the Lambda lists', () => {
+    const policy = iamPolicy({
+      account: ACCOUNT,
+      targets: [target('eu-west-1')],
+      layerName: 'deps',
+      manifestFile: 'uv.lock',
+      features: ['publish', 'sharing', 'retention', 'delete-manifests'],
+    });
+    const sid = (name: string) => policy.Statement.find((statement) => statement.Sid === name);
+    expect(sid('LayerVersions')).toEqual({
+      Sid: 'LayerVersions',
+      Effect: 'Allow',
+      Action: ['lambda:AddLayerVersionPermission', 'lambda:DeleteLayerVersion', 'lambda:GetLayerVersion', 'lambda:GetLayerVersionPolicy', 'lambda:RemoveLayerVersionPermission'],
+      Resource: [`arn:aws:lambda:eu-west-1:${ACCOUNT}:layer:deps:*`],
+    });
+    expect(sid('ManifestBackups')?.Action).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(sid('LambdaLists')).toMatchObject({ Action: ['lambda:ListFunctions', 'lambda:ListLayerVersions', 'lambda:ListLayers'], Resource: ['*'] });
+    const wildcards = policy.Statement.filter((statement) => statement.Resource.includes('*')).flatMap((statement) => statement.Action);
+    expect(wildcards.sort()).toEqual(['lambda:ListFunctions', 'lambda:ListLayerVersions', 'lambda:ListLayers']);
+
+    // `layer prune` alone: the lock, the lists and the deletions; nothing to publish, read or grant.
+    const prune = iamPolicy({ account: ACCOUNT, targets: [target('eu-west-1')], layerName: 'deps', manifestFile: 'uv.lock', features: ['retention'] });
+    expect(prune.Statement.map((statement) => [statement.Sid, statement.Action])).toEqual([
+      ['PublishLock', ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+      ['ListLayerFolder', ['s3:ListBucket']],
+      ['LayerVersions', ['lambda:DeleteLayerVersion']],
+      ['LambdaLists', ['lambda:ListFunctions', 'lambda:ListLayerVersions']],
+    ]);
   });
 
   it('allows exactly the keys of the layout: not the bucket, not another prefix, not another layer', () => {
@@ -124,10 +154,43 @@ describe('layer iam-policy', () => {
     expect(json.policy.Statement.flatMap((statement) => statement.Action)).not.toContain('lambda:PublishLayerVersion');
   });
 
+  it("features from issue 16's settings, one layer ARN and one bucket per configured region; --step prune", async () => {
+    const lifecycle = await mkdtemp(join(tmpdir(), 'iam-policy-'));
+    try {
+      await writeFile(
+        join(lifecycle, 'pyproject.toml'),
+        '[tool.lambda-layer]\nlayer-name = "deps"\ns3dir = "s3://corp-layers-{region}/app/"\nregions = ["eu-west-1", "us-east-2"]\nshare-with-org = ["o-a1b2c3d4e5"]\nkeep-versions = 5\ndelete-manifests = true\n',
+      );
+      await writeFile(join(lifecycle, 'poetry.lock'), '');
+      const json = parseJsonOutput<IamPolicyResult>(await runLayer(['iam-policy', '--project-dir', lifecycle, '--json', '--account-id', ACCOUNT]));
+      expect(json).toMatchObject({ regions: ['eu-west-1', 'us-east-2'], features: ['upload', 'publish', 'sharing', 'retention', 'delete-manifests'] });
+      const sid = (name: string) => json.policy.Statement.find((statement) => statement.Sid === name);
+      expect(sid('LayerZip')?.Resource).toEqual(['arn:aws:s3:::corp-layers-eu-west-1/app/layer/layer.zip', 'arn:aws:s3:::corp-layers-us-east-2/app/layer/layer.zip']);
+      expect(sid('ManifestBackups')).toMatchObject({ Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::corp-layers-eu-west-1/app/layer/??????/poetry.lock', 'arn:aws:s3:::corp-layers-us-east-2/app/layer/??????/poetry.lock'] });
+      expect(sid('PublishLayerVersion')?.Resource).toEqual([`arn:aws:lambda:eu-west-1:${ACCOUNT}:layer:deps`, `arn:aws:lambda:us-east-2:${ACCOUNT}:layer:deps`]);
+      expect(sid('LayerVersions')?.Action).toEqual(expect.arrayContaining(['lambda:AddLayerVersionPermission', 'lambda:DeleteLayerVersion']));
+      expect(json.policy.Statement.filter((statement) => statement.Sid.startsWith('ListLayerFolder')).map((statement) => statement.Resource)).toEqual([['arn:aws:s3:::corp-layers-eu-west-1'], ['arn:aws:s3:::corp-layers-us-east-2']]);
+
+      // A flag switches a feature off or on like any setting: --step prune is retention alone; --region narrows the regions.
+      const prune = parseJsonOutput<IamPolicyResult>(await runLayer(['iam-policy', '--project-dir', lifecycle, '--json', '--account-id', ACCOUNT, '--step', 'prune', '--region', 'eu-west-1']));
+      expect(prune).toMatchObject({ regions: ['eu-west-1'], features: ['retention', 'delete-manifests'] });
+      expect(prune.policy.Statement.flatMap((statement) => statement.Action)).not.toContain('lambda:PublishLayerVersion');
+
+      // What the run would refuse before any call, the policy refuses too: a KMS key of one region for two.
+      const keyOfOneRegion = await runLayer(['iam-policy', '--project-dir', lifecycle, '--sse-kms-key-id', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${KEY}`]);
+      expect(keyOfOneRegion.code).toBe(2);
+      expect(keyOfOneRegion.stderr).toBe(
+        `error: the KMS key arn:aws:kms:eu-west-1:${ACCOUNT}:key/${KEY} is in eu-west-1, but objects are written in us-east-2; SSE-KMS needs a key in each bucket's region: use alias/NAME (an alias of that name in every region) or a multi-Region key (mrk-…)\n`,
+      );
+    } finally {
+      await rm(lifecycle, { recursive: true, force: true });
+    }
+  });
+
   it('takes the region and account of a layer ARN, and refuses an account that contradicts it', async () => {
     const arn = `arn:aws:lambda:ap-southeast-2:${ACCOUNT}:layer:shared-deps`;
     const ok = parseJsonOutput<IamPolicyResult>(await runLayer(['iam-policy', '--project-dir', dir, '--layer-name', arn, '--region', 'ap-southeast-2', '--json']));
-    expect(ok.policy.Statement.find((statement) => statement.Sid === 'ReadLayerVersions')?.Resource).toEqual([`${arn}:*`]);
+    expect(ok.policy.Statement.find((statement) => statement.Sid === 'LayerVersions')?.Resource).toEqual([`${arn}:*`]);
     const wrong = await runLayer(['iam-policy', '--project-dir', dir, '--layer-name', arn, '--region', 'ap-southeast-2', '--account-id', '999999999999']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(`error: --account-id 999999999999 is not the account of the layer ARN ${arn}; pass --account-id ${ACCOUNT}\n`);

@@ -55,8 +55,10 @@ const SIDS: Record<PolicyResource, string> = {
   'layer-folder': 'ListLayerFolder',
   bucket: 'MultipartUploads',
   layer: 'PublishLayerVersion',
-  'layer-versions': 'ReadLayerVersions',
-  any: 'ListLayers',
+  // Read, and with sharing and retention also granted and deleted: every version of the layer.
+  'layer-versions': 'LayerVersions',
+  // The Lambda calls that take no resource.
+  any: 'LambdaLists',
   'kms-key': 'KmsKey',
 };
 
@@ -137,7 +139,7 @@ const unique = (values: readonly string[]) => [...new Set(values)];
  * features use, one statement with exactly the actions their rows list, on
  * exactly the bucket, keys, layer ARNs (every region) and KMS key of this
  * configuration. `Resource: "*"` appears only for the Lambda calls that take
- * no resource (ListLayers, ListLayerVersions).
+ * no resource (ListLayers, ListLayerVersions, ListFunctions).
  */
 export function iamPolicy(input: PolicyInput): PolicyDocument {
   const account = input.account ?? '*';
