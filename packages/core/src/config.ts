@@ -90,7 +90,7 @@ export const CONFIG_SCHEMA = {
   proxy: { type: 'string', description: 'HTTP(S) proxy for AWS, the package index and pip/uv/Poetry (default: HTTPS_PROXY / HTTP_PROXY; NO_PROXY applies); credentials only from the environment', parse: parseProxyUrl },
   'ca-bundle': { type: 'string', description: 'PEM file of the CA certificates to trust (default: AWS_CA_BUNDLE, then the profile\'s ca_bundle)', parse: nonEmpty('CA bundle path') },
   sse: { type: 'string', description: 'server-side encryption of every object written: aws:kms or AES256', parse: parseSse },
-  'sse-kms-key-id': { type: 'string', description: 'KMS key for aws:kms (key id, key ARN or alias/NAME; default: the AWS managed key aws/s3)', parse: parseKmsKeyId },
+  'sse-kms-key-id': { type: 'string', description: 'KMS key for aws:kms (key id, key ARN or alias/NAME; with several regions alias/NAME or a multi-Region mrk- key; default: the AWS managed key aws/s3)', parse: parseKmsKeyId },
   'bucket-key': { type: 'boolean', description: 'use an S3 Bucket Key with aws:kms' },
   'expected-bucket-owner': { type: 'string', description: 'account id that must own the bucket; every S3 request carries it', parse: parseAccountId },
 } as const satisfies Record<string, ConfigKeySpec>;
