@@ -1,5 +1,5 @@
 /** AWS clients and unique names for tests against the moto server. */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateFunctionCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
 import { annotateAwsErrors } from '@lambda-layer/core';
@@ -53,6 +53,14 @@ export async function createTestBucket(s3: S3Client = testS3Client(), prefix = '
   const bucket = uniqueName(prefix.toLowerCase());
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
+}
+
+/** Creates the bucket `name` in `region` (S3 wants its LocationConstraint outside us-east-1): one region's bucket of a multi-region test. */
+export async function createBucketInRegion(name: string, region: string): Promise<string> {
+  await testS3Client({ region }).send(
+    new CreateBucketCommand({ Bucket: name, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }),
+  );
+  return name;
 }
 
 type AnyClient = S3Client | LambdaClient;

@@ -10,9 +10,13 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { GetLayerVersionCommand, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from './aws.js';
-import { isWriteOperation, lambdaOperationOf, s3OperationOf } from './fault-proxy.js';
+import { type FaultProxy, isWriteOperation, lambdaOperationOf, s3OperationOf, startFaultProxy } from './fault-proxy.js';
+import { useTestCa } from './test-ca.js';
 import { useFaultProxy } from './use-fault-proxy.js';
 
 const proxy = useFaultProxy();
@@ -177,5 +181,71 @@ describe('fault proxy', () => {
     const waiting = proxy.waitFor('HeadObject', 10_000);
     await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: 'absent' })).catch(() => undefined);
     expect((await waiting).operation).toBe('HeadObject');
+  });
+});
+
+describe('fault proxy as a forward proxy and a TLS endpoint', () => {
+  const ca = useTestCa();
+  let forward: FaultProxy;
+  let tlsEndpoint: FaultProxy;
+  beforeAll(async () => {
+    tlsEndpoint = await startFaultProxy({ tls: { cert: ca().cert, key: ca().key } });
+    forward = await startFaultProxy({
+      hosts: { 'aws-endpoint:80': process.env.AWS_ENDPOINT_URL as string, 'aws-endpoint:443': `http://${tlsEndpoint.address}` },
+      proxyAuth: { username: 'u', password: 'p@ss' },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([forward?.close(), tlsEndpoint?.close()]);
+  });
+
+  const basic = `Basic ${Buffer.from('u:p@ss').toString('base64')}`;
+  /** One raw request as a proxy client sends it: an absolute URI on the proxy's socket. */
+  const absolute = (headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+      const [host, port] = forward.address.split(':');
+      const req = httpRequest({ host, port: Number(port), method: 'GET', path: `http://aws-endpoint/${bucket}?list-type=2&prefix=a%2F`, headers: { host: 'aws-endpoint', ...headers } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('demands its credentials (407), forwards absolute-URI requests to the host it knows, and logs no credentials', async () => {
+    expect((await absolute({})).status).toBe(407);
+    const answer = await absolute({ 'proxy-authorization': basic, authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, Signature=x', 'x-amz-date': '20260101T000000Z' });
+    expect(answer.status).toBeLessThan(500);
+    const [refused, forwarded] = forward.requests;
+    expect(refused).toMatchObject({ via: 'forward', outcome: 407, proxyAuthorization: false });
+    expect(forwarded).toMatchObject({ via: 'forward', host: 'aws-endpoint', operation: 'ListObjectsV2', region: 'us-east-1', query: { 'list-type': '2', prefix: 'a/' }, proxyAuthorization: true });
+    expect(JSON.stringify(forward.requests)).not.toMatch(/p@ss|Signature=|dTpwQHNz/);
+  });
+
+  it('tunnels a CONNECT to the TLS endpoint, whose certificate the test CA signed', async () => {
+    const [host, port] = forward.address.split(':');
+    const socket = connect(Number(port), host);
+    socket.write(`CONNECT aws-endpoint:443 HTTP/1.1\r\nHost: aws-endpoint:443\r\nProxy-Authorization: ${basic}\r\n\r\n`);
+    const reply = await new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    const secure = tlsConnect({ socket, servername: 'aws-endpoint', ca: ca().caPem });
+    await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
+    secure.write(`HEAD /${bucket}/absent HTTP/1.1\r\nHost: aws-endpoint\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nConnection: close\r\n\r\n`);
+    const answer = await new Promise<string>((resolve) => secure.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    secure.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(forward.requests.at(-1)).toMatchObject({ via: 'tunnel', operation: 'CONNECT', host: 'aws-endpoint:443', outcome: 200 });
+    expect(tlsEndpoint.requests.at(-1)).toMatchObject({ operation: 'HeadObject', tls: true, via: 'direct', outcome: 404 });
+  });
+
+  it('answers errors in the service shape and rewrites answer headers on request', async () => {
+    const key = `${uniqueName('hdr')}/k`;
+    await direct.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
+    proxy.addRule({ operation: 'HeadObject', where: (r) => r.key === key, times: 1, action: { kind: 'answer-headers', set: { etag: '"not-an-md5"' } } });
+    expect((await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).toBe('"not-an-md5"');
+    expect((await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).not.toBe('"not-an-md5"');
+    proxy.addRule({ operation: 'GetObject', action: { kind: 'error', status: 403, code: 'AccessDenied', message: 'Access Denied' } });
+    const refused = await failure(s3().send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+    expect([refused.name, refused.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
   });
 });

@@ -1,18 +1,31 @@
 /**
  * A fault-injecting HTTP proxy between the AWS SDK (or the `layer` bin) and
  * the moto server. It forwards every request and, for requests matching a
- * rule (service, operation, method, bucket/key), can slow the request body,
- * drop the response after the server acted, hang, or answer 5xx / throttling
- * in the service's own error shape. Every request is logged (service,
- * operation, outcome), so tests can count calls and prove that no write
- * happened.
+ * rule (service, operation, method, bucket/key, any predicate on the logged
+ * request), can slow the request body, drop the response after the server
+ * acted, hang, answer 5xx / throttling / any error in the service's own error
+ * shape, or change the answer's headers. Every request is logged (service,
+ * operation, outcome, how it arrived, its headers), so tests can count calls,
+ * prove that no write happened and check what each request carried.
+ *
+ * It takes requests in every form a client sends them:
+ *  - as the endpoint itself (origin-form `GET /bucket/key`): forwarded to `target`;
+ *  - as a forward proxy (HTTPS_PROXY / --proxy): absolute-URI requests
+ *    (`GET http://host:port/…`) and CONNECT tunnels, forwarded to the host
+ *    named (or its alias in `hosts`); a CONNECT tunnel is passed through as
+ *    bytes, or with `intercept` opened with a certificate of the test CA, as a
+ *    TLS-intercepting corporate proxy does; `proxyAuth` demands Basic
+ *    credentials (407 otherwise);
+ *  - over TLS (`tls`): an https:// endpoint with a certificate of the test CA.
  *
  * Written by hand: no proxy library classifies S3/Lambda operations or
  * injects these faults, and the whole thing is one small node:http server.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket } from 'node:tls';
 
 export type AwsService = 'S3' | 'Lambda' | 'unknown';
 
@@ -29,7 +42,11 @@ export type FaultAction =
   /** Answer as a throttled service does: S3 503 SlowDown, Lambda 429 TooManyRequestsException. */
   | { kind: 'throttle' }
   /** Answer exactly this, without forwarding (e.g. S3's 301 for a bucket in another region). */
-  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string };
+  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string }
+  /** Answer an error in the service's own shape without forwarding (S3 XML `<Error>`, Lambda JSON), e.g. 403 AccessDenied. */
+  | { kind: 'error'; status: number; code: string; message?: string }
+  /** Forward, then change the answer's headers (e.g. an SSE-KMS object's ETag, which is not its MD5). */
+  | { kind: 'answer-headers'; set: Record<string, string> };
 
 export interface FaultRule {
   service?: AwsService;
@@ -40,6 +57,8 @@ export interface FaultRule {
   keyIncludes?: string;
   /** Only requests signed for this region. */
   region?: string;
+  /** Only requests for which this holds (it sees the logged request: headers, query, how it arrived). */
+  where?: (request: LoggedRequest) => boolean;
   /** Let this many matching requests through untouched before faulting (default 0). */
   skip?: number;
   /** How many matching requests to fault; default: every one. */
@@ -61,11 +80,40 @@ export interface LoggedRequest {
   outcome: number | 'dropped' | 'hung' | 'client-closed' | 'upstream-error';
   /** The fault applied, if any. */
   fault?: FaultAction['kind'];
+  /** How it arrived: as the endpoint (`direct`), an absolute-URI proxy request (`forward`), inside a CONNECT tunnel (`connect`, intercepted), or the CONNECT itself (`tunnel`). */
+  via: 'direct' | 'forward' | 'connect' | 'tunnel';
+  /** The host:port the client addressed (its Host header, or the CONNECT target). */
+  host: string;
+  /** Over TLS (to this proxy, as the endpoint or inside an intercepted tunnel). */
+  tls: boolean;
+  /** The query parameters. */
+  query: Record<string, string>;
+  /** The request headers, lower case, without Authorization and Proxy-Authorization. */
+  headers: Record<string, string>;
+  /** Whether the request carried Proxy-Authorization (its value is never logged). */
+  proxyAuthorization: boolean;
+  /** A Lambda request's JSON body (S3 bodies are data and are not kept). */
+  body?: string;
+}
+
+export interface FaultProxyOptions {
+  /** Where origin-form requests go (default: AWS_ENDPOINT_URL, the moto server). */
+  target?: string;
+  /** Serve HTTPS with this certificate and key (PEM): an https:// endpoint (TLS mode). */
+  tls?: { cert: string; key: string };
+  /** Forward-proxy aliases: a host:port a client names (absolute URI or CONNECT) -> where it really goes (http://host:port). */
+  hosts?: Record<string, string>;
+  /** Open CONNECT tunnels with this certificate (one of the test CA, for every name clients use) and read the requests inside: a TLS-intercepting proxy. */
+  intercept?: { cert: string; key: string };
+  /** Demand these Basic credentials from forward-proxy requests and CONNECTs (407 Proxy Authentication Required otherwise). */
+  proxyAuth?: { username: string; password: string };
 }
 
 export interface FaultProxy {
-  /** http://127.0.0.1:PORT: point AWS_ENDPOINT_URL (or --endpoint-url) here. */
+  /** http://127.0.0.1:PORT (https:// in TLS mode): point AWS_ENDPOINT_URL (or --endpoint-url) here, or HTTPS_PROXY / --proxy. */
   endpoint: string;
+  /** 127.0.0.1:PORT */
+  address: string;
   /** Every request so far, in arrival order. */
   readonly requests: readonly LoggedRequest[];
   /** Adds a rule; the first matching rule with times left applies. Returns a handle telling how often it fired. */
@@ -116,7 +164,20 @@ export function serviceOf(headers: IncomingMessage['headers'], path: string): Aw
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
   if (scope === 's3') return 'S3';
   if (scope === 'lambda') return 'Lambda';
-  return /^\/\d{4}-\d{2}-\d{2}\//.test(path) ? 'Lambda' : scope ? 'unknown' : 'S3';
+  if (scope) return 'unknown';
+  if (/^\/\d{4}-\d{2}-\d{2}\//.test(path)) return 'Lambda';
+  // Unsigned: an SDK request always names itself (amz-sdk-invocation-id); anything else (pip reading an index) is not AWS.
+  return Object.keys(headers).some((name) => name.startsWith('amz-sdk-') || name.startsWith('x-amz-')) ? 'S3' : 'unknown';
+}
+
+/** The headers worth logging: all but the credentials. */
+function loggedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const logged: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'authorization' || name === 'proxy-authorization' || value === undefined) continue;
+    logged[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return logged;
 }
 
 /** The Lambda operation of a REST path (the layer APIs and a few others). */
@@ -218,22 +279,36 @@ function answerFor(action: FaultAction, service: AwsService): { status: number; 
     }
     case 'respond':
       return { status: action.status, headers: action.headers ?? {}, body: action.body ?? '' };
+    case 'error':
+      return errorAnswer(service, action.status, action.code, action.message ?? action.code);
     default:
       return undefined;
   }
 }
 
-/** Starts the proxy on a free loopback port in front of `target` (the moto endpoint). */
-export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_URL ?? ''): Promise<FaultProxy> {
+/** Starts the proxy on a free loopback port in front of `target` (the moto endpoint); see the header for its modes. */
+export async function startFaultProxy(targetOrOptions: string | FaultProxyOptions = {}): Promise<FaultProxy> {
+  const options: FaultProxyOptions = typeof targetOrOptions === 'string' ? { target: targetOrOptions } : targetOrOptions;
+  const target = options.target ?? process.env.AWS_ENDPOINT_URL ?? '';
   const upstream = new URL(target);
   if (!upstream.port) throw new Error(`startFaultProxy: ${target} has no port`);
   const rules: Array<FaultRule & { fired: number; seen: number }> = [];
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
   const waiters: Array<{ operation: string; resolve: (request: LoggedRequest) => void }> = [];
+  /** The CONNECT target of an intercepted tunnel's TLS socket. */
+  const tunnels = new WeakMap<object, string>();
   let seq = 0;
 
-  const match = (entry: Omit<LoggedRequest, 'outcome' | 'seq'>): (FaultRule & { fired: number }) | undefined =>
+  /** Where a host:port a client names really is. */
+  const resolveHost = (hostPort: string): URL => new URL(options.hosts?.[hostPort] ?? `http://${hostPort}`);
+  const isProxyAuthorized = (headers: IncomingHttpHeaders): boolean => {
+    if (!options.proxyAuth) return true;
+    const expected = `Basic ${Buffer.from(`${options.proxyAuth.username}:${options.proxyAuth.password}`).toString('base64')}`;
+    return headers['proxy-authorization'] === expected;
+  };
+
+  const match = (entry: LoggedRequest): (FaultRule & { fired: number }) | undefined =>
     rules.find((rule) => {
       const matches =
         (rule.times === undefined || rule.fired < rule.times) &&
@@ -241,29 +316,66 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
         (!rule.operation || rule.operation === entry.operation) &&
         (!rule.method || rule.method === entry.method) &&
         (!rule.keyIncludes || (entry.key ?? entry.path).includes(rule.keyIncludes)) &&
-        (!rule.region || rule.region === entry.region);
+        (!rule.region || rule.region === entry.region) &&
+        (!rule.where || rule.where(entry));
       if (!matches) return false;
       rule.seen += 1;
       return rule.seen > (rule.skip ?? 0);
     });
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://proxy');
-    const method = req.method ?? 'GET';
-    const service = serviceOf(req.headers, url.pathname);
-    const classified = service === 'Lambda' ? { operation: lambdaOperationOf(method, url) } : s3OperationOf(method, url, req.headers);
-    const region = regionOf(req.headers);
-    const entry: LoggedRequest = { seq: (seq += 1), method, service, path: url.pathname, ...classified, ...(region ? { region } : {}), outcome: 'client-closed' };
-    const rule = match(entry);
-    if (rule) {
-      rule.fired += 1;
-      entry.fault = rule.action.kind;
-    }
+  const log = (entry: LoggedRequest): void => {
     requests.push(entry);
     for (const waiter of waiters.splice(0)) {
       if (waiter.operation === entry.operation) waiter.resolve(entry);
       else waiters.push(waiter);
     }
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const absolute = /^[a-z]+:\/\//i.test(req.url ?? '');
+    const tunnel = tunnels.get(req.socket);
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const method = req.method ?? 'GET';
+    const service = serviceOf(req.headers, url.pathname);
+    const classified = service === 'Lambda' ? { operation: lambdaOperationOf(method, url) } : service === 'S3' ? s3OperationOf(method, url, req.headers) : { operation: `${method} ${url.pathname}` };
+    const host = absolute ? url.host : tunnel ?? String(req.headers.host ?? '');
+    const region = regionOf(req.headers);
+    const entry: LoggedRequest = {
+      seq: (seq += 1),
+      method,
+      service,
+      path: url.pathname,
+      ...classified,
+      outcome: 'client-closed',
+      via: absolute ? 'forward' : tunnel !== undefined ? 'connect' : 'direct',
+      host,
+      tls: 'encrypted' in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted),
+      ...(region ? { region } : {}),
+      query: Object.fromEntries(url.searchParams),
+      headers: loggedHeaders(req.headers),
+      proxyAuthorization: req.headers['proxy-authorization'] !== undefined,
+    };
+    if (service === 'Lambda') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (chunks.length) entry.body = Buffer.concat(chunks).toString('utf8');
+      });
+    }
+    if (absolute && !isProxyAuthorized(req.headers)) {
+      entry.outcome = 407;
+      log(entry);
+      req.resume();
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="fault-proxy"', 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const rule = match(entry);
+    if (rule) {
+      rule.fired += 1;
+      entry.fault = rule.action.kind;
+    }
+    log(entry);
     const action = rule?.action;
 
     const canned = action ? answerFor(action, service) : undefined;
@@ -285,7 +397,10 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
     // The client already got "100 Continue" from this server; the upstream must not wait for it again.
     const headers = { ...req.headers };
     delete headers.expect;
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method, path: req.url, headers }, (answer) => {
+    delete headers['proxy-authorization'];
+    delete headers['proxy-connection'];
+    const to = absolute ? resolveHost(`${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`) : tunnel !== undefined ? resolveHost(tunnel) : upstream;
+    const forward = httpRequest({ host: to.hostname, port: to.port || 80, method, path: absolute ? `${url.pathname}${url.search}` : req.url, headers }, (answer) => {
       if (action?.kind === 'drop-response' || action?.kind === 'hang') {
         // The server acted: read its whole answer, then lose it on the way back.
         answer.resume();
@@ -300,7 +415,8 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
         return;
       }
       entry.outcome = answer.statusCode ?? 0;
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const answerHeaders = { ...answer.headers, ...(action?.kind === 'answer-headers' ? action.set : {}) };
+      res.writeHead(answer.statusCode ?? 502, answerHeaders);
       answer.pipe(res);
     });
     forward.on('error', () => {
@@ -324,16 +440,76 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
     }
   };
 
-  const server = createServer(handle);
-  server.on('connection', (socket) => {
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle) : createServer(handle);
+  const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+  };
+  server.on(options.tls ? 'secureConnection' : 'connection', track);
+  if (options.tls) server.on('connection', track);
+
+  // CONNECT: a tunnel to the named host, passed through as bytes or (intercept) opened and read.
+  const interceptContext = options.intercept ? createSecureContext({ cert: options.intercept.cert, key: options.intercept.key }) : undefined;
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    track(client);
+    const hostPort = req.url ?? '';
+    const entry: LoggedRequest = {
+      seq: (seq += 1),
+      method: 'CONNECT',
+      service: 'unknown',
+      operation: 'CONNECT',
+      path: hostPort,
+      outcome: 200,
+      via: 'tunnel',
+      host: hostPort,
+      tls: false,
+      query: {},
+      headers: loggedHeaders(req.headers),
+      proxyAuthorization: req.headers['proxy-authorization'] !== undefined,
+    };
+    client.on('error', () => client.destroy());
+    if (!isProxyAuthorized(req.headers)) {
+      entry.outcome = 407;
+      log(entry);
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="fault-proxy"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    log(entry);
+    if (interceptContext) {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) client.unshift(head);
+      const secure = new TLSSocket(client, { isServer: true, secureContext: interceptContext });
+      tunnels.set(secure, hostPort);
+      secure.on('error', () => secure.destroy());
+      server.emit('connection', secure);
+      return;
+    }
+    const to = resolveHost(hostPort);
+    let established = false;
+    const upstreamSocket = netConnect(Number(to.port || 80), to.hostname, () => {
+      established = true;
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstreamSocket.write(head);
+      upstreamSocket.pipe(client);
+      client.pipe(upstreamSocket);
+    });
+    track(upstreamSocket);
+    upstreamSocket.on('error', () => {
+      // Once the tunnel stands, its end (a reset on close) is no failure of the CONNECT.
+      if (!established) {
+        entry.outcome = 'upstream-error';
+        if (client.writable) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      }
+      client.destroy();
+    });
   });
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    address: `127.0.0.1:${port}`,
     requests,
     addRule(rule) {
       const entry = { ...rule, fired: 0, seen: 0 };
@@ -368,4 +544,20 @@ export async function startFaultProxy(target: string = process.env.AWS_ENDPOINT_
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Makes the proxy answer as S3 does for a bucket owned by `account`: a request
+ * that names another ExpectedBucketOwner (or ExpectedSourceBucketOwner) gets
+ * S3's 403 AccessDenied. moto ignores these headers, so this is how the
+ * owner check is tested.
+ */
+export function emulateBucketOwner(proxy: Pick<FaultProxy, 'addRule'>, bucket: string, account: string): { readonly fired: number } {
+  return proxy.addRule({
+    service: 'S3',
+    where: (request) =>
+      request.bucket === bucket &&
+      ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner'].some((header) => request.headers[header] !== undefined && request.headers[header] !== account),
+    action: { kind: 'error', status: 403, code: 'AccessDenied', message: 'Access Denied' },
+  });
 }

@@ -9,3 +9,5 @@ export * from './layer-process.js';
 export * from './fault-proxy.js';
 export * from './use-fault-proxy.js';
 export * from './python.js';
+export * from './test-ca.js';
+export * from './iam-evaluator.js';

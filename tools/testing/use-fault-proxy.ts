@@ -1,11 +1,12 @@
 /** The fault proxy for the tests of one file: started before them, rules and log cleared before each, closed after. */
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
+import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.js';
 
-export function useFaultProxy(): FaultProxy {
+/** `options` may be a function: it runs in beforeAll, after the hooks that make what it needs (a test CA). */
+export function useFaultProxy(options: FaultProxyOptions | (() => FaultProxyOptions) = {}): FaultProxy {
   let proxy: FaultProxy | undefined;
   beforeAll(async () => {
-    proxy = await startFaultProxy();
+    proxy = await startFaultProxy(typeof options === 'function' ? options() : options);
   });
   afterAll(async () => {
     await proxy?.close();

@@ -44,6 +44,7 @@ import { checkProjectRequiresPython, looseRequirements } from './requirements-ch
 import { checkRequirementsManifest, formatRequirements, parseRequirements, type RequirementEntry, usesHashes, withConsistentHashes } from './requirements.js';
 import { describeToolFailure, findSystemErrorInOutput, withToolSignal } from './run-tool.js';
 import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
+import { withIndexNetwork } from './simple-index.js';
 import { isUvWithoutInterpreter, uvInstaller } from './uv.js';
 import { validateLayer } from './validate.js';
 
@@ -101,14 +102,14 @@ export class BuildLayerCommand {
     this.layout = localLayout(options.projectDir);
     this.platform = targetPlatform(options);
     this.credentials = { ...options.credentials };
-    this.redactor = redactorFor(options.credentials);
+    this.redactor = redactorFor(options.credentials, options.network);
     // Every line the build prints passes the redactor: tool output can echo an index URL.
     this.logger = options.logger.withRedaction((text) => this.redactor.redact(text));
   }
 
   run(): Promise<BuildResult> {
-    // Every tool started below, at any depth, is terminated when the signal fires.
-    return withToolSignal(this.options.signal, () => this.runSteps());
+    // Every tool started below, at any depth, is terminated when the signal fires; every index request goes through the run's network.
+    return withToolSignal(this.options.signal, () => withIndexNetwork(this.options.network, () => this.runSteps()));
   }
 
   private async runSteps(): Promise<BuildResult> {
@@ -385,7 +386,9 @@ export class BuildLayerCommand {
       complete: set.complete,
       passEnv: credentialVariableNames(env),
       user: typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid?.() ?? process.getuid() } : undefined,
-      hostNetwork: runs.some((run) => isLoopbackUrl(run.index.indexUrl)),
+      hostNetwork: runs.some((run) => isLoopbackUrl(run.index.indexUrl)) || isLoopbackUrl(this.options.network?.proxy?.https) || isLoopbackUrl(this.options.network?.proxy?.http),
+      // The CA bundle pip trusts on the host (see pythonToolNetworkEnv), mounted for the container's pip.
+      ...(this.options.network?.caBundle && this.options.env.PIP_CERT === this.options.network.caBundle.path ? { caBundle: this.options.network.caBundle.path } : {}),
       pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger }),
     });
     this.logger.detail(`$ docker ${command.args.join(' ')}`);

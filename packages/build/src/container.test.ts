@@ -50,6 +50,16 @@ describe('containerBuildCommand', () => {
       ],
     });
     expect(samBuildImage(targetPlatform({ pythonVersion: '3.11', architecture: 'x86_64' }))).toBe('public.ecr.aws/sam/build-python3.11:latest-x86_64');
+    // Behind a proxy with a private CA: the proxy by name, the CA file mounted read-only for pip.
+    const proxied = containerBuildCommand({
+      layout,
+      platform: targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' }),
+      requirementsFile: layout.repoFile('requirements.txt'),
+      complete: true,
+      passEnv: ['HTTPS_PROXY', 'NO_PROXY'],
+      caBundle: '/etc/corp/ca.pem',
+    });
+    expect(proxied.args.join(' ')).toContain('--env HTTPS_PROXY --env NO_PROXY --volume /etc/corp/ca.pem:/opt/lambda-layer-ca-bundle.pem:ro --env PIP_CERT=/opt/lambda-layer-ca-bundle.pem public.ecr.aws/sam/');
     expect(isLoopbackUrl('http://127.0.0.1:8080/simple/')).toBe(true);
     expect(isLoopbackUrl('https://pkgs.example.com/simple/')).toBe(false);
   });

@@ -23,6 +23,8 @@ export interface ContainerCommandInput {
   hostNetwork?: boolean;
   /** The pinned pip's folder in the tool cache: mounted read-only and run instead of the image's pip. */
   pipDir?: string;
+  /** A CA bundle on the host: mounted read-only, and pip told to trust it (PIP_CERT). */
+  caBundle?: string;
 }
 
 export interface ContainerCommand {
@@ -33,6 +35,8 @@ export interface ContainerCommand {
 const MOUNT = '/var/task';
 /** Where the pinned pip is mounted in the container. */
 const PIP_MOUNT = '/opt/lambda-layer-pip';
+/** Where the CA bundle is mounted in the container. */
+const CA_MOUNT = '/opt/lambda-layer-ca-bundle.pem';
 
 function inContainer(layout: LocalLayout, path: string): string {
   return posix.join(MOUNT, relative(layout.projectDir, path).split(sep).join('/'));
@@ -57,6 +61,7 @@ export function containerBuildCommand(input: ContainerCommandInput): ContainerCo
       ...(input.hostNetwork ? ['--network', 'host'] : []),
       ...input.passEnv.flatMap((name) => ['--env', name]),
       ...(input.pipDir ? ['--volume', `${input.pipDir}:${PIP_MOUNT}:ro`] : []),
+      ...(input.caBundle ? ['--volume', `${input.caBundle}:${CA_MOUNT}:ro`, '--env', `PIP_CERT=${CA_MOUNT}`] : []),
       samBuildImage(platform),
       ...(input.pipDir ? ['python', '-I', `${PIP_MOUNT}/pip`, 'install'] : ['python', '-m', 'pip', 'install']),
       '--no-input', '--disable-pip-version-check', '--no-compile',

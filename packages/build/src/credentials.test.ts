@@ -84,6 +84,8 @@ describe('credentials reach the tools through their environment only', () => {
   });
 
   it('a container gets the variables by name', () => {
-    expect(credentialVariableNames({ PIP_INDEX_URL: 'x', PATH: '/bin', PIP_EXTRA_INDEX_URL: 'y' })).toEqual(['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL']);
+    expect(credentialVariableNames({ PIP_INDEX_URL: 'x', PATH: '/bin', PIP_EXTRA_INDEX_URL: 'y', NO_PROXY: '127.0.0.1' })).toEqual(['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL']);
+    // The proxy (whose URL may hold a password) and its exceptions, by name only, when a proxy is set.
+    expect(credentialVariableNames({ HTTPS_PROXY: 'http://u:p@proxy:3128', https_proxy: 'http://u:p@proxy:3128', NO_PROXY: '.corp', PATH: '/bin' })).toEqual(['HTTPS_PROXY', 'https_proxy', 'NO_PROXY']);
   });
 });

@@ -1,6 +1,9 @@
 import {
   type IndexCredentials,
+  type NetworkSettings,
+  networkSecrets,
   pipIndexEnv,
+  PROXY_VARIABLES,
   poetryIndexEnv,
   Redactor,
   uvIndexEnv,
@@ -39,12 +42,22 @@ export function poetryEnv(credentials: IndexCredentials, base: ChildEnv): ChildE
   return { ...base, ...poetryIndexEnv(credentials), POETRY_NO_INTERACTION: '1' };
 }
 
-/** Masks the password (and any URL userinfo) in everything the build prints or raises. */
-export function redactorFor(credentials: IndexCredentials): Redactor {
-  return Redactor.forCredentials(credentials);
+/** Masks the index password, the proxy password (and any URL userinfo) in everything the build prints or raises. */
+export function redactorFor(credentials: IndexCredentials, network?: NetworkSettings): Redactor {
+  return new Redactor([credentials.password, ...networkSecrets(network)]);
 }
 
-/** The variable names (never values) a container gets with `-e NAME`. */
+const PROXIES = new Set<string>([...PROXY_VARIABLES.https, ...PROXY_VARIABLES.http]);
+const NO_PROXY = new Set<string>(PROXY_VARIABLES.noProxy);
+
+/**
+ * The variable names (never values) a container gets with `-e NAME`: the
+ * index, and the proxy with its NO_PROXY when one is set, whose values may
+ * hold credentials.
+ */
 export function credentialVariableNames(env: ChildEnv): string[] {
-  return Object.keys(env).filter((name) => /^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) && env[name] !== undefined);
+  const proxied = Object.keys(env).some((name) => PROXIES.has(name) && env[name]);
+  return Object.keys(env).filter(
+    (name) => env[name] !== undefined && (/^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) || (proxied && (PROXIES.has(name) || NO_PROXY.has(name)))),
+  );
 }

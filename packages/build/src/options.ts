@@ -6,6 +6,7 @@ import {
   type Installer,
   LayerError,
   type Logger,
+  type NetworkSettings,
   parseArchitecture,
   parseBuildTool,
   parseIndexUrl,
@@ -13,6 +14,8 @@ import {
   parsePythonVersion,
   type BuildTool,
   type PythonVersion,
+  pythonToolNetworkEnv,
+  resolveProxySettings,
   silentLogger,
 } from '@lambda-layer/core';
 import { resolve } from 'node:path';
@@ -48,6 +51,13 @@ export interface BuildLayerOptions {
   logger?: Logger;
   /** Base environment of the child processes (default process.env). */
   env?: ChildEnv;
+  /**
+   * The proxy and CA bundle (core's NetworkSettings): the build's own index
+   * requests use them, and pip, uv and Poetry get them through their variables
+   * (HTTPS_PROXY, NO_PROXY, PIP_CERT, SSL_CERT_FILE, REQUESTS_CA_BUNDLE).
+   * Default: the proxy variables of `env`, no CA bundle.
+   */
+  network?: NetworkSettings;
   /** Asks a yes/no question; the default reads a line from the terminal. */
   confirm?: (question: string) => Promise<boolean>;
   /** Stops the build (Ctrl-C in the CLI): its tools are terminated, the previous artifacts/python/ stays. */
@@ -67,6 +77,7 @@ export interface ValidatedBuildOptions {
   force: boolean;
   logger: Logger;
   env: ChildEnv;
+  network: NetworkSettings | undefined;
   confirm: ((question: string) => Promise<boolean>) | undefined;
   signal: AbortSignal | undefined;
 }
@@ -95,7 +106,9 @@ export function validateBuildOptions(options: BuildLayerOptions): ValidatedBuild
     interactive: Boolean(options.interactive),
     force: Boolean(options.force),
     logger: options.logger ?? silentLogger,
-    env: options.env ?? process.env,
+    // The tools read the network settings from their environment; nothing goes into argv.
+    env: { ...(options.env ?? process.env), ...pythonToolNetworkEnv(options.network, options.env ?? process.env) },
+    network: options.network ?? resolveProxySettings(undefined, options.env ?? process.env),
     confirm: options.confirm,
     signal: options.signal,
   };

@@ -8,7 +8,9 @@
  * Credentials come from the environment (IndexCredentials) and travel only in
  * an Authorization header, never in a URL that could be logged.
  */
-import type { IndexCredentials } from '@lambda-layer/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type IndexCredentials, type NetworkSettings, proxyFor } from '@lambda-layer/core';
+import type { Dispatcher } from 'undici';
 import { normalizeName } from './requirements.js';
 
 /** pypi.org's simple index, the default of pip, uv and Poetry. */
@@ -85,6 +87,52 @@ export function describeNetworkError(error: unknown, url: string, timeoutMs: num
   }
 }
 
+/**
+ * The network (proxy, NO_PROXY, CA bundle) of the run a request belongs to.
+ * Index requests start at many depths (the pinned installers, diagnosis,
+ * sdist checks, the wheel filter), so like the run's signal in run-tool.ts it
+ * travels with the async context rather than through every call.
+ */
+const runNetwork = new AsyncLocalStorage<NetworkSettings | undefined>();
+
+/** Runs `work` so that every index request it makes goes through `network`. */
+export function withIndexNetwork<T>(network: NetworkSettings | undefined, work: () => Promise<T>): Promise<T> {
+  return runNetwork.run(network, work);
+}
+
+const dispatchers = new WeakMap<NetworkSettings, Dispatcher>();
+
+/**
+ * The undici dispatcher of a network: per origin, the proxy that core's
+ * `proxyFor` chooses (NO_PROXY by curl's rules, as for the AWS clients) or a
+ * direct pool, each trusting the CA bundle when there is one. Node's own fetch
+ * reads no proxy variable at all, hence undici's fetch and ProxyAgent (http://
+ * origins as absolute-URI requests, https:// through a CONNECT tunnel).
+ */
+function dispatcherFor(network: NetworkSettings | undefined, { Agent, Pool, ProxyAgent }: typeof import('undici')): Dispatcher | undefined {
+  if (!network || (!network.proxy?.https && !network.proxy?.http && !network.caBundle)) return undefined;
+  let dispatcher = dispatchers.get(network);
+  if (!dispatcher) {
+    const ca = network.caBundle?.pem;
+    const proxies = new Map<string, Dispatcher>();
+    dispatcher = new Agent({
+      ...(ca ? { connect: { ca } } : {}),
+      factory: (origin, options) => {
+        const proxy = proxyFor(new URL(String(origin)), network);
+        if (!proxy) return new Pool(origin, options);
+        let agent = proxies.get(proxy);
+        if (!agent) {
+          agent = new ProxyAgent({ uri: proxy, proxyTunnel: false, ...(ca ? { requestTls: { ca }, proxyTls: { ca } } : {}) });
+          proxies.set(proxy, agent);
+        }
+        return agent;
+      },
+    });
+    dispatchers.set(network, dispatcher);
+  }
+  return dispatcher;
+}
+
 /** GET with the index's credentials and a deadline; a network failure is returned, not thrown. */
 export async function indexRequest(
   url: string,
@@ -93,12 +141,16 @@ export async function indexRequest(
 ): Promise<{ ok: true; response: Response } | { ok: false; failure: IndexFailure }> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    const response = await fetch(url, {
+    // Loaded on first use (~60 ms): what imports this package for its lock readers never pays for it.
+    const undici = await import('undici');
+    const dispatcher = dispatcherFor(runNetwork.getStore(), undici);
+    const response = await undici.fetch(url, {
       headers: { ...(options.accept ? { accept: options.accept } : {}), ...authHeaders(url, credentials) },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
+      ...(dispatcher ? { dispatcher } : {}),
     });
-    return { ok: true, response };
+    return { ok: true, response: response as unknown as Response };
   } catch (error) {
     return { ok: false, failure: { kind: 'unreachable', reason: describeNetworkError(error, url, timeoutMs) } };
   }

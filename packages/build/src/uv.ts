@@ -1,3 +1,4 @@
+import { withNoProxyHosts } from '@lambda-layer/core';
 import { installerEnv, uvIndexArgs } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome, InstallRun } from './install.js';
 import { uvTargetArgs } from './platform.js';
@@ -62,6 +63,8 @@ export const uvInstaller: Installer = {
       : undefined;
     if (filter) {
       env = installerEnv('uv', {}, context.env, { exclusive: true });
+      // The filter listens on loopback: no proxy can reach it.
+      env = withNoProxyHosts(env, [new URL(filter.url).hostname]);
       indexArgs = ['--default-index', filter.url];
       context.logger.debug(`uv reads ${run.index.indexUrl ?? 'pypi.org'} through ${filter.url}, which hides wheels needing glibc > ${context.platform.glibc.major}.${context.platform.glibc.minor}`);
     }

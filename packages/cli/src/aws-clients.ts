@@ -1,6 +1,15 @@
 import type { LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { annotateAwsErrors, ErrorCodes, LayerError, parseEndpointUrl } from '@lambda-layer/core';
+import {
+  annotateAwsErrors,
+  applyS3ObjectSettings,
+  ErrorCodes,
+  LayerError,
+  type NetworkSettings,
+  parseEndpointUrl,
+  type S3ObjectSettings,
+} from '@lambda-layer/core';
+import type { createNetworkAgents } from './network-agents.js';
 
 export interface AwsSettings {
   profile?: string;
@@ -8,6 +17,10 @@ export interface AwsSettings {
   endpointUrl?: string;
   /** Environment to read LAYER_AWS_TIMEOUT from (default: process.env). */
   env?: Record<string, string | undefined>;
+  /** The proxy and CA bundle (network-settings.ts), resolved when the first client is made. */
+  network?: () => Promise<NetworkSettings>;
+  /** Encryption and bucket owner for every S3 request. */
+  s3Objects?: S3ObjectSettings;
 }
 
 /** Lazily created AWS clients: the SDK is imported only by a command that talks to AWS, so `layer --help` stays fast. */
@@ -72,6 +85,8 @@ export function awsTimeoutMs(env: Record<string, string | undefined> = process.e
  * Clients built from the SDK's own credential and region chain (AWS_PROFILE,
  * AWS_REGION, SSO, …) plus the --profile, --region and --endpoint-url flags.
  * A custom endpoint (moto, LocalStack, MinIO) gets path-style S3 addressing.
+ * Behind a proxy or a private CA their connections go through the agents of
+ * network-agents.ts; every S3 request carries the encryption and bucket owner.
  * The settings are checked when the first client is made, so a command that
  * never talks to AWS never trips over them. Retries are the SDK's standard
  * strategy (AWS_MAX_ATTEMPTS, default 3); failed requests carry their service
@@ -80,18 +95,24 @@ export function awsTimeoutMs(env: Record<string, string | undefined> = process.e
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const env = settings.env ?? process.env;
   const endpoint = settings.endpointUrl;
-  let checked: Promise<void> | undefined;
+  let checked: Promise<NetworkSettings | undefined> | undefined;
+  // One set of agents for both clients: they share the proxy's kept-alive connections.
+  let agents: ReturnType<typeof createNetworkAgents>;
   const check = () =>
     (checked ??= (async () => {
       for (const name of ENDPOINT_VARIABLES) if (env[name]) checkEndpointUrl(env[name] as string, name);
       const profile = settings.profile ?? env.AWS_PROFILE;
       if (profile) await checkProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
+      const network = await settings.network?.();
+      // The proxy agents are loaded only when a proxy or CA bundle is in force: `layer --help` stays fast.
+      if (network?.proxy || network?.caBundle) agents = (await import('./network-agents.js')).createNetworkAgents(network);
+      return network;
     })());
   const common = () => {
     const timeoutMs = awsTimeoutMs(env);
     // `profile` is SDK v3 client config: it selects the profile for credentials and region alike.
-    const config: { region?: string; endpoint?: string; profile?: string; requestHandler: { connectionTimeout: number; socketTimeout: number } } = {
-      requestHandler: { connectionTimeout: Math.min(timeoutMs, 10_000), socketTimeout: timeoutMs },
+    const config: { region?: string; endpoint?: string; profile?: string; requestHandler: { connectionTimeout: number; socketTimeout: number } & Partial<NonNullable<typeof agents>> } = {
+      requestHandler: { connectionTimeout: Math.min(timeoutMs, 10_000), socketTimeout: timeoutMs, ...agents },
     };
     if (settings.region) config.region = settings.region;
     if (endpoint) config.endpoint = endpoint;
@@ -104,15 +125,16 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   return {
     s3: () =>
       (s3 ??= (async () => {
-        await check();
+        const network = await check();
         const { S3Client } = await import('@aws-sdk/client-s3');
-        return annotateAwsErrors(new S3Client({ ...common(), forcePathStyle: pathStyle } satisfies S3ClientConfig));
+        const client = annotateAwsErrors(new S3Client({ ...common(), forcePathStyle: pathStyle } satisfies S3ClientConfig), network);
+        return settings.s3Objects ? applyS3ObjectSettings(client, settings.s3Objects) : client;
       })()),
     lambda: () =>
       (lambda ??= (async () => {
-        await check();
+        const network = await check();
         const { LambdaClient } = await import('@aws-sdk/client-lambda');
-        return annotateAwsErrors(new LambdaClient(common() satisfies LambdaClientConfig));
+        return annotateAwsErrors(new LambdaClient(common() satisfies LambdaClientConfig), network);
       })()),
   };
 }

@@ -1,4 +1,4 @@
-import type { ConfigKey, Logger, ResolvedConfig } from '@lambda-layer/core';
+import type { ConfigKey, Logger, NetworkSettings, ResolvedConfig, S3ObjectSettings } from '@lambda-layer/core';
 import type { Options } from 'yargs';
 import type { AwsClients } from './aws-clients.js';
 
@@ -17,6 +17,10 @@ export interface CommandContext {
   aws: AwsClients;
   /** The region `aws` talks to, when the settings or AWS_REGION name it (else the profile decides). */
   region: string | undefined;
+  /** The proxy and CA bundle (read on first use; the AWS clients use them too). */
+  network(): Promise<NetworkSettings>;
+  /** Encryption and bucket owner every S3 request carries (already applied to `aws.s3()`). */
+  s3Objects: S3ObjectSettings;
   /**
    * The regions the settings name (a repeated --region, LAYER_REGION,
    * `regions = [...]`), each once; empty means the AWS SDK's own chain decides.
@@ -35,7 +39,7 @@ export interface CommandContext {
 
 /** One `layer <command>`: the flags it takes (config keys) and what it runs. */
 export interface LayerCommand<Result = unknown> {
-  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow' | 'prune';
+  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow' | 'prune' | 'iam-policy';
   describe: string;
   /** Config keys this command reads; each becomes a flag. */
   keys: readonly ConfigKey[];

@@ -23,11 +23,18 @@ export function optionFor(key: ConfigKey): Options {
 
 const SHORT: Partial<Record<ConfigKey, string>> = { tool: 't', force: 'f', yes: 'y' };
 
+/**
+ * Config keys every command takes, declared once in main.ts (group "AWS and
+ * network options"): the AWS profile and region, the proxy and CA bundle,
+ * and what every S3 request carries (encryption, bucket owner).
+ */
+export const GLOBAL_CONFIG_KEYS = ['profile', 'region', 'proxy', 'ca-bundle', 'sse', 'sse-kms-key-id', 'bucket-key', 'expected-bucket-owner'] as const satisfies readonly ConfigKey[];
+
 export function optionsFor(keys: readonly ConfigKey[]): Record<string, Options> {
   const options: Record<string, Options> = {};
   for (const key of keys) {
-    // AWS settings are global flags, declared once in main.ts.
-    if (key === 'profile' || key === 'region') continue;
+    // AWS and network settings are global flags, declared once in main.ts.
+    if ((GLOBAL_CONFIG_KEYS as readonly ConfigKey[]).includes(key)) continue;
     const alias = SHORT[key];
     options[key] = alias ? { ...optionFor(key), alias } : optionFor(key);
   }

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, type BucketLocationConstraint, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
-import { errorLines, parseJsonOutput, runLayer, stampPackage, startLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy, useTempDir, writeTree } from '@lambda-layer/testing';
+import { createBucketInRegion, errorLines, parseJsonOutput, runLayer, stampPackage, startLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy, useTempDir, writeTree } from '@lambda-layer/testing';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { publishResultPath } from './result-file.js';
@@ -19,12 +19,6 @@ const faultProxy = useFaultProxy();
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 const LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.17.0"\nsource = { registry = "https://pypi.org/simple" }\n';
 
-async function createBucket(name: string, region: string): Promise<void> {
-  await testS3Client({ region }).send(
-    new CreateBucketCommand({ Bucket: name, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }),
-  );
-}
-
 /** A packaged project (layer.zip and its stamps) and a bucket template with one bucket per region (only `regions` created). */
 async function packagedProject(regions: readonly string[] = REGIONS) {
   const dir = await writeTree(temp.path, { 'pyproject.toml': '[project]\nname = "app"\nversion = "0.1.0"\n', 'uv.lock': LOCK }, 'project-');
@@ -32,7 +26,7 @@ async function packagedProject(regions: readonly string[] = REGIONS) {
   await writeFile(join(dir, 'build', 'lambda', 'layer', 'layer.zip'), Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(2048)]));
   await stampPackage(dir, 'uv');
   const prefix = uniqueName('layers');
-  for (const region of regions) await createBucket(`${prefix}-${region}`, region);
+  for (const region of regions) await createBucketInRegion(`${prefix}-${region}`, region);
   const layerName = uniqueName('multi');
   const githubOutput = join(temp.path, `${uniqueName('github-output')}.txt`);
   await writeFile(githubOutput, '');
@@ -126,7 +120,7 @@ describe('several regions (the bin, against moto)', () => {
     expect(outputs).toContain('failed-regions=eu-west-1\n');
 
     // Fixed, the failed region alone is run again: the flag overrides the configured pair.
-    await createBucket(`${p.prefix}-eu-west-1`, 'eu-west-1');
+    await createBucketInRegion(`${p.prefix}-eu-west-1`, 'eu-west-1');
     const only = p.args.filter((arg, i, all) => arg !== '--region' && all[i - 1] !== '--region');
     const onlyUpload = p.uploadArgs.filter((arg, i, all) => arg !== '--region' && all[i - 1] !== '--region');
     expect((await runLayer(['upload', ...onlyUpload, '--region', 'eu-west-1'], { env: p.env })).code).toBe(0);

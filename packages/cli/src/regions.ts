@@ -41,7 +41,7 @@ function withS3dir(context: CommandContext, s3dir: string): CommandContext {
 export async function regionRuns(context: CommandContext): Promise<RegionRun[]> {
   const s3dir = requireConfigValue(context.config, 's3dir');
   const regions = context.regions;
-  checkRegionTargets(regions, { s3dir, layerName: context.config.values['layer-name'] });
+  checkRegionTargets(regions, { s3dir, layerName: context.config.values['layer-name'], kmsKeyId: context.s3Objects.kmsKeyId });
   if (regions.length <= 1) {
     if (!hasRegionPlaceholder(s3dir)) return [{ region: regions[0], context }];
     const region = regions[0] ?? (await clientRegion(context.aws));

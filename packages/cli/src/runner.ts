@@ -5,6 +5,7 @@ import {
   type ConfigKey,
   configuredRegions,
   createLogger,
+  describeNetwork,
   ErrorCodes,
   exitCodeForSignal,
   type InterruptSignal,
@@ -19,7 +20,8 @@ import {
 } from '@lambda-layer/core';
 import { checkEndpointUrl, createAwsClients } from './aws-clients.js';
 import type { CommandContext, LayerCommand } from './command.js';
-import { flagValues } from './flags.js';
+import { flagValues, GLOBAL_CONFIG_KEYS } from './flags.js';
+import { resolveNetworkSettings, resolveProxyConfig, resolveS3ObjectSettings } from './network-settings.js';
 import { toOneLineError } from './one-line-error.js';
 import { writeResultOutputs } from './result-file.js';
 
@@ -184,20 +186,33 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
   try {
     projectDir = await checkProjectDir(argv['project-dir']);
     if (argv['endpoint-url'] !== undefined) checkEndpointUrl(argv['endpoint-url'], '--endpoint-url');
-    // The global AWS flags are config keys too: checked by the same rules as every other setting.
-    // A repeated --region arrives as a list; once, as a string.
-    const regionFlag = argv.region === undefined ? undefined : ([] as string[]).concat(argv.region);
-    const globalFlags: Partial<Record<ConfigKey, unknown>> = { profile: argv.profile, region: regionFlag };
+    // The global AWS and network flags are config keys too: checked by the same rules as every other setting
+    // (a repeated --region arrives as a list, once as a string: both are read as a list).
+    const globalFlags: Partial<Record<ConfigKey, unknown>> = flagValues(GLOBAL_CONFIG_KEYS, argv);
     const config = await resolveConfig({ projectDir, flags: { ...flagValues(command.keys, argv), ...globalFlags } });
     for (const notice of config.notices) logger.warn(notice);
     const regions = configuredRegions(config);
     const region = regions.length === 1 ? regions[0] : undefined;
     const { profile } = config.values;
+    const s3Objects = resolveS3ObjectSettings(config);
+    // The proxy settings are checked now (a bad one is a usage error before any step); the CA bundle is read on first use.
+    resolveProxyConfig(config);
+    // Read when first needed (an AWS client, a build): a CA bundle `layer package` never uses cannot fail it.
+    let network: ReturnType<typeof resolveNetworkSettings> | undefined;
+    const networkSettings = () =>
+      (network ??= resolveNetworkSettings(config, { projectDir: projectDir as string, profile }).then((settings) => {
+        for (const line of describeNetwork(settings)) logger.debug(`network: ${line}`);
+        return settings;
+      }));
+    // One client set per region, each with the same profile, endpoint, network (proxy, CA bundle)
+    // and S3 object settings (encryption, bucket owner): a region's writes are as guarded as the default's.
     const awsFor = (name: string | undefined) =>
       createAwsClients({
         ...(profile ? { profile } : {}),
         ...(name ? { region: name } : {}),
         ...(argv['endpoint-url'] ? { endpointUrl: argv['endpoint-url'] } : {}),
+        network: networkSettings,
+        s3Objects,
       });
     const context: CommandContext = {
       projectDir,
@@ -208,6 +223,8 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
       logger,
       config,
       aws: awsFor(region),
+      network: networkSettings,
+      s3Objects,
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
       regions,
       awsFor,

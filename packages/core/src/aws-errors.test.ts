@@ -33,6 +33,33 @@ describe('AWS errors', () => {
     expect(mapped.hint).toBeTruthy();
   });
 
+  it('names the proxy and the setting to fix: a 407, an unreachable proxy, a proxy answering instead of the service', () => {
+    const $proxy = { url: 'http://****@proxy.corp:3128', source: 'HTTPS_PROXY' };
+    const auth = toLayerErrorFromAws(Object.assign(sdkError('407', 407), { $proxy }), 'read s3://b/k');
+    expect(auth.code).toBe(ErrorCodes.AWS_PROXY_FAILED);
+    expect(auth.oneLine).toBe(
+      "the proxy http://****@proxy.corp:3128 (from HTTPS_PROXY) answered HTTP 407 Proxy Authentication Required instead of AWS while trying to read s3://b/k; give the proxy's user and password in the environment: HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT (or LAYER_PROXY)",
+    );
+    const down = toLayerErrorFromAws(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', address: '10.0.0.1', port: 3128, $proxy: { url: 'http://10.0.0.1:3128', source: '--proxy' }, $endpoint: 's3.eu-west-1.amazonaws.com' }), 'read s3://b/k');
+    expect(down.code).toBe(ErrorCodes.AWS_PROXY_FAILED);
+    expect(down.oneLine).toBe(
+      'cannot reach the proxy http://10.0.0.1:3128 (from --proxy): connection refused while trying to read s3://b/k; check the proxy address in --proxy, or list s3.eu-west-1.amazonaws.com in NO_PROXY to reach it directly',
+    );
+    const gateway = toLayerErrorFromAws(Object.assign(sdkError('UnknownError', 502), { $proxy, $endpoint: 'lambda.us-east-1.amazonaws.com' }), 'list layers');
+    expect(gateway.code).toBe(ErrorCodes.AWS_PROXY_FAILED);
+    expect(gateway.hint).toBe('check that the proxy lets lambda.us-east-1.amazonaws.com through, or list the host in NO_PROXY');
+  });
+
+  it('a TLS failure names the host and the CA settings, or the CA bundle in use', () => {
+    const tls = (extra: object) => toLayerErrorFromAws(Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', $service: 'S3', $endpoint: 's3.eu-west-1.amazonaws.com' }, extra), 'read s3://b/k');
+    expect(tls({}).hint).toBe(
+      "if a proxy or a private CA signs s3.eu-west-1.amazonaws.com's certificate, give its CA file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile; check that the endpoint URL uses the right scheme (http or https)",
+    );
+    const withBundle = tls({ $caBundle: { path: '/etc/ca.pem', source: 'AWS_CA_BUNDLE' } });
+    expect(withBundle.code).toBe(ErrorCodes.AWS_TLS_FAILED);
+    expect(withBundle.hint).toMatch(/^the CA bundle \/etc\/ca\.pem \(from AWS_CA_BUNDLE\) does not hold the CA that signed s3\.eu-west-1\.amazonaws\.com's certificate/);
+  });
+
   it('passes a LayerError through', () => {
     const error = new LayerError(ErrorCodes.INVALID_OPTION, 'x');
     expect(toLayerErrorFromAws(error, 'y')).toBe(error);

@@ -1,4 +1,6 @@
 import { ErrorCodes, LayerError, type ErrorCode } from './errors.js';
+import { type CaBundle, displayUrl, type NetworkSettings, proxyFor } from './network.js';
+import type { BucketOwnerFact } from './s3-object-settings.js';
 
 /**
  * Turns an AWS SDK v3 error into a one-line `LayerError` that names the cause
@@ -22,9 +24,17 @@ interface SdkErrorShape {
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
   $response?: { headers?: Record<string, string | undefined> };
-  /** Set by `annotateAwsErrors`: the service and endpoint the failed request went to. */
+  /** Set by `annotateAwsErrors`: the service, endpoint, operation and S3 object of the failed request, and the proxy and CA bundle it used. */
   $service?: string;
   $endpoint?: string;
+  $operation?: string;
+  $bucket?: string;
+  $key?: string;
+  /** The proxy the request went through (without credentials), and where that proxy was set. */
+  $proxy?: { url: string; source: string };
+  $caBundle?: Pick<CaBundle, 'path' | 'source'>;
+  /** Set by `applyS3ObjectSettings` on a 403 of a request that carried ExpectedBucketOwner. */
+  $bucketOwner?: BucketOwnerFact;
   hostname?: string;
   address?: string;
   port?: number;
@@ -108,6 +118,22 @@ export function isOutcomeUnknown(error: unknown): boolean {
   return !isAbortError(e);
 }
 
+/** A body that is not the service's XML/JSON reads as "UnknownError" (or a SyntaxError): something else answered. */
+function isUnparsed(name: string): boolean {
+  return name === 'Unknown' || name === 'UnknownError' || name === 'SyntaxError' || name === '' || /^\d{3}$/.test(name);
+}
+
+/** Whether a socket error happened on the way to the proxy (its host and port), not behind it. */
+function isProxyAddress(error: SdkErrorShape, proxyUrl: string, depth = 0): boolean {
+  const proxy = new URL(proxyUrl.replace('****@', ''));
+  const port = Number(proxy.port || (proxy.protocol === 'https:' ? 443 : 80));
+  const host = proxy.hostname.replace(/^\[|\]$/g, '');
+  if (error.port === port && (error.address === host || error.hostname === host)) return true;
+  if (error.hostname === host && error.code !== undefined && /^(ENOTFOUND|EAI_AGAIN)$/.test(error.code)) return true;
+  if (depth < 5 && error.cause && typeof error.cause === 'object') return isProxyAddress(shape(error.cause), proxyUrl, depth + 1);
+  return false;
+}
+
 function awsError(code: ErrorCode, message: string, hint: string, error: unknown, details: Record<string, unknown> = {}): LayerError {
   const defined = Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined));
   return new LayerError(code, message, { hint, cause: error, details: defined });
@@ -140,11 +166,45 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
       error,
     );
   }
-  if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'Forbidden' || status === 403) {
+  if (status === 407 || (e.$proxy && status !== undefined && status >= 400 && !requestId && isUnparsed(name))) {
+    const proxy = e.$proxy ? `the proxy ${e.$proxy.url} (from ${e.$proxy.source})` : 'an HTTP proxy';
+    return awsError(
+      ErrorCodes.AWS_PROXY_FAILED,
+      `${proxy} answered HTTP ${status}${status === 407 ? ' Proxy Authentication Required' : ''} instead of ${service} while trying to ${doing}`,
+      status === 407
+        ? "give the proxy's user and password in the environment: HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT (or LAYER_PROXY)"
+        : `check that the proxy lets ${e.$endpoint ?? `${service}'s endpoint`} through, or list the host in NO_PROXY`,
+      error,
+      { ...facts, proxy: e.$proxy?.url },
+    );
+  }
+  const owner = e.$bucketOwner;
+  if (owner?.mismatch === true) {
+    return awsError(
+      ErrorCodes.AWS_BUCKET_OWNER_MISMATCH,
+      `bucket ${owner.bucket} is not owned by ${owner.expected}`,
+      `check the bucket name in s3dir and the expected-bucket-owner setting (S3 refused to ${doing})`,
+      error,
+      { ...facts, bucket: owner.bucket, expectedBucketOwner: owner.expected },
+    );
+  }
+  if (status === 403 && e.$operation === 'HeadObject') {
+    const object = e.$bucket ? ` of s3://${e.$bucket}/${e.$key ?? ''}` : '';
+    const bucketArn = e.$bucket ? `arn:aws:s3:::${e.$bucket}` : 'the bucket';
     return awsError(
       ErrorCodes.AWS_ACCESS_DENIED,
-      `access denied while trying to ${doing}: ${message}`,
-      'check that your AWS identity has the needed S3 and Lambda permissions for this bucket and layer',
+      `S3 answered 403 Forbidden to a HEAD${object} while trying to ${doing}: S3 answers 403, not 404, when the object does not exist and the caller lacks s3:ListBucket`,
+      `grant s3:ListBucket on ${bucketArn} (limited to the prefix by an s3:prefix condition) and s3:GetObject on the objects; \`layer iam-policy\` prints the whole policy`,
+      error,
+      { ...facts, bucket: e.$bucket, key: e.$key },
+    );
+  }
+  if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'Forbidden' || status === 403) {
+    const ownerNote = owner && owner.mismatch === undefined ? ` (S3 answers the same when bucket ${owner.bucket} is not owned by ${owner.expected}, the expected-bucket-owner)` : '';
+    return awsError(
+      ErrorCodes.AWS_ACCESS_DENIED,
+      `access denied while trying to ${doing}: ${message}${ownerNote}`,
+      'check that your AWS identity has the S3 and Lambda permissions this run needs (`layer iam-policy` prints them)',
       error,
       facts,
     );
@@ -175,7 +235,7 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
   }
   if (status !== undefined && status >= 500) {
     // A body that is not the service's XML/JSON reads as "UnknownError" or a SyntaxError: a proxy or load balancer answered.
-    const unparsed = name === 'Unknown' || name === 'SyntaxError' || name === '';
+    const unparsed = isUnparsed(name);
     const what = unparsed
       ? `HTTP ${status}${requestIdText ? ` (${requestIdText}, no error body)` : ` with no ${service} error code or request id (an HTTP proxy or load balancer in between?)`}`
       : `${answered}${requestIdText ? ` (${requestIdText})` : ''}`;
@@ -201,6 +261,15 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
       { ...facts, code, host },
     );
   }
+  if (e.$proxy && code && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code) && isProxyAddress(e, e.$proxy.url)) {
+    return awsError(
+      ErrorCodes.AWS_PROXY_FAILED,
+      `cannot reach the proxy ${e.$proxy.url} (from ${e.$proxy.source}): ${code === 'ECONNREFUSED' ? 'connection refused' : code}${attempts} while trying to ${doing}`,
+      `check the proxy address in ${e.$proxy.source}, or list ${e.$endpoint ?? "the endpoint's host"} in NO_PROXY to reach it directly`,
+      error,
+      { ...facts, code, proxy: e.$proxy.url },
+    );
+  }
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     const cause = code === 'ECONNREFUSED' ? 'connection refused' : code === 'EHOSTUNREACH' ? 'host unreachable' : 'network unreachable';
     return awsError(
@@ -208,18 +277,22 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
       `cannot connect to ${service}${at}: ${cause}${attempts} while trying to ${doing}`,
       code === 'ECONNREFUSED'
         ? 'check --endpoint-url / AWS_ENDPOINT_URL and that the service listens there'
-        : 'check the network connection, VPN and HTTPS_PROXY settings',
+        : 'check the network connection and VPN; behind a proxy set HTTPS_PROXY (or --proxy)',
       error,
       { ...facts, code, endpoint: where },
     );
   }
   if (code && TLS_CODES.test(code)) {
+    const host = e.$endpoint ?? where ?? 'the endpoint';
+    const bundle = e.$caBundle;
     return awsError(
       ErrorCodes.AWS_TLS_FAILED,
-      `TLS with ${service}${at} failed (${code}: ${message})${attempts} while trying to ${doing}`,
-      'if a proxy or a private CA signs the certificate, set AWS_CA_BUNDLE to its CA file; check that the endpoint URL uses the right scheme (http or https)',
+      `TLS with ${service}${at}${e.$proxy ? ` through the proxy ${e.$proxy.url}` : ''} failed (${code}: ${message})${attempts} while trying to ${doing}`,
+      bundle
+        ? `the CA bundle ${bundle.path} (from ${bundle.source}) does not hold the CA that signed ${host}'s certificate: add that CA to it, or name the right file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile`
+        : `if a proxy or a private CA signs ${host}'s certificate, give its CA file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile; check that the endpoint URL uses the right scheme (http or https)`,
       error,
-      { ...facts, code, endpoint: where },
+      { ...facts, code, endpoint: where, ...(bundle ? { caBundle: bundle.path } : {}) },
     );
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') {
@@ -261,13 +334,15 @@ const ANNOTATE_ERRORS = 'lambdaLayerAnnotateErrors';
 
 /**
  * Adds to an SDK client a middleware that writes onto every failed request's
- * error the service (`$service`) and endpoint (`$endpoint`, host:port) it went
- * to, so a timeout or TLS failure can name the host. It sits outermost
- * (initialize step), so it sees the error the retries ended with. Idempotent.
+ * error the service (`$service`), endpoint (`$endpoint`, host:port),
+ * operation and S3 object it went to, and the proxy and CA bundle of
+ * `network` it used, so a timeout, a TLS failure or a 403 can name the host,
+ * the setting and the permission. It sits outermost (initialize step), so it
+ * sees the error the retries ended with. Idempotent.
  */
-export function annotateAwsErrors<C extends AwsClientWithMiddleware>(client: C): C {
+export function annotateAwsErrors<C extends AwsClientWithMiddleware>(client: C, network?: NetworkSettings): C {
   const middleware =
-    (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; endpointV2?: { url?: URL } }) =>
+    (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string; endpointV2?: { url?: URL } }) =>
     async (args: unknown) => {
       try {
         return await next(args);
@@ -278,6 +353,13 @@ export function annotateAwsErrors<C extends AwsClientWithMiddleware>(client: C):
           if (service && !e.$service) e.$service = service;
           const url = context.endpointV2?.url;
           if (url && !e.$endpoint) e.$endpoint = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+          if (context.commandName && !e.$operation) e.$operation = context.commandName.replace(/Command$/, '');
+          const input = (args as { input?: { Bucket?: unknown; Key?: unknown } }).input;
+          if (typeof input?.Bucket === 'string' && !e.$bucket) e.$bucket = input.Bucket;
+          if (typeof input?.Key === 'string' && !e.$key) e.$key = input.Key;
+          const proxy = url ? proxyFor(url, network) : undefined;
+          if (proxy && network?.proxy && !e.$proxy) e.$proxy = { url: displayUrl(proxy), source: network.proxy.source };
+          if (network?.caBundle && url?.protocol === 'https:' && !e.$caBundle) e.$caBundle = { path: network.caBundle.path, source: network.caBundle.source };
         }
         throw error;
       }

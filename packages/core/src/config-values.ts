@@ -91,14 +91,16 @@ export function parseRegions(values: string[]): string[] {
   return [...new Set(values.map((value) => parseRegion(value.trim())))];
 }
 
+/** A 12-digit AWS account id (a bucket owner, an account to share with, the account of a policy). */
+export function parseAccountId(value: string): string {
+  const text = value.trim();
+  if (!/^\d{12}$/.test(text)) throw invalid(`invalid AWS account id ${JSON.stringify(value)}`, 'an account id is 12 digits, e.g. 123456789012 (from `aws sts get-caller-identity`)');
+  return text;
+}
+
 /** AWS account ids to share a layer version with: 12 digits each, each once. */
 export function parseAccountIds(values: string[]): string[] {
-  for (const value of values) {
-    if (!/^\d{12}$/.test(value.trim())) {
-      throw invalid(`invalid AWS account id ${JSON.stringify(value)}`, 'an account id is 12 digits, e.g. 123456789012 (from `aws sts get-caller-identity`)');
-    }
-  }
-  return [...new Set(values.map((value) => value.trim()))];
+  return [...new Set(values.map(parseAccountId))];
 }
 
 /** AWS Organizations ids (`o-` and 10 to 32 lower-case letters or digits), each once. */

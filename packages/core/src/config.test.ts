@@ -208,6 +208,7 @@ describe('config', () => {
       /is a layer ARN of region us-east-1, but 2 regions are configured/,
     );
     expect(() => checkRegionTargets(['us-east-1'], { s3dir: 's3://one-bucket/app/' })).not.toThrow();
+    expect(() => checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://b-{region}/', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })).toThrow(/exists in one region/);
     await expect(resolveConfig({ projectDir: dir, env: {}, flags: { s3dir: 's3://Bad_{region}/' } })).rejects.toMatchObject({ code: ErrorCodes.USAGE });
   });
 });

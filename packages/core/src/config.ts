@@ -10,6 +10,7 @@ import {
   parseIndexUrl,
   parseInstaller,
   parseLayerName,
+  parseAccountId,
   parseAccountIds,
   parseKeepVersions,
   parseOrganizationIds,
@@ -17,7 +18,9 @@ import {
 } from './config-values.js';
 import { ErrorCodes, LayerError } from './errors.js';
 import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion, PYTHON_VERSIONS } from './lambda.js';
+import { parseProxyUrl } from './network.js';
 import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
+import { parseKmsKeyId, parseSse } from './s3-object-settings.js';
 import { S3Path } from './s3-path.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
 import { parseBuildTool } from './tools.js';
@@ -86,6 +89,12 @@ export const CONFIG_SCHEMA = {
   public: { type: 'boolean', description: 'let every AWS account use the published layer version' },
   'keep-versions': { type: 'integer', description: 'after publishing, delete all but the newest N layer versions (versions a function uses are kept)', parse: parseKeepVersions },
   'delete-manifests': { type: 'boolean', description: 'also delete the S3 manifest backups of deleted layer versions (kept by default as the audit trail)' },
+  proxy: { type: 'string', description: 'HTTP(S) proxy for AWS, the package index and pip/uv/Poetry (default: HTTPS_PROXY / HTTP_PROXY; NO_PROXY applies); credentials only from the environment', parse: parseProxyUrl },
+  'ca-bundle': { type: 'string', description: 'PEM file of the CA certificates to trust (default: AWS_CA_BUNDLE, then the profile\'s ca_bundle)', parse: nonEmpty('CA bundle path') },
+  sse: { type: 'string', description: 'server-side encryption of every object written: aws:kms or AES256', parse: parseSse },
+  'sse-kms-key-id': { type: 'string', description: 'KMS key for aws:kms (key id, key ARN or alias/NAME; with several regions alias/NAME or a multi-Region mrk- key; default: the AWS managed key aws/s3)', parse: parseKmsKeyId },
+  'bucket-key': { type: 'boolean', description: 'use an S3 Bucket Key with aws:kms' },
+  'expected-bucket-owner': { type: 'string', description: 'account id that must own the bucket; every S3 request carries it', parse: parseAccountId },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export interface ConfigKeySpec {

@@ -83,6 +83,13 @@ export const ErrorCodes = {
   AWS_TLS_FAILED: 'E_AWS_TLS_FAILED',
   AWS_TIMEOUT: 'E_AWS_TIMEOUT',
   PUBLISH_LOCK_LOST: 'E_PUBLISH_LOCK_LOST',
+  // enterprise networks and accounts: proxies, private CAs, bucket ownership (issue 17)
+  /** The CA bundle (--ca-bundle, AWS_CA_BUNDLE, a profile's ca_bundle) is missing or holds no certificate. */
+  CA_BUNDLE_INVALID: 'E_CA_BUNDLE_INVALID',
+  /** An HTTP(S) proxy refused the request (407 Proxy Authentication Required, 403, 502) or could not be reached. */
+  AWS_PROXY_FAILED: 'E_AWS_PROXY_FAILED',
+  /** S3 refused a request whose bucket is not owned by the --expected-bucket-owner account. */
+  AWS_BUCKET_OWNER_MISMATCH: 'E_AWS_BUCKET_OWNER_MISMATCH',
   // result outputs for later CI steps (--output-file, publish-result.json, $GITHUB_OUTPUT)
   RESULT_NOT_WRITTEN: 'E_RESULT_NOT_WRITTEN',
   // lifecycle: several regions, sharing, retention (issue 16)

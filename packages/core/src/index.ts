@@ -20,4 +20,6 @@ export * from './tree-digest.js';
 export * from './stamps.js';
 export * from './config-values.js';
 export * from './manifest-packages.js';
+export * from './network.js';
 export * from './regions.js';
+export * from './s3-object-settings.js';

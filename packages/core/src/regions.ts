@@ -6,6 +6,7 @@
  */
 import type { ConfigSource, ResolvedConfig } from './config.js';
 import { ErrorCodes, LayerError } from './errors.js';
+import { checkKmsKeyRegions } from './s3-object-settings.js';
 
 export const REGION_PLACEHOLDER = '{region}';
 
@@ -48,9 +49,14 @@ export function configuredRegions(config: ResolvedConfig): string[] {
 /**
  * What several regions need, checked before any AWS call (a usage error,
  * exit 2): an s3dir holding `{region}`, since each region needs a bucket of
- * its own, and a plain layer name, since a layer ARN names one region.
+ * its own, a plain layer name, since a layer ARN names one region, and an
+ * SSE-KMS key that exists in every region (see `checkKmsKeyRegions`).
  */
-export function checkRegionTargets(regions: readonly string[], settings: { s3dir?: string | undefined; layerName?: string | undefined }): void {
+export function checkRegionTargets(
+  regions: readonly string[],
+  settings: { s3dir?: string | undefined; layerName?: string | undefined; kmsKeyId?: string | undefined },
+): void {
+  checkKmsKeyRegions(settings.kmsKeyId, regions);
   if (regions.length <= 1) return;
   if (settings.s3dir !== undefined && !hasRegionPlaceholder(settings.s3dir)) {
     throw new LayerError(ErrorCodes.USAGE, `${regions.length} regions (${regions.join(', ')}) need one bucket each, but the s3dir ${settings.s3dir} has no ${REGION_PLACEHOLDER}`, {

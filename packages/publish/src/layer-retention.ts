@@ -4,8 +4,9 @@
  * named with those functions. The manifest backups in S3 stay (the audit
  * trail) unless asked to go too.
  *
- * AWS calls made here (operation → IAM action → resource):
- *   ListLayerVersions  → lambda:ListLayerVersions  → arn:aws:lambda:REGION:ACCOUNT:layer:NAME
+ * AWS calls made here (operation → IAM action → resource; `layer iam-policy`
+ * prints them from the `retention` rows of the CLI's policy table):
+ *   ListLayerVersions  → lambda:ListLayerVersions  → * (granted on *, like ListLayers)
  *   ListFunctions      → lambda:ListFunctions      → * (no resource-level permission)
  *   DeleteLayerVersion → lambda:DeleteLayerVersion → arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
  *   DeleteObject       → s3:DeleteObject           → arn:aws:s3:::BUCKET/PREFIX/layer/VERSION/MANIFEST (only with deleteManifests)

@@ -20,8 +20,8 @@ describe('layer zip in S3', () => {
 
   it('returns undefined for a missing zip, and tells a missing bucket apart', async () => {
     expect(await headLayerZip(s3, S3Path.parse(`s3://${bucket}/none/layer/layer.zip`))).toBeUndefined();
-    expect(await bucketExists(s3, bucket)).toBe(true);
-    expect(await bucketExists(s3, 'no-such-bucket-for-zip-tests')).toBe(false);
+    expect(await bucketExists(s3, S3Path.parseDir(`s3://${bucket}/none/layer/`))).toBe(true);
+    expect(await bucketExists(s3, S3Path.parseDir('s3://no-such-bucket-for-zip-tests/none/layer/'))).toBe(false);
   });
 
   it('computes the zip SHA-256 in Lambda\'s CodeSha256 form', async () => {

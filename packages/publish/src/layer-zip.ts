@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { readLayerZipSha256, readManifestMd5, type S3Path } from '@lambda-layer/core';
 import { awsCall, isNotFound } from './aws-call.js';
 
@@ -31,11 +31,14 @@ export async function headLayerZip(s3: S3Client, path: S3Path, signal?: AbortSig
 
 /**
  * A HEAD on a missing bucket answers the same bare 404 as a missing key, so
- * when the zip is missing this asks the bucket, to give the right fix.
+ * when the zip is missing this asks the bucket, to give the right fix. It
+ * lists one key under `folder` (the layer's folder) rather than HeadBucket:
+ * a least-privilege policy grants s3:ListBucket only with an s3:prefix
+ * condition, which a HeadBucket (no prefix) never meets.
  */
-export async function bucketExists(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<boolean> {
+export async function bucketExists(s3: S3Client, folder: S3Path, signal?: AbortSignal): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+    await s3.send(new ListObjectsV2Command({ Bucket: folder.bucket, Prefix: folder.key, MaxKeys: 1 }), { abortSignal: signal });
     return true;
   } catch (error) {
     const name = (error as { name?: string }).name;

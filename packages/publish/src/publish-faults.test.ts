@@ -176,7 +176,7 @@ describe('publish under 5xx and throttling', () => {
     expect(await layerKeys(f)).toEqual(['layer.zip']);
   });
 
-  it('AccessDenied: one line', async () => {
+  it('AccessDenied on the first HEAD: one line that explains the 403 (a missing object without s3:ListBucket)', async () => {
     const f = await ready();
     proxy.addRule({
       service: 'S3',
@@ -185,7 +185,9 @@ describe('publish under 5xx and throttling', () => {
     });
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
-    expect(error.oneLine).toMatch(/^access denied while trying to read s3:\/\/.*\/layer\/layer\.zip: .*; check that your AWS identity has the needed S3 and Lambda permissions/);
+    expect(error.oneLine).toMatch(
+      /^S3 answered 403 Forbidden to a HEAD of s3:\/\/.*\/layer\/layer\.zip while trying to read s3:\/\/.*: S3 answers 403, not 404, when the object does not exist and the caller lacks s3:ListBucket; grant s3:ListBucket on arn:aws:s3:::/,
+    );
   });
 
   it('a bucket in another region is named (S3\'s 301 on the first HeadObject)', async () => {

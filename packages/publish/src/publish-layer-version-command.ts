@@ -194,7 +194,7 @@ export class PublishLayerVersionCommand {
       this.logger.detail(`found ${layerZip.uri}`);
       return;
     }
-    const bucketThere = await awsCall(`check the bucket ${layerZip.bucket}`, () => bucketExists(this.options.s3Client, layerZip.bucket, this.signal), {
+    const bucketThere = await awsCall(`check the bucket ${layerZip.bucket}`, () => bucketExists(this.options.s3Client, this.options.layout.layerDir, this.signal), {
       service: 'S3',
     });
     if (!bucketThere) {

@@ -16,25 +16,24 @@ import { bareEtag, isNotFound } from './aws-call.js';
 export type StoredManifestState = 'equal' | 'different' | 'missing';
 
 /**
- * Compares the manifest stored at `path` with the local one. Manifests are
- * written with a single PutObject (see `putManifest`), so their ETag is the
- * MD5 of their content and one HeadObject answers the question. Where the
- * ETag is not an MD5 (a multipart upload, SSE-KMS) the content is read and
- * compared instead.
+ * Compares the manifest stored at `path` with the local one. A manifest
+ * written with a single PutObject (see `putManifest`) without SSE-KMS or
+ * SSE-C has the MD5 of its content as ETag, so one HeadObject answers the
+ * question. An SSE-KMS (or DSSE-KMS, SSE-C) object's ETag is 32 hex digits
+ * that are not its MD5, and a multipart object's has a "-N": for those the
+ * ETag is never compared, not even for equality; the content is read instead.
  */
 export async function compareStoredManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint, signal?: AbortSignal): Promise<StoredManifestState> {
   let etag: string | undefined;
-  let kms = false;
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
-    etag = bareEtag(head.ETag);
-    kms = String(head.ServerSideEncryption ?? '').startsWith('aws:kms');
+    const encryptedWithKey = String(head.ServerSideEncryption ?? '').startsWith('aws:kms') || head.SSECustomerAlgorithm !== undefined;
+    etag = encryptedWithKey ? undefined : bareEtag(head.ETag);
   } catch (error) {
     if (isNotFound(error)) return 'missing';
     throw error;
   }
-  if (etag === local.md5) return 'equal';
-  if (etag && /^[0-9a-f]{32}$/.test(etag) && !kms) return 'different';
+  if (etag && /^[0-9a-f]{32}$/.test(etag)) return etag === local.md5 ? 'equal' : 'different';
   const response = await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
   const content = await response.Body?.transformToByteArray();
   return content && createHash('md5').update(content).digest('hex') === local.md5 ? 'equal' : 'different';

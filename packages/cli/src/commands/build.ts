@@ -33,6 +33,8 @@ export const buildCommand: LayerCommand<BuildResult> = {
       yes: Boolean(values.yes),
       interactive: context.interactive,
       force: Boolean(values.force),
+      // The proxy and CA bundle reach pip, uv and Poetry through their own variables, and the build's own index requests.
+      network: await context.network(),
       logger: context.logger,
       signal: context.signal,
     });
