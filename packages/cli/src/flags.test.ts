@@ -1,0 +1,67 @@
+/**
+ * The flags are derived from core's CONFIG_SCHEMA and declared nowhere else:
+ * the --help yargs prints for each command lists exactly the schema's keys
+ * for that command, the global ones, the command's one-off action flags, and
+ * the few command-line-only flags of the parser, each with the schema's text.
+ */
+import { CONFIG_KEYS, commandConfigKeys, configKeySpec, type ConfigKey, GLOBAL_CONFIG_KEYS, isConfigKey, type LayerCommandName } from '@lambda-layer/core';
+import { describe, expect, it } from 'vitest';
+import type { LayerCommand } from './command.js';
+import { commands } from './commands/index.js';
+import { renderHelp } from './parser.js';
+import type { RunnerIO } from './runner.js';
+
+const silentIO: RunnerIO = { stdout: () => {}, stderr: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+
+/** Flags of the command line itself, not settings (no variable, no pyproject key), and yargs' own. */
+const COMMAND_LINE_ONLY = ['project-dir', 'json', 'quiet', 'debug', 'endpoint-url', 'output-file', 'version', 'help'];
+
+/** The option part of a help text (before the examples). */
+async function helpOptions(command: LayerCommandName): Promise<string> {
+  const text = await renderHelp([command, '--help'], silentIO);
+  expect(text, `layer ${command} --help`).toBeDefined();
+  return text!.split('\nExamples:')[0]!;
+}
+
+function flagsIn(help: string): string[] {
+  return [...help.matchAll(/^\s+(?:-\w, )?--([\w-]+)/gm)].map((match) => match[1]!);
+}
+
+/** yargs wraps descriptions mid-word: compare without whitespace. */
+const squeeze = (text: string) => text.replace(/\s+/g, '');
+
+describe("the flags come from core's config schema", () => {
+  const names = commands.map((command) => command.name);
+
+  it('every command is a command the schema knows, each once', () => {
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual(['build', 'iam-policy', 'package', 'prune', 'publish', 'upload', 'workflow']);
+  });
+
+  it.each(commands.map((command) => [command.name, command] as const))('`layer %s --help` lists exactly its schema keys, the global ones and its own action flags', async (name, command: LayerCommand) => {
+    const help = await helpOptions(name);
+    const own = Object.keys(command.flags ?? {});
+    // An action flag is never a setting: a setting is declared in the schema, once.
+    for (const flag of own) expect(isConfigKey(flag), `--${flag} of ${name} is a config key: declare it in CONFIG_SCHEMA only`).toBe(false);
+    expect(flagsIn(help).sort()).toEqual([...commandConfigKeys(name), ...GLOBAL_CONFIG_KEYS, ...own, ...COMMAND_LINE_ONLY].sort());
+    for (const key of [...commandConfigKeys(name), ...GLOBAL_CONFIG_KEYS]) {
+      const spec = configKeySpec(key);
+      expect(squeeze(help), `--${key} of ${name}`).toContain(squeeze(spec.describeFor?.[name] ?? spec.description));
+      if (spec.alias) expect(help).toMatch(new RegExp(`^\\s+-${spec.alias}, --${key}\\s`, 'm'));
+    }
+  });
+
+  it('workflow takes every key of its four steps, and every key is a flag of some command unless the schema says none', async () => {
+    const workflow = new Set(commandConfigKeys('workflow'));
+    for (const step of ['build', 'package', 'upload', 'publish'] as const) for (const key of commandConfigKeys(step)) expect(workflow.has(key), key).toBe(true);
+    const everywhere = new Set<ConfigKey>([...GLOBAL_CONFIG_KEYS, ...names.flatMap((name) => commandConfigKeys(name))]);
+    for (const key of CONFIG_KEYS) expect(everywhere.has(key), key).toBe(configKeySpec(key).commands !== 'none');
+    for (const name of names) expect(flagsIn(await helpOptions(name))).not.toContain('regions');
+  });
+
+  it('a repeated flag (--region) stays a string to yargs, a list flag (--ignore) an array', async () => {
+    const help = await helpOptions('workflow');
+    expect(help).toMatch(/--region\s[\s\S]*?\[string\]/);
+    expect(help).toMatch(/--ignore\s[\s\S]*?\[array\]/);
+  });
+});
