@@ -5,6 +5,9 @@
  * the few command-line-only flags of the parser, each with the schema's text.
  */
 import { CONFIG_KEYS, commandConfigKeys, configKeySpec, type ConfigKey, GLOBAL_CONFIG_KEYS, isConfigKey, type LayerCommandName } from '@lambda-layer/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import type { LayerCommand } from './command.js';
 import { commands } from './commands/index.js';
@@ -63,5 +66,35 @@ describe("the flags come from core's config schema", () => {
     const help = await helpOptions('workflow');
     expect(help).toMatch(/--region\s[\s\S]*?\[string\]/);
     expect(help).toMatch(/--ignore\s[\s\S]*?\[array\]/);
+  });
+});
+
+describe("the README's synopsis of `layer`", () => {
+  /** Each `layer …` entry of the synopsis block (a line and the indented lines after it), by command; `<…>` is the global one. */
+  function synopsis(): Map<string, string> {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const block = readme.split('## The `layer` command')[1]!.split('```')[1]!;
+    const entries = new Map<string, string>();
+    let current: string | undefined;
+    for (const line of block.split('\n')) {
+      const start = /^layer (\S+)/.exec(line);
+      if (start) entries.set((current = start[1]!.startsWith('<') ? 'global' : start[1]!), line);
+      else if (current && /^\s+\S/.test(line)) entries.set(current, `${entries.get(current)!}\n${line}`);
+      else current = undefined;
+    }
+    return entries;
+  }
+  /** The flags an entry names, a `--no-x` as the key x. */
+  const named = (entry: string) => [...entry.matchAll(/--([a-z][\w-]*)/g)].map((match) => (isConfigKey(match[1]!) ? match[1]! : match[1]!.replace(/^no-/, ''))).sort();
+
+  it('names every flag of each command, as the schema and the commands declare them', () => {
+    const entries = synopsis();
+    expect(named(entries.get('global')!)).toEqual([...GLOBAL_CONFIG_KEYS, ...COMMAND_LINE_ONLY.filter((flag) => flag !== 'version' && flag !== 'help')].sort());
+    for (const command of commands) {
+      const entry = entries.get(command.name);
+      expect(entry, `layer ${command.name} in the README`).toBeDefined();
+      if (command.name === 'workflow') expect(entry).toContain('(the union of the above)');
+      else expect(named(entry!), `layer ${command.name}`).toEqual([...commandConfigKeys(command.name), ...Object.keys(command.flags ?? {})].sort());
+    }
   });
 });
