@@ -62,6 +62,20 @@ describe("the flags come from core's config schema", () => {
     for (const name of names) expect(flagsIn(await helpOptions(name))).not.toContain('regions');
   });
 
+  it("each command's file reads only the settings the schema gives that command (else its flag would be missing)", () => {
+    const read = /\b(?:values|sources)(?:\.([\w]+)|\['([\w-]+)'\])|requireConfigValue\([^,]+, '([\w-]+)'\)|configEnvName\('([\w-]+)'\)/g;
+    for (const name of names) {
+      const source = readFileSync(new URL(`./commands/${name}.ts`, import.meta.url), 'utf8');
+      const keys = [...source.matchAll(read)].map((match) => match[1] ?? match[2] ?? match[3] ?? match[4]!);
+      if (name !== 'workflow') expect(keys.length, name).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(isConfigKey(key), `${name}.ts reads "${key}", which is no config key`).toBe(true);
+        const takes = configKeySpec(key as ConfigKey).commands;
+        expect(takes === 'every' || takes === 'none' || commandConfigKeys(name).includes(key as ConfigKey), `${name}.ts reads ${key}, which the schema does not give to ${name}`).toBe(true);
+      }
+    }
+  });
+
   it('a repeated flag (--region) stays a string to yargs, a list flag (--ignore) an array', async () => {
     const help = await helpOptions('workflow');
     expect(help).toMatch(/--region\s[\s\S]*?\[string\]/);
