@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -110,6 +110,11 @@ describe('createNodes', () => {
     // The variables are exactly the keys core's schema marks as cache inputs: none named here by hand.
     expect(envNames(build!)).toEqual(cacheInputKeys('build').map(configEnvName));
     expect(envNames(pkg!)).toEqual([...cacheInputKeys('build'), ...cacheInputKeys('package')].map(configEnvName));
+    // And the README's table of the targets names the same variables.
+    const readme = readFileSync(join(repoRoot, 'packages', 'nx', 'README.md'), 'utf8');
+    const readmeVariables = (target: string) => [...(readme.split('\n').find((line) => line.startsWith(`| \`${target}\``)) ?? '').matchAll(/`(LAYER_[A-Z_]+)`/g)].map((m) => m[1]);
+    expect(readmeVariables('layer-build')).toEqual(cacheInputKeys('build').map(configEnvName));
+    expect(readmeVariables('layer-package')).toEqual(cacheInputKeys('package').map(configEnvName));
 
     for (const remote of [upload!, publish!]) {
       expect(remote.cache).toBe(false);
