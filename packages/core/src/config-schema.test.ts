@@ -24,6 +24,7 @@ describe('the config schema', () => {
       } else expect(['every', 'none'], key).toContain(spec.commands);
       if (spec.alias) aliases.push(spec.alias);
       if (spec.repeatFlag) expect(spec.type, key).toBe('string[]');
+      if (spec.fromNumber) expect(spec.type, key).toBe('string');
       // A per-command text only where that command takes the key.
       for (const command of Object.keys(spec.describeFor ?? {})) expect(isCommandConfigKey(key, command as never), `${key} in ${command}`).toBe(true);
     }

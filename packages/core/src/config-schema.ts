@@ -31,6 +31,7 @@ import {
   parseOrganizationIds,
   parseRegions,
   parseS3dir,
+  pythonVersionFromNumber,
   type ConfigNote,
 } from './config-values.js';
 import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion } from './lambda.js';
@@ -57,6 +58,8 @@ export interface ConfigKeySpec {
   description: string;
   /** Checks and normalises a value of `type`; throws a `LayerError` saying what is wrong. */
   parse?: (value: never, note: ConfigNote) => unknown;
+  /** For a string key: reads a TOML number as its text, or refuses it (`python-version = 3.12` is a float in TOML). */
+  fromNumber?: (value: number, where: string) => string;
   /**
    * Where it is a flag: the commands that take it (`layer workflow` takes the
    * keys of its four steps), `'every'` for an AWS or network setting every
@@ -95,7 +98,15 @@ export const CONFIG_SCHEMA = {
   'layer-name': { type: 'string', description: 'Lambda layer name (or ARN)', parse: parseLayerName, commands: PUBLISHING },
   s3dir: { type: 'string', description: 'S3 folder URI for the layer artifacts, e.g. s3://bucket/app/lambda/', parse: parseS3dir, commands: ['upload', ...PUBLISHING] },
   tool: { type: 'string', description: 'dependency tool: pip, poetry or uv', parse: parseBuildTool, alias: 't', commands: CONFIG_COMMANDS, cacheInput: 'build' },
-  'python-version': { type: 'string', description: 'target Lambda Python version, e.g. 3.12', parse: parsePythonVersion, commands: ['build'], cacheInput: 'build' },
+  'python-version': {
+    type: 'string',
+    description: 'target Lambda Python version, e.g. 3.12',
+    parse: parsePythonVersion,
+    // 3.10 would read as 3.1: refused with a hint to quote it.
+    fromNumber: pythonVersionFromNumber,
+    commands: ['build'],
+    cacheInput: 'build',
+  },
   architecture: { type: 'string', description: 'target architecture: x86_64 or arm64', parse: parseArchitecture, commands: ['build'], cacheInput: 'build' },
   installer: {
     type: 'string',

@@ -6,7 +6,7 @@
  * own checks for library callers.
  */
 import { ErrorCodes, LayerError } from './errors.js';
-import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES } from './lambda.js';
+import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES, PYTHON_VERSIONS } from './lambda.js';
 import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
 import { S3Path } from './s3-path.js';
 import type { Installer } from './stamps.js';
@@ -205,4 +205,20 @@ export function nonEmpty(what: string): (value: string) => string {
     if (value.trim() === '') throw new LayerError(ErrorCodes.INVALID_OPTION, `the ${what} is empty`, { hint: `give a ${what}` });
     return value.trim();
   };
+}
+
+/**
+ * `python-version = 3.12` in TOML is a float, which reads back as "3.12"; but
+ * `3.10` is the float 3.1, so a number that could mean either is refused with
+ * the fix rather than read as a Python that Lambda does not have.
+ */
+export function pythonVersionFromNumber(value: number, where: string): string {
+  const text = String(value);
+  if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
+    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
+      hint: `quote it: python-version = "${text}0"`,
+      details: { key: 'python-version', where },
+    });
+  }
+  return text;
 }

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CONFIG_KEYS, CONFIG_SCHEMA, configEnvName, type ConfigKey, type ConfigKeySpec, type ConfigValueType, isConfigKey } from './config-schema.js';
+import { CONFIG_KEYS, type CONFIG_SCHEMA, configEnvName, type ConfigKey, configKeySpec, type ConfigValueType, isConfigKey } from './config-schema.js';
 import type { ConfigNote } from './config-values.js';
 import { ErrorCodes, LayerError } from './errors.js';
-import { PYTHON_VERSIONS } from './lambda.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
 
 type ValueOf<T extends ConfigValueType> = T extends 'string' ? string : T extends 'string[]' ? string[] : T extends 'boolean' ? boolean : number;
@@ -39,7 +38,7 @@ function wrongType(key: string, origin: ValueOrigin, expected: string, value: un
 /** Checks one value's type (strings from the environment are parsed), then its `parse` rule. */
 function coerce(key: ConfigKey, value: unknown, origin: ValueOrigin, note: ConfigNote): unknown {
   const typed = coerceType(key, value, origin);
-  const spec: ConfigKeySpec = CONFIG_SCHEMA[key];
+  const spec = configKeySpec(key);
   if (!spec.parse) return typed;
   try {
     return (spec.parse as (value: unknown, note: ConfigNote) => unknown)(typed, note);
@@ -51,12 +50,12 @@ function coerce(key: ConfigKey, value: unknown, origin: ValueOrigin, note: Confi
 
 function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknown {
   const fromText = origin.source === 'env';
-  const type = CONFIG_SCHEMA[key].type as ConfigValueType;
-  switch (type) {
+  const spec = configKeySpec(key);
+  switch (spec.type) {
     case 'string':
       if (typeof value === 'string') return value;
-      // python-version = 3.12 in TOML is a float (3.10 would read as 3.1: refused with a hint to quote it).
-      if (typeof value === 'number' && !fromText && key === 'python-version') return pythonVersionFromNumber(value, origin.where);
+      // A key may read a TOML number as its text (python-version = 3.12).
+      if (typeof value === 'number' && !fromText && spec.fromNumber) return spec.fromNumber(value, origin.where);
       throw wrongType(key, origin, 'a string', value);
     case 'string[]':
       if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -76,22 +75,6 @@ function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknow
       throw wrongType(key, origin, 'a whole number', value);
     }
   }
-}
-
-/**
- * `python-version = 3.12` in TOML is a float, which reads back as "3.12"; but
- * `3.10` is the float 3.1, so a number that could mean either is refused with
- * the fix rather than read as a Python that Lambda does not have.
- */
-function pythonVersionFromNumber(value: number, where: string): string {
-  const text = String(value);
-  if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
-    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
-      hint: `quote it: python-version = "${text}0"`,
-      details: { key: 'python-version', where },
-    });
-  }
-  return text;
 }
 
 export interface PyprojectConfig {
