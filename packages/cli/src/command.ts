@@ -1,4 +1,4 @@
-import type { ConfigKey, Logger, NetworkSettings, ResolvedConfig, S3ObjectSettings } from '@lambda-layer/core';
+import type { LayerCommandName, Logger, NetworkSettings, ResolvedConfig, S3ObjectSettings } from '@lambda-layer/core';
 import type { Options } from 'yargs';
 import type { AwsClients } from './aws-clients.js';
 
@@ -37,13 +37,15 @@ export interface CommandContext {
   argv: Record<string, unknown>;
 }
 
-/** One `layer <command>`: the flags it takes (config keys) and what it runs. */
+/**
+ * One `layer <command>`: what it runs. The config keys it takes as flags are
+ * not listed here: core's CONFIG_SCHEMA says which commands take each key
+ * (`commandConfigKeys(name)`), and the parser and runner read them from there.
+ */
 export interface LayerCommand<Result = unknown> {
-  name: 'build' | 'package' | 'upload' | 'publish' | 'workflow' | 'prune' | 'iam-policy';
+  name: LayerCommandName;
   describe: string;
-  /** Config keys this command reads; each becomes a flag. */
-  keys: readonly ConfigKey[];
-  /** Flags that are one-off actions, not settings (never read from env or pyproject), e.g. publish's --force-unlock. */
+  /** Flags that are one-off actions, not settings (never read from env or pyproject), e.g. publish's --force-unlock; never a config key. */
   flags?: Readonly<Record<string, Options>>;
   examples?: ReadonlyArray<readonly [string, string]>;
   /** Runs the step. Step packages are imported inside, lazily, so `--help` stays fast. */

@@ -1,19 +1,23 @@
-import { CONFIG_SCHEMA, type ConfigKey } from '@lambda-layer/core';
+import { commandConfigKeys, configKeySpec, type ConfigKey, GLOBAL_CONFIG_KEYS, type LayerCommandName } from '@lambda-layer/core';
 import type { Options } from 'yargs';
 
+export { GLOBAL_CONFIG_KEYS };
+
 /**
- * yargs options for the config keys, built from core's schema so flags, the
+ * The yargs option of a config key, built from core's schema so flags, the
  * environment and `[tool.lambda-layer]` never drift apart. No option has a
  * yargs default: an absent flag must fall through to env, pyproject, default.
  */
-export function optionFor(key: ConfigKey): Options {
-  const spec = CONFIG_SCHEMA[key];
-  const base: Options = { describe: spec.description, group: 'Step options:' };
+export function optionFor(key: ConfigKey, command?: LayerCommandName): Options {
+  const spec = configKeySpec(key);
+  const describe = (command && spec.describeFor?.[command]) ?? spec.description;
+  const base: Options = { describe, group: spec.commands === 'every' ? 'AWS options:' : 'Step options:', ...(spec.alias ? { alias: spec.alias } : {}) };
   switch (spec.type) {
     case 'string':
       return { ...base, type: 'string', requiresArg: true };
     case 'string[]':
-      return { ...base, type: 'array', string: true, requiresArg: true };
+      // A repeated flag (--region a --region b) is a string to yargs, which collects the repeats; a list flag takes the words after it.
+      return spec.repeatFlag ? { ...base, type: 'string', requiresArg: true } : { ...base, type: 'array', string: true, requiresArg: true };
     case 'boolean':
       return { ...base, type: 'boolean' };
     case 'integer':
@@ -21,24 +25,14 @@ export function optionFor(key: ConfigKey): Options {
   }
 }
 
-const SHORT: Partial<Record<ConfigKey, string>> = { tool: 't', force: 'f', yes: 'y' };
+/** The options of the config keys a command takes as its own flags (the global ones are declared once, on the parser). */
+export function optionsFor(command: LayerCommandName): Record<string, Options> {
+  return Object.fromEntries(commandConfigKeys(command).map((key) => [key, optionFor(key, command)]));
+}
 
-/**
- * Config keys every command takes, declared once in main.ts (group "AWS and
- * network options"): the AWS profile and region, the proxy and CA bundle,
- * and what every S3 request carries (encryption, bucket owner).
- */
-export const GLOBAL_CONFIG_KEYS = ['profile', 'region', 'proxy', 'ca-bundle', 'sse', 'sse-kms-key-id', 'bucket-key', 'expected-bucket-owner'] as const satisfies readonly ConfigKey[];
-
-export function optionsFor(keys: readonly ConfigKey[]): Record<string, Options> {
-  const options: Record<string, Options> = {};
-  for (const key of keys) {
-    // AWS and network settings are global flags, declared once in main.ts.
-    if ((GLOBAL_CONFIG_KEYS as readonly ConfigKey[]).includes(key)) continue;
-    const alias = SHORT[key];
-    options[key] = alias ? { ...optionFor(key), alias } : optionFor(key);
-  }
-  return options;
+/** The options of the config keys every command takes: the AWS and network settings. */
+export function globalOptions(): Record<string, Options> {
+  return Object.fromEntries(GLOBAL_CONFIG_KEYS.map((key) => [key, optionFor(key)]));
 }
 
 /** The config keys' values from parsed argv (undefined when the flag was not given). */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
-import { GLOBAL_CONFIG_KEYS, optionFor, optionsFor } from './flags.js';
+import { globalOptions, optionsFor } from './flags.js';
 import { isHelpRequest } from './help-cache.js';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { errorOutput, EXIT_USAGE, runCommand, type RunnerIO } from './runner.js';
@@ -28,13 +28,11 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
     .option('json', { type: 'boolean', describe: 'print exactly one JSON object (the result) to stdout; logs go to stderr' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'print only warnings and errors' })
     .option('debug', { type: 'boolean', describe: 'print debug lines and stack traces' })
-    .option('profile', { type: 'string', describe: 'AWS profile (default: the SDK chain: AWS_PROFILE, …)', requiresArg: true })
-    .option('region', { type: 'string', describe: 'AWS region (default: the SDK chain: AWS_REGION, …); repeat it to upload and publish in several regions, with {region} in --s3dir', requiresArg: true })
-    .option('endpoint-url', { type: 'string', describe: 'AWS endpoint URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)', requiresArg: true })
-    .options(Object.fromEntries(GLOBAL_CONFIG_KEYS.filter((key) => key !== 'profile' && key !== 'region').map((key) => [key, { ...optionFor(key), group: 'AWS options:' }])))
+    // The AWS and network settings every command takes (core's schema), then the one AWS flag that is no setting of ours.
+    .options(globalOptions())
+    .option('endpoint-url', { type: 'string', describe: 'AWS endpoint URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)', requiresArg: true, group: 'AWS options:' })
     .option('output-file', { type: 'string', describe: 'also write the result as JSON to this file (publish and workflow always write build/lambda/layer/publish-result.json)', requiresArg: true })
     .group(['project-dir', 'json', 'output-file', 'quiet', 'debug'], 'Global options:')
-    .group(['profile', 'region', 'endpoint-url'], 'AWS options:')
     .strict()
     .demandCommand(1, 'choose a command: build, package, upload, publish, workflow, prune or iam-policy')
     .recommendCommands()
@@ -57,7 +55,7 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
       command.name,
       command.describe,
       (y) => {
-        let withOptions = y.options({ ...optionsFor(command.keys), ...command.flags });
+        let withOptions = y.options({ ...optionsFor(command.name), ...command.flags });
         for (const [example, text] of command.examples ?? []) withOptions = withOptions.example(example, text);
         return withOptions;
       },

@@ -21,7 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const command = (run: LayerCommand['run']): LayerCommand => ({ name: 'publish', describe: 'x', keys: ['layer-name', 'tool'], run, summary: () => ['done'] });
+const command = (run: LayerCommand['run']): LayerCommand => ({ name: 'publish', describe: 'x', run, summary: () => ['done'] });
 
 describe('runCommand', () => {
   it('says plainly that a step is not available and exits 2', async () => {

@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
+  commandConfigKeys,
   type ConfigKey,
   configuredRegions,
   createLogger,
@@ -189,7 +190,7 @@ async function execute(command: LayerCommand, argv: Record<string, unknown> & Gl
     // The global AWS and network flags are config keys too: checked by the same rules as every other setting
     // (a repeated --region arrives as a list, once as a string: both are read as a list).
     const globalFlags: Partial<Record<ConfigKey, unknown>> = flagValues(GLOBAL_CONFIG_KEYS, argv);
-    const config = await resolveConfig({ projectDir, flags: { ...flagValues(command.keys, argv), ...globalFlags } });
+    const config = await resolveConfig({ projectDir, flags: { ...flagValues(commandConfigKeys(command.name), argv), ...globalFlags } });
     for (const notice of config.notices) logger.warn(notice);
     const regions = configuredRegions(config);
     const region = regions.length === 1 ? regions[0] : undefined;

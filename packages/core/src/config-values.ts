@@ -1,13 +1,18 @@
 /**
  * Parsers of single setting values that no other module owns: each returns
  * the value normalised or throws a `LayerError` saying what is wrong and how
- * to write it. `CONFIG_SCHEMA` (config.ts) applies them to every value from a
- * flag, the environment or pyproject.toml; the step packages keep their own
- * checks for library callers.
+ * to write it. `CONFIG_SCHEMA` (config-schema.ts) applies them to every value
+ * from a flag, the environment or pyproject.toml; the step packages keep their
+ * own checks for library callers.
  */
 import { ErrorCodes, LayerError } from './errors.js';
-import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES } from './lambda.js';
+import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES, PYTHON_VERSIONS } from './lambda.js';
+import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
+import { S3Path } from './s3-path.js';
 import type { Installer } from './stamps.js';
+
+/** Reports something worth a warning about a value that was accepted (e.g. normalised). */
+export type ConfigNote = (warning: string) => void;
 
 function invalid(message: string, hint: string): LayerError {
   return new LayerError(ErrorCodes.INVALID_OPTION, message, { hint });
@@ -172,4 +177,48 @@ export function parseInstaller(value: string): Installer {
   const installer = value.trim();
   if ((INSTALLERS as readonly string[]).includes(installer)) return installer as Installer;
   throw invalid(`unknown installer ${JSON.stringify(value)}`, `use ${INSTALLERS.join(' or ')} (uv is the default; pip gives pip's exact behaviour)`);
+}
+
+/**
+ * An s3dir names a folder: one without the trailing "/" is taken as that
+ * folder, and the user is told. It may hold `{region}` (one bucket per
+ * region): checked as it reads for a region, and kept as a template.
+ */
+export function parseS3dir(value: string, note: ConfigNote = () => {}): string {
+  if (hasRegionPlaceholder(value)) {
+    // The longest region names make the longest bucket names: both must be valid.
+    for (const region of ['us-east-1', 'ap-southeast-5', 'us-gov-west-1']) parseS3dir(s3dirForRegion(value, region));
+    if (value.trim().endsWith('/')) return value.trim();
+    note(`s3dir ${JSON.stringify(value)} does not end with "/": using the folder ${value.trim()}/`);
+    return `${value.trim()}/`;
+  }
+  const path = S3Path.parse(value);
+  if (path.isDir) return path.uri;
+  const dir = S3Path.parseDir(path.uri);
+  note(`s3dir ${JSON.stringify(value)} does not end with "/": using the folder ${dir.uri}`);
+  return dir.uri;
+}
+
+/** Text that is not blank, trimmed (a profile name, a file path). */
+export function nonEmpty(what: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new LayerError(ErrorCodes.INVALID_OPTION, `the ${what} is empty`, { hint: `give a ${what}` });
+    return value.trim();
+  };
+}
+
+/**
+ * `python-version = 3.12` in TOML is a float, which reads back as "3.12"; but
+ * `3.10` is the float 3.1, so a number that could mean either is refused with
+ * the fix rather than read as a Python that Lambda does not have.
+ */
+export function pythonVersionFromNumber(value: number, where: string): string {
+  const text = String(value);
+  if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
+    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
+      hint: `quote it: python-version = "${text}0"`,
+      details: { key: 'python-version', where },
+    });
+  }
+  return text;
 }

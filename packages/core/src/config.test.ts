@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configEnvName, loadPyprojectConfig, requireConfigValue, resolveConfig } from './config.js';
+import { configEnvName } from './config-schema.js';
+import { loadPyprojectConfig, requireConfigValue, resolveConfig } from './config.js';
 import { ErrorCodes } from './errors.js';
 import { checkRegionTargets, configuredRegions, s3dirForRegion } from './regions.js';
 

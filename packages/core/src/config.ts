@@ -1,126 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  maxLength,
-  parseCompatibleArchitectures,
-  parseCompatibleRuntimes,
-  parseCompressionLevel,
-  parseGlobs,
-  parseIndexName,
-  parseIndexUrl,
-  parseInstaller,
-  parseLayerName,
-  parseAccountId,
-  parseAccountIds,
-  parseKeepVersions,
-  parseOrganizationIds,
-  parseRegions,
-} from './config-values.js';
+import { CONFIG_KEYS, type CONFIG_SCHEMA, configEnvName, type ConfigKey, configKeySpec, type ConfigValueType, isConfigKey } from './config-schema.js';
+import type { ConfigNote } from './config-values.js';
 import { ErrorCodes, LayerError } from './errors.js';
-import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion, PYTHON_VERSIONS } from './lambda.js';
-import { parseProxyUrl } from './network.js';
-import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
-import { parseKmsKeyId, parseSse } from './s3-object-settings.js';
-import { S3Path } from './s3-path.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
-import { parseBuildTool } from './tools.js';
 
-/** Reports something worth a warning about a value that was accepted (e.g. normalised). */
-export type ConfigNote = (warning: string) => void;
-
-/**
- * An s3dir names a folder: one without the trailing "/" is taken as that
- * folder, and the user is told. It may hold `{region}` (one bucket per
- * region): checked as it reads for a region, and kept as a template.
- */
-export function parseS3dir(value: string, note: ConfigNote = () => {}): string {
-  if (hasRegionPlaceholder(value)) {
-    // The longest region names make the longest bucket names: both must be valid.
-    for (const region of ['us-east-1', 'ap-southeast-5', 'us-gov-west-1']) parseS3dir(s3dirForRegion(value, region));
-    if (value.trim().endsWith('/')) return value.trim();
-    note(`s3dir ${JSON.stringify(value)} does not end with "/": using the folder ${value.trim()}/`);
-    return `${value.trim()}/`;
-  }
-  const path = S3Path.parse(value);
-  if (path.isDir) return path.uri;
-  const dir = S3Path.parseDir(path.uri);
-  note(`s3dir ${JSON.stringify(value)} does not end with "/": using the folder ${dir.uri}`);
-  return dir.uri;
-}
-
-const nonEmpty = (what: string) => (value: string) => {
-  if (value.trim() === '') throw new LayerError(ErrorCodes.INVALID_OPTION, `the ${what} is empty`, { hint: `give a ${what}` });
-  return value.trim();
-};
-
-/**
- * Settings in `[tool.lambda-layer]` of pyproject.toml. Keys are the CLI's long
- * flag names; a `--no-x` flag is the key `x = false`. `parse` checks and
- * normalises a value wherever it comes from (flag, environment, pyproject), so
- * a bad value fails before any step runs: from a flag or the environment it is
- * a usage error (exit 2), from pyproject.toml a config error naming the file.
- */
-export const CONFIG_SCHEMA = {
-  'layer-name': { type: 'string', description: 'Lambda layer name (or ARN)', parse: parseLayerName },
-  s3dir: { type: 'string', description: 'S3 folder URI for the layer artifacts, e.g. s3://bucket/app/lambda/', parse: parseS3dir },
-  tool: { type: 'string', description: 'dependency tool: pip, poetry or uv', parse: parseBuildTool },
-  'python-version': { type: 'string', description: 'target Lambda Python version, e.g. 3.12', parse: parsePythonVersion },
-  architecture: { type: 'string', description: 'target architecture: x86_64 or arm64', parse: parseArchitecture },
-  container: { type: 'boolean', description: 'build inside the SAM build image (needs Docker)' },
-  installer: { type: 'string', description: "who installs the locked wheels: uv (default) or pip, for pip's exact behaviour (both pinned by layer)", parse: parseInstaller },
-  'index-url': { type: 'string', description: 'private package index URL (credentials come from the environment)', parse: parseIndexUrl },
-  'index-name': { type: 'string', description: 'name of the private index in pyproject (Poetry source / uv index)', parse: parseIndexName },
-  ignore: { type: 'string[]', description: 'extra glob patterns to leave out of layer.zip', parse: parseGlobs },
-  'default-ignore': { type: 'boolean', description: 'leave out boto3, botocore, pip, pytest, … (default true)' },
-  'keep-bytecode': { type: 'boolean', description: 'keep __pycache__ and .pyc files' },
-  'compression-level': { type: 'integer', description: 'deflate level 0-9', parse: parseCompressionLevel },
-  description: { type: 'string', description: 'layer version description', parse: maxLength('description', LAMBDA_LIMITS.descriptionMaxLength) },
-  'compatible-runtime': { type: 'string[]', description: 'compatible runtimes, e.g. python3.12', parse: parseCompatibleRuntimes },
-  'compatible-architecture': { type: 'string[]', description: 'compatible architectures: x86_64, arm64', parse: parseCompatibleArchitectures },
-  'license-info': { type: 'string', description: 'layer license info', parse: maxLength('license info', LAMBDA_LIMITS.licenseInfoMaxLength) },
-  force: { type: 'boolean', description: 'redo the step even when nothing changed' },
-  yes: { type: 'boolean', description: 'do not ask before replacing the previous build' },
-  profile: { type: 'string', description: 'AWS profile', parse: nonEmpty('profile name') },
-  region: { type: 'string[]', description: 'AWS region; repeat it to publish in several regions (s3dir then holds {region})', parse: parseRegions },
-  regions: { type: 'string[]', description: 'AWS regions (pyproject: regions = ["us-east-1", "eu-west-1"]); the same as repeating --region', parse: parseRegions },
-  'dry-run': { type: 'boolean', description: 'say what would be published, shared and deleted, and why, without writing anything' },
-  'share-with-account': { type: 'string[]', description: 'AWS account id allowed to use the published layer version (repeatable)', parse: parseAccountIds },
-  'share-with-org': { type: 'string[]', description: 'AWS Organizations id (o-…) whose accounts may use the published layer version', parse: parseOrganizationIds },
-  public: { type: 'boolean', description: 'let every AWS account use the published layer version' },
-  'keep-versions': { type: 'integer', description: 'after publishing, delete all but the newest N layer versions (versions a function uses are kept)', parse: parseKeepVersions },
-  'delete-manifests': { type: 'boolean', description: 'also delete the S3 manifest backups of deleted layer versions (kept by default as the audit trail)' },
-  proxy: { type: 'string', description: 'HTTP(S) proxy for AWS, the package index and pip/uv/Poetry (default: HTTPS_PROXY / HTTP_PROXY; NO_PROXY applies); credentials only from the environment', parse: parseProxyUrl },
-  'ca-bundle': { type: 'string', description: 'PEM file of the CA certificates to trust (default: AWS_CA_BUNDLE, then the profile\'s ca_bundle)', parse: nonEmpty('CA bundle path') },
-  sse: { type: 'string', description: 'server-side encryption of every object written: aws:kms or AES256', parse: parseSse },
-  'sse-kms-key-id': { type: 'string', description: 'KMS key for aws:kms (key id, key ARN or alias/NAME; with several regions alias/NAME or a multi-Region mrk- key; default: the AWS managed key aws/s3)', parse: parseKmsKeyId },
-  'bucket-key': { type: 'boolean', description: 'use an S3 Bucket Key with aws:kms' },
-  'expected-bucket-owner': { type: 'string', description: 'account id that must own the bucket; every S3 request carries it', parse: parseAccountId },
-} as const satisfies Record<string, ConfigKeySpec>;
-
-export interface ConfigKeySpec {
-  type: ConfigValueType;
-  description: string;
-  /** Checks and normalises a value of `type`; throws a `LayerError` saying what is wrong. */
-  parse?: (value: never, note: ConfigNote) => unknown;
-}
-
-export type ConfigValueType = 'string' | 'string[]' | 'boolean' | 'integer';
-export type ConfigKey = keyof typeof CONFIG_SCHEMA;
 type ValueOf<T extends ConfigValueType> = T extends 'string' ? string : T extends 'string[]' ? string[] : T extends 'boolean' ? boolean : number;
 export type ConfigValues = { [K in ConfigKey]?: ValueOf<(typeof CONFIG_SCHEMA)[K]['type']> };
 export type ConfigSource = 'flag' | 'env' | 'pyproject' | 'default';
 
-export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
 const CONFIG_SECTION = 'tool.lambda-layer';
-
-/** The environment variable of a key: `s3dir` -> LAYER_S3DIR, `layer-name` -> LAYER_LAYER_NAME. */
-export function configEnvName(key: ConfigKey): string {
-  return `LAYER_${key.toUpperCase().replace(/-/g, '_')}`;
-}
-
-function isConfigKey(key: string): key is ConfigKey {
-  return Object.prototype.hasOwnProperty.call(CONFIG_SCHEMA, key);
-}
 
 /** Where a value came from, for its error: the flag, the variable, or the file. */
 interface ValueOrigin {
@@ -149,7 +38,7 @@ function wrongType(key: string, origin: ValueOrigin, expected: string, value: un
 /** Checks one value's type (strings from the environment are parsed), then its `parse` rule. */
 function coerce(key: ConfigKey, value: unknown, origin: ValueOrigin, note: ConfigNote): unknown {
   const typed = coerceType(key, value, origin);
-  const spec: ConfigKeySpec = CONFIG_SCHEMA[key];
+  const spec = configKeySpec(key);
   if (!spec.parse) return typed;
   try {
     return (spec.parse as (value: unknown, note: ConfigNote) => unknown)(typed, note);
@@ -161,12 +50,12 @@ function coerce(key: ConfigKey, value: unknown, origin: ValueOrigin, note: Confi
 
 function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknown {
   const fromText = origin.source === 'env';
-  const type = CONFIG_SCHEMA[key].type as ConfigValueType;
-  switch (type) {
+  const spec = configKeySpec(key);
+  switch (spec.type) {
     case 'string':
       if (typeof value === 'string') return value;
-      // python-version = 3.12 in TOML is a float (3.10 would read as 3.1: refused with a hint to quote it).
-      if (typeof value === 'number' && !fromText && key === 'python-version') return pythonVersionFromNumber(value, origin.where);
+      // A key may read a TOML number as its text (python-version = 3.12).
+      if (typeof value === 'number' && !fromText && spec.fromNumber) return spec.fromNumber(value, origin.where);
       throw wrongType(key, origin, 'a string', value);
     case 'string[]':
       if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -186,22 +75,6 @@ function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknow
       throw wrongType(key, origin, 'a whole number', value);
     }
   }
-}
-
-/**
- * `python-version = 3.12` in TOML is a float, which reads back as "3.12"; but
- * `3.10` is the float 3.1, so a number that could mean either is refused with
- * the fix rather than read as a Python that Lambda does not have.
- */
-function pythonVersionFromNumber(value: number, where: string): string {
-  const text = String(value);
-  if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
-    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
-      hint: `quote it: python-version = "${text}0"`,
-      details: { key: 'python-version', where },
-    });
-  }
-  return text;
 }
 
 export interface PyprojectConfig {

@@ -11,6 +11,7 @@ export * from './fingerprint.js';
 export * from './lambda.js';
 export * from './credentials.js';
 export * from './config.js';
+export * from './config-schema.js';
 export * from './logger.js';
 export * from './results.js';
 export * from './system-errors.js';

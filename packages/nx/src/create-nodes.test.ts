@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadPyprojectConfig, localLayout, manifestFileName, parseBuildTool } from '@lambda-layer/core';
+import { cacheInputKeys, configEnvName, loadPyprojectConfig, localLayout, manifestFileName, parseBuildTool } from '@lambda-layer/core';
 import { repoRoot } from '@lambda-layer/testing';
 import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,6 +107,14 @@ describe('createNodes', () => {
     expect(pkg!.inputs!.slice(0, build!.inputs!.length)).toEqual(build!.inputs);
     expect(envNames(pkg!)).toEqual(expect.arrayContaining(['LAYER_IGNORE', 'LAYER_DEFAULT_IGNORE', 'LAYER_KEEP_BYTECODE', 'LAYER_COMPRESSION_LEVEL']));
     expect(envNames(build!)).not.toContain('LAYER_IGNORE');
+    // The variables are exactly the keys core's schema marks as cache inputs: none named here by hand.
+    expect(envNames(build!)).toEqual(cacheInputKeys('build').map(configEnvName));
+    expect(envNames(pkg!)).toEqual([...cacheInputKeys('build'), ...cacheInputKeys('package')].map(configEnvName));
+    // And the README's table of the targets names the same variables.
+    const readme = readFileSync(join(repoRoot, 'packages', 'nx', 'README.md'), 'utf8');
+    const readmeVariables = (target: string) => [...(readme.split('\n').find((line) => line.startsWith(`| \`${target}\``)) ?? '').matchAll(/`(LAYER_[A-Z_]+)`/g)].map((m) => m[1]);
+    expect(readmeVariables('layer-build')).toEqual(cacheInputKeys('build').map(configEnvName));
+    expect(readmeVariables('layer-package')).toEqual(cacheInputKeys('package').map(configEnvName));
 
     for (const remote of [upload!, publish!]) {
       expect(remote.cache).toBe(false);

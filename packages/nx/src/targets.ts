@@ -1,5 +1,5 @@
 import { posix, relative, sep } from 'node:path';
-import { BUILD_TOOLS, configEnvName, localLayout, manifestFileName, type BuildTool, type ConfigKey } from '@lambda-layer/core';
+import { BUILD_TOOLS, cacheInputKeys, configEnvName, localLayout, manifestFileName, type BuildTool, type ConfigKey } from '@lambda-layer/core';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { NormalizedPluginOptions } from './options.js';
 import { hasLockFile, layerBinPath, shellWord, toolVersionsScriptPath, workspacePath } from './workspace-paths.js';
@@ -12,13 +12,14 @@ export type LayerStep = (typeof LAYER_STEPS)[number];
 export const CLI_PACKAGE = '@lambda-layer/cli';
 
 /**
- * The settings that change what build writes. Not `force`/`yes` (they change
- * whether work is redone, not its result), not the index credentials (secrets;
- * they change access, not the result).
+ * The settings that change what build writes, as core's schema marks them
+ * (`cacheInput: 'build'`). Not `force`/`yes` (they change whether work is
+ * redone, not its result), not the index credentials (secrets; they change
+ * access, not the result, and are no config keys).
  */
-export const BUILD_CONFIG_KEYS = ['tool', 'python-version', 'architecture', 'installer', 'container', 'index-url', 'index-name'] as const satisfies readonly ConfigKey[];
-/** The settings that change what package writes from the same artifacts. */
-export const PACKAGE_CONFIG_KEYS = ['ignore', 'default-ignore', 'keep-bytecode', 'compression-level'] as const satisfies readonly ConfigKey[];
+export const BUILD_CONFIG_KEYS: readonly ConfigKey[] = cacheInputKeys('build');
+/** The settings that change what package writes from the same artifacts (`cacheInput: 'package'`). */
+export const PACKAGE_CONFIG_KEYS: readonly ConfigKey[] = cacheInputKeys('package');
 
 /** core's local layout as workspace-relative Nx paths, so the outputs never drift from what the steps write. */
 let layoutPathsOnce: ReturnType<typeof computeLayoutPaths> | undefined;

@@ -1,12 +1,9 @@
 import { type BuildResult, credentialsFromEnv, detectBuildTool, formatBytes, parseBuildTool, parseInstaller } from '@lambda-layer/core';
 import type { CommandContext, LayerCommand } from '../command.js';
 
-export const BUILD_KEYS = ['tool', 'python-version', 'architecture', 'installer', 'container', 'index-url', 'index-name', 'yes', 'force'] as const;
-
 export const buildCommand: LayerCommand<BuildResult> = {
   name: 'build',
   describe: 'Step 1: install the locked dependencies into build/lambda/layer/artifacts/python/',
-  keys: BUILD_KEYS,
   examples: [
     ['layer build --tool uv --python-version 3.12 --architecture arm64', 'build for Python 3.12 on Graviton'],
     ['layer build --installer pip', "install the lock with the pinned pip instead of the pinned uv (pip's exact behaviour)"],

@@ -28,9 +28,6 @@ export interface IamPolicyResult {
   notes: string[];
 }
 
-/** The settings that name the resources, and those that switch features on (sharing, retention). */
-export const IAM_POLICY_KEYS = ['layer-name', 's3dir', 'tool', 'share-with-account', 'share-with-org', 'public', 'keep-versions', 'delete-manifests'] as const;
-
 const STEPS = ['workflow', 'upload', 'publish', 'prune'] as const;
 type PolicyStep = (typeof STEPS)[number];
 
@@ -76,7 +73,6 @@ export function policyFeaturesOf(step: PolicyStep, config: ResolvedConfig, kmsKe
 export const iamPolicyCommand: LayerCommand<IamPolicyResult> = {
   name: 'iam-policy',
   describe: 'Print the least-privilege IAM policy this configuration needs (buckets, prefix, layer ARNs of every region, KMS key, sharing, retention)',
-  keys: IAM_POLICY_KEYS,
   flags: {
     'account-id': {
       type: 'string',

@@ -1,12 +1,9 @@
 import { DEFAULT_IGNORED_PACKAGES, formatBytes, parseBuildTool, type PackageResult } from '@lambda-layer/core';
 import type { LayerCommand } from '../command.js';
 
-export const PACKAGE_KEYS = ['tool', 'ignore', 'default-ignore', 'keep-bytecode', 'compression-level', 'force'] as const;
-
 export const packageCommand: LayerCommand<PackageResult> = {
   name: 'package',
   describe: 'Step 2: zip artifacts/python/ into build/lambda/layer/layer.zip',
-  keys: PACKAGE_KEYS,
   examples: [
     ['layer package --ignore "*/tests/*"', 'package, leaving out test folders too'],
     ['layer package --no-default-ignore --keep-bytecode', 'keep boto3, pip, … and __pycache__ in the zip'],

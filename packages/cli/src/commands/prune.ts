@@ -11,8 +11,6 @@ import {
 import type { CommandContext, LayerCommand } from '../command.js';
 import { inEachRegion, regionRuns, summarizeRegions } from '../regions.js';
 
-export const PRUNE_KEYS = ['layer-name', 's3dir', 'tool', 'keep-versions', 'delete-manifests', 'dry-run'] as const;
-
 export type PruneOutcome = PruneResult | MultiRegionResult<PruneResult>;
 
 /** Retention in one region: `context` holds that region's clients and s3dir. */
@@ -57,7 +55,6 @@ function describePrune(result: PruneResult, indent = ''): string[] {
 export const pruneCommand: LayerCommand<PruneOutcome> = {
   name: 'prune',
   describe: 'Delete the layer versions older than the newest N, keeping every version a function still uses',
-  keys: PRUNE_KEYS,
   examples: [
     ['layer prune --keep-versions 10 --dry-run', 'list what would be deleted, and which old versions functions still use'],
     ['layer prune --keep-versions 10', 'delete all but the newest 10 versions; manifest backups stay in S3'],

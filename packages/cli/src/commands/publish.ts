@@ -12,23 +12,6 @@ import type { LayerSharing } from '@lambda-layer/publish';
 import type { CommandContext, LayerCommand } from '../command.js';
 import { inEachRegion, regionRuns, summarizeRegions } from '../regions.js';
 
-export const PUBLISH_KEYS = [
-  'layer-name',
-  's3dir',
-  'tool',
-  'description',
-  'compatible-runtime',
-  'compatible-architecture',
-  'license-info',
-  'force',
-  'dry-run',
-  'share-with-account',
-  'share-with-org',
-  'public',
-  'keep-versions',
-  'delete-manifests',
-] as const;
-
 /** What publish reports: one region's deployment (or dry-run plan), or one entry per region. */
 export type Publication = LayerDeployment | PublishPlan;
 export interface MultiRegionPublication extends MultiRegionResult<Publication> {
@@ -135,14 +118,7 @@ export function describePublication(result: Publication, indent = ''): string[] 
 export const publishCommand: LayerCommand<PublishOutcome> = {
   name: 'publish',
   describe: 'Step 4: publish a new layer version from the uploaded zip, only when the manifest changed',
-  keys: PUBLISH_KEYS,
   flags: {
-    force: {
-      type: 'boolean',
-      alias: 'f',
-      describe: 'publish a new version even when the lock file did not change (command line only, not env or pyproject)',
-      group: 'Step options:',
-    },
     'force-unlock': {
       type: 'boolean',
       describe: 'first remove the publish lock whoever holds it (printing who held it), then run as usual',

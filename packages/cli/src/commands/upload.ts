@@ -2,8 +2,6 @@ import { detectBuildTool, type MultiRegionResult, parseBuildTool, requireConfigV
 import type { CommandContext, LayerCommand } from '../command.js';
 import { inEachRegion, regionRuns, summarizeRegions } from '../regions.js';
 
-export const UPLOAD_KEYS = ['s3dir', 'tool', 'force', 'dry-run'] as const;
-
 /** One region's upload, or one entry per region. */
 export type UploadOutcome = UploadResult | MultiRegionResult<UploadResult>;
 
@@ -40,7 +38,6 @@ function describeUpload(result: UploadResult, indent = ''): string[] {
 export const uploadCommand: LayerCommand<UploadOutcome> = {
   name: 'upload',
   describe: 'Step 3: upload layer.zip to {s3dir}layer/layer.zip with the manifest fingerprint',
-  keys: UPLOAD_KEYS,
   examples: [
     ['layer upload --s3dir s3://my-bucket/app/lambda/', 'upload the packaged layer'],
     ['layer upload --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'upload to one bucket per region, in parallel'],

@@ -1,17 +1,14 @@
 import type { WorkflowResult } from '@lambda-layer/core';
 import type { LayerCommand } from '../command.js';
 import { runWorkflow, summarizeWorkflow } from '../workflow.js';
-import { BUILD_KEYS, buildCommand } from './build.js';
-import { PACKAGE_KEYS, packageCommand } from './package.js';
-import { PUBLISH_KEYS, publishInRegion } from './publish.js';
-import { UPLOAD_KEYS, uploadInRegion } from './upload.js';
-
-export const WORKFLOW_KEYS = [...new Set([...BUILD_KEYS, ...PACKAGE_KEYS, ...UPLOAD_KEYS, ...PUBLISH_KEYS])];
+import { buildCommand } from './build.js';
+import { packageCommand } from './package.js';
+import { publishInRegion } from './publish.js';
+import { uploadInRegion } from './upload.js';
 
 export const workflowCommand: LayerCommand<WorkflowResult> = {
   name: 'workflow',
   describe: 'Run build, package, upload and publish in order; each step skips work when nothing changed',
-  keys: WORKFLOW_KEYS,
   examples: [
     ['layer workflow --tool uv --layer-name my-deps --s3dir s3://my-bucket/app/lambda/', 'the whole pipeline'],
     ['layer workflow --dry-run', 'build, package and upload nothing; say whether publish would make a new version, and the package diff'],
