@@ -7,6 +7,7 @@ export * from './s3-path.js';
 export * from './tools.js';
 export * from './layout.js';
 export * from './s3-layout.js';
+export * from './layer-zip-metadata.js';
 export * from './fingerprint.js';
 export * from './lambda.js';
 export * from './credentials.js';
