@@ -1,10 +1,11 @@
 import {
   type IndexCredentials,
-  type NetworkSettings,
+  type Installer,
   networkSecrets,
+  type NetworkSettings,
   pipIndexEnv,
-  PROXY_VARIABLES,
   poetryIndexEnv,
+  PROXY_VARIABLES,
   Redactor,
   uvIndexEnv,
 } from '@lambda-layer/core';
@@ -23,7 +24,7 @@ const INDEX_VARIABLES = {
  * first, so the installer reads exactly the index it is given (a lock's own,
  * or the wheel filter in front of it).
  */
-export function installerEnv(installer: 'pip' | 'uv', credentials: IndexCredentials, base: ChildEnv, options: { exclusive?: boolean } = {}): ChildEnv {
+export function installerEnv(installer: Installer, credentials: IndexCredentials, base: ChildEnv, options: { exclusive?: boolean } = {}): ChildEnv {
   const kept = options.exclusive ? Object.fromEntries(Object.entries(base).filter(([name]) => !INDEX_VARIABLES[installer].test(name))) : base;
   const env: ChildEnv = { ...kept, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', UV_PYTHON_DOWNLOADS: 'never' };
   if (installer === 'pip') Object.assign(env, pipIndexEnv(credentials));

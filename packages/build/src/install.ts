@@ -1,5 +1,5 @@
 import type { IndexCredentials, Logger, Redactor } from '@lambda-layer/core';
-import type { PinnedPip } from './installers.js';
+import type { InstallerName, PinnedPip } from './installers.js';
 import type { TargetPlatform } from './platform.js';
 import type { BuildTools, ToolCommand } from './preflight.js';
 import type { ChildEnv } from './run-tool.js';
@@ -41,6 +41,6 @@ export interface InstallFailure {
 export type InstallOutcome = { ok: true; output: string } | InstallFailure;
 
 export interface Installer {
-  name: 'pip' | 'uv';
+  name: InstallerName;
   install(context: InstallContext, run: InstallRun): Promise<InstallOutcome>;
 }

@@ -7,7 +7,7 @@
  */
 import { ErrorCodes, LayerError } from './errors.js';
 import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES } from './lambda.js';
-import type { Installer } from './stamps.js';
+import type { Installer } from './tools.js';
 
 function invalid(message: string, hint: string): LayerError {
   return new LayerError(ErrorCodes.INVALID_OPTION, message, { hint });

@@ -6,6 +6,9 @@ import { ErrorCodes, LayerError } from './errors.js';
 export const BUILD_TOOLS = ['pip', 'poetry', 'uv'] as const;
 export type BuildTool = (typeof BUILD_TOOLS)[number];
 
+/** Who installs the locked wheels: the tool's own pinned pip or uv (the build image's pip with --container). */
+export type Installer = 'pip' | 'uv';
+
 /** The manifest: the lock file that is the dependencies' source of truth, per tool. */
 export const MANIFEST_FILE_NAMES: Readonly<Record<BuildTool, string>> = {
   pip: 'requirements.txt',

@@ -29,8 +29,9 @@ import {
   localLayout,
   type LocalLayout,
   type PackageResult,
-  type PackageStamp,
   packageResultFromStamp,
+  type PackageStamp,
+  packageStampInput,
   removeStaleTempFiles,
   sha256File,
   toLayerErrorFromSystem,
@@ -42,7 +43,6 @@ import { FileCompressedCache } from './compressed-cache.js';
 import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules, normalizeName } from './exclusions.js';
 import { explicitlyNamedPackages } from './explicit-pins.js';
 import type { ResolvedPackageOptions } from './options.js';
-import { inputFingerprint } from './package-stamp.js';
 import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
 import { moveVenvSitePackages } from './site-packages.js';
 import { scanTree, type TreeScan } from './scan-tree.js';
@@ -170,7 +170,7 @@ export class PackageLayerCommand {
 
   /** The package stamp's key: this build, these options. */
   stampKey(): { treeDigest: string; input: string } {
-    return { treeDigest: this.requireBuild().tree.digest, input: inputFingerprint(this.options) };
+    return { treeDigest: this.requireBuild().tree.digest, input: packageStampInput(this.options) };
   }
 
   async findUnchangedResult(): Promise<PackageResult | undefined> {
