@@ -6,7 +6,15 @@
  * case a build may try: pure Python on the host, anything else in --container).
  */
 import { clean, gt, parse, rcompare, satisfies, valid, validRange } from '@renovatebot/pep440';
-import { type ErrorCode, ErrorCodes, type IndexCredentials, LayerError, PYTHON_VERSIONS, type PythonVersion } from '@lambda-layer/core';
+import {
+  type ErrorCode,
+  ErrorCodes,
+  type IndexCredentials,
+  LayerError,
+  normalizePackageName,
+  PYTHON_VERSIONS,
+  type PythonVersion,
+} from '@lambda-layer/core';
 import { indexName } from './index-probe.js';
 import {
   describeTarget,
@@ -20,7 +28,6 @@ import {
   type WheelName,
   wheelTagTriples,
 } from './platform.js';
-import { normalizeName } from './requirements.js';
 import { fetchProjectPage, type IndexFile } from './simple-index.js';
 import { mapLimit } from './concurrency.js';
 
@@ -57,7 +64,7 @@ export function parseRequirementSpec(text: string): RequirementSpec | undefined 
   const requirement = (text.split(/\s+--?[A-Za-z]/)[0] ?? '').split(';')[0]?.trim() ?? '';
   const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$/.exec(requirement);
   if (!match || (match[2] ?? '').startsWith('@')) return undefined;
-  return { name: normalizeName(match[1] as string), specifier: (match[2] ?? '').replace(/^\(|\)$/g, '').replace(/\s+/g, '') };
+  return { name: normalizePackageName(match[1] as string), specifier: (match[2] ?? '').replace(/^\(|\)$/g, '').replace(/\s+/g, '') };
 }
 
 /** What pip quoted of each requirement it could not satisfy ("…satisfies the requirement numpy<2.3,>=1.2 (from pandas)"). */

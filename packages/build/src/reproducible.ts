@@ -14,7 +14,7 @@
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '@lambda-layer/core';
+import { recordPath, writeFileAtomically } from '@lambda-layer/core';
 
 /** Top-level entries of artifacts/python/ that are never part of a layer. */
 export const DROPPED_TOP_LEVEL = ['bin', '.lock'] as const;
@@ -36,21 +36,6 @@ async function listRecursive(root: string, relative: string): Promise<string[]> 
     else out.push(path);
   }
   return out;
-}
-
-/** One RECORD line's path (the first CSV field; RECORD quotes paths holding commas). */
-export function recordPath(line: string): string {
-  if (!line.startsWith('"')) return line.split(',')[0] ?? '';
-  let path = '';
-  for (let i = 1; i < line.length; i += 1) {
-    if (line[i] === '"') {
-      if (line[i + 1] === '"') {
-        path += '"';
-        i += 1;
-      } else break;
-    } else path += line[i];
-  }
-  return path;
 }
 
 /**

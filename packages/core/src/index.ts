@@ -21,6 +21,7 @@ export * from './tree-digest.js';
 export * from './stamps.js';
 export * from './config-values.js';
 export * from './manifest-packages.js';
+export * from './dist-info.js';
 export * from './network.js';
 export * from './regions.js';
 export * from './s3-object-settings.js';

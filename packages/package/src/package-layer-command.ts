@@ -28,6 +28,7 @@ import {
   LayerError,
   localLayout,
   type LocalLayout,
+  normalizePackageName,
   type PackageResult,
   packageResultFromStamp,
   type PackageStamp,
@@ -40,7 +41,7 @@ import {
   writePackageStamp,
 } from '@lambda-layer/core';
 import { FileCompressedCache } from './compressed-cache.js';
-import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules, normalizeName } from './exclusions.js';
+import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 import { explicitlyNamedPackages } from './explicit-pins.js';
 import type { ResolvedPackageOptions } from './options.js';
 import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
@@ -157,7 +158,7 @@ export class PackageLayerCommand {
   async explicitlyKeptPackages(): Promise<Set<string>> {
     if (!this.options.defaultIgnore) return new Set();
     const named = await explicitlyNamedPackages(this.options.projectDir);
-    const kept = DEFAULT_IGNORED_PACKAGES.filter((name) => named.has(normalizeName(name)));
+    const kept = DEFAULT_IGNORED_PACKAGES.filter((name) => named.has(normalizePackageName(name)));
     for (const name of kept) this.logger.detail(`kept ${name}: the project names it, so the default ignore list does not apply to it`);
     return named;
   }
