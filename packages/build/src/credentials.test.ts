@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildTool, createMemoryLogger, credentialsFromEnv, ErrorCodes, type LayerError } from '@lambda-layer/core';
+import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError } from '@lambda-layer/core';
 import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
 import { credentialVariableNames, installerEnv, uvIndexArgs } from './credentials.js';
+import { credentialsFromEnv } from './index-credentials.js';
 
 const username = 'layer-user';
 // Characters that change under URL encoding, so both forms must be masked.

@@ -1,15 +1,7 @@
-import {
-  type IndexCredentials,
-  type Installer,
-  networkSecrets,
-  type NetworkSettings,
-  pipIndexEnv,
-  poetryIndexEnv,
-  PROXY_VARIABLES,
-  Redactor,
-  uvIndexEnv,
-} from '@lambda-layer/core';
+import { type Installer, networkSecrets, type NetworkSettings, PROXY_VARIABLES } from '@lambda-layer/core';
 import type { ChildEnv } from './run-tool.js';
+import { type IndexCredentials, pipIndexEnv, poetryIndexEnv, uvIndexEnv } from './index-credentials.js';
+import { Redactor } from './redact.js';
 
 /** Index settings of the user's environment, per installer: indexes (and logins for them) besides the one a run names. */
 const INDEX_VARIABLES = {

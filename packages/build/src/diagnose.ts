@@ -6,15 +6,7 @@
  * case a build may try: pure Python on the host, anything else in --container).
  */
 import { clean, gt, parse, rcompare, satisfies, valid, validRange } from '@renovatebot/pep440';
-import {
-  type ErrorCode,
-  ErrorCodes,
-  type IndexCredentials,
-  LayerError,
-  normalizePackageName,
-  PYTHON_VERSIONS,
-  type PythonVersion,
-} from '@lambda-layer/core';
+import { type ErrorCode, ErrorCodes, LayerError, normalizePackageName, PYTHON_VERSIONS, type PythonVersion } from '@lambda-layer/core';
 import { indexName } from './index-probe.js';
 import {
   describeTarget,
@@ -30,6 +22,7 @@ import {
 } from './platform.js';
 import { fetchProjectPage, type IndexFile } from './simple-index.js';
 import { mapLimit } from './concurrency.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 /** A requirement as an installer saw it: a name and a PEP 440 specifier (`==2.4.6`, `>=2,<3`, or empty). */
 export interface RequirementSpec {

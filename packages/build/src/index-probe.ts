@@ -1,5 +1,7 @@
-import { ErrorCodes, type IndexCredentials, LayerError, type Redactor } from '@lambda-layer/core';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
+import type { IndexCredentials } from './index-credentials.js';
+import type { Redactor } from './redact.js';
 
 /** The index as messages name it (never with credentials: those are only ever in headers). */
 export function indexName(indexUrl: string | undefined): string {

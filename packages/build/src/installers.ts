@@ -12,10 +12,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ErrorCodes, type IndexCredentials, type Installer, LayerError, layerCacheDir, type Logger, Redactor, silentLogger } from '@lambda-layer/core';
+import { ErrorCodes, type Installer, LayerError, layerCacheDir, type Logger, silentLogger } from '@lambda-layer/core';
 import type { ToolCommand } from './preflight.js';
 import { type ChildEnv, findAllOnPath, runTool } from './run-tool.js';
 import { fetchProjectPage, indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
+import type { IndexCredentials } from './index-credentials.js';
+import { Redactor } from './redact.js';
 
 /** core's `Installer` under a name that does not clash with install.ts's `Installer` (the installer's code). */
 export type InstallerName = Installer;

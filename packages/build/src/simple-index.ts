@@ -9,8 +9,9 @@
  * an Authorization header, never in a URL that could be logged.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type IndexCredentials, type NetworkSettings, normalizePackageName, proxyFor } from '@lambda-layer/core';
+import { type NetworkSettings, normalizePackageName, proxyFor } from '@lambda-layer/core';
 import type { Dispatcher } from 'undici';
+import type { IndexCredentials } from './index-credentials.js';
 
 /** pypi.org's simple index, the default of pip, uv and Poetry. */
 export const PYPI_SIMPLE = 'https://pypi.org/simple/';

@@ -10,7 +10,6 @@ export * from './s3-layout.js';
 export * from './layer-zip-metadata.js';
 export * from './fingerprint.js';
 export * from './lambda.js';
-export * from './credentials.js';
 export * from './config.js';
 export * from './logger.js';
 export * from './results.js';
