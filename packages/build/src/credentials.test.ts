@@ -66,7 +66,7 @@ describe.each(COMBINATIONS)('a private index with basic auth, a %s manifest inst
       logger,
       force: true,
     }).catch((e: unknown) => e)) as LayerError;
-    expect(error).toMatchObject({ code: ErrorCodes.BUILD_FAILED, details: { status: 401 } });
+    expect(error).toMatchObject({ code: ErrorCodes.INDEX_AUTH_FAILED, details: { status: 401 } });
     expect(error.message).toBe(`the package index ${index.url} refused the credentials (HTTP 401)`);
     expect(error.hint).toContain('LAYER_INDEX_PASSWORD');
     expectNoSecret(`${error.message} ${error.hint} ${JSON.stringify(error.toJSON())} ${logger.lines.join('\n')}`);

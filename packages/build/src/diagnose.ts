@@ -241,7 +241,7 @@ export async function diagnoseRequirements(
     }
     if (failure.status === 404) return { package: spec.name, version: undefined, code: ErrorCodes.PACKAGE_NOT_FOUND, message: `${spec.name} does not exist on ${index}`, hint: HINTS.notFound };
     const auth = failure.status === 401 || failure.status === 403;
-    return { package: spec.name, version: undefined, code: ErrorCodes.BUILD_FAILED, message: `${index} answered HTTP ${failure.status} for ${spec.name}`, hint: auth ? 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD to a valid login' : 'check the index, then build again' };
+    return { package: spec.name, version: undefined, code: auth ? ErrorCodes.INDEX_AUTH_FAILED : ErrorCodes.BUILD_FAILED, message: `${index} answered HTTP ${failure.status} for ${spec.name}`, hint: auth ? 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD to a valid login' : 'check the index, then build again' };
   });
   // An unreachable index is the one reason, whatever else failed.
   const unreachable = results.find((result) => result && 'code' in result && result.code === ErrorCodes.INDEX_UNREACHABLE);

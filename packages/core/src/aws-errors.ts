@@ -1,4 +1,5 @@
 import { ErrorCodes, LayerError, type ErrorCode } from './errors.js';
+import { interruptedError } from './interrupt.js';
 import { type CaBundle, displayUrl, type NetworkSettings, proxyFor } from './network.js';
 import type { BucketOwnerFact } from './s3-object-settings.js';
 
@@ -199,7 +200,7 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
   const facts = { service, status, errorCode: name || undefined, requestId, attempts: e.$metadata?.attempts };
 
   if (isAbortError(e)) {
-    return awsError(ErrorCodes.INTERRUPTED, `interrupted while trying to ${doing}`, 'run the step again', error);
+    return interruptedError(undefined, `stopped while trying to ${doing}`, 'run the step again', {}, { cause: error });
   }
   if (name === 'CredentialsProviderError' || /credential/i.test(name) || /Could not load credentials/i.test(message)) {
     return awsError(

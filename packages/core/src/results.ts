@@ -136,8 +136,6 @@ export interface PublishPlan {
   retention?: RetentionResult;
 }
 
-export type PublishResult = LayerDeployment;
-
 /** `layer prune --json`: the old versions deleted (or, with --dry-run, that would be). */
 export interface PruneResult extends RetentionResult {
   status: 'pruned' | 'unchanged' | 'would-prune';

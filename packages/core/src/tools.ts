@@ -70,7 +70,7 @@ export async function detectBuildTool(projectDir: string): Promise<BuildTool> {
       hint: 'run in the project folder (or pass --project-dir), or create the lock file, or pass --tool',
     });
   }
-  throw new LayerError(ErrorCodes.CONFIG_MISSING_VALUE, `cannot tell the build tool: ${found.map(manifestFileName).join(' and ')} are both in ${dir}`, {
+  throw new LayerError(ErrorCodes.TOOL_AMBIGUOUS, `cannot tell the build tool: ${found.map(manifestFileName).join(' and ')} are both in ${dir}`, {
     hint: `pass --tool ${found.join('|')} or add tool = "…" to [tool.lambda-layer] in pyproject.toml`,
     details: { key: 'tool', candidates: found },
   });
