@@ -136,7 +136,9 @@ async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Prom
     await writeFile(target, content);
     if (name === 'uv') await chmod(target, 0o755);
   }
-  if (name === 'uv' && !(await exists(join(dir, 'uv')))) throw new Error('the uv wheel holds no uv binary');
+  if (name === 'uv' && !(await exists(join(dir, 'uv')))) {
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'the pinned uv wheel holds no uv binary', { hint: `remove ${dir} (in the tool cache) and build again` });
+  }
 }
 
 /** Removes unfinished installs older than ten minutes (a killed process never renamed them). */
