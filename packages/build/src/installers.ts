@@ -137,7 +137,7 @@ async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Prom
     if (name === 'uv') await chmod(target, 0o755);
   }
   if (name === 'uv' && !(await exists(join(dir, 'uv')))) {
-    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'the pinned uv wheel holds no uv binary', { hint: `remove ${dir} (in the tool cache) and build again` });
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'the pinned uv wheel holds no uv binary', { hint: 'build again to download it afresh; if it fails again, report it with --debug output' });
   }
 }
 
