@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { currentProcessIdentity, type ProcessIdentity, tempFileOwner, writeFileAtomically } from '@lambda-layer/core';
+import { currentProcessIdentity, type ProcessIdentity, tempFileOwner, toLayerErrorFromSystem, writeFileAtomically } from '@lambda-layer/core';
 
 /** One multipart upload this tool started, as recorded on disk before its first part is sent. */
 export interface MultipartUploadRecord extends ProcessIdentity {
@@ -28,8 +28,13 @@ export class MultipartUploadRecords {
 
   async add(upload: { bucket: string; key: string; uploadId: string }): Promise<MultipartUploadRecord> {
     const record: MultipartUploadRecord = { ...upload, ...currentProcessIdentity(), startedAt: new Date().toISOString() };
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomically(this.fileOf(upload.uploadId), `${JSON.stringify(record, null, 2)}\n`);
+    const file = this.fileOf(upload.uploadId);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
+    } catch (error) {
+      throw toLayerErrorFromSystem(error, { path: file, doing: `record the multipart upload in ${file}` }) ?? error;
+    }
     return record;
   }
 
