@@ -6,7 +6,7 @@ import { useTempDir } from '@lambda-layer/testing';
 import { readLockedInstallSet } from './read-lock.js';
 
 const temp = useTempDir('read-lock-', { each: true });
-const target = { pythonVersion: '3.12', architecture: 'x86_64' } as const;
+const target = { environment: {} };
 
 describe('readLockedInstallSet', () => {
   it('names a missing lock, and says in plain words what the system refused', async () => {
