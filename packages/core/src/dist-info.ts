@@ -81,7 +81,7 @@ export async function readDistInfo(pythonDir: string, distInfo: string): Promise
 }
 
 /** The `*.dist-info` folder names at the top of `pythonDir`. */
-export async function listDistInfoFolders(pythonDir: string): Promise<string[]> {
+async function listDistInfoFolders(pythonDir: string): Promise<string[]> {
   const entries = await readdir(pythonDir, { withFileTypes: true });
   return entries.filter((entry) => entry.isDirectory() && entry.name.endsWith('.dist-info')).map((entry) => entry.name);
 }
