@@ -2,6 +2,10 @@
  * Typed errors with stable codes. Every failure a user can cause or fix is a
  * `LayerError`: one line saying what is wrong and how to fix it. The CLI
  * prints `message` (and `hint`) without a stack trace unless `--debug`.
+ *
+ * The codes are a closed set, documented one row each (meaning, exit code,
+ * which step throws it, what the user does) in packages/core/README.md;
+ * error-codes.test.ts fails when a code has no row, no throw or no test.
  */
 
 export const ErrorCodes = {
@@ -53,6 +57,7 @@ export const ErrorCodes = {
   // upload and publish
   LAYER_ZIP_NOT_FOUND: 'E_LAYER_ZIP_NOT_FOUND',
   LAYER_ZIP_INCONSISTENT: 'E_LAYER_ZIP_INCONSISTENT',
+  /** PublishLayerVersion answered without a version number. */
   PUBLISH_FAILED: 'E_PUBLISH_FAILED',
   PUBLISH_LOCKED: 'E_PUBLISH_LOCKED',
   /** A layer version the S3 layout cannot name (outside 000001–999999). */
