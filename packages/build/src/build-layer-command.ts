@@ -7,8 +7,6 @@ import {
   digestArtifacts,
   digestTree,
   ErrorCodes,
-  type IndexCredentials,
-  indexUrlWithCredentials,
   interruptedError,
   isBuildStampFor,
   LayerError,
@@ -18,7 +16,6 @@ import {
   type ManifestFingerprint,
   readBuildStamp,
   readManifest,
-  type Redactor,
   removeBuildStamp,
   toLayerErrorFromSystem,
   type TreeDigest,
@@ -47,6 +44,8 @@ import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
 import { withIndexNetwork } from './simple-index.js';
 import { isUvWithoutInterpreter, uvInstaller } from './uv.js';
 import { validateLayer } from './validate.js';
+import { type IndexCredentials, indexUrlWithCredentials } from './index-credentials.js';
+import type { Redactor } from './redact.js';
 
 /** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
 const MAX_SDIST_ROUNDS = 3;

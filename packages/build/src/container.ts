@@ -1,7 +1,8 @@
 import { posix, relative, sep } from 'node:path';
-import { ErrorCodes, LayerError, type LocalLayout, type Logger, type Redactor } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, type LocalLayout, type Logger } from '@lambda-layer/core';
 import type { TargetPlatform } from './platform.js';
 import { type ChildEnv, runTool, tail } from './run-tool.js';
+import type { Redactor } from './redact.js';
 
 /** The AWS SAM build image of a runtime: the same OS and Python as Lambda. */
 export function samBuildImage(platform: TargetPlatform): string {

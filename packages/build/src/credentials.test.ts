@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildTool, createMemoryLogger, credentialsFromEnv, ErrorCodes, type LayerError } from '@lambda-layer/core';
+import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError } from '@lambda-layer/core';
 import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
 import { credentialVariableNames, installerEnv, uvIndexArgs } from './credentials.js';
+import { credentialsFromEnv } from './index-credentials.js';
 
 const username = 'layer-user';
 // Characters that change under URL encoding, so both forms must be masked.
@@ -65,7 +66,7 @@ describe.each(COMBINATIONS)('a private index with basic auth, a %s manifest inst
       logger,
       force: true,
     }).catch((e: unknown) => e)) as LayerError;
-    expect(error).toMatchObject({ code: ErrorCodes.BUILD_FAILED, details: { status: 401 } });
+    expect(error).toMatchObject({ code: ErrorCodes.INDEX_AUTH_FAILED, details: { status: 401 } });
     expect(error.message).toBe(`the package index ${index.url} refused the credentials (HTTP 401)`);
     expect(error.hint).toContain('LAYER_INDEX_PASSWORD');
     expectNoSecret(`${error.message} ${error.hint} ${JSON.stringify(error.toJSON())} ${logger.lines.join('\n')}`);

@@ -1,14 +1,7 @@
-import {
-  type IndexCredentials,
-  type NetworkSettings,
-  networkSecrets,
-  pipIndexEnv,
-  PROXY_VARIABLES,
-  poetryIndexEnv,
-  Redactor,
-  uvIndexEnv,
-} from '@lambda-layer/core';
+import { type Installer, networkSecrets, type NetworkSettings, PROXY_VARIABLES } from '@lambda-layer/core';
 import type { ChildEnv } from './run-tool.js';
+import { type IndexCredentials, pipIndexEnv, poetryIndexEnv, uvIndexEnv } from './index-credentials.js';
+import { Redactor } from './redact.js';
 
 /** Index settings of the user's environment, per installer: indexes (and logins for them) besides the one a run names. */
 const INDEX_VARIABLES = {
@@ -23,7 +16,7 @@ const INDEX_VARIABLES = {
  * first, so the installer reads exactly the index it is given (a lock's own,
  * or the wheel filter in front of it).
  */
-export function installerEnv(installer: 'pip' | 'uv', credentials: IndexCredentials, base: ChildEnv, options: { exclusive?: boolean } = {}): ChildEnv {
+export function installerEnv(installer: Installer, credentials: IndexCredentials, base: ChildEnv, options: { exclusive?: boolean } = {}): ChildEnv {
   const kept = options.exclusive ? Object.fromEntries(Object.entries(base).filter(([name]) => !INDEX_VARIABLES[installer].test(name))) : base;
   const env: ChildEnv = { ...kept, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', UV_PYTHON_DOWNLOADS: 'never' };
   if (installer === 'pip') Object.assign(env, pipIndexEnv(credentials));

@@ -6,7 +6,7 @@
  * case a build may try: pure Python on the host, anything else in --container).
  */
 import { clean, gt, parse, rcompare, satisfies, valid, validRange } from '@renovatebot/pep440';
-import { type ErrorCode, ErrorCodes, type IndexCredentials, LayerError, PYTHON_VERSIONS, type PythonVersion } from '@lambda-layer/core';
+import { type ErrorCode, ErrorCodes, LayerError, normalizePackageName, PYTHON_VERSIONS, type PythonVersion } from '@lambda-layer/core';
 import { indexName } from './index-probe.js';
 import {
   describeTarget,
@@ -20,9 +20,9 @@ import {
   type WheelName,
   wheelTagTriples,
 } from './platform.js';
-import { normalizeName } from './requirements.js';
 import { fetchProjectPage, type IndexFile } from './simple-index.js';
 import { mapLimit } from './concurrency.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 /** A requirement as an installer saw it: a name and a PEP 440 specifier (`==2.4.6`, `>=2,<3`, or empty). */
 export interface RequirementSpec {
@@ -57,7 +57,7 @@ export function parseRequirementSpec(text: string): RequirementSpec | undefined 
   const requirement = (text.split(/\s+--?[A-Za-z]/)[0] ?? '').split(';')[0]?.trim() ?? '';
   const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$/.exec(requirement);
   if (!match || (match[2] ?? '').startsWith('@')) return undefined;
-  return { name: normalizeName(match[1] as string), specifier: (match[2] ?? '').replace(/^\(|\)$/g, '').replace(/\s+/g, '') };
+  return { name: normalizePackageName(match[1] as string), specifier: (match[2] ?? '').replace(/^\(|\)$/g, '').replace(/\s+/g, '') };
 }
 
 /** What pip quoted of each requirement it could not satisfy ("…satisfies the requirement numpy<2.3,>=1.2 (from pandas)"). */
@@ -241,7 +241,7 @@ export async function diagnoseRequirements(
     }
     if (failure.status === 404) return { package: spec.name, version: undefined, code: ErrorCodes.PACKAGE_NOT_FOUND, message: `${spec.name} does not exist on ${index}`, hint: HINTS.notFound };
     const auth = failure.status === 401 || failure.status === 403;
-    return { package: spec.name, version: undefined, code: ErrorCodes.BUILD_FAILED, message: `${index} answered HTTP ${failure.status} for ${spec.name}`, hint: auth ? 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD to a valid login' : 'check the index, then build again' };
+    return { package: spec.name, version: undefined, code: auth ? ErrorCodes.INDEX_AUTH_FAILED : ErrorCodes.BUILD_FAILED, message: `${index} answered HTTP ${failure.status} for ${spec.name}`, hint: auth ? 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD to a valid login' : 'check the index, then build again' };
   });
   // An unreachable index is the one reason, whatever else failed.
   const unreachable = results.find((result) => result && 'code' in result && result.code === ErrorCodes.INDEX_UNREACHABLE);

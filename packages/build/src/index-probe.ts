@@ -1,5 +1,7 @@
-import { ErrorCodes, type IndexCredentials, LayerError, type Redactor } from '@lambda-layer/core';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
+import type { IndexCredentials } from './index-credentials.js';
+import type { Redactor } from './redact.js';
 
 /** The index as messages name it (never with credentials: those are only ever in headers). */
 export function indexName(indexUrl: string | undefined): string {
@@ -28,7 +30,7 @@ export async function probeIndex(credentials: IndexCredentials, redactor: Redact
   if ((status !== 401 && status !== 403) || url === PYPI_SIMPLE) return undefined;
   const given = credentials.username || credentials.password;
   return new LayerError(
-    ErrorCodes.BUILD_FAILED,
+    ErrorCodes.INDEX_AUTH_FAILED,
     redactor.redact(`the package index ${credentials.indexUrl ?? url} ${given ? 'refused the credentials' : 'needs credentials'} (HTTP ${status})`),
     { hint: 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD (or the tool\'s own index variables) to a valid login', details: { status } },
   );

@@ -10,6 +10,20 @@ export { normalizeInstalledTree, type NormalizeReport } from './reproducible.js'
 export { diagnoseRequirements, explainPackage, type Diagnosis, type Refusal, type RequirementSpec } from './diagnose.js';
 export { ensurePinnedPip, ensurePinnedUv, layerCacheDir, pinnedInstallers, type PinnedInstallers } from './installers.js';
 export { listInstalled, packageList, type InstalledDistribution } from './installed.js';
+export { credentialsFromEnv, indexUrlWithCredentials, type IndexCredentials } from './index-credentials.js';
+export { redact, Redactor } from './redact.js';
+export {
+  AMAZON_LINUX_2,
+  AMAZON_LINUX_2023,
+  cpythonTag,
+  LAMBDA_PYTHON_RUNTIMES,
+  lambdaPythonRuntime,
+  targetGlibc,
+  wheelMachine,
+  type LambdaOperatingSystem,
+  type LambdaPythonRuntime,
+  type MajorMinor,
+} from './lambda-runtimes.js';
 // The stamps live in core, which package and upload read too.
 export { readBuildStamp, type BuildStamp } from '@lambda-layer/core';
 export { findPoetry, findUv, type ToolCommand } from './preflight.js';

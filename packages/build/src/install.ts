@@ -1,8 +1,10 @@
-import type { IndexCredentials, Logger, Redactor } from '@lambda-layer/core';
-import type { PinnedPip } from './installers.js';
+import type { Logger } from '@lambda-layer/core';
+import type { InstallerName, PinnedPip } from './installers.js';
 import type { TargetPlatform } from './platform.js';
 import type { BuildTools, ToolCommand } from './preflight.js';
 import type { ChildEnv } from './run-tool.js';
+import type { IndexCredentials } from './index-credentials.js';
+import type { Redactor } from './redact.js';
 
 /** What an installer needs to put pinned requirements into artifacts/python/ for the target. */
 export interface InstallContext {
@@ -41,6 +43,6 @@ export interface InstallFailure {
 export type InstallOutcome = { ok: true; output: string } | InstallFailure;
 
 export interface Installer {
-  name: 'pip' | 'uv';
+  name: InstallerName;
   install(context: InstallContext, run: InstallRun): Promise<InstallOutcome>;
 }

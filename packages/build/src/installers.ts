@@ -12,12 +12,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ErrorCodes, type IndexCredentials, LayerError, layerCacheDir, type Logger, Redactor, silentLogger } from '@lambda-layer/core';
+import { ErrorCodes, type Installer, LayerError, layerCacheDir, type Logger, silentLogger } from '@lambda-layer/core';
 import type { ToolCommand } from './preflight.js';
 import { type ChildEnv, findAllOnPath, runTool } from './run-tool.js';
 import { fetchProjectPage, indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
+import type { IndexCredentials } from './index-credentials.js';
+import { Redactor } from './redact.js';
 
-export type InstallerName = 'pip' | 'uv';
+/** core's `Installer` under a name that does not clash with install.ts's `Installer` (the installer's code). */
+export type InstallerName = Installer;
 
 interface PinnedWheel {
   file: string;
@@ -133,7 +136,9 @@ async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Prom
     await writeFile(target, content);
     if (name === 'uv') await chmod(target, 0o755);
   }
-  if (name === 'uv' && !(await exists(join(dir, 'uv')))) throw new Error('the uv wheel holds no uv binary');
+  if (name === 'uv' && !(await exists(join(dir, 'uv')))) {
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'the pinned uv wheel holds no uv binary', { hint: 'build again to download it afresh; if it fails again, report it with --debug output' });
+  }
 }
 
 /** Removes unfinished installs older than ten minutes (a killed process never renamed them). */

@@ -2,7 +2,6 @@ import {
   type Architecture,
   DEFAULT_PYTHON_TARGET,
   ErrorCodes,
-  type IndexCredentials,
   type Installer,
   LayerError,
   type Logger,
@@ -20,6 +19,7 @@ import {
 } from '@lambda-layer/core';
 import { resolve } from 'node:path';
 import type { ChildEnv } from './run-tool.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 export interface BuildLayerOptions {
   /** The folder holding pyproject.toml (and the lock file). */

@@ -1,12 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCodes, type IndexCredentials } from '@lambda-layer/core';
+import { ErrorCodes } from '@lambda-layer/core';
 import { createLockedProject, useLockIndexes } from './__fixtures__/lock-projects.js';
 import { toolCacheEnv } from './__fixtures__/projects.js';
 import { buildLayer } from './build-layer.js';
 import type { LockedInstallSet, LockedPackage } from './locks/locked-package.js';
 import { lockPinnedSet, registryIndexes } from './pinned-set.js';
 import { targetPlatform } from './platform.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 const py312 = targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' });
 const PYPI = 'https://pypi.org/simple';

@@ -12,11 +12,12 @@
  * credentials that belong to it and no other: a package locked from a
  * private index is never looked up on pypi.org, nor the other way round.
  */
-import { ErrorCodes, type IndexCredentials, LayerError, type Logger } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, type Logger } from '@lambda-layer/core';
 import { formatInstallRequirement, type LockedInstallSet, type LockedPackage } from './locks/locked-package.js';
 import { applyTargetMarkers } from './markers.js';
 import { describeTarget, type TargetPlatform } from './platform.js';
 import { parseRequirements, type RequirementEntry, sameIndex } from './requirements.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 const PYPI = 'https://pypi.org/simple';
 

@@ -1,7 +1,8 @@
+import { normalizePackageName } from '@lambda-layer/core';
 import { installerEnv } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome, InstallRun } from './install.js';
 import { pipTargetArgs } from './platform.js';
-import { countRequirements, normalizeName } from './requirements.js';
+import { countRequirements } from './requirements.js';
 import { runTool } from './run-tool.js';
 
 /** `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:`, `--no-deps` for a lock. */
@@ -31,7 +32,7 @@ export function pipInstallArgs(context: InstallContext, run: InstallRun): string
 export function pipMissingWheels(output: string): string[] {
   const names = new Set<string>();
   for (const match of output.matchAll(/Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)/g)) {
-    names.add(normalizeName(match[1] as string));
+    names.add(normalizePackageName(match[1] as string));
   }
   return [...names];
 }

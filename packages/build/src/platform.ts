@@ -1,5 +1,6 @@
 import { satisfies, validRange } from '@renovatebot/pep440';
-import { cpythonTag, type LambdaPythonRuntime, lambdaPythonRuntime, type MajorMinor, type PythonTarget, wheelMachine } from '@lambda-layer/core';
+import type { PythonTarget } from '@lambda-layer/core';
+import { cpythonTag, type LambdaPythonRuntime, lambdaPythonRuntime, type MajorMinor, wheelMachine } from './lambda-runtimes.js';
 
 /** ELF e_machine values of the two Lambda architectures. */
 export const ELF_MACHINES = { x86_64: 62, aarch64: 183 } as const;

@@ -1,17 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type BuildTool,
-  ErrorCodes,
-  LayerError,
-  type LocalLayout,
-  MANIFEST_HINTS,
-  REQUIRED_PROJECT_FILES,
-  Redactor,
-  silentLogger,
-} from '@lambda-layer/core';
+import { type BuildTool, ErrorCodes, LayerError, type LocalLayout, MANIFEST_HINTS, REQUIRED_PROJECT_FILES, silentLogger } from '@lambda-layer/core';
 import { findHostPython, findPythonProgram, type HostPython, type InstallerName, pinnedInstallers } from './installers.js';
 import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
+import { Redactor } from './redact.js';
 
 export const INSTALL_HINTS = {
   uv: 'install uv (`pip install uv`, or see https://docs.astral.sh/uv/getting-started/installation/)',

@@ -95,7 +95,7 @@ export async function swapInArtifacts(layout: LocalLayout, stagingArtifactsDir: 
   try {
     await rename(layout.artifactsDir, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toLayerErrorFromSystem(error, { path: layout.artifactsDir, doing: `move the previous ${layout.artifactsDir} aside` }) ?? error;
   }
   await rename(stagingArtifactsDir, layout.artifactsDir);
   await rm(aside, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { recordPath } from '@lambda-layer/core';
 import { run, useTempDir } from '@lambda-layer/testing';
 import { walkFiles } from './installed.js';
 import { ensurePinnedPip, ensurePinnedUv } from './installers.js';
 import { pipTargetArgs, targetPlatform, uvTargetArgs } from './platform.js';
-import { normalizeInstalledTree, recordPath, rewriteRecord } from './reproducible.js';
+import { normalizeInstalledTree, rewriteRecord } from './reproducible.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const temp = useTempDir('reproducible-');

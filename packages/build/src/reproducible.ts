@@ -12,8 +12,9 @@
  * - RECORD lines for those files, and for paths outside the tree (`../../bin/x`),
  *   are dropped; the rest is sorted, so pip's and uv's RECORDs are alike.
  */
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { recordPath, writeFileAtomically } from '@lambda-layer/core';
 
 /** Top-level entries of artifacts/python/ that are never part of a layer. */
 export const DROPPED_TOP_LEVEL = ['bin', '.lock'] as const;
@@ -37,21 +38,6 @@ async function listRecursive(root: string, relative: string): Promise<string[]> 
   return out;
 }
 
-/** One RECORD line's path (the first CSV field; RECORD quotes paths holding commas). */
-export function recordPath(line: string): string {
-  if (!line.startsWith('"')) return line.split(',')[0] ?? '';
-  let path = '';
-  for (let i = 1; i < line.length; i += 1) {
-    if (line[i] === '"') {
-      if (line[i + 1] === '"') {
-        path += '"';
-        i += 1;
-      } else break;
-    } else path += line[i];
-  }
-  return path;
-}
-
 /**
  * The RECORD of one distribution with the dropped files' lines gone, paths
  * that leave the tree gone, and the rest sorted (RECORD itself, unhashed, last).
@@ -67,17 +53,6 @@ export function rewriteRecord(text: string, distInfo: string, dropped: ReadonlyS
     });
   const unique = [...new Set(lines)].sort((a, b) => (recordPath(a) < recordPath(b) ? -1 : recordPath(a) > recordPath(b) ? 1 : 0));
   return `${[...unique, `${self},,`].join('\n')}\n`;
-}
-
-/**
- * Writes a file's new content as a new file renamed over it, never into the
- * old one: uv hard-links installed files to its cache (its default on Linux),
- * and writing through the link would change the cached copy for every later install.
- */
-async function replaceFile(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content);
-  await rename(temporary, path);
 }
 
 export async function normalizeInstalledTree(pythonDir: string): Promise<NormalizeReport> {
@@ -102,7 +77,9 @@ export async function normalizeInstalledTree(pythonDir: string): Promise<Normali
       const recordFile = join(pythonDir, distInfo, 'RECORD');
       const before = await readFile(recordFile, 'utf8');
       const after = rewriteRecord(before, distInfo, new Set([...dropped, ...removed]));
-      if (after !== before) await replaceFile(recordFile, after);
+      // A new file renamed over the old one, never written into it: uv hard-links installed files to its
+      // cache (its default on Linux), and writing through the link would change the cached copy for every later install.
+      if (after !== before) await writeFileAtomically(recordFile, after);
       return { removed, record: true };
     }),
   );

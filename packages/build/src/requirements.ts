@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ErrorCodes, LayerError, normalizePackageName, parseRequirementEntries, type RequirementEntry } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, parseRequirementEntries, type RequirementEntry } from '@lambda-layer/core';
 /**
  * Pinned requirements files (pip's format): requirements.txt, and what the
  * build writes for the installers from a lock. Parsed here, by hand, because
@@ -10,7 +10,6 @@ import { ErrorCodes, LayerError, normalizePackageName, parseRequirementEntries, 
 // One reader of pip's requirements format for every step: publish diffs the
 // same entries (core's manifest-packages.ts).
 export type { RequirementEntry };
-export const normalizeName = normalizePackageName;
 /** Splits a requirements file into entries: continuation lines joined, comments and blanks dropped. */
 export const parseRequirements = parseRequirementEntries;
 

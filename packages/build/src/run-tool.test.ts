@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, InterruptReason, Redactor, silentLogger } from '@lambda-layer/core';
+import { ErrorCodes, InterruptReason, silentLogger } from '@lambda-layer/core';
 import { repoRoot, runningInGroup } from '@lambda-layer/testing';
 import { describeToolFailure, findSystemErrorInOutput, runTool, withToolSignal } from './run-tool.js';
+import { Redactor } from './redact.js';
 
 const options = { env: process.env, redactor: new Redactor(), logger: silentLogger };
 

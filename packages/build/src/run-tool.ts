@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ErrorCodes, errnoName, fullestOf, LayerError, type Logger, type Redactor, toLayerErrorFromSystem } from '@lambda-layer/core';
+import { ErrorCodes, errnoName, fullestOf, LayerError, type Logger, toLayerErrorFromSystem } from '@lambda-layer/core';
+import type { Redactor } from './redact.js';
 
 export type ChildEnv = Record<string, string | undefined>;
 

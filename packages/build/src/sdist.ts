@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCodes, type IndexCredentials, LayerError } from '@lambda-layer/core';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv } from './credentials.js';
 import type { SourceOnly } from './diagnose.js';
 import type { InstallContext } from './install.js';
@@ -18,6 +18,7 @@ import { describeTarget } from './platform.js';
 import { type RequirementEntry, usesHashes } from './requirements.js';
 import { runTool, tail } from './run-tool.js';
 import { indexRequest } from './simple-index.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 export interface BuiltWheel {
   name: string;

@@ -9,9 +9,9 @@
  * an Authorization header, never in a URL that could be logged.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type IndexCredentials, type NetworkSettings, proxyFor } from '@lambda-layer/core';
+import { type NetworkSettings, normalizePackageName, proxyFor } from '@lambda-layer/core';
 import type { Dispatcher } from 'undici';
-import { normalizeName } from './requirements.js';
+import type { IndexCredentials } from './index-credentials.js';
 
 /** pypi.org's simple index, the default of pip, uv and Poetry. */
 export const PYPI_SIMPLE = 'https://pypi.org/simple/';
@@ -50,7 +50,7 @@ export function indexBase(indexUrl: string | undefined): string {
 
 /** The URL of a project's page on an index. */
 export function projectPageUrl(indexUrl: string | undefined, name: string): string {
-  return `${indexBase(indexUrl)}${normalizeName(name)}/`;
+  return `${indexBase(indexUrl)}${normalizePackageName(name)}/`;
 }
 
 /** The Authorization header for a URL on the credentials' index (and only there). */

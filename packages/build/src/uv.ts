@@ -1,8 +1,8 @@
-import { withNoProxyHosts } from '@lambda-layer/core';
+import { normalizePackageName, withNoProxyHosts } from '@lambda-layer/core';
 import { installerEnv, uvIndexArgs } from './credentials.js';
 import type { InstallContext, Installer, InstallOutcome, InstallRun } from './install.js';
 import { uvTargetArgs } from './platform.js';
-import { countRequirements, normalizeName } from './requirements.js';
+import { countRequirements } from './requirements.js';
 import { runTool } from './run-tool.js';
 import { startWheelFilterIndex } from './wheel-filter-index.js';
 
@@ -41,7 +41,7 @@ export function uvMissingWheels(output: string): string[] {
     /([A-Za-z0-9][A-Za-z0-9._-]*)==\S+ has no wheels with a matching/g,
     /Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry/g,
   ];
-  for (const pattern of patterns) for (const match of output.matchAll(pattern)) names.add(normalizeName(match[1] as string));
+  for (const pattern of patterns) for (const match of output.matchAll(pattern)) names.add(normalizePackageName(match[1] as string));
   return [...names];
 }
 

@@ -15,9 +15,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import type { IndexCredentials } from '@lambda-layer/core';
+import type { IndexCredentials } from './index-credentials.js';
+import type { MajorMinor } from './lambda-runtimes.js';
 import { isGlibcAtMost, manylinuxGlibc, parseWheelName } from './platform.js';
-import type { MajorMinor } from '@lambda-layer/core';
 import { fetchProjectPage, type IndexFile, indexRequest } from './simple-index.js';
 
 export interface WheelFilterIndex {

@@ -1,4 +1,12 @@
-import { ErrorCodes, interruptSignalOf, isInterruptedError, isLayerError, LayerError, toLayerErrorFromSystem } from '@lambda-layer/core';
+import {
+  ErrorCodes,
+  interruptedError,
+  interruptSignalOf,
+  isInterruptedError,
+  isLayerError,
+  LayerError,
+  toLayerErrorFromSystem,
+} from '@lambda-layer/core';
 
 /** The one-line error of anything a command threw; an interrupted run is always reported as interrupted. */
 export function toOneLineError(error: unknown, signal?: AbortSignal): LayerError {
@@ -6,12 +14,7 @@ export function toOneLineError(error: unknown, signal?: AbortSignal): LayerError
   if (by && !isInterruptedError(error)) {
     // A step without words of its own for the interruption (an SDK call it aborted): its error, as an interruption.
     const inner = isLayerError(error) ? error : undefined;
-    return new LayerError(ErrorCodes.INTERRUPTED, `interrupted by ${by}${inner ? `: ${inner.message}` : ''}`, {
-      hint: inner?.hint ?? 'run the command again',
-      details: { signal: by },
-      cause: error,
-      ...(inner?.result !== undefined ? { result: inner.result } : {}),
-    });
+    return interruptedError(by, inner?.message ?? '', inner?.hint ?? 'run the command again', {}, { cause: error, result: inner?.result });
   }
   if (isLayerError(error)) return error;
   const system = toLayerErrorFromSystem(error);

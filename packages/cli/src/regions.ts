@@ -2,13 +2,15 @@ import {
   checkRegionTargets,
   ErrorCodes,
   hasRegionPlaceholder,
+  interruptedError,
+  type InterruptSignal,
   isInterruptedError,
+  LayerError,
   type MultiRegionResult,
   type RegionFailure,
   type RegionOutcome,
   requireConfigValue,
   s3dirForRegion,
-  LayerError,
 } from '@lambda-layer/core';
 import type { AwsClients } from './aws-clients.js';
 import type { CommandContext } from './command.js';
@@ -104,11 +106,13 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
   if (failed.some((entry) => entry.status === 'interrupted')) {
     const signalName = failed.map((entry) => /^interrupted by (SIG\w+)/.exec(entry.error.message)?.[1]).find(Boolean) ?? 'SIGINT';
     const states = failed.map((entry) => `${entry.region}: ${entry.error.message.replace(/^interrupted( by SIG\w+)?: /, '')}`).join('; ');
-    throw new LayerError(ErrorCodes.INTERRUPTED, `interrupted by ${signalName}: ${states}${doneText ? `; ${doneText}` : ''}`, {
-      hint: `run \`layer ${command}\` again`,
-      details: { signal: signalName, state: states, failedRegions: failed.map((entry) => entry.region) },
-      result,
-    });
+    throw interruptedError(
+      signalName as InterruptSignal,
+      `${states}${doneText ? `; ${doneText}` : ''}`,
+      `run \`layer ${command}\` again`,
+      { state: states, failedRegions: failed.map((entry) => entry.region) },
+      { result },
+    );
   }
   const reasons = failed.map((entry) => `${entry.region}: ${entry.error.message}`).join('; ');
   throw new LayerError(ErrorCodes.REGIONS_FAILED, `${command} failed in ${failed.length} of ${regions.length} regions (${reasons})${doneText ? `; done: ${doneText}` : ''}`, {

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ErrorCodes, LayerError, localLayout, type RegionOutcome, type WorkflowResult } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, localLayout, type RegionOutcome, type WorkflowResult, writeFileAtomically } from '@lambda-layer/core';
 import type { LayerCommand } from './command.js';
 import { isMultiRegion, type Publication, type PublishOutcome } from './commands/publish.js';
 
@@ -104,16 +103,9 @@ export function githubOutputLines(outputs: PublishOutputs): string {
 }
 
 /** Writes a file whole or not at all: a reader (a later CI step) never sees half a result. */
-async function writeFileAtomically(path: string, text: string): Promise<void> {
+async function writeResultFile(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, text);
 }
 
 export interface ResultOutputOptions {
@@ -155,14 +147,14 @@ export async function writeResultOutputs(command: LayerCommand['name'], result: 
   const outputs = publishOutputsOf(command, result);
   if (options.outputFile) {
     const path = resolve(options.outputFile);
-    await writeFileAtomically(path, `${JSON.stringify(result, null, 2)}\n`).catch((error: unknown) => {
+    await writeResultFile(path, `${JSON.stringify(result, null, 2)}\n`).catch((error: unknown) => {
       throw notWritten('the result', path, outputs, error);
     });
   }
   if (!outputs) return;
   if (!outputs.dryRun) {
     const resultFile = publishResultPath(options.projectDir);
-    await writeFileAtomically(resultFile, `${JSON.stringify(outputs.file, null, 2)}\n`).catch((error: unknown) => {
+    await writeResultFile(resultFile, `${JSON.stringify(outputs.file, null, 2)}\n`).catch((error: unknown) => {
       throw notWritten('the publish result', resultFile, outputs, error);
     });
   }

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interruptedError } from '@lambda-layer/core';
+import { ErrorCodes, interruptedError, LayerError } from '@lambda-layer/core';
 import type { LayerCommand } from './command.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCommand, stepNotAvailable, type RunnerIO } from './runner.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCommand, type RunnerIO } from './runner.js';
 
 function memoryIO(): RunnerIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -24,11 +24,12 @@ afterAll(async () => {
 const command = (run: LayerCommand['run']): LayerCommand => ({ name: 'publish', describe: 'x', run, summary: () => ['done'] });
 
 describe('runCommand', () => {
-  it('says plainly that a step is not available and exits 2', async () => {
+  it('says plainly what the command line must choose and exits 2', async () => {
     const io = memoryIO();
-    const code = await runCommand(command(async () => { throw stepNotAvailable('publish'); }), { 'project-dir': dir }, io);
+    const ambiguous = new LayerError(ErrorCodes.TOOL_AMBIGUOUS, 'cannot tell the build tool: poetry.lock and uv.lock are both in .', { hint: 'pass --tool poetry|uv' });
+    const code = await runCommand(command(async () => { throw ambiguous; }), { 'project-dir': dir }, io);
     expect(code).toBe(EXIT_USAGE);
-    expect(io.err.join('')).toBe('error: the publish step is not available in this version of layer; upgrade @lambda-layer/cli\n');
+    expect(io.err.join('')).toBe('error: cannot tell the build tool: poetry.lock and uv.lock are both in .; pass --tool poetry|uv\n');
     expect(io.out).toEqual([]);
   });
 

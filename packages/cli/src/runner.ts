@@ -9,6 +9,7 @@ import {
   describeNetwork,
   ErrorCodes,
   exitCodeForSignal,
+  interruptedError,
   type InterruptSignal,
   interruptSignalOf,
   LayerError,
@@ -35,8 +36,8 @@ export const EXIT_USAGE = 2;
 /** Errors that mean "the command line asks for something impossible": exit 2, like an unknown flag. */
 const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
   ErrorCodes.USAGE,
-  ErrorCodes.STEP_NOT_AVAILABLE,
   ErrorCodes.CONFIG_MISSING_VALUE,
+  ErrorCodes.TOOL_AMBIGUOUS,
   ErrorCodes.PROJECT_DIR_NOT_FOUND,
   ErrorCodes.AWS_PROFILE_NOT_FOUND,
 ]);
@@ -276,19 +277,14 @@ function reportError(error: LayerError, options: { io: RunnerIO; json: boolean; 
  */
 function quitNow(signal: InterruptSignal, command: LayerCommand, options: { io: RunnerIO; json: boolean }): void {
   const { io } = options;
-  const error = new LayerError(
-    ErrorCodes.INTERRUPTED,
-    `interrupted by ${signal} again: quit at once; nothing unfinished is used, and the next \`layer ${command.name}\` removes what this run left`,
-    { hint: `run \`layer ${command.name}\` again`, details: { signal, state: 'quit at once' } },
+  const error = interruptedError(
+    signal,
+    `quit at once; nothing unfinished is used, and the next \`layer ${command.name}\` removes what this run left`,
+    `run \`layer ${command.name}\` again`,
+    { state: 'quit at once' },
+    { again: true },
   );
   (io.stderrNow ?? io.stderr)(`error: ${error.oneLine}\n`);
   if (options.json) (io.stdoutNow ?? io.stdout)(`${JSON.stringify(errorOutput(error))}\n`);
   (io.exit ?? ((code: number) => process.exit(code)))(exitCodeFor(error));
-}
-
-/** The error a command throws until its step is built: exit 2, never a pretend success. */
-export function stepNotAvailable(step: string): LayerError {
-  return new LayerError(ErrorCodes.STEP_NOT_AVAILABLE, `the ${step} step is not available in this version of layer`, {
-    hint: 'upgrade @lambda-layer/cli',
-  });
 }

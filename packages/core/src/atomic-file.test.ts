@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
-import { removeStaleTempFiles, tempPathFor, writeAtomically, writeFileAtomically } from './atomic-file.js';
+import { removeStaleTempFiles, tempFileOwner, tempPathFor, writeAtomically, writeFileAtomically } from './atomic-file.js';
 
 const temp = useTempDir('atomic-', { each: true });
 const temps = async (dir: string) => (await readdir(dir)).filter((name) => name.endsWith('.tmp')).sort();
@@ -42,5 +42,15 @@ describe('removeStaleTempFiles', () => {
     expect(await removeStaleTempFiles(target)).toEqual(['.layer.zip.999999999.abcd1234.tmp']);
     expect(await removeStaleTempFiles(join(temp.path, 'artifacts'))).toEqual(['.artifacts.999999998.00ff00ff.tmp']);
     expect(await temps(temp.path)).toEqual([`.layer.zip.${process.pid}.abcd1234.tmp`, '.other.999999999.abcd1234.tmp']);
+  });
+});
+
+describe('tempFileOwner', () => {
+  it('reads the writer\'s PID from a temporary name, of one target or of any', () => {
+    const name = tempPathFor(join(temp.path, 'index.json')).slice(temp.path.length + 1);
+    expect(tempFileOwner(name)).toBe(process.pid);
+    expect(tempFileOwner(name, 'index.json')).toBe(process.pid);
+    expect(tempFileOwner(name, 'layer.zip')).toBeUndefined();
+    expect(tempFileOwner('index.json.123.tmp')).toBeUndefined();
   });
 });

@@ -25,16 +25,25 @@ export function tempPathFor(target: string): string {
 }
 
 /**
+ * The PID of the process that owns a temporary name made by `tempPathFor`
+ * (of `target`'s name when given, of any name otherwise); undefined for any other name.
+ */
+export function tempFileOwner(name: string, target?: string): number | undefined {
+  const base = target === undefined ? '.+' : escapeRegExp(basename(target));
+  const match = new RegExp(`^\\.${base}\\.(\\d+)\\.[0-9a-f]+${escapeRegExp(TEMP_SUFFIX)}$`).exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
  * Removes the temporary files and folders of `target` left by runs that were
  * killed (their process is gone); returns their names.
  */
 export async function removeStaleTempFiles(target: string): Promise<string[]> {
-  const pattern = new RegExp(`^\\.${escapeRegExp(basename(target))}\\.(\\d+)\\.[0-9a-f]+${escapeRegExp(TEMP_SUFFIX)}$`);
   const names = await readdir(dirname(target)).catch(() => [] as string[]);
   const stale: string[] = [];
   for (const name of names) {
-    const match = pattern.exec(name);
-    if (!match || isProcessAlive(Number(match[1]))) continue;
+    const owner = tempFileOwner(name, target);
+    if (owner === undefined || isProcessAlive(owner)) continue;
     // A tool a killed run started may still be writing into a stale folder: retry until it is gone.
     await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5 });
     stale.push(name);

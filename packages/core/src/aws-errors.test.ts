@@ -4,7 +4,17 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { annotateAwsErrors, isAbortError, isOutcomeUnknown, isTransientAwsError, toLayerErrorFromAws } from './aws-errors.js';
+import {
+  annotateAwsErrors,
+  bareEtag,
+  isAbortError,
+  isConditionFailed,
+  isNoSuchBucket,
+  isNotFound,
+  isOutcomeUnknown,
+  isTransientAwsError,
+  toLayerErrorFromAws,
+} from './aws-errors.js';
 import { ErrorCodes, LayerError } from './errors.js';
 
 const sdkError = (name: string, status: number, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
@@ -191,5 +201,24 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
     proxy.addRule({ action: { kind: 'server-error', status: 503, raw: true } });
     const error = await lambda.send(new ListLayersCommand({})).catch((e: unknown) => e as { $service?: string; $endpoint?: string });
     expect(error).toMatchObject({ $service: 'Lambda', $endpoint: new URL(proxy.endpoint).host });
+  });
+});
+
+
+describe('S3 and Lambda error predicates', () => {
+  it('classifies not-found and lost conditional writes', () => {
+    expect(isNotFound(sdkError('NotFound', 404))).toBe(true);
+    expect(isNotFound(sdkError('NoSuchKey', 404))).toBe(true);
+    expect(isNotFound(sdkError('NoSuchBucket', 404))).toBe(false);
+    expect(isNoSuchBucket(sdkError('NoSuchBucket', 404))).toBe(true);
+    // The one predicate serves every caller: a HEAD's bare 404, a multipart upload gone, a Lambda resource gone.
+    expect(isNotFound(sdkError('UnknownError', 404))).toBe(true);
+    expect(isNotFound(sdkError('NoSuchUpload', 404))).toBe(true);
+    expect(isNotFound(sdkError('ResourceNotFoundException', 404))).toBe(true);
+    expect(isNotFound(sdkError('AccessDenied', 403))).toBe(false);
+    expect(isConditionFailed(sdkError('PreconditionFailed', 412))).toBe(true);
+    expect(isConditionFailed(sdkError('ConditionalRequestConflict', 409))).toBe(true);
+    expect(isConditionFailed(sdkError('AccessDenied', 403))).toBe(false);
+    expect(bareEtag('"abc"')).toBe('abc');
   });
 });

@@ -1,4 +1,5 @@
 import { ErrorCodes, LayerError, type ErrorCode } from './errors.js';
+import { interruptedError } from './interrupt.js';
 import { type CaBundle, displayUrl, type NetworkSettings, proxyFor } from './network.js';
 import type { BucketOwnerFact } from './s3-object-settings.js';
 
@@ -90,6 +91,49 @@ export function isAbortError(error: unknown): boolean {
   return e.name === 'AbortError' || e.code === 'ABORT_ERR';
 }
 
+/** The error name S3 or Lambda answered with (`name` for SDK v3 exceptions, `Code` for a parsed body). */
+function errorNameOf(error: unknown): string | undefined {
+  const e = shape(error);
+  return e.name ?? e.Code;
+}
+
+/**
+ * The object, multipart upload or Lambda resource asked for does not exist:
+ * a HEAD answers a bare 404 (`NotFound`), a GET names `NoSuchKey`, an upload
+ * part call `NoSuchUpload`, Lambda `ResourceNotFoundException`. A missing
+ * bucket is not "not found" here (a GET names `NoSuchBucket`): that is a
+ * setting to fix, reported as E_AWS_BUCKET_NOT_FOUND. (A HEAD cannot tell the
+ * two apart: see publish's bucketExists.)
+ */
+export function isNotFound(error: unknown): boolean {
+  const name = errorNameOf(error);
+  if (name === 'NoSuchBucket') return false;
+  return (
+    name === 'NotFound' ||
+    name === 'NoSuchKey' ||
+    name === 'NoSuchUpload' ||
+    name === 'ResourceNotFoundException' ||
+    shape(error).$metadata?.httpStatusCode === 404
+  );
+}
+
+/** The bucket named does not exist (a listing or GET names `NoSuchBucket`). */
+export function isNoSuchBucket(error: unknown): boolean {
+  return errorNameOf(error) === 'NoSuchBucket';
+}
+
+/** A conditional write lost: If-None-Match / If-Match did not hold (412), or a concurrent conditional write (409). */
+export function isConditionFailed(error: unknown): boolean {
+  const name = errorNameOf(error);
+  const status = shape(error).$metadata?.httpStatusCode;
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409;
+}
+
+/** S3 quotes ETags; compare them bare. */
+export function bareEtag(etag: string | undefined): string | undefined {
+  return etag?.replace(/"/g, '');
+}
+
 /** A 5xx, throttling, reset or timeout: an answer that may come out right when asked again. */
 export function isTransientAwsError(error: unknown): boolean {
   const e = shape(error);
@@ -156,7 +200,7 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
   const facts = { service, status, errorCode: name || undefined, requestId, attempts: e.$metadata?.attempts };
 
   if (isAbortError(e)) {
-    return awsError(ErrorCodes.INTERRUPTED, `interrupted while trying to ${doing}`, 'run the step again', error);
+    return interruptedError(undefined, `stopped while trying to ${doing}`, 'run the step again', {}, { cause: error });
   }
   if (name === 'CredentialsProviderError' || /credential/i.test(name) || /Could not load credentials/i.test(message)) {
     return awsError(

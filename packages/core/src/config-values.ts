@@ -9,7 +9,7 @@ import { ErrorCodes, LayerError } from './errors.js';
 import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES, PYTHON_VERSIONS } from './lambda.js';
 import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
 import { S3Path } from './s3-path.js';
-import type { Installer } from './stamps.js';
+import type { Installer } from './tools.js';
 
 /** Reports something worth a warning about a value that was accepted (e.g. normalised). */
 export type ConfigNote = (warning: string) => void;

@@ -2,6 +2,10 @@
  * Typed errors with stable codes. Every failure a user can cause or fix is a
  * `LayerError`: one line saying what is wrong and how to fix it. The CLI
  * prints `message` (and `hint`) without a stack trace unless `--debug`.
+ *
+ * The codes are a closed set, documented one row each (meaning, exit code,
+ * which step throws it, what the user does) in packages/core/README.md;
+ * error-codes.test.ts fails when a code has no row, no throw or no test.
  */
 
 export const ErrorCodes = {
@@ -15,13 +19,16 @@ export const ErrorCodes = {
   CONFIG_MISSING_VALUE: 'E_CONFIG_MISSING_VALUE',
   INVALID_OPTION: 'E_INVALID_OPTION',
   MANIFEST_NOT_FOUND: 'E_MANIFEST_NOT_FOUND',
-  STEP_NOT_AVAILABLE: 'E_STEP_NOT_AVAILABLE',
+  /** Several manifests (requirements.txt, poetry.lock, uv.lock) in the project and no --tool to choose. */
+  TOOL_AMBIGUOUS: 'E_TOOL_AMBIGUOUS',
   // build
   TOOL_NOT_INSTALLED: 'E_TOOL_NOT_INSTALLED',
   BUILD_FAILED: 'E_BUILD_FAILED',
   NATIVE_SDIST_ONLY: 'E_NATIVE_SDIST_ONLY',
   /** The package index did not answer (connection refused, unknown host, timeout). */
   INDEX_UNREACHABLE: 'E_INDEX_UNREACHABLE',
+  /** The private package index refused the login, or asked for one (HTTP 401 / 403). */
+  INDEX_AUTH_FAILED: 'E_INDEX_AUTH_FAILED',
   /** A pinned package or version does not exist on the index. */
   PACKAGE_NOT_FOUND: 'E_PACKAGE_NOT_FOUND',
   /** The version exists, but none of its wheels loads on the target runtime (glibc, machine, Python). */
@@ -41,13 +48,20 @@ export const ErrorCodes = {
   ARTIFACTS_NOT_FOUND: 'E_ARTIFACTS_NOT_FOUND',
   LAYER_TOO_LARGE: 'E_LAYER_TOO_LARGE',
   SYMLINK_OUTSIDE_TREE: 'E_SYMLINK_OUTSIDE_TREE',
-  PACKAGE_FAILED: 'E_PACKAGE_FAILED',
+  /** A symlink in artifacts/python/ points nowhere, or to one of its own parent folders (a loop). */
+  SYMLINK_BROKEN: 'E_SYMLINK_BROKEN',
+  /** A file under artifacts/python/ changed while `layer package` read it. */
+  ARTIFACTS_CHANGED: 'E_ARTIFACTS_CHANGED',
+  /** A Poetry virtualenv build left more than one site-packages (several Python versions). */
+  SITE_PACKAGES_AMBIGUOUS: 'E_SITE_PACKAGES_AMBIGUOUS',
   // upload and publish
   LAYER_ZIP_NOT_FOUND: 'E_LAYER_ZIP_NOT_FOUND',
   LAYER_ZIP_INCONSISTENT: 'E_LAYER_ZIP_INCONSISTENT',
-  UPLOAD_FAILED: 'E_UPLOAD_FAILED',
+  /** PublishLayerVersion answered without a version number. */
   PUBLISH_FAILED: 'E_PUBLISH_FAILED',
   PUBLISH_LOCKED: 'E_PUBLISH_LOCKED',
+  /** A layer version the S3 layout cannot name (outside 000001–999999). */
+  LAYER_VERSION_UNSUPPORTED: 'E_LAYER_VERSION_UNSUPPORTED',
   // AWS
   AWS_CREDENTIALS_MISSING: 'E_AWS_CREDENTIALS_MISSING',
   AWS_ACCESS_DENIED: 'E_AWS_ACCESS_DENIED',

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
@@ -22,6 +22,10 @@ describe('fingerprints', () => {
     expect(digest.hex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(digest.base64).toBe('ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=');
     expect(digest.bytes).toBe(3);
+    // What the system refuses is a one-line LayerError naming the path, never a raw errno error.
+    await mkdir(join(temp.path, 'folder.zip'));
+    await expect(sha256File(join(temp.path, 'folder.zip'))).rejects.toMatchObject({ code: ErrorCodes.NOT_A_FILE, message: expect.stringContaining('folder.zip') });
+    await expect(sha256File(join(temp.path, 'missing.zip'))).rejects.toMatchObject({ code: ErrorCodes.FILE_NOT_FOUND });
   });
 
   it('says how to create a missing manifest', async () => {

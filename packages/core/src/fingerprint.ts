@@ -16,13 +16,17 @@ export interface FileDigest {
   bytes: number;
 }
 
-/** Streams a file through a hash, so large zips never sit in memory. */
+/** Streams a file through a hash, so large zips never sit in memory. What the system refuses is said in plain words. */
 export async function hashFile(path: string, algorithm: 'md5' | 'sha256'): Promise<FileDigest> {
   const hash = createHash(algorithm);
   let bytes = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
+  try {
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  } catch (error) {
+    throw toLayerErrorFromSystem(error, { path, doing: `read ${path}` }) ?? error;
   }
   const digest = hash.digest();
   return { hex: digest.toString('hex'), base64: digest.toString('base64'), bytes };

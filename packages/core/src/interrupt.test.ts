@@ -40,6 +40,15 @@ describe('interruptedError', () => {
     expect(interruptedError(controller.signal, 'nothing changed').message).toBe('interrupted: nothing changed');
   });
 
+  it('is the one maker of E_INTERRUPTED: a signal by name, a second signal, no state, what was done', () => {
+    const quit = interruptedError('SIGTERM', 'quit at once', 'run `layer build` again', {}, { again: true });
+    expect(quit.message).toBe('interrupted by SIGTERM again: quit at once');
+    expect(quit.details).toEqual({ signal: 'SIGTERM', state: 'quit at once' });
+    const bare = interruptedError('SIGINT', '', 'run the command again', {}, { result: { regions: 1 } });
+    expect(bare).toMatchObject({ message: 'interrupted by SIGINT', details: { signal: 'SIGINT' }, result: { regions: 1 } });
+    expect(bare.details).not.toHaveProperty('state');
+  });
+
   it('gives the shell exit codes', () => {
     expect(exitCodeForSignal('SIGINT')).toBe(130);
     expect(exitCodeForSignal('SIGTERM')).toBe(143);

@@ -34,22 +34,37 @@ export function exitCodeForSignal(signal: InterruptSignal): number {
   return 128 + constants.signals[signal];
 }
 
+/** What an interruption error carries besides its state and hint. */
+export interface InterruptedErrorExtras {
+  /** A second signal of the same kind: the run quits at once ("interrupted by SIGINT again: …"). */
+  again?: boolean;
+  /** The error the interruption cut short (by default the AbortSignal's reason). */
+  cause?: unknown;
+  /** What the command did achieve before it stopped (see `LayerErrorOptions.result`). */
+  result?: unknown;
+}
+
 /**
- * The error a step throws when it stopped because `signal` fired. `state` says
- * what the step left ("artifacts/python/ still holds the previous build"), in
- * words a user can act on; `hint` what to run next.
+ * The error a step throws when it stopped because `signal` fired (an
+ * AbortSignal, or the signal's name when the caller has no AbortSignal).
+ * `state` says what the step left ("artifacts/python/ still holds the
+ * previous build"), in words a user can act on (empty: nothing to add);
+ * `hint` what to run next. Every E_INTERRUPTED is made here.
  */
 export function interruptedError(
-  signal: AbortSignal | undefined,
+  signal: AbortSignal | InterruptSignal | undefined,
   state: string,
   hint = 'run the command again to finish',
   details: Record<string, unknown> = {},
+  extras: InterruptedErrorExtras = {},
 ): LayerError {
-  const by = interruptSignalOf(signal);
-  return new LayerError(ErrorCodes.INTERRUPTED, `interrupted${by ? ` by ${by}` : ''}: ${state}`, {
+  const by = typeof signal === 'string' ? signal : interruptSignalOf(signal);
+  const cause = 'cause' in extras ? extras.cause : typeof signal === 'object' ? signal.reason : undefined;
+  return new LayerError(ErrorCodes.INTERRUPTED, `interrupted${by ? ` by ${by}` : ''}${extras.again ? ' again' : ''}${state ? `: ${state}` : ''}`, {
     hint,
-    details: { ...details, ...(by ? { signal: by } : {}), state },
-    ...(signal?.reason !== undefined ? { cause: signal.reason } : {}),
+    details: { ...(state ? { state } : {}), ...details, ...(by ? { signal: by } : {}) },
+    ...(cause !== undefined ? { cause } : {}),
+    ...(extras.result !== undefined ? { result: extras.result } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Architecture, PythonVersion } from './lambda.js';
 import type { PackageChange } from './manifest-packages.js';
-import type { BuildTool } from './tools.js';
+import type { BuildTool, Installer } from './tools.js';
 
 /** What a step did: `unchanged` means it found nothing to do (exit 0). */
 export type StepStatus = 'built' | 'packaged' | 'uploaded' | 'published' | 'unchanged';
@@ -11,7 +11,7 @@ export interface BuildResult {
   tool: BuildTool;
   toolVersion?: string;
   /** Who installed the wheels: the tool's own pinned pip or uv (or the build image's pip with --container). */
-  installer?: 'pip' | 'uv';
+  installer?: Installer;
   installerVersion?: string;
   pythonVersion: PythonVersion;
   architecture: Architecture;
@@ -135,8 +135,6 @@ export interface PublishPlan {
   sharing?: SharingResult;
   retention?: RetentionResult;
 }
-
-export type PublishResult = LayerDeployment;
 
 /** `layer prune --json`: the old versions deleted (or, with --dry-run, that would be). */
 export interface PruneResult extends RetentionResult {

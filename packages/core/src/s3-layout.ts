@@ -1,38 +1,15 @@
+import { ErrorCodes, LayerError } from './errors.js';
 import { S3Path } from './s3-path.js';
 import { manifestFileName, type BuildTool } from './tools.js';
-
-/**
- * User-metadata keys on the uploaded layer.zip. `manifest_md5` is the Python
- * original's key; WSGI servers (moto among them) drop header names with
- * underscores, so `manifest-md5` is written too and read first.
- */
-export const METADATA_MANIFEST_MD5 = 'manifest-md5';
-export const METADATA_MANIFEST_MD5_LEGACY = 'manifest_md5';
-export const METADATA_LAYER_ZIP_SHA256 = 'layer-zip-sha256';
-
-/** Reads the manifest MD5 from S3 user metadata: hyphenated key first, then the original's. */
-export function readManifestMd5(metadata: Record<string, string | undefined> | undefined): string | undefined {
-  if (!metadata) return undefined;
-  return metadata[METADATA_MANIFEST_MD5] || metadata[METADATA_MANIFEST_MD5_LEGACY] || undefined;
-}
-
-export function readLayerZipSha256(metadata: Record<string, string | undefined> | undefined): string | undefined {
-  return metadata?.[METADATA_LAYER_ZIP_SHA256] || undefined;
-}
-
-/** The user metadata written with layer.zip. */
-export function layerZipMetadata(manifestMd5: string, layerZipSha256Base64: string): Record<string, string> {
-  return {
-    [METADATA_MANIFEST_MD5]: manifestMd5,
-    [METADATA_MANIFEST_MD5_LEGACY]: manifestMd5,
-    [METADATA_LAYER_ZIP_SHA256]: layerZipSha256Base64,
-  };
-}
 
 /** Zero-pads a layer version to 6 digits: 3 -> "000003". */
 export function formatLayerVersion(version: number): string {
   if (!Number.isInteger(version) || version < 1 || version > 999_999) {
-    throw new RangeError(`layer version must be an integer from 1 to 999999, got ${version}`);
+    // The S3 layout (shared with the Python original) names a version's folder with 6 digits.
+    throw new LayerError(ErrorCodes.LAYER_VERSION_UNSUPPORTED, `layer version ${version} cannot be stored in the S3 layout, which names versions 000001 to 999999`, {
+      hint: 'publish under a new layer name (--layer-name): its versions start again at 1',
+      details: { version },
+    });
   }
   return String(version).padStart(6, '0');
 }

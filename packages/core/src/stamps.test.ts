@@ -5,7 +5,16 @@ import { stampBuild, stampPackage, useTempDir } from '@lambda-layer/testing';
 import { ErrorCodes } from './errors.js';
 import { localLayout } from './layout.js';
 import { md5Hex, sha256File } from './fingerprint.js';
-import { buildResultFromStamp, isBuildStampFor, readBuildStamp, readPackageStamp, verifyArtifacts, verifyLayerZip } from './stamps.js';
+import {
+  buildResultFromStamp,
+  isBuildStampFor,
+  isSameStampKey,
+  packageStampInput,
+  readBuildStamp,
+  readPackageStamp,
+  verifyArtifacts,
+  verifyLayerZip,
+} from './stamps.js';
 
 const temp = useTempDir('stamps-', { each: true });
 
@@ -76,5 +85,25 @@ describe('verifyLayerZip', () => {
     // Only the zip and its stamp (an upload job that received just those): the manifest decides.
     await rm(layout.buildStamp);
     expect(await verifyLayerZip(layout, await facts())).toBeDefined();
+  });
+});
+
+describe('the package stamp input', () => {
+  const options = { ignore: [], defaultIgnore: true, keepBytecode: false, compressionLevel: 6 };
+
+  it('changes with every option that changes the zip, and only with those', () => {
+    const base = packageStampInput(options);
+    expect(packageStampInput({ ...options })).toBe(base);
+    for (const changed of [{ compressionLevel: 9 }, { ignore: ['tests'] }, { keepBytecode: true }, { defaultIgnore: false }]) {
+      expect(packageStampInput({ ...options, ...changed })).not.toBe(base);
+    }
+  });
+});
+
+describe('isSameStampKey', () => {
+  it('compares every field of both keys', () => {
+    expect(isSameStampKey({ treeDigest: 'a', input: 'b' }, { treeDigest: 'a', input: 'b' })).toBe(true);
+    expect(isSameStampKey({ treeDigest: 'a', input: 'b' }, { treeDigest: 'a', input: 'c' })).toBe(false);
+    expect(isSameStampKey<Record<string, string>>({ treeDigest: 'a' }, { treeDigest: 'a', input: 'b' })).toBe(false);
   });
 });

@@ -11,10 +11,14 @@
  *   the build digest and manifest MD5 the zip was made from and the zip's
  *   SHA-256. `layer upload` refuses a layer.zip unless it matches.
  *
+ * Both are one format: a JSON file written atomically and last, read back
+ * only when complete (`readStamp`), whose key — what the step's output was
+ * made from — is compared field by field by one function (`isSameStampKey`).
  * Stamps hold only project-relative facts and content digests (no absolute
  * paths, mtimes or inodes), so they stay valid when the project is copied or
  * restored from an Nx cache on another machine.
  */
+import { createHash } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-file.js';
@@ -24,7 +28,7 @@ import type { Architecture, PythonVersion } from './lambda.js';
 import type { LocalLayout } from './layout.js';
 import type { BuildResult, ExcludedEntry, PackageResult } from './results.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
-import type { BuildTool } from './tools.js';
+import type { BuildTool, Installer } from './tools.js';
 import { digestTree, type TreeDigest } from './tree-digest.js';
 
 export const BUILD_STAMP_VERSION = 2;
@@ -41,9 +45,6 @@ export interface BuildStampKey {
   installer: Installer;
   installerVersion: string;
 }
-
-/** Who installs the wheels: the tool's own pinned pip or uv. */
-export type Installer = 'pip' | 'uv';
 
 export interface BuildStamp {
   version: typeof BUILD_STAMP_VERSION;
@@ -137,23 +138,22 @@ export const writePackageStamp = (layout: LocalLayout, stamp: PackageStamp): Pro
 
 // ---------------------------------------------------------------- comparing
 
+/** A stamp's key: flat facts, each compared for equality. */
+type StampKey<K> = { readonly [P in keyof K]: string | number | boolean };
+
+/** The one comparison of stamp keys: the same fields with the same values. */
+export function isSameStampKey<K extends StampKey<K>>(a: K, b: K): boolean {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof K>);
+  return [...names].every((name) => a[name] === b[name]);
+}
+
 export function buildStampKeyOf(stamp: BuildStamp): BuildStampKey {
   return { manifestMd5: stamp.manifest.md5, tool: stamp.tool, ...stamp.target, installer: stamp.installer, installerVersion: stamp.installerVersion };
 }
 
 /** Whether the stamp describes a build of this manifest, with this tool, for this target. */
 export function isBuildStampFor(stamp: BuildStamp | undefined, key: BuildStampKey): stamp is BuildStamp {
-  if (!stamp) return false;
-  const own = buildStampKeyOf(stamp);
-  return (
-    own.manifestMd5 === key.manifestMd5 &&
-    own.tool === key.tool &&
-    own.pythonVersion === key.pythonVersion &&
-    own.architecture === key.architecture &&
-    own.container === key.container &&
-    own.installer === key.installer &&
-    own.installerVersion === key.installerVersion
-  );
+  return stamp !== undefined && isSameStampKey<BuildStampKey>(buildStampKeyOf(stamp), key);
 }
 
 /** The build's result as `layer build` reports it, with this machine's paths. */
@@ -192,6 +192,29 @@ export interface PackageStampKey {
   input: string;
 }
 
+export function packageStampKeyOf(stamp: PackageStamp): PackageStampKey {
+  return { treeDigest: stamp.build.treeDigest, input: stamp.input };
+}
+
+/** Bump when the zip bytes for the same input would change (zip writer or format changes). */
+export const ZIP_FORMAT_VERSION = 1;
+
+/** The options of `layer package` that decide the zip's bytes. */
+export interface PackageStampOptions {
+  ignore: readonly string[];
+  defaultIgnore: boolean;
+  keepBytecode: boolean;
+  compressionLevel: number;
+}
+
+/** The package stamp's `input`: a digest of the options and the zip format, everything besides the build that decides the zip's bytes. */
+export function packageStampInput(options: PackageStampOptions): string {
+  const { ignore, defaultIgnore, keepBytecode, compressionLevel } = options;
+  return createHash('sha256')
+    .update(JSON.stringify({ format: ZIP_FORMAT_VERSION, ignore: [...ignore], defaultIgnore, keepBytecode, compressionLevel }))
+    .digest('hex');
+}
+
 /**
  * The package stamp when layer.zip is still exactly what it describes (same
  * size and SHA-256) and was made from this build with these options: the
@@ -199,7 +222,7 @@ export interface PackageStampKey {
  */
 export async function findCurrentPackageStamp(layout: LocalLayout, key: PackageStampKey): Promise<PackageStamp | undefined> {
   const stamp = await readPackageStamp(layout);
-  if (!stamp || stamp.input !== key.input || stamp.build.treeDigest !== key.treeDigest) return undefined;
+  if (!stamp || !isSameStampKey<PackageStampKey>(packageStampKeyOf(stamp), key)) return undefined;
   const info = await stat(layout.layerZip).catch(() => undefined);
   if (!info?.isFile() || info.size !== stamp.zip.bytes) return undefined;
   return (await sha256File(layout.layerZip)).hex === stamp.zip.sha256Hex ? stamp : undefined;

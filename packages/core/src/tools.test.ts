@@ -54,7 +54,7 @@ describe('detectBuildTool', () => {
   it('fails clearly, naming both files, when two manifests are there', async () => {
     await withFiles(['poetry.lock', 'requirements.txt'], async (dir) => {
       const error = (await detectBuildTool(dir).catch((e: unknown) => e)) as LayerError;
-      expect(error.code).toBe(ErrorCodes.CONFIG_MISSING_VALUE);
+      expect(error.code).toBe(ErrorCodes.TOOL_AMBIGUOUS);
       expect(error.oneLine).toContain('requirements.txt and poetry.lock');
       expect(error.oneLine).toContain('--tool pip|poetry');
     });

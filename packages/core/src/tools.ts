@@ -6,6 +6,9 @@ import { ErrorCodes, LayerError } from './errors.js';
 export const BUILD_TOOLS = ['pip', 'poetry', 'uv'] as const;
 export type BuildTool = (typeof BUILD_TOOLS)[number];
 
+/** Who installs the locked wheels: the tool's own pinned pip or uv (the build image's pip with --container). */
+export type Installer = 'pip' | 'uv';
+
 /** The manifest: the lock file that is the dependencies' source of truth, per tool. */
 export const MANIFEST_FILE_NAMES: Readonly<Record<BuildTool, string>> = {
   pip: 'requirements.txt',
@@ -67,7 +70,7 @@ export async function detectBuildTool(projectDir: string): Promise<BuildTool> {
       hint: 'run in the project folder (or pass --project-dir), or create the lock file, or pass --tool',
     });
   }
-  throw new LayerError(ErrorCodes.CONFIG_MISSING_VALUE, `cannot tell the build tool: ${found.map(manifestFileName).join(' and ')} are both in ${dir}`, {
+  throw new LayerError(ErrorCodes.TOOL_AMBIGUOUS, `cannot tell the build tool: ${found.map(manifestFileName).join(' and ')} are both in ${dir}`, {
     hint: `pass --tool ${found.join('|')} or add tool = "…" to [tool.lambda-layer] in pyproject.toml`,
     details: { key: 'tool', candidates: found },
   });

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '@lambda-layer/core';
+import { tempFileOwner, writeFileAtomically } from '@lambda-layer/core';
 
 const INDEX = 'index.json';
 const VERSION = 1;
@@ -140,7 +140,7 @@ export class FileCompressedCache implements CompressedCache {
   private async removeOtherBlobs(keep: string): Promise<void> {
     for (const name of await readdir(this.dir)) {
       // Blobs of earlier runs, and what killed runs left (their blobs and index temp files).
-      if ((name.startsWith('blob-') && name !== keep) || /^\.index\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name)) await rm(join(this.dir, name), { force: true });
+      if ((name.startsWith('blob-') && name !== keep) || tempFileOwner(name, INDEX) !== undefined) await rm(join(this.dir, name), { force: true });
     }
   }
 }

@@ -4,10 +4,9 @@
  * globs, and Python bytecode. Each rule has a name, so the summary can say
  * what it left out and how many bytes that saved.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import picomatch from 'picomatch';
-import { DEFAULT_IGNORED_PACKAGES } from '@lambda-layer/core';
+import { DEFAULT_IGNORED_PACKAGES, normalizePackageName, parseDistFolderName, readDistInfo } from '@lambda-layer/core';
 
 /** The original tool's default ignore list (in core, so `layer package --help` can show it without loading this package). */
 export { DEFAULT_IGNORED_PACKAGES };
@@ -24,7 +23,7 @@ export interface ExclusionSettings {
 
 /** The default list less what the project names itself (`_pytest` goes with `pytest`). */
 export function defaultIgnoredPackages(keep: ReadonlySet<string> = new Set()): string[] {
-  const kept = (name: string) => keep.has(normalizeName(name)) || (name === '_pytest' && keep.has('pytest'));
+  const kept = (name: string) => keep.has(normalizePackageName(name)) || (name === '_pytest' && keep.has('pytest'));
   return DEFAULT_IGNORED_PACKAGES.filter((name) => !kept(name));
 }
 
@@ -36,26 +35,20 @@ export interface ExclusionRules {
   match(relPath: string, directory: boolean): string | undefined;
 }
 
-/** Names compare like distribution names (PEP 503), with `_` so `_pytest` stays itself. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '_');
-}
-
-const DIST_FOLDER = /^(.+?)-[^-/]+\.(dist-info|data)$/;
 const MODULE_FILE = /^([^.]+)(\..*)?\.(py|so|pyd|pth)$/;
 
 /** The package a top-level entry of python/ belongs to, by name alone. */
 function topLevelOwner(entry: string, directory: boolean, owners: ReadonlyMap<string, string>): string | undefined {
   if (directory) {
-    const dist = DIST_FOLDER.exec(entry);
-    if (dist) return owners.get(normalizeName(dist[1] as string));
-    return owners.get(normalizeName(entry));
+    const dist = parseDistFolderName(entry);
+    if (dist) return owners.get(normalizePackageName(dist.name));
+    return owners.get(normalizePackageName(entry));
   }
   const module = MODULE_FILE.exec(entry);
   if (!module) return undefined;
   const stem = module[1] as string;
   // `foo-nspkg.pth`-style files belong to the name before the dash.
-  return owners.get(normalizeName(stem)) ?? owners.get(normalizeName(stem.split('-')[0] as string));
+  return owners.get(normalizePackageName(stem)) ?? owners.get(normalizePackageName(stem.split('-')[0] as string));
 }
 
 /**
@@ -65,7 +58,7 @@ function topLevelOwner(entry: string, directory: boolean, owners: ReadonlyMap<st
  * installed (such as `distutils-precedence.pth`), so nothing of theirs is left behind.
  */
 async function ownedByIgnoredPackages(pythonDir: string, packages: readonly string[]) {
-  const owners = new Map<string, string>(packages.map((name) => [normalizeName(name), name]));
+  const owners = new Map<string, string>(packages.map((name) => [normalizePackageName(name), name]));
   const files = new Map<string, string>();
   let top: string[] = [];
   try {
@@ -74,18 +67,12 @@ async function ownedByIgnoredPackages(pythonDir: string, packages: readonly stri
     return { owners, files };
   }
   for (const entry of top) {
-    const dist = /^(.+?)-[^-/]+\.dist-info$/.exec(entry);
-    const owner = dist ? owners.get(normalizeName(dist[1] as string)) : undefined;
+    const dist = parseDistFolderName(entry);
+    const owner = dist?.kind === 'dist-info' ? owners.get(normalizePackageName(dist.name)) : undefined;
     if (!owner) continue;
-    const read = (name: string) => readFile(join(pythonDir, entry, name), 'utf8').catch(() => '');
-    for (const line of (await read('top_level.txt')).split(/\r?\n/)) {
-      const name = line.trim();
-      if (name && !name.includes('/')) owners.set(normalizeName(name), owner);
-    }
-    for (const line of (await read('RECORD')).split(/\r?\n/)) {
-      const path = line.split(',')[0]?.trim().replace(/\\/g, '/');
-      if (path && !path.startsWith('..') && !path.startsWith('/')) files.set(path, owner);
-    }
+    const installed = await readDistInfo(pythonDir, entry);
+    for (const name of installed.topLevel) if (!name.includes('/')) owners.set(normalizePackageName(name), owner);
+    for (const path of installed.files) if (!path.startsWith('..') && !path.startsWith('/')) files.set(path, owner);
   }
   return { owners, files };
 }

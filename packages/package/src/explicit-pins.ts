@@ -8,8 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPyprojectConfig } from '@lambda-layer/core';
-import { normalizeName } from './exclusions.js';
+import { loadPyprojectConfig, normalizePackageName } from '@lambda-layer/core';
 
 /** The project name a PEP 508 requirement or a requirements.txt line starts with; undefined for options and comments. */
 export function requirementName(line: string): string | undefined {
@@ -57,7 +56,7 @@ export function requirementsTxtNames(text: string): string[] {
 export async function explicitlyNamedPackages(projectDir: string): Promise<Set<string>> {
   const names = new Set<string>();
   const add = (name: string | undefined) => {
-    if (name) names.add(normalizeName(name));
+    if (name) names.add(normalizePackageName(name));
   };
   const requirements = await readFile(join(projectDir, 'requirements.txt'), 'utf8').catch(() => '');
   for (const name of requirementsTxtNames(requirements)) add(name);

@@ -28,9 +28,11 @@ import {
   LayerError,
   localLayout,
   type LocalLayout,
+  normalizePackageName,
   type PackageResult,
-  type PackageStamp,
   packageResultFromStamp,
+  type PackageStamp,
+  packageStampInput,
   removeStaleTempFiles,
   sha256File,
   toLayerErrorFromSystem,
@@ -39,10 +41,9 @@ import {
   writePackageStamp,
 } from '@lambda-layer/core';
 import { FileCompressedCache } from './compressed-cache.js';
-import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules, normalizeName } from './exclusions.js';
+import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 import { explicitlyNamedPackages } from './explicit-pins.js';
 import type { ResolvedPackageOptions } from './options.js';
-import { inputFingerprint } from './package-stamp.js';
 import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
 import { moveVenvSitePackages } from './site-packages.js';
 import { scanTree, type TreeScan } from './scan-tree.js';
@@ -157,7 +158,7 @@ export class PackageLayerCommand {
   async explicitlyKeptPackages(): Promise<Set<string>> {
     if (!this.options.defaultIgnore) return new Set();
     const named = await explicitlyNamedPackages(this.options.projectDir);
-    const kept = DEFAULT_IGNORED_PACKAGES.filter((name) => named.has(normalizeName(name)));
+    const kept = DEFAULT_IGNORED_PACKAGES.filter((name) => named.has(normalizePackageName(name)));
     for (const name of kept) this.logger.detail(`kept ${name}: the project names it, so the default ignore list does not apply to it`);
     return named;
   }
@@ -170,7 +171,7 @@ export class PackageLayerCommand {
 
   /** The package stamp's key: this build, these options. */
   stampKey(): { treeDigest: string; input: string } {
-    return { treeDigest: this.requireBuild().tree.digest, input: inputFingerprint(this.options) };
+    return { treeDigest: this.requireBuild().tree.digest, input: packageStampInput(this.options) };
   }
 
   async findUnchangedResult(): Promise<PackageResult | undefined> {

@@ -52,9 +52,9 @@ describe('scanTree', () => {
   it('fails on a symlink loop and on a broken symlink', async () => {
     const loop = await tree({ 'pkg/a.py': '' });
     await symlink('..', join(loop, 'pkg', 'up'));
-    await expect(scan(loop)).rejects.toMatchObject({ code: 'E_PACKAGE_FAILED', message: expect.stringContaining('loop') });
+    await expect(scan(loop)).rejects.toMatchObject({ code: 'E_SYMLINK_BROKEN', message: expect.stringContaining('loop') });
     const broken = await tree({});
     await symlink('missing.txt', join(broken, 'dangling'));
-    await expect(scan(broken)).rejects.toMatchObject({ code: 'E_PACKAGE_FAILED', message: expect.stringContaining('broken symlink') });
+    await expect(scan(broken)).rejects.toMatchObject({ code: 'E_SYMLINK_BROKEN', message: expect.stringContaining('broken symlink') });
   });
 });

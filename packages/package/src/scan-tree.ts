@@ -81,7 +81,7 @@ export async function scanTree(pythonDir: string, rules: ExclusionRules, zipRoot
         if (info.isSymbolicLink()) {
           const target = await realpath(path).catch(() => undefined);
           if (!target) {
-            throw new LayerError(ErrorCodes.PACKAGE_FAILED, `broken symlink ${zipRoot}/${relPath} in ${pythonDir}`, {
+            throw new LayerError(ErrorCodes.SYMLINK_BROKEN, `broken symlink ${zipRoot}/${relPath} in ${pythonDir}`, {
               hint: 'remove the link or rebuild the layer (layer build --force)',
             });
           }
@@ -102,7 +102,7 @@ export async function scanTree(pythonDir: string, rules: ExclusionRules, zipRoot
         }
         if (info.isDirectory()) {
           if (chain.has(source)) {
-            throw new LayerError(ErrorCodes.PACKAGE_FAILED, `symlink loop at ${zipRoot}/${relPath} in ${pythonDir}`, {
+            throw new LayerError(ErrorCodes.SYMLINK_BROKEN, `symlink loop at ${zipRoot}/${relPath} in ${pythonDir}`, {
               hint: 'remove the link that points to one of its own parent folders',
             });
           }

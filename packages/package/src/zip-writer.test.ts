@@ -108,6 +108,6 @@ describe('writeZip', () => {
 
   it('fails when a file changed size after the scan', async () => {
     const entry = await file('python/changed.txt', Buffer.from('12345'));
-    await expect(writeZip([{ ...entry, size: 3 }], join(dir, 'changed.zip'), { level: 6 })).rejects.toMatchObject({ code: 'E_PACKAGE_FAILED' });
+    await expect(writeZip([{ ...entry, size: 3 }], join(dir, 'changed.zip'), { level: 6 })).rejects.toMatchObject({ code: 'E_ARTIFACTS_CHANGED' });
   });
 });

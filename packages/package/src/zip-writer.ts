@@ -173,7 +173,7 @@ type Work =
   | { kind: 'chunk'; file: FileState; index: number; last: boolean; compressed: Promise<Buffer>; rawBytes: number; reserved: number; key?: string };
 
 function changedWhilePackaging(entry: ZipInputEntry): LayerError {
-  return new LayerError(ErrorCodes.PACKAGE_FAILED, `${entry.name} changed while it was being packaged`, {
+  return new LayerError(ErrorCodes.ARTIFACTS_CHANGED, `${entry.name} changed while it was being packaged`, {
     hint: 'do not modify build/lambda/layer/artifacts/python while `layer package` runs, then run it again',
   });
 }

@@ -1,6 +1,6 @@
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { describe, expect, it } from 'vitest';
-import { awsCall, bareEtag, isConditionFailed, isNotFound } from './aws-call.js';
+import { awsCall } from './aws-call.js';
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
@@ -13,15 +13,5 @@ describe('awsCall', () => {
     expect(error).toBeInstanceOf(LayerError);
     expect(error.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
     expect(error.oneLine).toContain('access denied while trying to read s3://b/k');
-  });
-
-  it('classifies not-found and lost conditional writes', () => {
-    expect(isNotFound(sdkError('NotFound', 404))).toBe(true);
-    expect(isNotFound(sdkError('NoSuchKey', 404))).toBe(true);
-    expect(isNotFound(sdkError('NoSuchBucket', 404))).toBe(false);
-    expect(isConditionFailed(sdkError('PreconditionFailed', 412))).toBe(true);
-    expect(isConditionFailed(sdkError('ConditionalRequestConflict', 409))).toBe(true);
-    expect(isConditionFailed(sdkError('AccessDenied', 403))).toBe(false);
-    expect(bareEtag('"abc"')).toBe('abc');
   });
 });

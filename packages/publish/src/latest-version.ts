@@ -4,7 +4,7 @@ import {
   paginateListLayers,
   paginateListLayerVersions,
 } from '@aws-sdk/client-lambda';
-import { isNotFound } from './aws-call.js';
+import { isNotFound } from '@lambda-layer/core';
 import { parseLayerArn } from './layer-arn.js';
 
 /** A published layer version: its number and ARN. */

@@ -13,8 +13,8 @@
  */
 import { DeleteLayerVersionCommand, type LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { interruptedError, type LayerVersionInUse, type Logger, type RetentionResult, type S3Layout } from '@lambda-layer/core';
-import { awsCall, isNotFound } from './aws-call.js';
+import { interruptedError, isNotFound, type LayerVersionInUse, type Logger, type RetentionResult, type S3Layout } from '@lambda-layer/core';
+import { awsCall } from './aws-call.js';
 import { type LatestLayerVersion, listLayerVersions } from './latest-version.js';
 import { deleteManifest } from './stored-manifest.js';
 

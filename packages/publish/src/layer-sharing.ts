@@ -16,8 +16,8 @@ import {
   type LambdaClient,
   RemoveLayerVersionPermissionCommand,
 } from '@aws-sdk/client-lambda';
-import { type LayerGrant, type Logger, type SharingResult } from '@lambda-layer/core';
-import { awsCall, isNotFound, withoutSdkRetries } from './aws-call.js';
+import { isNotFound, type LayerGrant, type Logger, type SharingResult } from '@lambda-layer/core';
+import { awsCall, withoutSdkRetries } from './aws-call.js';
 import { sendOnce } from './send-once.js';
 
 /** Who may use the published layer version. */

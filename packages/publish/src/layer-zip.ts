@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { readLayerZipSha256, readManifestMd5, type S3Path } from '@lambda-layer/core';
-import { awsCall, isNotFound } from './aws-call.js';
+import { isNoSuchBucket, isNotFound, layerZipFactsOf, type S3Path } from '@lambda-layer/core';
+import { awsCall } from './aws-call.js';
 
 /** What the uploaded layer.zip says about itself, from one HeadObject. */
 export interface LayerZipInfo {
@@ -17,12 +17,8 @@ export interface LayerZipInfo {
 export async function headLayerZip(s3: S3Client, path: S3Path, signal?: AbortSignal): Promise<LayerZipInfo | undefined> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
-    return {
-      path,
-      bytes: head.ContentLength ?? 0,
-      manifestMd5: readManifestMd5(head.Metadata),
-      zipSha256: readLayerZipSha256(head.Metadata),
-    };
+    const { bytes, manifestMd5, zipSha256 } = layerZipFactsOf(head);
+    return { path, bytes: bytes ?? 0, manifestMd5, zipSha256 };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -41,8 +37,7 @@ export async function bucketExists(s3: S3Client, folder: S3Path, signal?: AbortS
     await s3.send(new ListObjectsV2Command({ Bucket: folder.bucket, Prefix: folder.key, MaxKeys: 1 }), { abortSignal: signal });
     return true;
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NotFound' || name === 'NoSuchBucket') return false;
+    if (isNoSuchBucket(error) || (error as { name?: string }).name === 'NotFound') return false;
     throw error;
   }
 }

@@ -136,6 +136,17 @@ describe('publish under lost answers: exactly one version', () => {
     ]);
     expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
+
+  it('PublishLayerVersion answers without a version number: E_PUBLISH_FAILED, nothing stored, the lock released', async () => {
+    const f = await ready();
+    proxy.addRule(onPublish({ kind: 'respond', status: 201, headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const error = await failure(publishLayerVersion(viaProxy(f)));
+    expect(error.code).toBe(ErrorCodes.PUBLISH_FAILED);
+    expect(error.oneLine).toBe(`PublishLayerVersion for ${f.layerName} returned no version number; check the layer in the Lambda console and run again`);
+    // The canned answer never reached Lambda: no version, no manifest stored for one, and no lock left behind.
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
+    expect(await layerKeys(f)).toEqual(['layer.zip']);
+  });
 });
 
 describe('publish under 5xx and throttling', () => {

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  bareEtag,
   captureServerDate,
   currentProcessIdentity,
   ErrorCodes,
   interruptedError,
   isAbortError,
+  isConditionFailed,
   isDeadLocalProcess,
+  isNotFound,
   isOutcomeUnknown,
   LayerError,
   type Logger,
@@ -16,7 +19,6 @@ import {
   silentLogger,
   toLayerErrorFromAws,
 } from '@lambda-layer/core';
-import { bareEtag, isConditionFailed, isNotFound } from './aws-call.js';
 
 export interface PublishLockOptions {
   /** The lease: a lock not renewed for this long (by S3's clock) belongs to a dead run and is taken over. */

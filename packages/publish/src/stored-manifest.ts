@@ -9,8 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ManifestFingerprint, S3Path } from '@lambda-layer/core';
-import { bareEtag, isNotFound } from './aws-call.js';
+import { bareEtag, isNotFound, type ManifestFingerprint, type S3Path } from '@lambda-layer/core';
 
 /** How the manifest stored for a version compares with the local one. */
 export type StoredManifestState = 'equal' | 'different' | 'missing';

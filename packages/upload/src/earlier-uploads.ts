@@ -1,5 +1,5 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { captureServerDate, isDeadLocalProcess, toLayerErrorFromAws, type Logger, type S3Path } from '@lambda-layer/core';
+import { captureServerDate, isDeadLocalProcess, isNotFound, toLayerErrorFromAws, type Logger, type S3Path } from '@lambda-layer/core';
 import type { MultipartUploadRecords } from './multipart-records.js';
 
 /**
@@ -8,11 +8,6 @@ import type { MultipartUploadRecords } from './multipart-records.js';
  * day (its temporary AWS credentials would have expired long before).
  */
 export const ABANDONED_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;
-
-function isNoSuchUpload(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NoSuchUpload' || e?.$metadata?.httpStatusCode === 404;
-}
 
 export interface AbortEarlierUploadsInput {
   s3Client: S3Client;
@@ -40,7 +35,7 @@ export async function abortEarlierUploads(input: AbortEarlierUploadsInput): Prom
       await s3Client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId }), { abortSignal: signal });
       return true;
     } catch (error) {
-      if (isNoSuchUpload(error)) return false;
+      if (isNotFound(error)) return false;
       throw toLayerErrorFromAws(error, `abort the incomplete multipart upload ${uploadId} of ${target.uri}`);
     }
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { currentProcessIdentity, type ProcessIdentity } from '@lambda-layer/core';
+import { currentProcessIdentity, type ProcessIdentity, tempFileOwner, toLayerErrorFromSystem, writeFileAtomically } from '@lambda-layer/core';
 
 /** One multipart upload this tool started, as recorded on disk before its first part is sent. */
 export interface MultipartUploadRecord extends ProcessIdentity {
@@ -28,11 +28,13 @@ export class MultipartUploadRecords {
 
   async add(upload: { bucket: string; key: string; uploadId: string }): Promise<MultipartUploadRecord> {
     const record: MultipartUploadRecord = { ...upload, ...currentProcessIdentity(), startedAt: new Date().toISOString() };
-    await mkdir(this.dir, { recursive: true });
     const file = this.fileOf(upload.uploadId);
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(temp, file);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
+    } catch (error) {
+      throw toLayerErrorFromSystem(error, { path: file, doing: `record the multipart upload in ${file}` }) ?? error;
+    }
     return record;
   }
 
@@ -54,7 +56,7 @@ export class MultipartUploadRecords {
       if (!name.endsWith('.json')) {
         // A temp file of a write killed before its rename: it never named an upload. This process's own
         // are left alone: another region's upload may be between its write and its rename right now.
-        if (name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`)) await rm(path, { force: true });
+        if (name.endsWith('.tmp') && tempFileOwner(name) !== process.pid) await rm(path, { force: true });
         continue;
       }
       try {

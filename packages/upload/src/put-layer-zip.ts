@@ -9,7 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { interruptedError, LayerError, readLayerZipSha256, toLayerErrorFromAws, type Logger, type S3Path } from '@lambda-layer/core';
+import { interruptedError, isNotFound, LayerError, readLayerZipSha256, toLayerErrorFromAws, type Logger, type S3Path } from '@lambda-layer/core';
 import type { MultipartUploadRecords } from './multipart-records.js';
 
 export interface PutLayerZipInput {
@@ -132,8 +132,7 @@ async function isStored(s3Client: S3Client, target: S3Path, metadata: Record<str
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }), { abortSignal: signal });
     return readLayerZipSha256(head.Metadata) === readLayerZipSha256(metadata);
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    return status === 404 ? false : undefined;
+    return isNotFound(error) ? false : undefined;
   }
 }
 

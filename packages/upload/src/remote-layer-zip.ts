@@ -1,19 +1,9 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { readLayerZipSha256, readManifestMd5, toLayerErrorFromAws, type S3Path } from '@lambda-layer/core';
+import { isNotFound, layerZipFactsOf, type LayerZipObjectFacts, toLayerErrorFromAws, type S3Path } from '@lambda-layer/core';
 import type { LayerZipFingerprints } from './fingerprints.js';
 
 /** What S3 says about the layer.zip already there. */
-export interface RemoteLayerZip {
-  bytes: number | undefined;
-  manifestMd5: string | undefined;
-  zipSha256: string | undefined;
-  etag: string | undefined;
-}
-
-function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-}
+export type RemoteLayerZip = LayerZipObjectFacts;
 
 /**
  * HeadObject on the target: its fingerprints, or undefined when there is no
@@ -23,12 +13,7 @@ function isNotFound(error: unknown): boolean {
 export async function headLayerZip(s3Client: S3Client, target: S3Path, signal?: AbortSignal): Promise<RemoteLayerZip | undefined> {
   try {
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }), { abortSignal: signal });
-    return {
-      bytes: head.ContentLength,
-      manifestMd5: readManifestMd5(head.Metadata),
-      zipSha256: readLayerZipSha256(head.Metadata),
-      etag: head.ETag,
-    };
+    return layerZipFactsOf(head);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw toLayerErrorFromAws(error, `read ${target.uri}`, { service: 'S3' });

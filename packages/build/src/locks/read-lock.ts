@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCodes, LayerError, manifestFileName } from '@lambda-layer/core';
+import { ErrorCodes, LayerError, manifestFileName, toLayerErrorFromSystem } from '@lambda-layer/core';
 import { assertLockFresh, poetryLockFreshness, uvLockFreshness } from './lock-freshness.js';
 import { type LockedInstallSet, type LockTarget, refuseLocalSources } from './locked-package.js';
 import { parsePoetryLock, readPoetryLock } from './poetry-lock.js';
@@ -42,7 +42,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toLayerErrorFromSystem(error, { path, doing: `read ${path}` }) ?? error;
     throw new LayerError(ErrorCodes.MANIFEST_NOT_FOUND, `${path} does not exist`, { hint: 'run the build from the folder holding pyproject.toml and the lock file' });
   }
 }

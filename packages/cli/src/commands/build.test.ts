@@ -107,7 +107,7 @@ describe('layer build (the bin)', () => {
 
       const bad = await runLayer([...args, '--force'], { env: { ...env, LAYER_INDEX_USERNAME: 'ci', LAYER_INDEX_PASSWORD: 'not-the-password' } });
       expect(bad.code).toBe(1);
-      expect(parseJsonOutput(bad)).toMatchObject({ status: 'error', error: { code: 'E_BUILD_FAILED', message: `the package index ${privateIndex.url} refused the credentials (HTTP 401)` } });
+      expect(parseJsonOutput(bad)).toMatchObject({ status: 'error', error: { code: 'E_INDEX_AUTH_FAILED', message: `the package index ${privateIndex.url} refused the credentials (HTTP 401)` } });
       expect(`${bad.stdout}${bad.stderr}`).not.toContain('not-the-password');
     });
   });

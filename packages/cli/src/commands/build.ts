@@ -1,4 +1,4 @@
-import { type BuildResult, credentialsFromEnv, detectBuildTool, formatBytes, parseBuildTool, parseInstaller } from '@lambda-layer/core';
+import { type BuildResult, detectBuildTool, formatBytes, parseBuildTool, parseInstaller } from '@lambda-layer/core';
 import type { CommandContext, LayerCommand } from '../command.js';
 
 export const buildCommand: LayerCommand<BuildResult> = {
@@ -11,7 +11,7 @@ export const buildCommand: LayerCommand<BuildResult> = {
   ],
   run: async (context: CommandContext) => {
     // Imported here so `layer --help` does not load the step.
-    const { buildLayer } = await import('@lambda-layer/build');
+    const { buildLayer, credentialsFromEnv } = await import('@lambda-layer/build');
     const values = context.config.values;
     const tool = values.tool ? parseBuildTool(values.tool) : await detectBuildTool(context.projectDir);
     const indexUrl = values['index-url'];

@@ -101,7 +101,7 @@ describe('layer publish (the real bin against moto)', () => {
     ['an unknown runtime', {}, ['--compatible-runtime', 'python2'], 2, 'E_USAGE', /^error: invalid --compatible-runtime: unknown Lambda runtime "python2"/],
     ['an unknown architecture', {}, ['--compatible-architecture', 'sparc'], 2, 'E_USAGE', /unknown architecture "sparc"/],
     ['a bad layer name', {}, ['--layer-name', 'no spaces'], 2, 'E_USAGE', /^error: invalid --layer-name: invalid layer name "no spaces"/],
-    ['two lock files and no --tool', { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } }, [], 2, 'E_CONFIG_MISSING_VALUE', /cannot tell the build tool/],
+    ['two lock files and no --tool', { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } }, [], 2, 'E_TOOL_AMBIGUOUS', /cannot tell the build tool/],
     ['no lock file', { files: {} }, [], 1, 'E_MANIFEST_NOT_FOUND', /no manifest .* found/],
   ] as const)('fails with one line for %s (exit 2 for a usage error, else 1)', async (_, setup, extra, exitCode, code, message) => {
     const p = await project(setup as Parameters<typeof project>[0]);

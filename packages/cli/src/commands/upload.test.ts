@@ -221,7 +221,7 @@ describe('layer upload (the bin, against moto)', () => {
     it('when two manifests leave the tool open', async () => {
       const { dir } = await project({ files: { 'uv.lock': LOCK, 'poetry.lock': '# poetry\n' } });
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dirOf(), '--json']);
-      expectOneLineFailure(result, 'E_CONFIG_MISSING_VALUE', /^error: cannot tell the build tool: poetry\.lock and uv\.lock are both in .*; pass --tool poetry\|uv/, 2);
+      expectOneLineFailure(result, 'E_TOOL_AMBIGUOUS', /^error: cannot tell the build tool: poetry\.lock and uv\.lock are both in .*; pass --tool poetry\|uv/, 2);
     });
   });
 

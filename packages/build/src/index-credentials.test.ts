@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsFromEnv, indexUrlWithCredentials, pipIndexEnv, poetryIndexEnv, redact, Redactor, uvIndexEnv } from './credentials.js';
+import { credentialsFromEnv, indexUrlWithCredentials, pipIndexEnv, poetryIndexEnv, uvIndexEnv } from './index-credentials.js';
+import { redact, Redactor } from './redact.js';
 
 const secret = 'p@ss:w0rd/!';
 const creds = { indexUrl: 'https://pkgs.example.com/simple/', indexName: 'corp-pypi', username: 'alice', password: secret };
