@@ -7,14 +7,18 @@
  *   (`validate…Options`: every value checked, defaults applied, clients
  *   injected) and runs one command class: `new …Command(validated).run()`.
  *   The class keeps only readonly, constructor-injected inputs; what one step
- *   finds is returned to the next, never stored on `this` between steps.
+ *   finds is returned to the next, never stored on `this` between steps. What
+ *   the failure path must know (a staging folder to remove, whether a version
+ *   was published when Ctrl-C came) is a journal object that `run()` creates
+ *   and passes to the steps that write.
  * - The command's steps are declared ONCE, at the top of its file, with
  *   `defineSteps`: phase 1 is always `preflight`, the read-only checks; then
  *   the phases that act. The headers `Step 1 - Preflight check` and
  *   `Step 1.2 - …` are numbered from that list by `StepLog`, never by hand.
  * - `run()` reads as the list: `preflightCheck()` returns what the actions
  *   need (or the result when there is nothing to do: `unchanged`), then one
- *   method per acting phase. Each step is one method that starts with
+ *   method per acting phase. Each step is one method, named as its key in
+ *   the plan, that starts with
  *   `this.steps.start('itsKey')`.
  * - Words: `ensure…()` checks and throws a LayerError naming the fix;
  *   `is…()`/`has…()` answer a question and never write (not to disk, not to
