@@ -18,8 +18,7 @@
  * - `run()` reads as the list: `preflightCheck()` returns what the actions
  *   need (or the result when there is nothing to do: `unchanged`), then one
  *   method per acting phase. Each step is one method, named as its key in
- *   the plan, that starts with
- *   `this.steps.start('itsKey')`.
+ *   the plan, that starts with `this.steps.start('itsKey')`.
  * - Words: `ensure…()` checks and throws a LayerError naming the fix;
  *   `is…()`/`has…()` answer a question and never write (not to disk, not to
  *   S3, not to `this`); `find…()` returns something or undefined; other
