@@ -9,7 +9,7 @@ const plan = defineSteps({
 
 describe('step plan', () => {
   it('numbers phases and steps from the one list, in order', () => {
-    expect(plan.outline()).toEqual(['1 Preflight check', '  1.1 Ensure the input exists', '  1.2 Ensure the input is valid', '2 Write the output', '  2.1 …', '  2.2 Record the output']);
+    expect(plan.outline()).toEqual(['1 Preflight check', '  1.1 Ensure the input exists', '  1.2 Ensure the input is valid', '2 Write the output', '  2.1 writeOutput(…)', '  2.2 Record the output']);
     expect(plan.stepHeader('writeOutput', '/tmp/out.zip')).toEqual({ phase: 'write', number: '2.1', title: 'Write /tmp/out.zip' });
   });
 

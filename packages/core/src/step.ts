@@ -86,13 +86,13 @@ export class StepPlan<P extends StepPlanSpec> {
     return { phase: found.phase, number: found.number, title };
   }
 
-  /** The plan as the log numbers it: `1 Preflight check`, `1.1 …`, one line each (for docs and tests). */
+  /** The plan as the log numbers it, one line each (for docs and tests); a title made when the step starts shows as `key(…)`. */
   outline(): string[] {
     const lines: string[] = [];
     for (const [phase, { number, title }] of this.phases) {
       lines.push(`${number} ${title}`);
-      for (const step of this.steps.values()) {
-        if (step.phase === phase) lines.push(`  ${step.number} ${typeof step.title === 'string' ? step.title : '…'}`);
+      for (const [key, step] of this.steps) {
+        if (step.phase === phase) lines.push(`  ${step.number} ${typeof step.title === 'string' ? step.title : `${key}(…)`}`);
       }
     }
     return lines;
