@@ -255,7 +255,7 @@ async function samPipeline(): Promise<number> {
 
 // ------------------------------------------------------------------ where the time goes in `layer build`
 
-/** Wall time from spawn to each `Step 1.x` line on stderr, and to exit: one warm build. */
+/** Wall time from spawn to each `Step N.M` line on stderr, and to exit: one warm build. */
 async function layerStepTimes(kind: Kind, installer: Installer): Promise<Array<[string, number]>> {
   const { spawn } = await import('node:child_process');
   const caches = cachesOf(`layer-${kind}-${installer}`);
@@ -269,7 +269,7 @@ async function layerStepTimes(kind: Kind, installer: Installer): Promise<Array<[
       const lines = (pending + chunk.toString()).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
-        const step = /Step (1\.\d) - /.exec(line);
+        const step = /Step (\d\.\d) - /.exec(line);
         if (step) marks.push([step[1] as string, Number(process.hrtime.bigint() - started) / 1e6]);
       }
     });
@@ -404,7 +404,7 @@ try {
     const parts = marks.map(([label, at], i) => `${i === 0 ? 'start-up' : (marks[i - 1]?.[0] ?? '?')} ${(at - (marks[i - 1]?.[1] ?? 0)).toFixed(0)}`);
     console.log(`  ${name.padEnd(22)} ${parts.join(' | ')}  = ${(marks.at(-1)?.[1] ?? 0).toFixed(0)}`);
   }
-  console.log('  (start-up: Node and the CLI; 1.1 preflight, 1.2 prepare, 1.3 read the lock, 1.4 install, 1.5 check the tree, 1.6 digest and record)');
+  console.log('  (start-up: Node and the CLI; 1.1 preflight, 1.2 read the previous build, 2.1 prepare, 2.2 read the lock, 2.3 install, 2.4 check and digest the tree, 2.5 record)');
   console.log(`  bare \`uv pip install\` warm: ${m('bare-uv', 'warm').toFixed(0)} ms, node -e 0: ${nodeFloor.toFixed(0)} ms`);
   console.log('');
   for (const [who, more] of extras) console.log(`note: ${who} also put ${more.join(', ')} into the layer`);

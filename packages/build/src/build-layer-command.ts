@@ -4,6 +4,7 @@ import {
   type BuildStamp,
   type BuildStampKey,
   buildResultFromStamp,
+  defineSteps,
   digestArtifacts,
   digestTree,
   ErrorCodes,
@@ -17,6 +18,7 @@ import {
   readBuildStamp,
   readManifest,
   removeBuildStamp,
+  StepLog,
   toLayerErrorFromSystem,
   type TreeDigest,
   writeBuildStamp,
@@ -34,7 +36,7 @@ import type { ValidatedBuildOptions } from './options.js';
 import { isPypi, lockPinnedSet, type PinnedSet, pinnedCount, requirementsPinnedSet } from './pinned-set.js';
 import { pipInstaller } from './pip.js';
 import { targetPlatform, type TargetPlatform } from './platform.js';
-import { checkProjectFiles, findBuildTools, type BuildTools, type ToolCommand } from './preflight.js';
+import { checkProjectFiles, findBuildTools, type BuildTools } from './preflight.js';
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
 import { normalizeInstalledTree } from './reproducible.js';
 import { checkProjectRequiresPython, looseRequirements } from './requirements-check.js';
@@ -62,11 +64,67 @@ function withoutCredentials(url: string): string {
   }
 }
 
+/** The build's steps, in order: read-only checks, then the build in a staging folder swapped in last. */
+export const BUILD_STEPS = defineSteps({
+  preflight: {
+    title: 'Preflight check',
+    steps: {
+      ensureManifestAndInstaller: 'Check the dependency manifest and the installer',
+      findUnchangedResult: 'Check whether the last build is current',
+    },
+  },
+  build: {
+    title: 'Build artifacts/python',
+    steps: {
+      prepareBuildDir: 'Prepare the build folder',
+      readPinnedSet: (manifestFile: string) =>
+        manifestFile === 'requirements.txt' ? 'Read the pinned requirements of requirements.txt' : `Read the locked main dependencies from ${manifestFile}`,
+      installDependencies: (how: string) => `Install ${how}`,
+      ensureArtifactsFitTarget: 'Check the installed files fit the target runtime',
+      recordBuild: 'Put the new build in place and record it',
+    },
+  },
+});
+
+/** What the preflight hands the build: the manifest, the tools, and the previous result when nothing changed. */
+export interface BuildPreflight {
+  manifest: ManifestFingerprint;
+  tools: BuildTools;
+  /** artifacts/python/ held a finished build when this one started. */
+  hadPreviousBuild: boolean;
+  unchanged?: BuildResult;
+}
+
+/** Where this build installs until it is complete: `.artifacts.<pid>.<random>.tmp/python/`. */
+export interface StagingDir {
+  artifactsDir: string;
+  pythonDir: string;
+}
+
+/** What step 2.2 read from the manifest: the pinned set, one installer run per index, and the index completed from the lock. */
+export interface PinnedInstall {
+  set: PinnedSet;
+  runs: InstallRun[];
+  /** The user's index, or the lock's own when the user named none. */
+  credentials: IndexCredentials;
+}
+
 /**
- * Step 1 as the original design lays it out: a read-only preflight (1.1),
- * then the actions: prepare the build folder (1.2), read the pinned set from
- * the manifest (1.3), install it for the target with the pinned installer
- * (1.4), check the result fits the target (1.5), put it in place and record it (1.6).
+ * How far one run got, for the failure path: the unfinished staging folder
+ * to remove, and what to say when interrupted. run() owns it and the steps
+ * fill it in: it is the run's record, not the command's state.
+ */
+interface BuildJournal {
+  hadPreviousBuild: boolean;
+  staging?: StagingDir | undefined;
+}
+
+/**
+ * Step 1 of the pipeline, as BUILD_STEPS lists it (core's step.ts says how
+ * every step is shaped): a read-only preflight, then the build: prepare the
+ * build folder, read the pinned set from the manifest, install it for the
+ * target with the pinned installer, check the result fits the target, put it
+ * in place and record it.
  *
  * The new build is made in a fresh folder beside artifacts/ and swapped in
  * only when complete, and the stamp is written last: a build that fails or is
@@ -74,36 +132,19 @@ function withoutCredentials(url: string): string {
  * as they were (or, after a crash mid-swap, no stamp, which the next steps refuse).
  */
 export class BuildLayerCommand {
-  readonly options: ValidatedBuildOptions;
   readonly layout: LocalLayout;
   readonly platform: TargetPlatform;
   private readonly redactor: Redactor;
   private readonly logger: Logger;
-  /** The index, completed from the lock when the user named none. */
-  private credentials: IndexCredentials;
-  private tools: BuildTools | undefined;
-  private manifest: ManifestFingerprint | undefined;
-  /** The staged tree's digest, started with the checks of step 1.5. */
-  private treeDigest: Promise<TreeDigest> | undefined;
-  /** What step 1.3 read from the manifest: the pinned set, one installer run per index. */
-  private pinned: { set: PinnedSet; runs: InstallRun[] } | undefined;
-  /** Where this build installs until it is complete: `.artifacts.<pid>.<random>.tmp/python/`. */
-  private staging: { artifactsDir: string; pythonDir: string } | undefined;
-  /** artifacts/python/ held a finished build when this one started. */
-  private hadPreviousBuild = false;
-  /** The intact previous build, once looked up (null: not yet). */
-  private intactBuild: BuildStamp | undefined | null = null;
-  /** The pinned pip, once installed into the tool cache (pip and Poetry builds, and any pure sdist build). */
-  private pip: Promise<PinnedPip> | undefined;
+  private readonly steps: StepLog<typeof BUILD_STEPS.spec>;
 
-  constructor(options: ValidatedBuildOptions) {
-    this.options = options;
+  constructor(readonly options: ValidatedBuildOptions) {
     this.layout = localLayout(options.projectDir);
     this.platform = targetPlatform(options);
-    this.credentials = { ...options.credentials };
     this.redactor = redactorFor(options.credentials, options.network);
     // Every line the build prints passes the redactor: tool output can echo an index URL.
     this.logger = options.logger.withRedaction((text) => this.redactor.redact(text));
+    this.steps = new StepLog(BUILD_STEPS, this.logger);
   }
 
   run(): Promise<BuildResult> {
@@ -112,34 +153,31 @@ export class BuildLayerCommand {
   }
 
   private async runSteps(): Promise<BuildResult> {
+    const journal: BuildJournal = { hadPreviousBuild: false };
     try {
-      const unchanged = await this.preflightCheck();
-      if (unchanged) return unchanged;
-      await this.prepareBuildDir();
-      await this.readPinnedSet();
-      await this.installDependencies();
-      await this.validateArtifacts();
-      return await this.recordBuild();
+      const checked = await this.preflightCheck();
+      journal.hadPreviousBuild = checked.hadPreviousBuild;
+      if (checked.unchanged) return checked.unchanged;
+      const staging = await this.prepareBuildDir(journal);
+      const pinned = await this.readPinnedSet(checked.manifest);
+      await this.installDependencies(checked.tools, staging, pinned);
+      const tree = await this.ensureArtifactsFitTarget(staging);
+      return await this.recordBuild(checked, staging, pinned, tree, journal);
     } catch (error) {
       // The unfinished build goes; the previous artifacts/python/ and its stamp were never touched.
-      if (this.staging) await rm(this.staging.artifactsDir, { recursive: true, force: true, maxRetries: 3 });
-      throw this.explain(error);
+      if (journal.staging) await rm(journal.staging.artifactsDir, { recursive: true, force: true, maxRetries: 3 });
+      throw this.explain(error, journal);
     }
   }
 
   /** The one line for a failure: the state left when interrupted, an OS error in plain words, secrets redacted. */
-  private explain(error: unknown): unknown {
+  private explain(error: unknown, journal: BuildJournal): unknown {
     const { signal } = this.options;
     if (signal?.aborted) {
-      const state = this.hadPreviousBuild ? 'artifacts/python/ still holds the previous build' : 'nothing was built (artifacts/python/ was not changed)';
+      const state = journal.hadPreviousBuild ? 'artifacts/python/ still holds the previous build' : 'nothing was built (artifacts/python/ was not changed)';
       return interruptedError(signal, state, 'run `layer build` again');
     }
     return this.redactError(toLayerErrorFromSystem(error) ?? error);
-  }
-
-  /** The folder the tools install into: the staging folder once step 1.2 made it. */
-  private get pythonDir(): string {
-    return this.staging?.pythonDir ?? this.layout.pythonDir;
   }
 
   /** Stops between steps when the run was interrupted (the catch in runSteps words it). */
@@ -147,39 +185,51 @@ export class BuildLayerCommand {
     this.options.signal?.throwIfAborted();
   }
 
-  // ---------------------------------------------------------------- step 1.1
+  // ---------------------------------------------------------------- step 1: preflight
 
-  /** Read-only checks. Returns the previous result when nothing changed since the last build. */
-  async preflightCheck(): Promise<BuildResult | undefined> {
+  /** Read-only checks. `unchanged` is the previous result when nothing changed since the last build. */
+  async preflightCheck(): Promise<BuildPreflight> {
+    const { manifest, tools } = await this.ensureManifestAndInstaller();
+    return { manifest, tools, ...(await this.findUnchangedResult(manifest, tools)) };
+  }
+
+  /** The manifest read and checked, the pinned installer and the Python that runs it found; the target described. */
+  async ensureManifestAndInstaller(): Promise<{ manifest: ManifestFingerprint; tools: BuildTools }> {
     const { tool, installer } = this.options;
-    this.logger.step('1.1', 'Check the dependency manifest and the installer');
+    this.steps.start('ensureManifestAndInstaller');
     await checkProjectFiles(this.layout, tool);
-    this.manifest = await readManifest(this.layout.manifest(tool), tool);
-    if (tool === 'pip') checkRequirementsManifest(this.manifest.content.toString('utf8'), this.manifest.fileName);
-    this.tools = await findBuildTools(installer, this.options.env, this.options.container);
+    const manifest = await readManifest(this.layout.manifest(tool), tool);
+    if (tool === 'pip') checkRequirementsManifest(manifest.content.toString('utf8'), manifest.fileName);
+    const tools = await findBuildTools(installer, this.options.env, this.options.container);
     const p = this.platform;
-    const chosen = this.tools.installer;
-    const runner = this.tools.python ? ` (run by Python ${this.tools.python.version})` : this.tools.uvPython ? ` (laying the folder out for ${this.tools.uvPython})` : '';
-    this.logger.detail(`tool: ${tool}: ${this.manifest.fileName} is read by layer itself${tool === 'pip' ? '' : ` (no ${tool === 'uv' ? 'uv' : 'Poetry'} runs)`}; installs with the pinned ${chosen.name} ${chosen.version}${runner}`);
+    const chosen = tools.installer;
+    const runner = tools.python ? ` (run by Python ${tools.python.version})` : tools.uvPython ? ` (laying the folder out for ${tools.uvPython})` : '';
+    this.logger.detail(`tool: ${tool}: ${manifest.fileName} is read by layer itself${tool === 'pip' ? '' : ` (no ${tool === 'uv' ? 'uv' : 'Poetry'} runs)`}; installs with the pinned ${chosen.name} ${chosen.version}${runner}`);
     this.logger.detail(
       `target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform}${p.uvNeedsWheelFilter && chosen.name === 'uv' ? ' with newer wheels hidden' : ''}; ${p.runtime.os.name})`,
     );
     await checkProjectRequiresPython(this.layout.projectDir, p);
-    if (this.options.container) this.logger.detail(`container: ${samBuildImage(p)} (docker ${this.tools.docker?.version ?? '?'})`);
-    this.logger.detail(`manifest: ${this.manifest.path} (md5 ${this.manifest.md5})`);
+    if (this.options.container) this.logger.detail(`container: ${samBuildImage(p)} (docker ${tools.docker?.version ?? '?'})`);
+    this.logger.detail(`manifest: ${manifest.path} (md5 ${manifest.md5})`);
     this.logger.detail(`build folder: ${this.layout.buildDir}`);
     this.logger.detail(`layer content: ${this.layout.pythonDir}`);
-    if (this.credentials.indexUrl) this.logger.detail(`index: ${this.credentials.indexUrl}${this.credentials.password ? ' (with credentials from the environment)' : ''}`);
+    const { credentials } = this.options;
+    if (credentials.indexUrl) this.logger.detail(`index: ${credentials.indexUrl}${credentials.password ? ' (with credentials from the environment)' : ''}`);
+    return { manifest, tools };
+  }
+
+  /** Whether a finished build is there, and the previous result when it is intact and made from this manifest, installer and target. */
+  async findUnchangedResult(manifest: ManifestFingerprint, tools: BuildTools): Promise<{ hadPreviousBuild: boolean; unchanged?: BuildResult }> {
+    this.steps.start('findUnchangedResult');
     if (this.options.force) {
       // Rebuilt whatever the stamp says: the previous tree need not be read, only known to be there.
-      this.hadPreviousBuild = await this.hasPreviousBuild();
-      return undefined;
+      this.logger.detail('--force: building again');
+      return { hadPreviousBuild: await this.hasPreviousBuild() };
     }
     const previous = await this.findIntactBuild();
-    this.hadPreviousBuild = previous !== undefined;
-    if (await this.hasDependencyManifestChanged()) return undefined;
+    if (this.hasDependencyManifestChanged(previous, this.stampKey(manifest, tools))) return { hadPreviousBuild: previous !== undefined };
     this.logger.detail('nothing changed since the last build (same manifest, installer and target; artifacts/python/ intact): skipping; pass --force to rebuild');
-    return buildResultFromStamp(this.layout, previous as BuildStamp, 'unchanged');
+    return { hadPreviousBuild: true, unchanged: buildResultFromStamp(this.layout, previous as BuildStamp, 'unchanged') };
   }
 
   /** Whether artifacts/python/ holds a recorded build (its content not checked). */
@@ -190,63 +240,60 @@ export class BuildLayerCommand {
 
   /** The stamp of the last build when artifacts/python/ is still exactly what it built (content digest). */
   async findIntactBuild(): Promise<BuildStamp | undefined> {
-    if (this.intactBuild !== null) return this.intactBuild;
     const stamp = await readBuildStamp(this.layout);
     const isDir = (await stat(this.layout.pythonDir).catch(() => undefined))?.isDirectory() ?? false;
-    let intact: BuildStamp | undefined;
-    if (stamp && isDir) {
-      const tree = await digestArtifacts(this.layout, this.options.signal);
-      if (tree.digest === stamp.tree.digest) intact = stamp;
-      else this.logger.detail('artifacts/python/ changed since the last build (or the build did not finish): building again');
-    }
-    this.intactBuild = intact;
-    return intact;
+    if (!stamp || !isDir) return undefined;
+    const tree = await digestArtifacts(this.layout, this.options.signal);
+    if (tree.digest === stamp.tree.digest) return stamp;
+    this.logger.detail('artifacts/python/ changed since the last build (or the build did not finish): building again');
+    return undefined;
   }
 
-  /** True unless the last build used this manifest, tool and target and artifacts/python/ is intact. */
-  async hasDependencyManifestChanged(): Promise<boolean> {
-    return !isBuildStampFor(await this.findIntactBuild(), this.stampKey());
+  /** True unless `intact` (the last build, still intact) used this manifest, tool and target. */
+  hasDependencyManifestChanged(intact: BuildStamp | undefined, key: BuildStampKey): boolean {
+    return !isBuildStampFor(intact, key);
   }
 
-  // ---------------------------------------------------------------- step 1.2
+  // ---------------------------------------------------------------- step 2: build
 
-  async prepareBuildDir(): Promise<void> {
-    this.logger.step('1.2', 'Prepare the build folder');
+  /** Makes the staging folder (recorded in the journal at once, so a failure removes it) and copies the manifest to repo/. */
+  async prepareBuildDir(journal: BuildJournal): Promise<StagingDir> {
+    this.steps.start('prepareBuildDir');
     this.checkpoint();
     const replacing = await confirmReplaceBuild(this.layout, { ...this.options, logger: this.logger });
     const stale = await clearScratch(this.layout);
     if (stale.length) this.logger.detail(`removed ${stale.length} unfinished build folder(s) left by a killed run`);
-    this.staging = await createStagingDir(this.layout);
+    const staging = await createStagingDir(this.layout);
+    journal.staging = staging;
     const copied = await copyProjectFiles(this.layout, this.options.tool);
-    this.logger.detail(`copied ${copied.join(', ')} to repo/; installing into ${this.staging.pythonDir}`);
+    this.logger.detail(`copied ${copied.join(', ')} to repo/; installing into ${staging.pythonDir}`);
     if (replacing) this.logger.detail('the previous build stays in artifacts/python/ until this one is complete');
+    return staging;
   }
-
-  // ---------------------------------------------------------------- step 1.3
 
   /**
    * Reads what to install from the manifest in repo/: a lock by the lock
    * readers (exact versions, hashes, markers for the target, each package's
    * index), requirements.txt as it is. One requirements file per index.
    */
-  async readPinnedSet(): Promise<void> {
+  async readPinnedSet(manifest: ManifestFingerprint): Promise<PinnedInstall> {
     this.checkpoint();
     const { tool, container } = this.options;
-    const fileName = this.manifest?.fileName ?? '';
+    const fileName = manifest.fileName;
+    const credentials: IndexCredentials = { ...this.options.credentials };
     let set: PinnedSet;
+    this.steps.start('readPinnedSet', fileName);
     if (tool === 'pip') {
-      this.logger.step('1.3', 'Read the pinned requirements of requirements.txt');
       const text = await readFile(this.layout.repoFile('requirements.txt'), 'utf8');
-      this.warnLooseRequirements(parseRequirements(text));
-      set = requirementsPinnedSet(text, this.platform, this.credentials, this.logger);
+      this.warnLooseRequirements(parseRequirements(text), fileName);
+      set = requirementsPinnedSet(text, this.platform, credentials, this.logger);
     } else {
-      this.logger.step('1.3', `Read the locked main dependencies from ${fileName}`);
       const locked = await readLockedInstallSet({ dir: this.layout.repoDir, tool, environment: targetMarkerEnvironment(this.platform) });
-      set = lockPinnedSet(locked, this.platform, this.credentials, { container });
-      if (!this.credentials.indexUrl) {
+      set = lockPinnedSet(locked, this.platform, credentials, { container });
+      if (!credentials.indexUrl) {
         // The index the stamp names: the lock's own, when it has exactly one besides pypi.org.
         const own = [...new Set(set.groups.map((group) => group.index.indexUrl).filter((url): url is string => url !== undefined && !isPypi(url)))];
-        if (own.length === 1) this.credentials.indexUrl = own[0];
+        if (own.length === 1) credentials.indexUrl = own[0];
       }
     }
     const count = pinnedCount(set);
@@ -265,26 +312,27 @@ export class BuildLayerCommand {
       await writeFile(file, formatRequirements(entries));
       runs.push({ file, index: group.index, hashed: usesHashes(entries) });
     }
-    this.pinned = { set, runs };
     const from = runs.map((run) => run.index.indexUrl ?? `the ${this.options.installer} default index`).join(', ');
     this.logger.detail(`${count} pinned packages${set.complete ? ' (exactly these: a lock)' : ''}, from ${from}${runs.every((run) => run.hashed) ? ', every file checked against its hash' : ''}`);
+    return { set, runs, credentials };
   }
 
-  // ---------------------------------------------------------------- step 1.4
 
-  async installDependencies(): Promise<void> {
+  /** Installs the pinned set into the staging folder: with the pinned installer on the host, or inside the SAM build image. */
+  async installDependencies(tools: BuildTools, staging: StagingDir, pinned: PinnedInstall): Promise<void> {
     this.checkpoint();
     if (this.options.container) {
-      await this.installInContainer();
-      await this.normalizeInstalledTree();
+      this.steps.start('installDependencies', `inside ${samBuildImage(this.platform)}`);
+      await this.installInContainer(staging, pinned);
+      await this.normalizeInstalledTree(staging);
       return;
     }
     const installer: Installer = this.options.installer === 'uv' ? uvInstaller : pipInstaller;
-    this.logger.step('1.4', `Install for Python ${this.platform.pythonVersion} on ${this.platform.architecture} with ${installer.name}`);
-    const context = await this.installContext();
+    this.steps.start('installDependencies', `for Python ${this.platform.pythonVersion} on ${this.platform.architecture} with ${installer.name}`);
+    const context = await this.installContext(tools, staging, pinned);
     // One run per index, into the same folder (each run installs exactly its own packages).
-    for (const run of this.requirePinned().runs) await this.install(installer, context, run);
-    await this.normalizeInstalledTree();
+    for (const run of pinned.runs) await this.install(installer, context, run);
+    await this.normalizeInstalledTree(staging);
   }
 
   /**
@@ -301,7 +349,7 @@ export class BuildLayerCommand {
       const outcome = await installer.install(context, current);
       if (outcome.ok) return;
       // A full disk or a denied path is said as such, not as 5 KB of traceback.
-      if (findSystemErrorInOutput(outcome.output)) throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: this.pythonDir });
+      if (findSystemErrorInOutput(outcome.output)) throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: context.pythonDir });
       if (installer.name === 'uv' && isUvWithoutInterpreter(outcome.output)) {
         throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'uv found no Python on PATH to lay the layer folder out for (any Python 3 will do: the target is given by --python-version)', {
           hint: 'install Python 3 and put python3 on PATH, or build with --container',
@@ -334,8 +382,8 @@ export class BuildLayerCommand {
   }
 
   /** No launchers, installer stamps or machine paths: the same lock gives the same bytes anywhere (reproducible.ts). */
-  private async normalizeInstalledTree(): Promise<void> {
-    const report = await normalizeInstalledTree(this.pythonDir);
+  private async normalizeInstalledTree(staging: StagingDir): Promise<void> {
+    const report = await normalizeInstalledTree(staging.pythonDir);
     const launchers = report.removed.filter((path) => path.startsWith('bin/')).length;
     this.logger.detail(
       `made reproducible: ${launchers ? `${launchers} console-script launcher(s) in bin/ left out (Lambda never runs them), ` : ''}${report.removed.length - launchers} installer stamp file(s) removed, ${report.records} RECORD file(s) rewritten`,
@@ -343,22 +391,12 @@ export class BuildLayerCommand {
   }
 
   /** Reports requirements that are not pinned to one version: the layer only changes when the file does. */
-  private warnLooseRequirements(entries: readonly RequirementEntry[]): void {
+  private warnLooseRequirements(entries: readonly RequirementEntry[], fileName: string): void {
     const loose = looseRequirements(entries);
     if (!loose.length) return;
     this.logger.warn(
-      `${this.manifest?.fileName ?? 'requirements.txt'}: ${loose.join(', ')} ${loose.length === 1 ? 'is' : 'are'} not pinned to one version: the layer will not change until the manifest does (pin with ==, e.g. \`pip freeze\` or \`pip-compile\`)`,
+      `${fileName}: ${loose.join(', ')} ${loose.length === 1 ? 'is' : 'are'} not pinned to one version: the layer will not change until the manifest does (pin with ==, e.g. \`pip freeze\` or \`pip-compile\`)`,
     );
-  }
-
-  /** The pinned pip, installed into the tool cache on first use. */
-  private pinnedPip(): Promise<PinnedPip> {
-    this.pip ??= ensurePinnedPip({ env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger, python: this.requireTools().python });
-    return this.pip;
-  }
-
-  private pinnedUv(): Promise<ToolCommand> {
-    return ensurePinnedUv({ env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger });
   }
 
   /**
@@ -366,9 +404,8 @@ export class BuildLayerCommand {
    * first run's index as PIP_INDEX_URL, the others' as PIP_EXTRA_INDEX_URL
    * (a lock's hashes still pin every file).
    */
-  private async installInContainer(): Promise<void> {
-    this.logger.step('1.4', `Install inside ${samBuildImage(this.platform)}`);
-    const { set, runs } = this.requirePinned();
+  private async installInContainer(staging: StagingDir, pinned: PinnedInstall): Promise<void> {
+    const { set, runs, credentials } = pinned;
     const [main, ...others] = runs as [InstallRun, ...InstallRun[]];
     const env = installerEnv('pip', main.index, this.options.env, { exclusive: set.complete && main.index.indexUrl !== undefined });
     const extra = others.map((run) => indexUrlWithCredentials(run.index)).filter((url): url is string => url !== undefined);
@@ -379,7 +416,7 @@ export class BuildLayerCommand {
     await writeFile(requirementsFile, formatRequirements(entries));
     const command = containerBuildCommand({
       // The container installs into the staging folder, which lies inside the mounted project like artifacts/.
-      layout: { ...this.layout, pythonDir: this.pythonDir },
+      layout: { ...this.layout, pythonDir: staging.pythonDir },
       platform: this.platform,
       requirementsFile,
       complete: set.complete,
@@ -388,61 +425,65 @@ export class BuildLayerCommand {
       hostNetwork: runs.some((run) => isLoopbackUrl(run.index.indexUrl)) || isLoopbackUrl(this.options.network?.proxy?.https) || isLoopbackUrl(this.options.network?.proxy?.http),
       // The CA bundle pip trusts on the host (see pythonToolNetworkEnv), mounted for the container's pip.
       ...(this.options.network?.caBundle && this.options.env.PIP_CERT === this.options.network.caBundle.path ? { caBundle: this.options.network.caBundle.path } : {}),
-      pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials: this.credentials, redactor: this.redactor, logger: this.logger }),
+      pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials, redactor: this.redactor, logger: this.logger }),
     });
     this.logger.detail(`$ docker ${command.args.join(' ')}`);
     await runContainerBuild(command, { env, redactor: this.redactor, logger: this.logger, cwd: this.layout.projectDir });
   }
 
-  async installContext(): Promise<InstallContext> {
-    const tools = this.requireTools();
+  /** What the installers need for this run; the pinned pip is installed into the tool cache on first use (pip and Poetry builds, and any pure sdist build). */
+  async installContext(tools: BuildTools, staging: StagingDir, pinned: PinnedInstall): Promise<InstallContext> {
+    const { credentials } = pinned;
+    let pip: Promise<PinnedPip> | undefined;
+    const pinnedPip = (): Promise<PinnedPip> => {
+      pip ??= ensurePinnedPip({ env: this.options.env, credentials, redactor: this.redactor, logger: this.logger, python: tools.python });
+      return pip;
+    };
     return {
       platform: this.platform,
-      pythonDir: this.pythonDir,
+      pythonDir: staging.pythonDir,
       repoDir: this.layout.repoDir,
-      complete: this.requirePinned().set.complete,
+      complete: pinned.set.complete,
       env: this.options.env,
       tools,
-      installer: tools.installer.name === 'uv' ? await this.pinnedUv() : await this.pinnedPip(),
-      pinnedPip: () => this.pinnedPip(),
+      installer:
+        tools.installer.name === 'uv' ? await ensurePinnedUv({ env: this.options.env, credentials, redactor: this.redactor, logger: this.logger }) : await pinnedPip(),
+      pinnedPip,
       redactor: this.redactor,
       logger: this.logger,
     };
   }
 
-  // ---------------------------------------------------------------- step 1.5
-
-  async validateArtifacts(): Promise<void> {
+  /** Refuses a tree the target cannot load; returns the tree's digest, made while the checks run (the stamp records it). */
+  async ensureArtifactsFitTarget(staging: StagingDir): Promise<TreeDigest> {
     this.checkpoint();
-    this.logger.step('1.5', 'Check the installed files fit the target runtime');
-    // The digest the stamp records (step 1.6) reads the same files: it runs while the checks do.
-    this.treeDigest = this.digestStagedTree();
-    await validateLayer(this.pythonDir, this.platform, { container: this.options.container });
+    this.steps.start('ensureArtifactsFitTarget');
+    // The digest the stamp records reads the same files: it runs while the checks do.
+    const tree = this.digestStagedTree(staging);
+    await validateLayer(staging.pythonDir, this.platform, { container: this.options.container });
     const os = this.platform.runtime.os;
     this.logger.detail(
       `every ELF file fits ${this.platform.runtime.identifier} on ${this.platform.machine} (glibc ${os.glibc.major}.${os.glibc.minor}, GLIBCXX_${os.glibcxx}, its system libraries), and every wheel tag and Requires-Python`,
     );
+    return tree;
   }
 
-  // ---------------------------------------------------------------- step 1.6
-
-  async recordBuild(): Promise<BuildResult> {
-    this.logger.step('1.6', 'Put the new build in place and record it');
-    const staging = this.staging;
-    if (!staging) throw new Error('prepareBuildDir() must run first');
+  async recordBuild(checked: BuildPreflight, staging: StagingDir, pinned: PinnedInstall, treeDigest: TreeDigest, journal: BuildJournal): Promise<BuildResult> {
+    this.steps.start('recordBuild');
+    const { manifest, tools } = checked;
     const installed = await listInstalled(staging.pythonDir);
-    const tree = await (this.treeDigest ?? this.digestStagedTree());
-    const key = this.stampKey();
+    const tree = treeDigest;
+    const key = this.stampKey(manifest, tools);
     const stamp: BuildStamp = {
       version: 2,
       tool: key.tool,
       // The lock is read by layer itself: the one program that builds the layer is the installer.
-      toolVersion: this.requireTools().installer.version,
-      installer: this.requireTools().installer.name,
-      installerVersion: this.requireTools().installer.version,
-      manifest: { file: this.manifest?.fileName ?? '', md5: key.manifestMd5 },
+      toolVersion: tools.installer.version,
+      installer: tools.installer.name,
+      installerVersion: tools.installer.version,
+      manifest: { file: manifest.fileName, md5: key.manifestMd5 },
       target: { pythonVersion: key.pythonVersion, architecture: key.architecture, container: key.container },
-      ...(this.credentials.indexUrl ? { indexUrl: withoutCredentials(this.credentials.indexUrl) } : {}),
+      ...(pinned.credentials.indexUrl ? { indexUrl: withoutCredentials(pinned.credentials.indexUrl) } : {}),
       tree,
       packages: packageList(installed),
     };
@@ -450,7 +491,7 @@ export class BuildLayerCommand {
     this.checkpoint();
     await removeBuildStamp(this.layout);
     await swapInArtifacts(this.layout, staging.artifactsDir);
-    this.staging = undefined;
+    journal.staging = undefined;
     await writeBuildStamp(this.layout, stamp);
     this.logger.detail(`${stamp.packages.length} packages, ${tree.files} files, ${tree.bytes} bytes in ${this.layout.pythonDir} (tree sha256 ${tree.digest.slice(0, 12)}…)`);
     return buildResultFromStamp(this.layout, stamp, 'built');
@@ -458,35 +499,24 @@ export class BuildLayerCommand {
 
   // ---------------------------------------------------------------- helpers
 
-  private stampKey(): BuildStampKey {
-    if (!this.manifest) throw new Error('preflightCheck() must run first');
+  private stampKey(manifest: ManifestFingerprint, tools: BuildTools): BuildStampKey {
     return {
-      manifestMd5: this.manifest.md5,
+      manifestMd5: manifest.md5,
       tool: this.options.tool,
       pythonVersion: this.options.pythonVersion,
       architecture: this.options.architecture,
       container: this.options.container,
-      installer: this.requireTools().installer.name,
-      installerVersion: this.requireTools().installer.version,
+      installer: tools.installer.name,
+      installerVersion: tools.installer.version,
     };
   }
 
-  private requireTools(): BuildTools {
-    if (!this.tools) throw new Error('preflightCheck() must run first');
-    return this.tools;
-  }
-
   /** The content digest of the staged tree, as the stamp records it. */
-  private digestStagedTree(): Promise<TreeDigest> {
-    const digest = digestTree(this.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
-    // Awaited in step 1.6; when a check fails first, the build ends and this outcome is not wanted.
+  private digestStagedTree(staging: StagingDir): Promise<TreeDigest> {
+    const digest = digestTree(staging.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    // Awaited at the end of the check; when the check fails first, the build ends and this outcome is not wanted.
     digest.catch(() => {});
     return digest;
-  }
-
-  private requirePinned(): { set: PinnedSet; runs: InstallRun[] } {
-    if (!this.pinned) throw new Error('readPinnedSet() must run first');
-    return this.pinned;
   }
 
   /** Errors carry tool output: pass it through the redactor too. */

@@ -1,5 +1,5 @@
 /**
- * Step 1.3: what a build installs, read from the manifest itself. poetry.lock
+ * Step 2.2: what a build installs, read from the manifest itself. poetry.lock
  * and uv.lock are read by the lock readers (locks/): the main dependencies,
  * exact versions, every file hash, markers evaluated for the target, each
  * package's own index. requirements.txt is taken as it is, its markers

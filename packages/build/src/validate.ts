@@ -1,5 +1,5 @@
 /**
- * Step 1.5: the installed tree holds exactly what the target runtime loads.
+ * Step 2.4: the installed tree holds exactly what the target runtime loads.
  * A wheel's tag is a claim; the shared objects themselves are the truth, so
  * every ELF file is read (elf.ts) and judged against the runtime (lambda-runtimes.ts,
  * LAMBDA_PYTHON_RUNTIMES): its machine, the newest `GLIBC_2.x`, `GLIBCXX_3.4.x`

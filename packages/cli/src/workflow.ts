@@ -13,7 +13,7 @@ import type { CommandContext } from './command.js';
 import { type Publication, describePublication } from './commands/publish.js';
 import { inEachRegion, type RegionRun, regionRuns } from './regions.js';
 
-/** The steps of the workflow: build and package once, upload and publish in each region. */
+/** The steps of the workflow, in order: build and package once, upload and publish in each region. */
 export interface WorkflowSteps {
   build(context: CommandContext): Promise<BuildResult>;
   package(context: CommandContext): Promise<PackageResult>;
@@ -65,13 +65,33 @@ async function runStep<T extends { status?: string }>(name: StepName, context: C
   }
 }
 
+/** What the workflow's preflight hands its steps: one run per region, and whether this is a dry run. */
+export interface WorkflowPreflight {
+  runs: RegionRun[];
+  dryRun: boolean;
+}
+
+/**
+ * The workflow's preflight, read-only: what can be known before the first
+ * step (the settings upload and publish need, the regions, the AWS profile
+ * and endpoint), so a typo does not cost a build.
+ */
+export async function preflightWorkflow(context: CommandContext): Promise<WorkflowPreflight> {
+  requireConfigValue(context.config, 's3dir');
+  requireConfigValue(context.config, 'layer-name');
+  const runs = await regionRuns(context);
+  await Promise.all(runs.map(({ context: regional }) => Promise.all([regional.aws.s3(), regional.aws.lambda()])));
+  return { runs, dryRun: context.config.values['dry-run'] === true };
+}
+
 /**
  * Runs build, package, upload and publish in order with one context, so each
- * step reads its settings exactly as its own command does. Every step decides
- * for itself whether it has anything to do (build and package from their stamps,
- * upload from the object's fingerprints, publish from the stored manifest), which
- * is what makes a re-run with nothing changed cheap. Stops at the first failing
- * step, with that step's error.
+ * step reads its settings exactly as its own command does (each logs its own
+ * `Step N - …` headers; the workflow adds `== layer <step>` around them).
+ * Every step decides for itself whether it has anything to do (build and
+ * package from their stamps, upload from the object's fingerprints, publish
+ * from the stored manifest), which is what makes a re-run with nothing
+ * changed cheap. Stops at the first failing step, with that step's error.
  *
  * With several regions, build and package run once; then each region uploads
  * and publishes on its own, all at once, and one region's failure leaves the
@@ -81,17 +101,11 @@ async function runStep<T extends { status?: string }>(name: StepName, context: C
  * or uploaded, and publish only says (per region) whether the manifest would
  * make a new version, and the package diff.
  *
- * What can be known before the first step is checked first (the settings
- * upload and publish need, the regions, the AWS profile and endpoint), so a
- * typo does not cost a build. Interrupted, it stops where it is and says which
- * steps finished.
+ * The preflight (preflightWorkflow) runs first. Interrupted, it stops where
+ * it is and says which steps finished.
  */
 export async function runWorkflow(context: CommandContext, steps: WorkflowSteps): Promise<WorkflowResult> {
-  requireConfigValue(context.config, 's3dir');
-  requireConfigValue(context.config, 'layer-name');
-  const runs = await regionRuns(context);
-  await Promise.all(runs.map(({ context: regional }) => Promise.all([regional.aws.s3(), regional.aws.lambda()])));
-  const dryRun = context.config.values['dry-run'] === true;
+  const { runs, dryRun } = await preflightWorkflow(context);
   const durationsMs: Durations = {};
   const result: WorkflowResult = { status: 'unchanged', ...(dryRun ? { dryRun: true as const } : {}), durationsMs };
   const started = Date.now();

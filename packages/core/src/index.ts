@@ -13,6 +13,7 @@ export * from './lambda.js';
 export * from './config.js';
 export * from './config-schema.js';
 export * from './logger.js';
+export * from './step.js';
 export * from './results.js';
 export * from './system-errors.js';
 export * from './interrupt.js';

@@ -3,7 +3,8 @@
  * by default, so `--json` can own stdout); `quiet` keeps only warnings and
  * errors, `verbose` adds debug lines. Steps are logged by their number and
  * name ("Step 1.2 - Validate layer.zip consistency with manifest") so a user
- * can follow the original design's workflow in the output.
+ * can follow the original design's workflow in the output; the numbers come
+ * from each command's one step plan (step.ts).
  */
 
 export type Printer = (line: string) => void;
@@ -26,7 +27,10 @@ export interface Progress {
 
 export interface Logger {
   info(message: string): void;
-  /** A numbered step of a command: `Step 1.2 - Validate …`. */
+  /**
+   * A numbered step of a command: `Step 1.2 - Validate …`. Commands call it
+   * through `StepLog` (step.ts), which numbers the headers from their plan.
+   */
   step(number: string, title: string): void;
   /** Indented detail below a step. */
   detail(message: string): void;

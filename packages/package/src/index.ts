@@ -3,7 +3,7 @@
  * fast (parallel deflate), byte-reproducible, filtered and checked against Lambda's limits.
  */
 import type { PackageResult } from '@lambda-layer/core';
-import { resolvePackageOptions, type PackageLayerOptions } from './options.js';
+import { validatePackageOptions, type PackageLayerOptions } from './options.js';
 import { PackageLayerCommand } from './package-layer-command.js';
 
 export type { PackageLayerOptions } from './options.js';
@@ -15,5 +15,5 @@ export { writeZip, type ZipInputEntry, type ZipWriteOptions, type ZipWriteSummar
 
 /** Packages artifacts/python/ into layer.zip; `unchanged` when the stamp says layer.zip is current (unless force). */
 export async function packageLayer(options: PackageLayerOptions): Promise<PackageResult> {
-  return new PackageLayerCommand(resolvePackageOptions(options)).run();
+  return new PackageLayerCommand(validatePackageOptions(options)).run();
 }

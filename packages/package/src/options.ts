@@ -27,7 +27,7 @@ export interface PackageLayerOptions {
   signal?: AbortSignal;
 }
 
-export interface ResolvedPackageOptions {
+export interface ValidatedPackageOptions {
   projectDir: string;
   tool: BuildTool | undefined;
   ignore: string[];
@@ -44,7 +44,7 @@ export interface ResolvedPackageOptions {
 
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 
-export function resolvePackageOptions(options: PackageLayerOptions): ResolvedPackageOptions {
+export function validatePackageOptions(options: PackageLayerOptions): ValidatedPackageOptions {
   const level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL;
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new LayerError(ErrorCodes.INVALID_OPTION, `compression level must be a whole number from 0 to 9, got ${JSON.stringify(options.compressionLevel)}`, {

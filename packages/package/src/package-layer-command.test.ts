@@ -68,7 +68,7 @@ describe('packageLayer', () => {
     expect(names.every((name) => name.startsWith('python/'))).toBe(true);
     expect(names).toEqual(['python/', 'python/pkg-1.0.dist-info/', 'python/pkg-1.0.dist-info/METADATA', 'python/pkg/', 'python/pkg/__init__.py', 'python/pkg/core.py', 'python/six.py']);
     execFileSync('unzip', ['-tq', zipPath]);
-    expect(logger.lines).toContain('Step 2.1 - Scan artifacts/python and apply exclusions');
+    expect(logger.lines).toContain('Step 1.4 - Scan artifacts/python and apply exclusions');
     expect(logger.lines.some((line) => line.includes('excluded boto3: 1 files'))).toBe(true);
     expect(logger.lines.some((line) => line.includes('exclusions saved 12 B'))).toBe(true);
   });
@@ -133,7 +133,7 @@ describe('packageLayer', () => {
     const logger = createMemoryLogger();
     const second = await packageLayer({ projectDir: dir, logger });
     expect(second).toEqual({ ...first, status: 'unchanged' });
-    expect(logger.lines.some((line) => line.startsWith('Step 3.1'))).toBe(false);
+    expect(logger.lines.some((line) => line.startsWith('Step 2.1'))).toBe(false);
 
     expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('packaged');
     expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('unchanged');

@@ -1,17 +1,6 @@
 /**
- * Step 2: turn artifacts/python/ into build/lambda/layer/layer.zip.
- *
- *   1 Preflight check
- *     1.1 Move a venv's site-packages into artifacts/python (Poetry, uv)
- *     1.2 Ensure artifacts/python exists
- *     1.3 Ensure artifacts/python is what the last build finished (the build stamp)
- *   2 Select files
- *     2.1 Scan artifacts/python and apply the exclusions
- *     2.2 Check the unzipped size against Lambda's limit
- *     2.3 Skip when layer.zip is current (the package stamp)
- *   3 Write layer.zip
- *     3.1 Compress into a temporary file and rename it over layer.zip
- *     3.2 Record the package stamp
+ * Step 2: turn artifacts/python/ into build/lambda/layer/layer.zip. The steps
+ * are PACKAGE_STEPS below (core's step.ts says how every step is shaped).
  *
  * Interrupted or failed at any point, it leaves layer.zip and its stamp as
  * they were: the new zip becomes layer.zip only by a rename once complete,
@@ -21,7 +10,9 @@
 import { stat } from 'node:fs/promises';
 import {
   type BuildStamp,
+  defineSteps,
   ErrorCodes,
+  type FileDigest,
   findCurrentPackageStamp,
   formatBytes,
   interruptedError,
@@ -35,6 +26,7 @@ import {
   packageStampInput,
   removeStaleTempFiles,
   sha256File,
+  StepLog,
   toLayerErrorFromSystem,
   verifyArtifacts,
   writeAtomically,
@@ -43,24 +35,57 @@ import {
 import { FileCompressedCache } from './compressed-cache.js';
 import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 import { explicitlyNamedPackages } from './explicit-pins.js';
-import type { ResolvedPackageOptions } from './options.js';
+import type { ValidatedPackageOptions } from './options.js';
 import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
 import { moveVenvSitePackages } from './site-packages.js';
 import { scanTree, type TreeScan } from './scan-tree.js';
-import { writeZip } from './zip-writer.js';
+import { writeZip, type ZipWriteSummary } from './zip-writer.js';
+
+/**
+ * The package's steps, in order. Preflight changes nothing a later step trusts:
+ * it only tidies what an earlier run left (a venv's site-packages moved into
+ * artifacts/python/, a killed run's temporary files removed) before it reads.
+ */
+export const PACKAGE_STEPS = defineSteps({
+  preflight: {
+    title: 'Preflight check',
+    steps: {
+      moveVenvSitePackages: 'Move site-packages into artifacts/python',
+      ensurePythonDirExists: 'Ensure artifacts/python exists',
+      ensureArtifactsComplete: 'Ensure artifacts/python is what the last build finished',
+      scanPythonDir: 'Scan artifacts/python and apply exclusions',
+      ensureUnzippedSizeFits: "Check the unzipped size against Lambda's limit",
+      findUnchangedResult: 'Check whether layer.zip is current',
+    },
+  },
+  package: {
+    title: 'Write layer.zip',
+    steps: {
+      writeLayerZip: (path: string) => `Write ${path}`,
+      recordPackageStamp: 'Record the package stamp',
+    },
+  },
+});
+
+/** What the preflight hands the writing: the build being packaged, its files, and the result when layer.zip is current. */
+export interface PackagePreflight {
+  build: BuildStamp;
+  scan: TreeScan;
+  unchanged?: PackageResult;
+}
+
+/** layer.zip as step 2.1 wrote it: sizes and its SHA-256, for the stamp. */
+export interface WrittenLayerZip extends ZipWriteSummary {
+  sha256: FileDigest;
+}
 
 export class PackageLayerCommand {
   readonly layout: LocalLayout;
-  /** The finished build being packaged (step 1.3). */
-  private build: BuildStamp | undefined;
+  private readonly steps: StepLog<typeof PACKAGE_STEPS.spec>;
 
-  constructor(readonly options: ResolvedPackageOptions) {
+  constructor(readonly options: ValidatedPackageOptions) {
     this.layout = localLayout(options.projectDir);
-  }
-
-  /** Compressed pieces of the last run, reused when the same bytes come again. */
-  get compressedCacheDir(): string {
-    return this.layout.packageCache;
+    this.steps = new StepLog(PACKAGE_STEPS, options.logger);
   }
 
   private get logger() {
@@ -69,11 +94,10 @@ export class PackageLayerCommand {
 
   async run(): Promise<PackageResult> {
     try {
-      await this.preflightCheck();
-      const scan = await this.selectFiles();
-      const unchanged = await this.findUnchangedResult();
-      if (unchanged) return unchanged;
-      return await this.writeLayerZip(scan);
+      const checked = await this.preflightCheck();
+      if (checked.unchanged) return checked.unchanged;
+      this.checkpoint();
+      return await this.packageLayerZip(checked);
     } catch (error) {
       const { signal } = this.options;
       if (signal?.aborted) throw interruptedError(signal, 'layer.zip was not changed', 'run `layer package` again');
@@ -81,21 +105,26 @@ export class PackageLayerCommand {
     }
   }
 
+  /** Stops between steps when the run was interrupted (run() words it). */
   private checkpoint(): void {
     this.options.signal?.throwIfAborted();
   }
 
-  // Step 1 ------------------------------------------------------------------
+  // ---------------------------------------------------------------- step 1: preflight
 
-  async preflightCheck(): Promise<void> {
-    this.logger.step('1', 'Preflight check');
+  async preflightCheck(): Promise<PackagePreflight> {
     await this.moveVenvSitePackages();
     await this.ensurePythonDirExists();
-    await this.ensureArtifactsComplete();
+    const build = await this.ensureArtifactsComplete();
+    this.checkpoint();
+    const scan = await this.scanPythonDir();
+    this.ensureUnzippedSizeFits(scan);
+    const unchanged = await this.findUnchangedResult(build);
+    return { build, scan, ...(unchanged ? { unchanged } : {}) };
   }
 
   async moveVenvSitePackages(): Promise<void> {
-    this.logger.step('1.1', 'Move site-packages into artifacts/python');
+    this.steps.start('moveVenvSitePackages');
     if (this.options.tool === 'pip') {
       this.logger.detail('pip installs into artifacts/python directly: nothing to move');
       return;
@@ -109,7 +138,7 @@ export class PackageLayerCommand {
   }
 
   async ensurePythonDirExists(): Promise<void> {
-    this.logger.step('1.2', 'Ensure artifacts/python exists');
+    this.steps.start('ensurePythonDirExists');
     if (!(await this.isPythonDirExists())) {
       throw new LayerError(ErrorCodes.ARTIFACTS_NOT_FOUND, `no layer content at ${this.layout.pythonDir}`, {
         hint: 'run `layer build` first',
@@ -119,31 +148,17 @@ export class PackageLayerCommand {
     if (stale.length) this.logger.detail(`removed ${stale.length} temporary file(s) left by a killed run`);
   }
 
-  /** Refuses artifacts/python/ unless the build stamp vouches for it as it is on disk (a content digest). */
-  async ensureArtifactsComplete(): Promise<void> {
-    this.logger.step('1.3', 'Ensure artifacts/python is what the last build finished');
+  /** Refuses artifacts/python/ unless the build stamp vouches for it as it is on disk (a content digest); returns that stamp. */
+  async ensureArtifactsComplete(): Promise<BuildStamp> {
+    this.steps.start('ensureArtifactsComplete');
     const { stamp, tree } = await verifyArtifacts(this.layout, this.options.signal);
-    this.build = stamp;
     this.logger.detail(`built from ${stamp.manifest.file} (md5 ${stamp.manifest.md5}) with ${stamp.tool} ${stamp.toolVersion}; ${tree.files} files match the build stamp`);
-  }
-
-  private requireBuild(): BuildStamp {
-    if (!this.build) throw new Error('preflightCheck() must run first');
-    return this.build;
-  }
-
-  // Step 2 ------------------------------------------------------------------
-
-  async selectFiles(): Promise<TreeScan> {
-    this.checkpoint();
-    const scan = await this.scanPythonDir();
-    this.checkUnzippedSize(scan);
-    return scan;
+    return stamp;
   }
 
   async scanPythonDir(): Promise<TreeScan> {
-    this.logger.step('2.1', 'Scan artifacts/python and apply exclusions');
-    const keep = await this.explicitlyKeptPackages();
+    this.steps.start('scanPythonDir');
+    const keep = await this.findExplicitlyKeptPackages();
     const rules = await loadExclusionRules(this.layout.pythonDir, { ...this.options, keep });
     const scan = await scanTree(this.layout.pythonDir, rules);
     this.logger.detail(`${scan.files} files, ${formatBytes(scan.unzippedBytes)} unzipped`);
@@ -155,7 +170,7 @@ export class PackageLayerCommand {
   }
 
   /** Packages on the default ignore list that the project names itself, which stay in the zip. */
-  async explicitlyKeptPackages(): Promise<Set<string>> {
+  async findExplicitlyKeptPackages(): Promise<Set<string>> {
     if (!this.options.defaultIgnore) return new Set();
     const named = await explicitlyNamedPackages(this.options.projectDir);
     const kept = DEFAULT_IGNORED_PACKAGES.filter((name) => named.has(normalizePackageName(name)));
@@ -163,34 +178,40 @@ export class PackageLayerCommand {
     return named;
   }
 
-  checkUnzippedSize(scan: TreeScan): void {
-    this.logger.step('2.2', "Check the unzipped size against Lambda's limit");
+  ensureUnzippedSizeFits(scan: TreeScan): void {
+    this.steps.start('ensureUnzippedSizeFits');
     checkUnzippedSize(scan.entries, scan.unzippedBytes, this.options.limits);
     this.logger.detail(`${formatBytes(scan.unzippedBytes)} of ${formatBytes(this.options.limits.unzippedBytes)}`);
   }
 
   /** The package stamp's key: this build, these options. */
-  stampKey(): { treeDigest: string; input: string } {
-    return { treeDigest: this.requireBuild().tree.digest, input: packageStampInput(this.options) };
+  stampKey(build: BuildStamp): { treeDigest: string; input: string } {
+    return { treeDigest: build.tree.digest, input: packageStampInput(this.options) };
   }
 
-  async findUnchangedResult(): Promise<PackageResult | undefined> {
-    this.logger.step('2.3', 'Check whether layer.zip is current');
+  /** The "unchanged" result when layer.zip was packaged from this build with these options and is intact. */
+  async findUnchangedResult(build: BuildStamp): Promise<PackageResult | undefined> {
+    this.steps.start('findUnchangedResult');
     if (this.options.force) {
       this.logger.detail('--force: packaging again');
       return undefined;
     }
-    const stamp = await findCurrentPackageStamp(this.layout, this.stampKey());
+    const stamp = await findCurrentPackageStamp(this.layout, this.stampKey(build));
     this.logger.detail(stamp ? 'layer.zip was packaged from this build with these options and is intact: nothing to do' : 'layer.zip is missing or out of date');
     return stamp ? packageResultFromStamp(this.layout, stamp, 'unchanged') : undefined;
   }
 
-  // Step 3 ------------------------------------------------------------------
+  // ---------------------------------------------------------------- step 2: write layer.zip
 
-  async writeLayerZip(scan: TreeScan): Promise<PackageResult> {
-    this.checkpoint();
-    this.logger.step('3.1', `Write ${this.layout.layerZip}`);
-    const cache = this.options.cache ? await FileCompressedCache.open(this.compressedCacheDir) : undefined;
+  async packageLayerZip({ build, scan }: PackagePreflight): Promise<PackageResult> {
+    const summary = await this.writeLayerZip(scan);
+    return this.recordPackageStamp(build, scan, summary);
+  }
+
+  async writeLayerZip(scan: TreeScan): Promise<WrittenLayerZip> {
+    this.steps.start('writeLayerZip', this.layout.layerZip);
+    // Compressed pieces of the last run, reused when the same bytes come again.
+    const cache = this.options.cache ? await FileCompressedCache.open(this.layout.packageCache) : undefined;
     const progress = this.logger.progress('compress', scan.unzippedBytes, 'bytes');
     let summary;
     try {
@@ -213,17 +234,20 @@ export class PackageLayerCommand {
     const ratio = summary.unzippedBytes ? ((summary.zippedBytes / summary.unzippedBytes) * 100).toFixed(1) : '0';
     progress.finish(`${formatBytes(summary.zippedBytes)} zipped (${ratio}% of ${formatBytes(summary.unzippedBytes)})`);
     warnIfZipLarge(summary.zippedBytes, this.logger, this.options.limits);
-    const sha256 = await sha256File(this.layout.layerZip);
-    const build = this.requireBuild();
-    const key = this.stampKey();
+    return { ...summary, sha256: await sha256File(this.layout.layerZip) };
+  }
+
+  async recordPackageStamp(build: BuildStamp, scan: TreeScan, written: WrittenLayerZip): Promise<PackageResult> {
+    this.steps.start('recordPackageStamp');
+    const key = this.stampKey(build);
+    const { sha256 } = written;
     const stamp: PackageStamp = {
       version: 2,
       build: { treeDigest: key.treeDigest, manifest: build.manifest },
       input: key.input,
       zip: { bytes: sha256.bytes, sha256Hex: sha256.hex, sha256Base64: sha256.base64 },
-      result: { zippedBytes: summary.zippedBytes, unzippedBytes: summary.unzippedBytes, files: scan.files, excluded: scan.excluded },
+      result: { zippedBytes: written.zippedBytes, unzippedBytes: written.unzippedBytes, files: scan.files, excluded: scan.excluded },
     };
-    this.logger.step('3.2', 'Record the package stamp');
     await writePackageStamp(this.layout, stamp);
     return packageResultFromStamp(this.layout, stamp, 'packaged');
   }

@@ -28,16 +28,16 @@ describe('PublishLayerVersionCommand steps, each alone', () => {
   it('1.2 isLayerZipConsistent compares the zip metadata with the local manifest MD5', async () => {
     const f = await ready();
     const cmd = command(f);
-    await cmd.readLocalManifest();
-    expect(cmd.isLayerZipConsistent()).toBe(false); // zip not read yet
-    await cmd.ensureLayerZipExists();
-    expect(cmd.isLayerZipConsistent()).toBe(true);
+    const manifest = await cmd.readLocalManifest();
+    expect(cmd.isLayerZipConsistent(undefined, manifest)).toBe(false); // zip not read yet
+    const layerZip = await cmd.ensureLayerZipExists();
+    expect(cmd.isLayerZipConsistent(layerZip, manifest)).toBe(true);
     await f.writeManifest(`${LOCK}# edited after upload\n`);
     const edited = command(f);
-    await edited.readLocalManifest();
-    await edited.ensureLayerZipExists();
-    expect(edited.isLayerZipConsistent()).toBe(false);
-    await expect(edited.ensureLayerZipConsistent()).rejects.toMatchObject({
+    const editedManifest = await edited.readLocalManifest();
+    const editedZip = await edited.ensureLayerZipExists();
+    expect(edited.isLayerZipConsistent(editedZip, editedManifest)).toBe(false);
+    await expect(edited.ensureLayerZipConsistent(editedZip, editedManifest)).rejects.toMatchObject({
       code: ErrorCodes.LAYER_ZIP_INCONSISTENT,
       details: { zipManifestMd5: md5Hex(LOCK), localManifestMd5: md5Hex(`${LOCK}# edited after upload\n`) },
     });
@@ -46,23 +46,24 @@ describe('PublishLayerVersionCommand steps, each alone', () => {
   it('1.3 hasDependencyManifestChanged: no version, then equal after a publish', async () => {
     const f = await ready();
     const first = command(f);
-    await first.readLocalManifest();
-    expect(await first.hasDependencyManifestChanged()).toBe(true);
-    expect(await first.ensureDependenciesChanged()).toBeUndefined();
-    const published = await first.publish();
+    const manifest = await first.readLocalManifest();
+    expect(await first.hasDependencyManifestChanged(manifest)).toBe(true);
+    const changed = await first.ensureDependenciesChanged(manifest);
+    expect(changed.unchanged).toBeUndefined();
+    const published = await first.publish({ ...changed, layerZip: await first.findLayerZip() });
     expect(published.status).toBe('published');
     const second = command(f);
-    await second.readLocalManifest();
-    expect(await second.hasDependencyManifestChanged()).toBe(false);
-    expect(await second.ensureDependenciesChanged()).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
+    const again = await second.readLocalManifest();
+    expect(await second.hasDependencyManifestChanged(again)).toBe(false);
+    expect((await second.ensureDependenciesChanged(again)).unchanged).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
   });
 
   it('2.1 runPublishLayerVersionApi then 2.2 uploadDependencyManifest', async () => {
     const f = await ready();
     const cmd = command(f, { description: 'd' });
-    const version = await cmd.runPublishLayerVersionApi();
+    const version = await cmd.runPublishLayerVersionApi(await cmd.findLayerZip());
     expect(version.version).toBe(1);
-    await cmd.uploadDependencyManifest(version.version);
+    await cmd.uploadDependencyManifest(version.version, await cmd.readLocalManifest());
     const listing = await f.s3.send(new ListObjectsV2Command({ Bucket: f.bucket, Prefix: 'app/lambda/layer/000001/' }));
     expect(listing.Contents?.map((o) => [o.Key, o.ETag?.replace(/"/g, '')])).toEqual([['app/lambda/layer/000001/uv.lock', md5Hex(LOCK)]]);
   });

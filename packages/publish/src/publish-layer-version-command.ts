@@ -1,5 +1,6 @@
 import type { Runtime } from '@aws-sdk/client-lambda';
 import {
+  defineSteps,
   diffManifestPackages,
   ErrorCodes,
   formatPackageChanges,
@@ -15,6 +16,7 @@ import {
   readManifest,
   readManifestPackages,
   type RetentionResult,
+  StepLog,
   toLayerErrorFromAws,
 } from '@lambda-layer/core';
 import { awsCall } from './aws-call.js';
@@ -37,46 +39,92 @@ import { compareStoredManifest, putManifest, readStoredManifest, type StoredMani
 /** How long the state check after Ctrl-C may take: the step must stop within about 2 s. */
 const INTERRUPT_CHECK_MS = 1500;
 
+/** The publish's steps, in order: read-only checks, then the writes under the publish lock. */
+export const PUBLISH_STEPS = defineSteps({
+  preflight: {
+    title: 'Preflight check',
+    steps: {
+      ensureLayerZipExists: 'Ensure layer.zip exists in S3',
+      ensureLayerZipConsistent: 'Validate layer.zip consistency with manifest',
+      ensureDependenciesChanged: 'Check whether the dependencies changed since the latest layer version',
+    },
+  },
+  publish: {
+    title: 'Publish',
+    steps: {
+      runPublishLayerVersionApi: 'Publish a new layer version',
+      uploadDependencyManifest: 'Upload the dependency manifest for this layer version',
+      reconcileSharing: (published: boolean, version: number) => (published ? `Share layer version ${version}` : `Reconcile who may use layer version ${version}`),
+      deleteOldVersions: (keepVersions: number) => `Delete the layer versions older than the newest ${keepVersions} that no function uses`,
+    },
+  },
+});
+
+/** The package-level diff with a version's stored manifest, and why a version is published. */
+export interface ManifestDiff {
+  /** undefined: it cannot be told (no stored manifest, or it could not be read). */
+  changes: PackageChange[] | undefined;
+  reason: string;
+  /** The version the diff was made against (undefined: none yet; null: no diff made). */
+  against: number | undefined | null;
+}
+
+const NO_DIFF: ManifestDiff = { changes: undefined, reason: '', against: null };
+
+/** What the preflight hands the publish: the local manifest, the zip in S3, the latest version and the diff. */
+export interface PublishPreflight {
+  manifest: ManifestFingerprint;
+  /** undefined only in a workflow's dry run, which uploads nothing and so checks no zip. */
+  layerZip: LayerZipInfo | undefined;
+  latest: LatestLayerVersion | undefined;
+  latestManifestState: StoredManifestState | undefined;
+  diff: ManifestDiff;
+  /** The result when there is nothing to publish. */
+  unchanged?: LayerDeployment;
+}
+
 /**
- * Step 4 as the original design lays it out: a read-only preflight
- * (1.1 zip exists, 1.2 zip matches the local manifest, 1.3 the manifest
- * changed since the latest version), then publish (2.1 PublishLayerVersion,
- * 2.2 store the manifest under the new version's folder).
+ * How far one run got, for the one line after Ctrl-C. run() owns it and the
+ * writing steps fill it in: it is the run's record, not the command's state.
+ */
+export interface PublishJournal {
+  /** The versions that existed when the lock was taken: a version not among them was made by this run. */
+  versionsBefore: Set<number>;
+  layerZip?: LayerZipInfo | undefined;
+  publishAttempted: boolean;
+  publishedVersion?: number;
+  manifestStored: boolean;
+  /** What runs after the version was published (sharing, retention). */
+  finishing?: string | undefined;
+}
+
+function newJournal(): PublishJournal {
+  return { versionsBefore: new Set(), publishAttempted: false, manifestStored: false };
+}
+
+/**
+ * Step 4 as the original design lays it out: a read-only preflight (zip
+ * exists, zip matches the local manifest, the manifest changed since the
+ * latest version), then publish (PublishLayerVersion, store the manifest
+ * under the new version's folder, share, delete old versions). The steps are
+ * PUBLISH_STEPS (core's step.ts says how every step is shaped).
  *
  * Beyond the original: the publish half runs under an S3 lock (leased and
  * renewed, see PublishLock) and re-checks the latest version there with every
  * ListLayerVersions page, so two runs started together publish once; a
- * version published by a run that died before 2.2 is recognised by its
- * CodeSha256 and completed, not duplicated; a lost PublishLayerVersion answer
- * is resolved by adopting the version it made (publishLayerVersionOnce); and
- * Ctrl-C stops it with one line saying whether a version was published.
+ * version published by a run that died before storing its manifest is
+ * recognised by its CodeSha256 and completed, not duplicated; a lost
+ * PublishLayerVersion answer is resolved by adopting the version it made
+ * (publishLayerVersionOnce); and Ctrl-C stops it with one line saying whether
+ * a version was published.
  */
 export class PublishLayerVersionCommand {
-  readonly options: ValidatedPublishOptions;
   private readonly logger: Logger;
-  private manifest: ManifestFingerprint | undefined;
-  private layerZip: LayerZipInfo | undefined;
-  /** The latest version seen by step 1.3 (undefined: none yet). */
-  private latest: LatestLayerVersion | undefined;
-  private latestManifestState: StoredManifestState | undefined;
-  /** The versions that existed when the lock was taken: a version not among them was made by this run. */
-  private versionsBefore = new Set<number>();
-  private inputsChecked = false;
-  /** Whether PublishLayerVersion went out, and the version it made (once known), for the interruption message. */
-  private publishAttempted = false;
-  private publishedVersion: number | undefined;
-  private manifestStored = false;
-  /** What runs after the version was published (sharing, retention), for the interruption message. */
-  private finishing: string | undefined;
-  /** The package-level diff with the previous version's manifest (undefined: it cannot be told), and why a version is published. */
-  private changes: PackageChange[] | undefined;
-  private reason = '';
-  /** The version the diff was made against (undefined: none yet; null: no diff made). */
-  private diffedAgainst: number | undefined | null = null;
+  private readonly steps: StepLog<typeof PUBLISH_STEPS.spec>;
 
-  constructor(options: ValidatedPublishOptions) {
-    this.options = options;
+  constructor(readonly options: ValidatedPublishOptions) {
     this.logger = options.logger;
+    this.steps = new StepLog(PUBLISH_STEPS, options.logger);
   }
 
   private get signal(): AbortSignal | undefined {
@@ -84,15 +132,17 @@ export class PublishLayerVersionCommand {
   }
 
   async run(): Promise<LayerDeployment> {
+    const journal = newJournal();
     try {
-      await this.checkInputs();
+      const manifest = await this.checkInputs();
       // Before anything else remote: the user asked for a stuck lock to go, whether or not there is something to publish.
       if (this.options.forceUnlock) await this.forceUnlock();
-      const unchanged = await this.preflightCheck();
-      if (unchanged) return await this.reconcileSharing(unchanged);
-      return await this.publish();
+      const checked = await this.preflightCheck(manifest);
+      journal.layerZip = checked.layerZip;
+      if (checked.unchanged) return await this.reconcileSharing(checked.unchanged);
+      return await this.publish(checked, journal);
     } catch (error) {
-      if (this.signal?.aborted) throw await this.interruptedError(error);
+      if (this.signal?.aborted) throw await this.interruptedError(journal);
       throw error;
     }
   }
@@ -105,25 +155,18 @@ export class PublishLayerVersionCommand {
    */
   async plan(): Promise<PublishPlan> {
     try {
-      await this.checkInputs();
+      const manifest = await this.checkInputs();
       if (this.options.forceUnlock) this.logger.warn('--dry-run: the publish lock is left as it is (--force-unlock is not applied)');
-      if (this.options.checkLayerZip) {
-        await this.ensureLayerZipExists();
-        await this.ensureLayerZipConsistent();
-      } else {
-        this.logger.step('1.1', 'Ensure layer.zip exists in S3');
-        this.logger.detail('skipped: the workflow would upload layer.zip first');
-      }
-      const unchanged = await this.ensureDependenciesChanged();
-      if (unchanged) return await this.planUnchanged(unchanged);
-      const latest = this.latest;
-      if (latest && this.latestManifestState === 'missing' && this.options.checkLayerZip && !this.options.force && (await this.isLatestVersionHoldingLayerZip(latest))) {
-        this.logger.detail(`version ${latest.version} already holds this layer.zip (same CodeSha256): a publish would store its ${this.manifest?.fileName} and publish nothing`);
-        return this.planUnchanged(this.deployment('unchanged', latest));
+      const checked = await this.preflightCheck(manifest, this.options.checkLayerZip);
+      if (checked.unchanged) return await this.planUnchanged(checked.unchanged);
+      const { latest, layerZip, diff } = checked;
+      if (latest && checked.latestManifestState === 'missing' && layerZip && !this.options.force && (await this.isLatestVersionHoldingLayerZip(latest, layerZip))) {
+        this.logger.detail(`version ${latest.version} already holds this layer.zip (same CodeSha256): a publish would store its ${manifest.fileName} and publish nothing`);
+        return this.planUnchanged(this.deployment('unchanged', latest, manifest, diff));
       }
       const version = (latest?.version ?? 0) + 1;
       const { layerName } = this.options;
-      this.logger.info(`would publish version ${version} of ${layerName}: ${this.describeChanges()}`);
+      this.logger.info(`would publish version ${version} of ${layerName}: ${describeChanges(diff)}`);
       const plan: PublishPlan = {
         status: 'would-publish',
         dryRun: true,
@@ -131,11 +174,11 @@ export class PublishLayerVersionCommand {
         layerVersion: version,
         ...(latest ? { latestVersion: latest.version } : {}),
         s3pathManifest: this.options.layout.manifestForVersion(version).uri,
-        ...(this.changes ? { changes: this.changes } : {}),
-        reason: this.reason,
+        ...(diff.changes ? { changes: diff.changes } : {}),
+        reason: diff.reason,
       };
       if (this.options.sharing) {
-        this.logger.step('2.3', `Share layer version ${version}`);
+        this.steps.start('reconcileSharing', true, version);
         const { lambdaClient, sharing } = this.options;
         plan.sharing = await shareLayerVersion({ lambda: lambdaClient, layerName, version, sharing, dryRun: true, statementIds: [], logger: this.logger, signal: this.signal });
       }
@@ -163,36 +206,53 @@ export class PublishLayerVersionCommand {
     };
   }
 
-  // ---------------------------------------------------------------- step 1
-
-  /** Step 1, read-only. Returns the "unchanged" result when there is nothing to publish. */
-  async preflightCheck(): Promise<LayerDeployment | undefined> {
-    await this.checkInputs();
-    await this.ensureLayerZipExists();
-    await this.ensureLayerZipConsistent();
-    return this.ensureDependenciesChanged();
-  }
+  // ---------------------------------------------------------------- step 1: preflight
 
   /** The local manifest and a layer ARN's region/account, checked first: a mistake there costs no AWS call. */
-  async checkInputs(): Promise<void> {
-    if (this.inputsChecked) return;
-    await this.readLocalManifest();
+  async checkInputs(): Promise<ManifestFingerprint> {
+    const manifest = await this.readLocalManifest();
     await checkLayerArnTarget(this.options.layerName, this.options.lambdaClient);
-    this.inputsChecked = true;
+    return manifest;
   }
 
-  async readLocalManifest(): Promise<ManifestFingerprint> {
-    this.manifest ??= await readManifest(localLayout(this.options.projectDir).manifest(this.options.tool), this.options.tool);
-    return this.manifest;
+  readLocalManifest(): Promise<ManifestFingerprint> {
+    return readManifest(localLayout(this.options.projectDir).manifest(this.options.tool), this.options.tool);
   }
 
-  /** Step 1.1 */
-  async ensureLayerZipExists(): Promise<void> {
-    this.logger.step('1.1', 'Ensure layer.zip exists in S3');
+  /**
+   * Step 1, read-only. `unchanged` is the result when there is nothing to
+   * publish. The zip is not looked for in a workflow's dry run (nothing was uploaded).
+   */
+  async preflightCheck(manifest: ManifestFingerprint, checkLayerZip = true): Promise<PublishPreflight> {
+    let layerZip: LayerZipInfo | undefined;
+    if (checkLayerZip) {
+      layerZip = await this.ensureLayerZipExists();
+      await this.ensureLayerZipConsistent(layerZip, manifest);
+    } else {
+      this.steps.start('ensureLayerZipExists');
+      this.logger.detail('skipped: the workflow would upload layer.zip first');
+    }
+    return { layerZip, ...(await this.ensureDependenciesChanged(manifest)) };
+  }
+
+  /** The zip in S3 and its fingerprints (one HeadObject); undefined when there is none. */
+  findLayerZip(): Promise<LayerZipInfo | undefined> {
     const { layerZip } = this.options.layout;
-    if (await this.isLayerZipExists()) {
+    return awsCall(`read ${layerZip.uri}`, () => headLayerZip(this.options.s3Client, layerZip, this.signal), { service: 'S3' });
+  }
+
+  async isLayerZipExists(): Promise<boolean> {
+    return (await this.findLayerZip()) !== undefined;
+  }
+
+  /** Returns the zip's fingerprints; refuses a missing zip, saying whether its bucket is missing too. */
+  async ensureLayerZipExists(): Promise<LayerZipInfo> {
+    this.steps.start('ensureLayerZipExists');
+    const { layerZip } = this.options.layout;
+    const found = await this.findLayerZip();
+    if (found) {
       this.logger.detail(`found ${layerZip.uri}`);
-      return;
+      return found;
     }
     const bucketThere = await awsCall(`check the bucket ${layerZip.bucket}`, () => bucketExists(this.options.s3Client, this.options.layout.layerDir, this.signal), {
       service: 'S3',
@@ -209,60 +269,37 @@ export class PublishLayerVersionCommand {
     });
   }
 
-  async isLayerZipExists(): Promise<boolean> {
-    const { layerZip } = this.options.layout;
-    this.layerZip = await awsCall(`read ${layerZip.uri}`, () => headLayerZip(this.options.s3Client, layerZip, this.signal), { service: 'S3' });
-    return this.layerZip !== undefined;
-  }
-
-  /** Step 1.2 */
-  async ensureLayerZipConsistent(): Promise<void> {
-    this.logger.step('1.2', 'Validate layer.zip consistency with manifest');
-    const manifest = await this.readLocalManifest();
-    if (this.isLayerZipConsistent()) {
+  async ensureLayerZipConsistent(layerZip: LayerZipInfo | undefined, manifest: ManifestFingerprint): Promise<void> {
+    this.steps.start('ensureLayerZipConsistent');
+    if (this.isLayerZipConsistent(layerZip, manifest)) {
       this.logger.detail(`layer.zip was built from this ${manifest.fileName} (md5 ${manifest.md5})`);
       return;
     }
-    const zipMd5 = this.layerZip?.manifestMd5;
-    const { layerZip } = this.options.layout;
+    const zipMd5 = layerZip?.manifestMd5;
+    const { layerZip: path } = this.options.layout;
     throw new LayerError(
       ErrorCodes.LAYER_ZIP_INCONSISTENT,
       zipMd5
-        ? `${layerZip.uri} was built from another ${manifest.fileName}: its manifest-md5 is ${zipMd5}, the local ${manifest.fileName} has md5 ${manifest.md5}`
-        : `${layerZip.uri} has no manifest-md5 metadata, so it cannot be matched with the local ${manifest.fileName} (md5 ${manifest.md5})`,
+        ? `${path.uri} was built from another ${manifest.fileName}: its manifest-md5 is ${zipMd5}, the local ${manifest.fileName} has md5 ${manifest.md5}`
+        : `${path.uri} has no manifest-md5 metadata, so it cannot be matched with the local ${manifest.fileName} (md5 ${manifest.md5})`,
       {
         hint: 'run `layer build`, `layer package` and `layer upload` again (or `layer workflow`) so the zip matches the manifest',
-        details: { s3uri: layerZip.uri, zipManifestMd5: zipMd5 ?? null, localManifestMd5: manifest.md5 },
+        details: { s3uri: path.uri, zipManifestMd5: zipMd5 ?? null, localManifestMd5: manifest.md5 },
       },
     );
   }
 
-  isLayerZipConsistent(): boolean {
-    if (!this.layerZip || !this.manifest) return false;
-    return this.layerZip.manifestMd5 === this.manifest.md5;
+  isLayerZipConsistent(layerZip: LayerZipInfo | undefined, manifest: ManifestFingerprint): boolean {
+    return layerZip !== undefined && layerZip.manifestMd5 === manifest.md5;
   }
 
-  /** Step 1.3. Cheap on purpose: an unchanged publish costs HeadObject + ListLayers + HeadObject. */
-  async ensureDependenciesChanged(): Promise<LayerDeployment | undefined> {
-    this.logger.step('1.3', 'Check whether the dependencies changed since the latest layer version');
-    if (await this.hasDependencyManifestChanged()) {
-      await this.computeChanges(this.latest, this.latestManifestState);
-      this.logger.detail(`changed: ${this.describeChanges()}`);
-      return undefined;
-    }
-    const latest = this.latest as LatestLayerVersion;
-    if (this.options.force) {
-      await this.computeChanges(latest, 'equal');
-      this.logger.detail(`--force: layer version ${latest.version} already holds this ${this.manifest?.fileName}; publishing a new version anyway`);
-      return undefined;
-    }
-    this.logger.detail(`unchanged: layer version ${latest.version} already holds this ${this.manifest?.fileName}; nothing to publish`);
-    return this.deployment('unchanged', latest);
-  }
-
-  async hasDependencyManifestChanged(): Promise<boolean> {
+  /**
+   * The latest version and how its stored manifest compares with the local one.
+   * Cheap on purpose: with the zip's HeadObject, an unchanged publish costs ListLayers + HeadObject.
+   */
+  async findLatestVersion(manifest: ManifestFingerprint): Promise<{ latest: LatestLayerVersion | undefined; latestManifestState: StoredManifestState | undefined }> {
     const { lambdaClient, layerName } = this.options;
-    this.latest = await awsCall(
+    const latest = await awsCall(
       `find the latest version of layer ${layerName}`,
       () =>
         findLatestLayerVersionQuickly(lambdaClient, layerName, {
@@ -272,9 +309,31 @@ export class PublishLayerVersionCommand {
         }),
       { service: 'Lambda' },
     );
-    if (!this.latest) return true;
-    this.latestManifestState = await this.storedManifestState(this.latest.version);
-    return this.latestManifestState !== 'equal';
+    return { latest, latestManifestState: latest ? await this.storedManifestState(latest.version, manifest) : undefined };
+  }
+
+  /** True unless the latest version's stored manifest equals the local one. */
+  async hasDependencyManifestChanged(manifest: ManifestFingerprint): Promise<boolean> {
+    return (await this.findLatestVersion(manifest)).latestManifestState !== 'equal';
+  }
+
+  /** Returns the latest version, the diff, and `unchanged` when there is nothing to publish (and no --force). */
+  async ensureDependenciesChanged(manifest: ManifestFingerprint): Promise<Omit<PublishPreflight, 'layerZip'>> {
+    this.steps.start('ensureDependenciesChanged');
+    const { latest, latestManifestState } = await this.findLatestVersion(manifest);
+    const found = { manifest, latest, latestManifestState };
+    if (!latest || latestManifestState !== 'equal') {
+      const diff = await this.computeChanges(latest, latestManifestState, manifest);
+      this.logger.detail(`changed: ${describeChanges(diff)}`);
+      return { ...found, diff };
+    }
+    if (this.options.force) {
+      const diff = await this.computeChanges(latest, 'equal', manifest);
+      this.logger.detail(`--force: layer version ${latest.version} already holds this ${manifest.fileName}; publishing a new version anyway`);
+      return { ...found, diff };
+    }
+    this.logger.detail(`unchanged: layer version ${latest.version} already holds this ${manifest.fileName}; nothing to publish`);
+    return { ...found, diff: NO_DIFF, unchanged: this.deployment('unchanged', latest, manifest, NO_DIFF) };
   }
 
   /**
@@ -283,16 +342,11 @@ export class PublishLayerVersionCommand {
    * manifest that cannot be read or parsed leaves the diff unknown (a
    * warning), never stops a publish.
    */
-  async computeChanges(latest: LatestLayerVersion | undefined, state: StoredManifestState | undefined): Promise<PackageChange[] | undefined> {
-    const manifest = await this.readLocalManifest();
+  async computeChanges(latest: LatestLayerVersion | undefined, state: StoredManifestState | undefined, manifest: ManifestFingerprint): Promise<ManifestDiff> {
     const { layerName, tool } = this.options;
-    this.diffedAgainst = latest?.version;
-    this.changes = undefined;
-    if (latest && state === 'missing') {
-      this.reason = `version ${latest.version} has no stored ${manifest.fileName}`;
-      return undefined;
-    }
-    this.reason = !latest ? `first version of ${layerName}` : state === 'equal' ? `--force; ${manifest.fileName} unchanged` : `${manifest.fileName} changed`;
+    const against = latest?.version;
+    if (latest && state === 'missing') return { changes: undefined, reason: `version ${latest.version} has no stored ${manifest.fileName}`, against };
+    const reason = !latest ? `first version of ${layerName}` : state === 'equal' ? `--force; ${manifest.fileName} unchanged` : `${manifest.fileName} changed`;
     try {
       let before = '';
       if (latest) {
@@ -300,33 +354,30 @@ export class PublishLayerVersionCommand {
         before = (await awsCall(`read ${path.uri}`, () => readStoredManifest(this.options.s3Client, path, this.signal), { service: 'S3' })) ?? '';
       }
       const [old, now] = await Promise.all([readManifestPackages(tool, before), readManifestPackages(tool, manifest.content.toString('utf8'))]);
-      this.changes = diffManifestPackages(old, now);
+      return { changes: diffManifestPackages(old, now), reason, against };
     } catch (error) {
       if (this.signal?.aborted || isAbortError(error)) throw error;
       this.logger.warn(`the package diff against version ${latest?.version} is unknown: ${error instanceof LayerError ? error.message : String(error)}`);
+      return { changes: undefined, reason, against };
     }
-    return this.changes;
   }
 
-  /** "six 1.16.0 → 1.17.0, + idna 3.10 (uv.lock changed)". */
-  describeChanges(): string {
-    return `${this.changes ? formatPackageChanges(this.changes) : 'package changes unknown'} (${this.reason})`;
-  }
-
-  // ---------------------------------------------------------------- step 2
+  // ---------------------------------------------------------------- step 2: publish
 
   /** Step 2, under the publish lock. */
-  async publish(): Promise<LayerDeployment> {
+  async publish(checked: PublishPreflight, journal: PublishJournal = newJournal()): Promise<LayerDeployment> {
+    this.steps.phase('publish');
+    const { manifest } = checked;
     const lock = this.publishLock();
     this.logger.detail(`taking the publish lock ${lock.path.uri}`);
     await lock.acquire();
     try {
-      const settled = await this.recheckUnderLock();
-      if (settled) return await this.reconcileSharing(settled);
-      const published = await this.runPublishLayerVersionApi(lock);
-      await this.uploadDependencyManifest(published.version);
-      this.logger.info(`published version ${published.version} of ${this.options.layerName}: ${this.describeChanges()}`);
-      return await this.finishPublished(this.deployment('published', published));
+      const rechecked = await this.recheckUnderLock(checked, journal);
+      if (rechecked.settled) return await this.reconcileSharing(rechecked.settled);
+      const published = await this.runPublishLayerVersionApi(checked.layerZip, journal, lock);
+      await this.uploadDependencyManifest(published.version, manifest, journal);
+      this.logger.info(`published version ${published.version} of ${this.options.layerName}: ${describeChanges(rechecked.diff)}`);
+      return await this.finishPublished(this.deployment('published', published, manifest, rechecked.diff), journal);
     } finally {
       // After Ctrl-C the DELETE gets a short deadline of its own; a lock left behind expires or is taken over.
       await lock.release(this.signal?.aborted ? AbortSignal.timeout(INTERRUPT_CHECK_MS) : undefined);
@@ -350,36 +401,39 @@ export class PublishLayerVersionCommand {
 
   /**
    * Another run may have published while we waited for the lock, or a run may
-   * have died between 2.1 and 2.2: re-read every version (every
-   * ListLayerVersions page) and settle both cases without a new version. With
-   * --force, neither settles: a new version is published whatever the latest holds.
+   * have died between storing the version and its manifest: re-read every
+   * version (every ListLayerVersions page) and settle both cases without a new
+   * version (`settled`). With --force, neither settles: a new version is
+   * published whatever the latest holds. Returns the diff to report, made
+   * again when the latest version moved; records the versions there were.
    */
-  async recheckUnderLock(): Promise<LayerDeployment | undefined> {
+  async recheckUnderLock(checked: PublishPreflight, journal: PublishJournal): Promise<{ settled?: LayerDeployment; diff: ManifestDiff }> {
     const { lambdaClient, layerName } = this.options;
+    const { manifest } = checked;
     const versions = await awsCall(`list the versions of layer ${layerName}`, () => listLayerVersions(lambdaClient, layerName, this.signal), {
       service: 'Lambda',
     });
-    this.versionsBefore = new Set(versions.map((v) => v.version));
+    journal.versionsBefore = new Set(versions.map((v) => v.version));
     const latest = highestVersion(versions);
     // The diff was made against the quick answer; another run may have published since.
-    const moved = this.diffedAgainst !== latest?.version;
-    const state = latest && (moved || !this.options.force) ? await this.storedManifestState(latest.version) : undefined;
-    if (moved) await this.computeChanges(latest, state);
-    if (!latest || this.options.force) return undefined;
+    const moved = checked.diff.against !== latest?.version;
+    const state = latest && (moved || !this.options.force) ? await this.storedManifestState(latest.version, manifest) : undefined;
+    const diff = moved ? await this.computeChanges(latest, state, manifest) : checked.diff;
+    if (!latest || this.options.force) return { diff };
     if (state === 'equal') {
-      this.logger.detail(`unchanged: version ${latest.version} (published meanwhile by another run) already holds this ${this.manifest?.fileName}`);
-      return this.deployment('unchanged', latest);
+      this.logger.detail(`unchanged: version ${latest.version} (published meanwhile by another run) already holds this ${manifest.fileName}`);
+      return { settled: this.deployment('unchanged', latest, manifest, diff), diff };
     }
-    if (state === 'missing' && (await this.isLatestVersionHoldingLayerZip(latest))) {
+    if (state === 'missing' && (await this.isLatestVersionHoldingLayerZip(latest, checked.layerZip))) {
       this.logger.detail(`version ${latest.version} already holds this layer.zip (same CodeSha256) but its manifest was never stored: storing it`);
-      await this.uploadDependencyManifest(latest.version);
-      return this.deployment('unchanged', latest);
+      await this.uploadDependencyManifest(latest.version, manifest, journal);
+      return { settled: this.deployment('unchanged', latest, manifest, diff), diff };
     }
-    return undefined;
+    return { diff };
   }
 
   /** Whether a version's CodeSha256 is the uploaded zip's SHA-256 (an interrupted publish of this very zip). */
-  async isLatestVersionHoldingLayerZip(latest: LatestLayerVersion): Promise<boolean> {
+  async isLatestVersionHoldingLayerZip(latest: LatestLayerVersion, layerZip: LayerZipInfo | undefined): Promise<boolean> {
     const { lambdaClient, layerName } = this.options;
     const codeSha256 = await awsCall(
       `read layer version ${layerName}:${latest.version}`,
@@ -387,20 +441,20 @@ export class PublishLayerVersionCommand {
       { service: 'Lambda' },
     );
     if (!codeSha256) return false;
-    return codeSha256 === (await this.layerZipSha256());
+    return codeSha256 === (await this.layerZipSha256(layerZip));
   }
 
   /** The zip's base64 SHA-256: from its metadata, else streamed from S3 (an upload by an older tool). */
-  private async layerZipSha256(): Promise<string> {
-    return this.layerZip?.zipSha256 ?? (await computeLayerZipSha256(this.options.s3Client, this.options.layout.layerZip, this.signal));
+  private async layerZipSha256(layerZip: LayerZipInfo | undefined, signal = this.signal): Promise<string> {
+    return layerZip?.zipSha256 ?? (await computeLayerZipSha256(this.options.s3Client, this.options.layout.layerZip, signal));
   }
 
-  /** Step 2.1: exactly once, also when the answer is lost (see publishLayerVersionOnce). */
-  async runPublishLayerVersionApi(lock?: PublishLock): Promise<LatestLayerVersion> {
+  /** Exactly once, also when the answer is lost (see publishLayerVersionOnce). */
+  async runPublishLayerVersionApi(layerZip: LayerZipInfo | undefined, journal: PublishJournal = newJournal(), lock?: PublishLock): Promise<LatestLayerVersion> {
     const { lambdaClient, layerName, layout, description, compatibleRuntimes, compatibleArchitectures, licenseInfo } = this.options;
-    this.logger.step('2.1', 'Publish a new layer version');
-    const zipSha256 = await this.layerZipSha256();
-    this.publishAttempted = true;
+    this.steps.start('runPublishLayerVersionApi');
+    const zipSha256 = await this.layerZipSha256(layerZip);
+    journal.publishAttempted = true;
     const published = await awsCall(
       `publish a version of layer ${layerName}`,
       () =>
@@ -414,7 +468,7 @@ export class PublishLayerVersionCommand {
             ...(compatibleArchitectures ? { CompatibleArchitectures: compatibleArchitectures } : {}),
             ...(licenseInfo !== undefined ? { LicenseInfo: licenseInfo } : {}),
           },
-          before: this.versionsBefore,
+          before: journal.versionsBefore,
           zipSha256,
           logger: this.logger,
           signal: this.signal,
@@ -422,16 +476,14 @@ export class PublishLayerVersionCommand {
         }),
       { service: 'Lambda' },
     );
-    this.publishedVersion = published.version;
+    journal.publishedVersion = published.version;
     this.logger.detail(`${published.adopted ? 'adopted' : 'published'} ${published.layerVersionArn}`);
     return { version: published.version, layerVersionArn: published.layerVersionArn };
   }
 
-  /** Step 2.2 */
-  async uploadDependencyManifest(version: number): Promise<void> {
+  async uploadDependencyManifest(version: number, manifest: ManifestFingerprint, journal: PublishJournal = newJournal()): Promise<void> {
     const path = this.options.layout.manifestForVersion(version);
-    const manifest = await this.readLocalManifest();
-    this.logger.step('2.2', 'Upload the dependency manifest for this layer version');
+    this.steps.start('uploadDependencyManifest');
     try {
       const { etag } = await putManifest(this.options.s3Client, path, manifest, this.signal);
       if (etag && etag !== manifest.md5) this.logger.debug(`ETag of ${path.uri} is ${etag}, not the MD5 (bucket encryption?)`);
@@ -444,36 +496,36 @@ export class PublishLayerVersionCommand {
         details: { ...mapped.details, layerVersion: version, s3uri: path.uri },
       });
     }
-    this.manifestStored = true;
+    journal.manifestStored = true;
     this.logger.detail(`stored ${path.uri}`);
   }
 
   // ---------------------------------------------------------------- after publishing
 
   /** Grants and retention after a new version; a failure there still reports the version it published. */
-  private async finishPublished(deployment: LayerDeployment): Promise<LayerDeployment> {
+  private async finishPublished(deployment: LayerDeployment, journal: PublishJournal): Promise<LayerDeployment> {
     let result = deployment;
     try {
       if (this.options.sharing) {
-        this.finishing = 'sharing it';
+        journal.finishing = 'sharing it';
         result = await this.reconcileSharing(result);
       }
       if (this.options.keepVersions !== undefined) {
-        this.finishing = 'deleting old versions';
+        journal.finishing = 'deleting old versions';
         result = { ...result, retention: await this.deleteOldVersions() };
       }
     } catch (error) {
       if (this.signal?.aborted || isAbortError(error)) throw error;
-      throw this.failedAfterPublishing(error, result);
+      throw this.failedAfterPublishing(error, result, journal.finishing);
     }
-    this.finishing = undefined;
+    journal.finishing = undefined;
     return result;
   }
 
-  private failedAfterPublishing(error: unknown, result: LayerDeployment): LayerError {
-    const mapped = error instanceof LayerError ? error : toLayerErrorFromAws(error, this.finishing ?? 'finish', { service: 'Lambda' });
+  private failedAfterPublishing(error: unknown, result: LayerDeployment, finishing: string | undefined): LayerError {
+    const mapped = error instanceof LayerError ? error : toLayerErrorFromAws(error, finishing ?? 'finish', { service: 'Lambda' });
     const { layerVersion, layerName } = result;
-    const sharing = this.finishing === 'sharing it';
+    const sharing = finishing === 'sharing it';
     return new LayerError(mapped.code, `${mapped.message}; layer version ${layerVersion} of ${layerName} is published, but ${sharing ? 'its grants are not all made' : 'old versions were not all deleted'}`, {
       hint: sharing
         ? `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer publish\` again: it finds version ${layerVersion} unchanged and makes its grants`
@@ -485,23 +537,23 @@ export class PublishLayerVersionCommand {
   }
 
   /**
-   * Step 2.3: the version's grants made exactly the configured ones (a new
-   * version, or the latest when nothing changed). Nothing when sharing is not
+   * The version's grants made exactly the configured ones (a new version, or
+   * the latest when nothing changed). Nothing when sharing is not
    * configured: other people's and earlier runs' grants then stay as they are.
    */
   async reconcileSharing(deployment: LayerDeployment, dryRun = false): Promise<LayerDeployment> {
     const { sharing, lambdaClient, layerName } = this.options;
     if (!sharing) return deployment;
     const version = deployment.layerVersion;
-    this.logger.step('2.3', deployment.status === 'published' ? `Share layer version ${version}` : `Reconcile who may use layer version ${version}`);
+    this.steps.start('reconcileSharing', deployment.status === 'published', version);
     const result = await shareLayerVersion({ lambda: lambdaClient, layerName, version, sharing, dryRun, logger: this.logger, signal: this.signal });
     return { ...deployment, sharing: result };
   }
 
-  /** Step 2.4: retention; `upcoming` is the version a dry run would publish. */
+  /** Retention; `upcoming` is the version a dry run would publish. */
   async deleteOldVersions(upcoming?: number): Promise<RetentionResult> {
     const { keepVersions = 1, lambdaClient, s3Client, layerName, layout, deleteManifests } = this.options;
-    this.logger.step('2.4', `Delete the layer versions older than the newest ${keepVersions} that no function uses`);
+    this.steps.start('deleteOldVersions', keepVersions);
     return applyRetention({
       lambda: lambdaClient,
       s3: s3Client,
@@ -523,15 +575,15 @@ export class PublishLayerVersionCommand {
    * When PublishLayerVersion was in flight, Lambda may have acted on it: the
    * versions are listed (within a short deadline) to say which.
    */
-  private async interruptedError(error: unknown): Promise<LayerError> {
+  private async interruptedError(journal: PublishJournal): Promise<LayerError> {
     const interrupted = (state: string, hint: string, version?: number) =>
       interruptedError(this.signal, state, hint, version ? { layerVersion: version } : {});
     const adoptHint = (version: number) => `run \`layer publish\` again (it adopts version ${version} and stores the manifest)`;
-    let version = this.publishedVersion;
-    if (version === undefined && this.publishAttempted) {
+    let version = journal.publishedVersion;
+    if (version === undefined && journal.publishAttempted) {
       try {
         version = (
-          await findVersionPublishedSince(this.options.lambdaClient, this.options.layerName, this.versionsBefore, await this.layerZipSha256(), AbortSignal.timeout(INTERRUPT_CHECK_MS))
+          await findVersionPublishedSince(this.options.lambdaClient, this.options.layerName, journal.versionsBefore, await this.layerZipSha256(journal.layerZip), AbortSignal.timeout(INTERRUPT_CHECK_MS))
         )?.version;
       } catch {
         return interrupted(
@@ -540,10 +592,10 @@ export class PublishLayerVersionCommand {
         );
       }
     }
-    if (version !== undefined && this.manifestStored) {
+    if (version !== undefined && journal.manifestStored) {
       return interrupted(
-        `version ${version} was published and its manifest stored; ${this.finishing ?? 'what follows'} did not finish`,
-        this.finishing === 'deleting old versions' ? `run \`layer prune --keep-versions ${this.options.keepVersions}\`` : 'run `layer publish` again (it finds the version unchanged and finishes)',
+        `version ${version} was published and its manifest stored; ${journal.finishing ?? 'what follows'} did not finish`,
+        journal.finishing === 'deleting old versions' ? `run \`layer prune --keep-versions ${this.options.keepVersions}\`` : 'run `layer publish` again (it finds the version unchanged and finishes)',
         version,
       );
     }
@@ -551,13 +603,12 @@ export class PublishLayerVersionCommand {
     return interrupted('no version was published (stopped before PublishLayerVersion)', 'run `layer publish` again');
   }
 
-  private async storedManifestState(version: number): Promise<StoredManifestState> {
+  private storedManifestState(version: number, manifest: ManifestFingerprint): Promise<StoredManifestState> {
     const path = this.options.layout.manifestForVersion(version);
-    const manifest = await this.readLocalManifest();
     return awsCall(`read ${path.uri}`, () => compareStoredManifest(this.options.s3Client, path, manifest, this.signal), { service: 'S3' });
   }
 
-  private deployment(status: LayerDeployment['status'], version: LatestLayerVersion): LayerDeployment {
+  private deployment(status: LayerDeployment['status'], version: LatestLayerVersion, manifest: ManifestFingerprint, diff: ManifestDiff): LayerDeployment {
     const unchanged = status === 'unchanged';
     return {
       status,
@@ -565,8 +616,13 @@ export class PublishLayerVersionCommand {
       layerVersion: version.version,
       layerVersionArn: version.layerVersionArn,
       s3pathManifest: this.options.layout.manifestForVersion(version.version).uri,
-      ...(unchanged ? { changes: [] } : this.changes ? { changes: this.changes } : {}),
-      reason: unchanged ? `${this.manifest?.fileName ?? 'the manifest'} unchanged since version ${version.version}` : this.reason,
+      ...(unchanged ? { changes: [] } : diff.changes ? { changes: diff.changes } : {}),
+      reason: unchanged ? `${manifest.fileName} unchanged since version ${version.version}` : diff.reason,
     };
   }
+}
+
+/** "six 1.16.0 → 1.17.0, + idna 3.10 (uv.lock changed)". */
+export function describeChanges(diff: ManifestDiff): string {
+  return `${diff.changes ? formatPackageChanges(diff.changes) : 'package changes unknown'} (${diff.reason})`;
 }

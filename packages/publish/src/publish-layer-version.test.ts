@@ -47,9 +47,11 @@ describe('publishLayerVersion against moto', () => {
     const version = await f.lambda.send(new GetLayerVersionCommand({ LayerName: f.layerName, VersionNumber: 1 }));
     expect(version).toMatchObject({ Description: 'deps for app', CompatibleRuntimes: ['python3.12'], CompatibleArchitectures: ['arm64'], LicenseInfo: 'MIT' });
     expect(logger.lines.filter((line) => line.startsWith('Step '))).toEqual([
+      'Step 1 - Preflight check',
       'Step 1.1 - Ensure layer.zip exists in S3',
       'Step 1.2 - Validate layer.zip consistency with manifest',
       'Step 1.3 - Check whether the dependencies changed since the latest layer version',
+      'Step 2 - Publish',
       'Step 2.1 - Publish a new layer version',
       'Step 2.2 - Upload the dependency manifest for this layer version',
     ]);

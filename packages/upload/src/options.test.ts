@@ -1,12 +1,12 @@
 import { ErrorCodes, silentLogger } from '@lambda-layer/core';
 import { testS3Client } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, resolveUploadOptions } from './options.js';
+import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, validateUploadOptions } from './options.js';
 
-describe('resolveUploadOptions', () => {
+describe('validateUploadOptions', () => {
   const s3Client = testS3Client();
   it('fills the defaults', () => {
-    const resolved = resolveUploadOptions({ projectDir: '/p', tool: 'poetry', s3dir: 's3://b-1/x/', s3Client });
+    const resolved = validateUploadOptions({ projectDir: '/p', tool: 'poetry', s3dir: 's3://b-1/x/', s3Client });
     expect(resolved).toMatchObject({ projectDir: '/p', tool: 'poetry', force: false, logger: silentLogger, region: undefined });
     expect(resolved.partSize).toBe(DEFAULT_PART_SIZE);
     expect(resolved.queueSize).toBe(DEFAULT_QUEUE_SIZE);
@@ -15,7 +15,7 @@ describe('resolveUploadOptions', () => {
   });
 
   it('rejects a tool that is not pip, poetry or uv', () => {
-    expect(() => resolveUploadOptions({ projectDir: '/p', tool: 'conda' as never, s3dir: 's3://b-1/x/', s3Client })).toThrow(
+    expect(() => validateUploadOptions({ projectDir: '/p', tool: 'conda' as never, s3dir: 's3://b-1/x/', s3Client })).toThrow(
       expect.objectContaining({ code: ErrorCodes.UNKNOWN_TOOL }),
     );
   });

@@ -33,7 +33,7 @@ export interface UploadLayerZipOptions {
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 4;
 
-export interface ResolvedUploadOptions {
+export interface ValidatedUploadOptions {
   projectDir: string;
   tool: BuildTool;
   /** Kept raw until preflight step 1.3 checks it, so a bad URI is reported as a step. */
@@ -49,7 +49,7 @@ export interface ResolvedUploadOptions {
 }
 
 /** Fills defaults and checks what can be checked without touching disk or S3. */
-export function resolveUploadOptions(options: UploadLayerZipOptions): ResolvedUploadOptions {
+export function validateUploadOptions(options: UploadLayerZipOptions): ValidatedUploadOptions {
   return {
     projectDir: options.projectDir,
     // The tool may come straight from a config string at run time, whatever the type says.

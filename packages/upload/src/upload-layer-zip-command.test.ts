@@ -18,6 +18,7 @@ import { createMemoryLogger, ErrorCodes, LayerError, localLayout, md5Hex, type U
 import { countCommands, createTestBucket, stampPackage, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MultipartUploadRecords } from './multipart-records.js';
+import { validateUploadOptions } from './options.js';
 import { uploadLayerZip, UploadLayerZipCommand } from './upload-layer-zip-command.js';
 
 const MiB = 1024 * 1024;
@@ -89,12 +90,12 @@ describe('uploadLayerZip', () => {
       'Step 1.1 - Check that layer.zip exists',
       'Step 1.2 - Check that the manifest uv.lock exists',
       'Step 1.3 - Check --s3dir',
-      'Step 1.4 - Check that layer.zip is the package of this uv.lock',
+      'Step 1.4 - Compute the manifest MD5 and the layer.zip SHA-256',
+      'Step 1.5 - Check that layer.zip is the package of this uv.lock',
       'Step 2 - Upload layer.zip',
-      'Step 2.1 - Compute the manifest MD5 and the layer.zip SHA-256',
-      'Step 2.2 - Compare with the layer.zip in S3',
-      'Step 2.3 - Abort incomplete uploads left by earlier runs',
-      `Step 2.4 - Upload layer.zip to s3://${bucket}/${key}`,
+      'Step 2.1 - Compare with the layer.zip in S3',
+      'Step 2.2 - Abort incomplete uploads left by earlier runs',
+      `Step 2.3 - Upload layer.zip to s3://${bucket}/${key}`,
     ]);
   });
 
@@ -225,7 +226,7 @@ describe('UploadLayerZipCommand.preflightCheck', () => {
 
   it('rejects an unknown tool', async () => {
     const { dir } = await project();
-    expect(() => new UploadLayerZipCommand({ projectDir: dir, tool: 'npm' as never, s3dir: s3dirOf(), s3Client: testS3Client() })).toThrow(
+    expect(() => new UploadLayerZipCommand(validateUploadOptions({ projectDir: dir, tool: 'npm' as never, s3dir: s3dirOf(), s3Client: testS3Client() }))).toThrow(
       /unknown build tool "npm"/,
     );
   });
@@ -233,8 +234,8 @@ describe('UploadLayerZipCommand.preflightCheck', () => {
   it('accepts an S3Path and an s3dir without the trailing slash', async () => {
     const { dir } = await project();
     const prefix = uniqueName('app');
-    const command = new UploadLayerZipCommand({ projectDir: dir, tool: 'uv', s3dir: `s3://${bucket}/${prefix}`, s3Client: testS3Client() });
-    const target = await command.preflightCheck();
+    const command = new UploadLayerZipCommand(validateUploadOptions({ projectDir: dir, tool: 'uv', s3dir: `s3://${bucket}/${prefix}`, s3Client: testS3Client() }));
+    const { target } = await command.preflightCheck();
     expect(target.uri).toBe(`s3://${bucket}/${prefix}/layer/layer.zip`);
     expect(await command.isLayerZipExists()).toBe(true);
     expect(await command.isManifestExists()).toBe(true);

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import {
+  defineSteps,
   ErrorCodes,
   interruptedError,
   toLayerErrorFromAws,
@@ -12,13 +13,14 @@ import {
   type S3Path,
   s3Layout,
   type LocalLayout,
+  StepLog,
   type UploadResult,
   verifyLayerZip,
 } from '@lambda-layer/core';
 import { abortEarlierUploads } from './earlier-uploads.js';
 import { computeFingerprints, type LayerZipFingerprints } from './fingerprints.js';
 import { MultipartUploadRecords } from './multipart-records.js';
-import { resolveUploadOptions, type ResolvedUploadOptions, type UploadLayerZipOptions } from './options.js';
+import { type UploadLayerZipOptions, validateUploadOptions, type ValidatedUploadOptions } from './options.js';
 import { putLayerZip } from './put-layer-zip.js';
 import { headLayerZip, isSameLayerZip, type RemoteLayerZip } from './remote-layer-zip.js';
 
@@ -30,32 +32,53 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** The upload's steps, in order: read-only checks, then S3. */
+export const UPLOAD_STEPS = defineSteps({
+  preflight: {
+    title: 'Preflight check',
+    steps: {
+      ensureLayerZipExists: 'Check that layer.zip exists',
+      ensureManifestExists: (manifest: string) => `Check that the manifest ${manifest} exists`,
+      ensureS3dirValid: 'Check --s3dir',
+      computeFingerprints: 'Compute the manifest MD5 and the layer.zip SHA-256',
+      ensureLayerZipPackaged: (manifest: string) => `Check that layer.zip is the package of this ${manifest}`,
+    },
+  },
+  upload: {
+    title: 'Upload layer.zip',
+    steps: {
+      findRemoteLayerZip: 'Compare with the layer.zip in S3',
+      abortEarlierUploads: 'Abort incomplete uploads left by earlier runs',
+      putLayerZip: (uri: string) => `Upload layer.zip to ${uri}`,
+    },
+  },
+});
+
+/** What the preflight hands the upload: the target object and the local fingerprints. */
+export interface UploadPreflight {
+  target: S3Path;
+  local: LayerZipFingerprints;
+}
+
 /**
  * Step 3 of the pipeline: put build/lambda/layer/layer.zip at
  * {s3dir}layer/layer.zip with the fingerprints publish matches layer versions
- * by, and send nothing when the object there already has them.
- *
- * run(): preflightCheck() -> ensureLayerZipExists(), ensureManifestExists(),
- * ensureS3dirValid(), ensureLayerZipPackaged(); then upload() ->
- * computeFingerprints(), isUnchanged(), abortEarlierUploads(), putLayerZip().
+ * by, and send nothing when the object there already has them. The steps are
+ * UPLOAD_STEPS (core's step.ts says how every step is shaped).
  *
  * Interrupted (options.signal) at any point, it stops with E_INTERRUPTED
  * saying what S3 holds; a killed run's open multipart upload is aborted by the
- * next run (step 2.3), which says how many it aborted.
+ * next run (step 2.2), which says how many it aborted.
  */
 export class UploadLayerZipCommand {
-  readonly options: ResolvedUploadOptions;
   readonly layout: LocalLayout;
-  /** Computed once: preflight checks the package stamp against them, the upload sends them. */
-  private fingerprints: Promise<LayerZipFingerprints> | undefined;
   readonly records: MultipartUploadRecords;
-  /** The object in S3 before this run, as step 2.2 saw it (undefined: none; null: not checked). */
-  private remote: RemoteLayerZip | undefined | null = null;
+  private readonly steps: StepLog<typeof UPLOAD_STEPS.spec>;
 
-  constructor(options: UploadLayerZipOptions) {
-    this.options = resolveUploadOptions(options);
+  constructor(readonly options: ValidatedUploadOptions) {
     this.layout = localLayout(this.options.projectDir);
     this.records = new MultipartUploadRecords(this.layout.multipartUploads);
+    this.steps = new StepLog(UPLOAD_STEPS, options.logger);
   }
 
   /** Stops between steps once interrupted: nothing was sent yet. */
@@ -73,21 +96,21 @@ export class UploadLayerZipCommand {
   }
 
   async run(): Promise<UploadResult> {
-    const target = await this.preflightCheck();
-    this.throwIfInterrupted(target);
-    return this.upload(target);
+    const checked = await this.preflightCheck();
+    this.throwIfInterrupted(checked.target);
+    return this.upload(checked);
   }
 
-  // ---- Step 1: preflight -------------------------------------------------
+  // ---------------------------------------------------------------- step 1: preflight
 
-  /** Everything that can fail before S3 is touched; returns the target object. */
-  async preflightCheck(): Promise<S3Path> {
-    this.logger.step('1', 'Preflight check');
+  /** Everything that can fail before S3 is touched; returns the target object and the local fingerprints. */
+  async preflightCheck(): Promise<UploadPreflight> {
     await this.ensureLayerZipExists();
     await this.ensureManifestExists();
     const target = this.ensureS3dirValid();
-    await this.ensureLayerZipPackaged();
-    return target;
+    const local = await this.computeFingerprints();
+    await this.ensureLayerZipPackaged(local);
+    return { target, local };
   }
 
   isLayerZipExists(): Promise<boolean> {
@@ -95,7 +118,7 @@ export class UploadLayerZipCommand {
   }
 
   async ensureLayerZipExists(): Promise<void> {
-    this.logger.step('1.1', 'Check that layer.zip exists');
+    this.steps.start('ensureLayerZipExists');
     if (!(await this.isLayerZipExists())) {
       throw new LayerError(ErrorCodes.LAYER_ZIP_NOT_FOUND, `layer.zip not found at ${this.layout.layerZip}`, {
         hint: 'run `layer package` first',
@@ -110,7 +133,7 @@ export class UploadLayerZipCommand {
   }
 
   async ensureManifestExists(): Promise<void> {
-    this.logger.step('1.2', `Check that the manifest ${manifestFileName(this.options.tool)} exists`);
+    this.steps.start('ensureManifestExists', manifestFileName(this.options.tool));
     if (!(await this.isManifestExists())) {
       throw new LayerError(ErrorCodes.MANIFEST_NOT_FOUND, `manifest ${manifestFileName(this.options.tool)} not found at ${this.manifestPath}`, {
         hint: `${MANIFEST_HINTS[this.options.tool]}, or pass the right --tool`,
@@ -121,35 +144,33 @@ export class UploadLayerZipCommand {
 
   /** Parses --s3dir (S3Path's one-line error when it is malformed) and returns the target object. */
   ensureS3dirValid(): S3Path {
-    this.logger.step('1.3', 'Check --s3dir');
+    this.steps.start('ensureS3dirValid');
     const target = s3Layout(this.options.s3dir, this.options.tool).layerZip;
     this.logger.detail(`target ${target.uri}`);
     return target;
+  }
+
+  async computeFingerprints(): Promise<LayerZipFingerprints> {
+    this.steps.start('computeFingerprints');
+    const fingerprints = await computeFingerprints(this.manifestPath, this.options.tool, this.layout.layerZip);
+    this.logger.detail(`manifest md5 ${fingerprints.manifestMd5}, layer.zip sha256 ${fingerprints.zipSha256} (${formatBytes(fingerprints.zipBytes)})`);
+    return fingerprints;
   }
 
   /**
    * Refuses a layer.zip that `layer package` did not finish, or that is not
    * the package of the current manifest's build (its package stamp says).
    */
-  async ensureLayerZipPackaged(): Promise<void> {
-    this.logger.step('1.4', `Check that layer.zip is the package of this ${manifestFileName(this.options.tool)}`);
-    const local = await this.localFingerprints();
+  async ensureLayerZipPackaged(local: LayerZipFingerprints): Promise<void> {
+    this.steps.start('ensureLayerZipPackaged', manifestFileName(this.options.tool));
     const stamp = await verifyLayerZip(this.layout, { manifest: { file: manifestFileName(this.options.tool), md5: local.manifestMd5 }, zipSha256Base64: local.zipSha256 });
     this.logger.detail(`its package stamp names this zip (sha256 ${stamp.zip.sha256Base64}) and manifest (md5 ${stamp.build.manifest.md5})`);
   }
 
-  private localFingerprints(): Promise<LayerZipFingerprints> {
-    this.fingerprints ??= computeFingerprints(this.manifestPath, this.options.tool, this.layout.layerZip);
-    return this.fingerprints;
-  }
+  // ---------------------------------------------------------------- step 2: upload
 
-  // ---- Step 2: upload -------------------------------------------------------
-
-  async upload(target: S3Path): Promise<UploadResult> {
-    this.logger.step('2', 'Upload layer.zip');
-    const local = await this.computeFingerprints();
-    let aborted = 0;
-    const result = (status: UploadResult['status'], bytes: number): UploadResult => ({
+  async upload({ target, local }: UploadPreflight): Promise<UploadResult> {
+    const result = (status: UploadResult['status'], bytes: number, aborted = 0): UploadResult => ({
       status,
       s3uri: target.uri,
       consoleUrl: target.consoleUrl(this.options.region),
@@ -162,7 +183,7 @@ export class UploadLayerZipCommand {
     this.throwIfInterrupted(target);
     if (this.options.dryRun) {
       // Reads only: no multipart clean-up, no upload.
-      if (!this.options.force && (await this.isUnchanged(target, local))) {
+      if (!this.options.force && isSameLayerZip(await this.findRemoteLayerZip(target), local)) {
         this.logger.detail('the layer.zip in S3 has the same zip SHA-256 and manifest MD5: nothing would be uploaded');
         return result('unchanged', 0);
       }
@@ -170,27 +191,43 @@ export class UploadLayerZipCommand {
       return result('would-upload', local.zipBytes);
     }
 
-    let unchanged = false;
-    if (this.options.force) {
-      this.logger.step('2.2', 'Compare with the layer.zip in S3');
-      this.logger.detail('skipped: --force');
-    } else if (await this.isUnchanged(target, local)) {
-      unchanged = true;
-    }
+    // null: not looked up (--force sends the zip whatever S3 holds).
+    const remote = this.options.force ? this.skipRemoteLookup() : await this.findRemoteLayerZip(target);
+    const unchanged = remote !== null && isSameLayerZip(remote, local);
     // Even when nothing is sent, a killed run's open upload of this key is aborted (its parts are billed).
-    aborted = await this.abortEarlierUploads(target, { listRemote: !unchanged });
+    const aborted = await this.abortEarlierUploads(target, { listRemote: !unchanged });
     if (unchanged) {
       this.logger.detail('the layer.zip in S3 has the same zip SHA-256 and manifest MD5: nothing to upload');
-      return result('unchanged', 0);
+      return result('unchanged', 0, aborted);
     }
     this.throwIfInterrupted(target);
-    const bytes = await this.putLayerZip(target, local);
-    return result('uploaded', bytes);
+    const bytes = await this.putLayerZip(target, local, { hadPrevious: remote === null ? undefined : remote !== undefined });
+    return result('uploaded', bytes, aborted);
   }
 
-  /** Step 2.3: aborts the incomplete multipart uploads of this key that earlier runs left; returns how many. */
+  /** The object in S3 now, with its fingerprints (one HeadObject); undefined when there is none. */
+  async findRemoteLayerZip(target: S3Path): Promise<RemoteLayerZip | undefined> {
+    this.steps.start('findRemoteLayerZip');
+    let remote: RemoteLayerZip | undefined;
+    try {
+      remote = await headLayerZip(this.options.s3Client, target, this.options.signal);
+    } catch (error) {
+      this.throwIfInterrupted(target);
+      throw error;
+    }
+    if (!remote) this.logger.detail('no layer.zip in S3 yet');
+    return remote;
+  }
+
+  private skipRemoteLookup(): null {
+    this.steps.start('findRemoteLayerZip');
+    this.logger.detail('skipped: --force');
+    return null;
+  }
+
+  /** Aborts the incomplete multipart uploads of this key that earlier runs left; returns how many. */
   async abortEarlierUploads(target: S3Path, options: { listRemote: boolean }): Promise<number> {
-    this.logger.step('2.3', 'Abort incomplete uploads left by earlier runs');
+    this.steps.start('abortEarlierUploads');
     try {
       const aborted = await abortEarlierUploads({
         s3Client: this.options.s3Client,
@@ -209,30 +246,9 @@ export class UploadLayerZipCommand {
     }
   }
 
-  async computeFingerprints(): Promise<LayerZipFingerprints> {
-    this.logger.step('2.1', 'Compute the manifest MD5 and the layer.zip SHA-256');
-    const fingerprints = await this.localFingerprints();
-    this.logger.detail(`manifest md5 ${fingerprints.manifestMd5}, layer.zip sha256 ${fingerprints.zipSha256} (${formatBytes(fingerprints.zipBytes)})`);
-    return fingerprints;
-  }
-
-  /** True when the object in S3 already carries these fingerprints (one HeadObject). */
-  async isUnchanged(target: S3Path, local: LayerZipFingerprints): Promise<boolean> {
-    this.logger.step('2.2', 'Compare with the layer.zip in S3');
-    let remote: RemoteLayerZip | undefined;
-    try {
-      remote = await headLayerZip(this.options.s3Client, target, this.options.signal);
-    } catch (error) {
-      this.throwIfInterrupted(target);
-      throw error;
-    }
-    this.remote = remote;
-    if (!remote) this.logger.detail('no layer.zip in S3 yet');
-    return isSameLayerZip(remote, local);
-  }
-
-  async putLayerZip(target: S3Path, local: LayerZipFingerprints): Promise<number> {
-    this.logger.step('2.4', `Upload layer.zip to ${target.uri}`);
+  /** `hadPrevious`: whether S3 held a layer.zip before (undefined: not looked up), for the interruption message. */
+  async putLayerZip(target: S3Path, local: LayerZipFingerprints, options: { hadPrevious: boolean | undefined }): Promise<number> {
+    this.steps.start('putLayerZip', target.uri);
     const bytes = await putLayerZip({
       s3Client: this.options.s3Client,
       file: this.layout.layerZip,
@@ -244,7 +260,7 @@ export class UploadLayerZipCommand {
       logger: this.logger,
       signal: this.options.signal,
       records: this.records,
-      hadPrevious: this.remote === null ? undefined : this.remote !== undefined,
+      hadPrevious: options.hadPrevious,
     });
     this.logger.detail(`uploaded ${formatBytes(bytes)}`);
     this.logger.detail(`console: ${target.consoleUrl(this.options.region)}`);
@@ -254,5 +270,5 @@ export class UploadLayerZipCommand {
 
 /** Step 3: uploads layer.zip to {s3dir}layer/layer.zip, or reports "unchanged". */
 export function uploadLayerZip(options: UploadLayerZipOptions): Promise<UploadResult> {
-  return new UploadLayerZipCommand(options).run();
+  return new UploadLayerZipCommand(validateUploadOptions(options)).run();
 }

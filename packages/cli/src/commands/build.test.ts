@@ -30,7 +30,7 @@ describe('layer build (the bin)', () => {
     expect(result).toMatchObject({ status: 'built', tool: 'uv', pythonVersion: '3.12', architecture: 'arm64', container: false, packages: MAIN_PACKAGES });
     expect(result.pythonDir).toBe(join(dir, 'build', 'lambda', 'layer', 'artifacts', 'python'));
     expect(first.stderr).toContain('Step 1.1 - ');
-    expect(first.stderr).toContain('Step 1.6 - Put the new build in place and record it');
+    expect(first.stderr).toContain('Step 2.5 - Put the new build in place and record it');
 
     const second = await runLayer(args, { env });
     expect(second.code).toBe(0);

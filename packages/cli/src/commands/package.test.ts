@@ -52,7 +52,7 @@ describe('layer package (the bin)', () => {
     expect(result.zippedBytes).toBe((await readFile(zipPath)).length);
     expect(result.excluded.map((e) => e.name).sort()).toEqual(['botocore', 'bytecode (__pycache__/, *.pyc)', 'pip']);
     expect(names(zipPath)).toEqual(['python/', 'python/pkg/', 'python/pkg/__init__.py', 'python/pkg/tests/', 'python/pkg/tests/test_a.py', 'python/six.py']);
-    expect(first.stderr).toContain('Step 2.1 - Scan artifacts/python and apply exclusions');
+    expect(first.stderr).toContain('Step 1.4 - Scan artifacts/python and apply exclusions');
     expect(first.stderr).toMatch(/excluded botocore: 1 files, 4 B/);
 
     const second = await runLayer(['package', '--project-dir', dir, '--json']);

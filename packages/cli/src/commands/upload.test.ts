@@ -70,7 +70,7 @@ describe('layer upload (the bin, against moto)', () => {
     });
     // Human logs go to stderr, numbered steps included.
     expect(first.stderr).toContain('Step 1 - Preflight check');
-    expect(first.stderr).toContain(`Step 2.4 - Upload layer.zip to s3://${bucket}/${key}`);
+    expect(first.stderr).toContain(`Step 2.3 - Upload layer.zip to s3://${bucket}/${key}`);
 
     const head = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.ContentType).toBe('application/zip');
