@@ -10,8 +10,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { startMotoServer } from './testing/moto-server.js';
-import { layerBin, repoRoot, toolsBin } from './testing/paths.js';
+import { layerBin, repoRoot, startMotoServer, toolsBin } from '@lambda-layer/testing';
 
 interface WorkflowJson {
   status: string;

@@ -5,7 +5,7 @@
  * tool a user already has.
  */
 import { spawnSync } from 'node:child_process';
-import { layerBin } from '../testing/paths.js';
+import { layerBin } from '@lambda-layer/testing';
 import { median } from './lib/measure.js';
 
 const RUNS = 15;

@@ -31,9 +31,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { readLockedInstallSet, targetMarkerEnvironment, targetPlatform } from '../../packages/build/src/index.js';
-import { startMotoServer } from '../testing/moto-server.js';
-import { startPackageIndex } from '../testing/package-index.js';
-import { layerBin, toolsBin } from '../testing/paths.js';
+import { layerBin, startMotoServer, startPackageIndex, toolsBin } from '@lambda-layer/testing';
 import { BENCH_PACKAGES, ensureBenchTools, ensureBenchWheels } from './lib/bench-tools.js';
 import { median, must, timed } from './lib/measure.js';
 

@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { WorkflowResult } from '@lambda-layer/core';
-import { startMotoServer } from '../testing/moto-server.js';
-import { startPackageIndex } from '../testing/package-index.js';
-import { repoRoot, toolsBin, wheelCacheDir } from '../testing/paths.js';
-import { runLayer } from '../testing/run.js';
+import { repoRoot, runLayer, startMotoServer, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
 import { median } from './lib/measure.js';
 
 const RERUNS = 5;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../testing/paths.js';
+import { repoRoot } from '@lambda-layer/testing';
 import { median, must, timed } from './lib/measure.js';
 
 const PROJECTS = 300;

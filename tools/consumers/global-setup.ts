@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { repoRoot } from '../testing/paths.js';
+import { repoRoot } from '@lambda-layer/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from './aws.js';
 import { findExecutable } from './paths.js';
-import { run } from './run.js';
+import { run } from './processes.js';
 
 describe('test harness', () => {
   it('runs moto on a loopback port chosen at run time', () => {

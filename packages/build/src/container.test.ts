@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
-import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
+import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import { containerBuildCommand, isLoopbackUrl, samBuildImage } from './container.js';
 import { installerDir } from './installers.js';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, type IndexCredentials } from '@lambda-layer/core';
 import { createLockedProject, useLockIndexes } from './__fixtures__/lock-projects.js';
-import { toolCacheEnv } from './__fixtures__/projects.js';
+import { toolCacheEnv } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import type { LockedInstallSet, LockedPackage } from './locks/locked-package.js';
 import { lockPinnedSet, registryIndexes } from './pinned-set.js';

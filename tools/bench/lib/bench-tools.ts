@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, toolsBin } from '../../testing/paths.js';
+import { repoRoot, toolsBin } from '@lambda-layer/testing';
 import { must } from './measure.js';
 
 export const benchToolsDir = join(repoRoot, '.cache', 'bench-tools');

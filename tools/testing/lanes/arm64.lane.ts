@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildLayer } from '@lambda-layer/build';
 import type { PythonVersion } from '@lambda-layer/core';
-import { toolCacheEnv } from '../../../packages/build/src/__fixtures__/projects.js';
-import { run } from '../run.js';
+import { run, toolCacheEnv } from '@lambda-layer/testing';
 import { importEveryExtension } from './import-check.js';
 
 const { suites } = JSON.parse(readFileSync(new URL('./arm64-suites.json', import.meta.url), 'utf8')) as { suites: Array<{ suite: string; python: PythonVersion }> };

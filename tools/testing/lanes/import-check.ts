@@ -4,7 +4,7 @@
  * pure Python when its extension does not load), with the layer alone on
  * sys.path (`-S`: no site-packages of the interpreter running it).
  */
-import { run } from '../run.js';
+import { run } from '@lambda-layer/testing';
 
 const IMPORT_EVERY_EXTENSION = String.raw`
 import importlib, json, os, re, sys

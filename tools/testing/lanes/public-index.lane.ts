@@ -20,9 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildLayer } from '@lambda-layer/build';
 import { type BuildTool, ErrorCodes, type Installer, type LayerError, localLayout } from '@lambda-layer/core';
 import { packageLayer } from '@lambda-layer/package';
-import { toolCacheEnv } from '../../../packages/build/src/__fixtures__/projects.js';
-import { pathWithPython, pyenvPython } from '../python.js';
-import { run } from '../run.js';
+import { pathWithPython, pyenvPython, run, toolCacheEnv } from '@lambda-layer/testing';
 import { importEveryExtension } from './import-check.js';
 
 const dirs: string[] = [];

@@ -11,14 +11,13 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PackageIndex, run, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
+import { type PackageIndex, run, startPackageIndex, toolCacheEnv, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { LockedInstallSet } from '../locks/locked-package.js';
 import { readPoetryLock } from '../locks/poetry-lock.js';
 import { readUvLock } from '../locks/uv-lock.js';
 import { targetMarkerEnvironment } from '../markers.js';
 import { targetPlatform } from '../platform.js';
-import { toolCacheEnv } from './projects.js';
 
 export interface WheelSpec {
   name: string;

@@ -1,13 +1,13 @@
 /**
- * Small Python projects for the build tests, generated in temp folders with
+ * Small Python projects for the tests (build, cli, the lanes), generated in temp folders with
  * real locks: `uv lock` and `poetry lock` run against the given (loopback)
- * index, so the locks point at it. Test-only (excluded from the package build).
+ * index, so the locks point at it.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '@lambda-layer/testing';
+import { run } from './processes.js';
 import type { BuildTool } from '@lambda-layer/core';
 
 /** The main dependencies of every fixture, resolved: what must land in the layer, exactly. */
