@@ -21,6 +21,7 @@ export function startLayer(args: string[], options: Omit<StartOptions, 'input'> 
 }
 
 /** Parses the single JSON object `--json` writes to stdout. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it expects, as with JSON.parse
 export function parseJsonOutput<T = Record<string, unknown>>(result: RunResult): T {
   try {
     return JSON.parse(result.stdout) as T;

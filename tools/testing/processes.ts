@@ -55,8 +55,14 @@ export function startProcess(command: string, args: string[], options: StartOpti
   const notify = () => {
     for (const listener of listeners) listener();
   };
-  child.stdout?.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), notify()));
-  child.stderr?.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), notify()));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    notify();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    notify();
+  });
   if (child.stdin) {
     // A child that exits without reading its stdin (git, uv --version, …) makes the write fail with EPIPE:
     // that is no error of the run, and unhandled it would fail the whole test run.
@@ -76,9 +82,18 @@ export function startProcess(command: string, args: string[], options: StartOpti
     new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
       const poll = async () => {
-        if (await check()) return resolve();
-        if (done) return reject(new Error(`${command} exited before ${what}:\n${stderr}`));
-        if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}:\n${stderr}`));
+        if (await check()) {
+          resolve();
+          return;
+        }
+        if (done) {
+          reject(new Error(`${command} exited before ${what}:\n${stderr}`));
+          return;
+        }
+        if (Date.now() > deadline) {
+          reject(new Error(`timed out waiting for ${what}:\n${stderr}`));
+          return;
+        }
         setTimeout(() => void poll(), 20);
       };
       void poll();
@@ -106,7 +121,11 @@ export interface RunResult {
 }
 
 /** Runs a command to its end and captures its output (a process killed by a signal counts as exit 1). */
-export async function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+export async function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
   const { code, stdout, stderr } = await startProcess(command, args, { ...options, input: options.input ?? '' }).exited;
   return { code: code ?? 1, stdout, stderr };
 }

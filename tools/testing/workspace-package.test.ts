@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './paths.js';
 
-const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), 'utf8')) as Record<string, any>;
+const readJson = (path: string) =>
+  JSON.parse(readFileSync(join(repoRoot, path), 'utf8')) as {
+    name?: string;
+    private?: boolean;
+    workspaces?: string[];
+    release?: { projects: string[] };
+  };
 
 describe('the @lambda-layer/testing package', () => {
   it('is private, a root workspace, and outside every nx release group', () => {
@@ -12,8 +18,7 @@ describe('the @lambda-layer/testing package', () => {
     expect(manifest.name).toBe('@lambda-layer/testing');
     expect(manifest.private).toBe(true);
     expect(readJson('package.json').workspaces).toContain('tools/testing');
-    const release = readJson('nx.json').release as { projects: string[] };
-    expect(release.projects).toEqual(['packages/*']);
+    expect(readJson('nx.json').release?.projects).toEqual(['packages/*']);
   });
 
   it('is what `@lambda-layer/testing` resolves to', async () => {

@@ -45,7 +45,12 @@ export interface ImportReport {
 }
 
 /** Runs the check with `command` (a Python, or qemu running one), the layer folder as its only extra path. */
-export async function importEveryExtension(command: string, args: string[], pythonDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ImportReport> {
+export async function importEveryExtension(
+  command: string,
+  args: string[],
+  pythonDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ImportReport> {
   const result = await run(command, [...args, '-S', '-c', IMPORT_EVERY_EXTENSION, pythonDir], { env: { ...env, PYTHONDONTWRITEBYTECODE: '1' } });
   if (result.code !== 0) throw new Error(`the import check failed to run (exit ${result.code}):\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as ImportReport;
