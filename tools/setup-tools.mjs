@@ -112,20 +112,8 @@ function fetchWheels() {
   mkdirSync(wheelsDir, { recursive: true });
   const pip = [join(venvBin, 'python'), '-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '-d', wheelsDir];
   for (const pythonVersion of spec.pythonVersions) {
-    const platformArgs = spec.platforms.flatMap((platform) => ['--platform', platform]);
     log(`fetching wheels for Python ${pythonVersion} (${spec.platforms.join(', ')})`);
-    run(pip[0], [
-      ...pip.slice(1),
-      '--only-binary=:all:',
-      '--implementation',
-      'cp',
-      '--python-version',
-      pythonVersion,
-      ...platformArgs,
-      ...spec.requirements,
-    ]);
-    // Each platform once more on its own: pip picks one wheel per requirement, and we want the binary wheel of every architecture.
-    for (const platform of spec.platforms.filter((p) => p.startsWith('manylinux2014'))) {
+    const binaries = (platformArgs) =>
       run(pip[0], [
         ...pip.slice(1),
         '--only-binary=:all:',
@@ -133,11 +121,12 @@ function fetchWheels() {
         'cp',
         '--python-version',
         pythonVersion,
-        '--platform',
-        platform,
+        ...platformArgs,
         ...spec.requirements,
       ]);
-    }
+    binaries(spec.platforms.flatMap((platform) => ['--platform', platform]));
+    // Each platform once more on its own: pip picks one wheel per requirement, and we want the binary wheel of every architecture.
+    for (const platform of spec.platforms.filter((p) => p.startsWith('manylinux2014'))) binaries(['--platform', platform]);
   }
   if (spec.sdists.length) {
     log(`fetching sdists: ${spec.sdists.join(' ')}`);

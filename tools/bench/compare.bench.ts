@@ -143,31 +143,33 @@ async function expectAll(pythonDir: string, who: string): Promise<void> {
   if (more.length) extras.set(who, more);
 }
 
+/** `node layer.js build …` for one manifest kind and installer: a forced, warm-cache build for Python 3.12 on x86_64. */
+const layerBuildArgs = (kind: Kind, installer: Installer) => [
+  layerBin,
+  'build',
+  '--project-dir',
+  projectDirs[kind],
+  '--tool',
+  kind,
+  '--installer',
+  installer,
+  '--python-version',
+  '3.12',
+  '--architecture',
+  'x86_64',
+  '--index-url',
+  index.url,
+  '--yes',
+  '--force',
+];
+
 const layerPythonDir = (kind: Kind) => join(projectDirs[kind], 'build', 'lambda', 'layer', 'artifacts', 'python');
 
 async function layerBuild(kind: Kind, installer: Installer, cold: boolean): Promise<number> {
   const caches = cachesOf(`layer-${kind}-${installer}`);
   if (cold) await rm(caches.root, { recursive: true, force: true });
   if (cold) await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
-  const args = [
-    layerBin,
-    'build',
-    '--project-dir',
-    projectDirs[kind],
-    '--tool',
-    kind,
-    '--installer',
-    installer,
-    '--python-version',
-    '3.12',
-    '--architecture',
-    'x86_64',
-    '--index-url',
-    index.url,
-    '--yes',
-    '--force',
-    '--quiet',
-  ];
+  const args = [...layerBuildArgs(kind, installer), '--quiet'];
   const ms = await timed(() => must(process.execPath, args, { env: { ...baseEnv, ...caches.env, PATH: layerPath } }));
   await expectAll(layerPythonDir(kind), `layer build (${kind}, ${installer})`);
   return ms;
@@ -184,23 +186,8 @@ async function bareUvArgs(): Promise<string[]> {
   const caches = cachesOf('bare-uv');
   const { stderr } = await mustWithStderr(
     process.execPath,
-    [
-      layerBin,
-      'build',
-      '--project-dir',
-      projectDirs.uv,
-      '--tool',
-      'uv',
-      '--python-version',
-      '3.12',
-      '--architecture',
-      'x86_64',
-      '--index-url',
-      index.url,
-      '--yes',
-      '--force',
-      '--debug',
-    ],
+    // The uv installer is the default: naming it changes nothing in what the build runs.
+    [...layerBuildArgs('uv', 'uv'), '--debug'],
     { ...baseEnv, ...caches.env, PATH: layerPath },
   );
   const line = stderr.split('\n').find((text) => /debug: \$ \S+\/uv pip install /.test(text));
@@ -371,24 +358,7 @@ async function samPipeline(): Promise<number> {
 async function layerStepTimes(kind: Kind, installer: Installer): Promise<Array<[string, number]>> {
   const { spawn } = await import('node:child_process');
   const caches = cachesOf(`layer-${kind}-${installer}`);
-  const args = [
-    layerBin,
-    'build',
-    '--project-dir',
-    projectDirs[kind],
-    '--tool',
-    kind,
-    '--installer',
-    installer,
-    '--python-version',
-    '3.12',
-    '--architecture',
-    'x86_64',
-    '--index-url',
-    index.url,
-    '--yes',
-    '--force',
-  ];
+  const args = layerBuildArgs(kind, installer);
   const started = process.hrtime.bigint();
   const marks: Array<[string, number]> = [];
   await new Promise<void>((resolve, reject) => {
