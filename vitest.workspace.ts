@@ -22,5 +22,7 @@ export const projects: Array<{ extends: true; test: { name: string; root: string
 
 /** The harness's own smoke test: moto and the loopback index really work. */
 projects.push({ extends: true as const, test: { name: 'harness', root: `${repoRoot}tools/testing`, include: ['**/*.test.ts'] } });
+/** The repository's own tooling (lint, format, the clean dist before packing): tools/*.test.ts, not the lanes below it. */
+projects.push({ extends: true as const, test: { name: 'tools', root: `${repoRoot}tools`, include: ['*.test.ts'] } });
 
 export default projects;

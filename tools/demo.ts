@@ -10,8 +10,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { startMotoServer } from './testing/moto-server.js';
-import { layerBin, repoRoot, toolsBin } from './testing/paths.js';
+import { layerBin, repoRoot, startMotoServer, toolsBin } from '@lambda-layer/testing';
 
 interface WorkflowJson {
   status: string;
@@ -65,17 +64,22 @@ try {
     PATH: `${toolsBin}${delimiter}${process.env.PATH ?? ''}`,
   };
   delete env.AWS_PROFILE;
-  await cp(join(repoRoot, 'examples', 'uv-app'), projectDir, { recursive: true, filter: (src) => !src.includes(`${join('uv-app', 'build')}`) });
+  await cp(join(repoRoot, 'examples', 'uv-app'), projectDir, { recursive: true, filter: (src) => !src.includes(join('uv-app', 'build')) });
   const pyproject = await readFile(join(projectDir, 'pyproject.toml'), 'utf8');
   const bucket = /s3dir\s*=\s*"s3:\/\/([^/"]+)/.exec(pyproject)?.[1] ?? 'lambda-layer-demo';
-  const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
+  const s3 = new S3Client({
+    endpoint: moto.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+  });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   console.log(bold(`bucket s3://${bucket}/ created; project copied to ${projectDir}\n`));
 
   console.log(bold('1) layer workflow — first run'));
   const first = await runWorkflow(projectDir, env);
   expect(first.json.publish?.status === 'published' && first.json.publish.layerVersion === 1, 'the first run publishes version 1');
-  console.log(bold(`\n   published ${first.json.publish!.layerVersionArn} in ${first.seconds.toFixed(1)}s\n`));
+  console.log(bold(`\n   published ${first.json.publish?.layerVersionArn} in ${first.seconds.toFixed(1)}s\n`));
 
   console.log(bold('2) layer workflow — again, nothing changed'));
   const second = await runWorkflow(projectDir, env);
@@ -85,11 +89,15 @@ try {
 
   console.log(bold('3) change one pinned version (certifi 2025.1.31 -> 2024.12.14), re-lock with uv, run again'));
   await writeFile(join(projectDir, 'pyproject.toml'), pyproject.replace('certifi==2025.1.31', 'certifi==2024.12.14'));
-  const lock = spawnSync(join(toolsBin, 'uv'), ['lock', '--quiet'], { cwd: projectDir, env: { ...env, UV_PYTHON_DOWNLOADS: 'never' }, stdio: 'inherit' });
+  const lock = spawnSync(join(toolsBin, 'uv'), ['lock', '--quiet'], {
+    cwd: projectDir,
+    env: { ...env, UV_PYTHON_DOWNLOADS: 'never' },
+    stdio: 'inherit',
+  });
   expect(lock.status === 0, '`uv lock` succeeds');
   const third = await runWorkflow(projectDir, env);
   expect(third.json.publish?.status === 'published' && third.json.publish.layerVersion === 2, 'the changed lock publishes version 2');
-  console.log(bold(`\n   published ${third.json.publish!.layerVersionArn}; manifest backed up at ${third.json.publish!.s3pathManifest}`));
+  console.log(bold(`\n   published ${third.json.publish?.layerVersionArn}; manifest backed up at ${third.json.publish?.s3pathManifest}`));
   console.log(bold(`\ndemo done: version 1, a no-op re-run in ${second.seconds.toFixed(2)}s, version 2 after the lock changed.`));
 } catch (error) {
   console.error(`\n${(error as Error).message}`);

@@ -10,7 +10,7 @@
 // A stamp per folder records what was installed, so a second run costs ~0.1 s.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,9 +83,18 @@ function fetchInstallerWheels(pip) {
     const path = join(wheelsDir, wheel.file);
     if (!existsSync(path)) {
       // The file's own first platform tag selects exactly it (uv publishes several wheels per machine).
-      const platform = wheel.file.replace(/\.whl$/, '').split('-').pop().split('.')[0];
+      const platform = wheel.file
+        .replace(/\.whl$/, '')
+        .split('-')
+        .pop()
+        .split('.')[0];
       log(`fetching ${wheel.file}`);
-      run(pip[0], [...pip.slice(1), '--only-binary=:all:', ...(platform === 'any' ? [] : ['--platform', platform]), `${wheel.name}==${wheel.version}`]);
+      run(pip[0], [
+        ...pip.slice(1),
+        '--only-binary=:all:',
+        ...(platform === 'any' ? [] : ['--platform', platform]),
+        `${wheel.name}==${wheel.version}`,
+      ]);
     }
     const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
     if (sha256 !== wheel.sha256) throw new Error(`${wheel.file} has sha256 ${sha256}, not the pinned ${wheel.sha256}`);
@@ -103,13 +112,21 @@ function fetchWheels() {
   mkdirSync(wheelsDir, { recursive: true });
   const pip = [join(venvBin, 'python'), '-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '-d', wheelsDir];
   for (const pythonVersion of spec.pythonVersions) {
-    const platformArgs = spec.platforms.flatMap((platform) => ['--platform', platform]);
     log(`fetching wheels for Python ${pythonVersion} (${spec.platforms.join(', ')})`);
-    run(pip[0], [...pip.slice(1), '--only-binary=:all:', '--implementation', 'cp', '--python-version', pythonVersion, ...platformArgs, ...spec.requirements]);
+    const binaries = (platformArgs) =>
+      run(pip[0], [
+        ...pip.slice(1),
+        '--only-binary=:all:',
+        '--implementation',
+        'cp',
+        '--python-version',
+        pythonVersion,
+        ...platformArgs,
+        ...spec.requirements,
+      ]);
+    binaries(spec.platforms.flatMap((platform) => ['--platform', platform]));
     // Each platform once more on its own: pip picks one wheel per requirement, and we want the binary wheel of every architecture.
-    for (const platform of spec.platforms.filter((p) => p.startsWith('manylinux2014'))) {
-      run(pip[0], [...pip.slice(1), '--only-binary=:all:', '--implementation', 'cp', '--python-version', pythonVersion, '--platform', platform, ...spec.requirements]);
-    }
+    for (const platform of spec.platforms.filter((p) => p.startsWith('manylinux2014'))) binaries(['--platform', platform]);
   }
   if (spec.sdists.length) {
     log(`fetching sdists: ${spec.sdists.join(' ')}`);

@@ -5,13 +5,12 @@
  * tool a user already has.
  */
 import { spawnSync } from 'node:child_process';
-import { layerBin } from '../testing/paths.js';
+import { layerBin } from '@lambda-layer/testing';
 import { median } from './lib/measure.js';
 
 const RUNS = 15;
 const TARGET_MS = 300;
 const TARGET_OVER_NODE_MS = 150;
-
 
 function once(command: string, args: string[]): number | undefined {
   const started = process.hrtime.bigint();
@@ -50,6 +49,8 @@ console.log(`median of ${RUNS} runs`);
 console.log(`  layer --help          ${fmt(layer)}  (target < ${TARGET_MS} ms: ${layer < TARGET_MS ? 'met' : 'MISSED'})`);
 console.log(`  layer publish --help  ${fmt(publishHelp)}`);
 const own = layer - (nodeFloor ?? 0);
-console.log(`  node -e 0             ${fmt(nodeFloor)}  (layer's own cost: ${fmt(own)}; target ≤ ${TARGET_OVER_NODE_MS} ms: ${own <= TARGET_OVER_NODE_MS ? 'met' : 'MISSED'})`);
+console.log(
+  `  node -e 0             ${fmt(nodeFloor)}  (layer's own cost: ${fmt(own)}; target ≤ ${TARGET_OVER_NODE_MS} ms: ${own <= TARGET_OVER_NODE_MS ? 'met' : 'MISSED'})`,
+);
 console.log(`  aws --version         ${fmt(aws)}${aws ? `  (layer is ${(aws / layer).toFixed(1)}x faster)` : ''}`);
 if (layer >= TARGET_MS || own > TARGET_OVER_NODE_MS) process.exitCode = 1;

@@ -26,14 +26,12 @@
  * own start-up and install are most of their time.
  * Tools are installed once into .cache/bench-tools/ (bench-tools.ts).
  */
-import { copyFile, readdir, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { layerBin, startMotoServer, startPackageIndex, toolsBin } from '@lambda-layer/testing';
 import { readLockedInstallSet, targetMarkerEnvironment, targetPlatform } from '../../packages/build/src/index.js';
-import { startMotoServer } from '../testing/moto-server.js';
-import { startPackageIndex } from '../testing/package-index.js';
-import { layerBin, toolsBin } from '../testing/paths.js';
 import { BENCH_PACKAGES, ensureBenchTools, ensureBenchWheels } from './lib/bench-tools.js';
 import { median, must, timed } from './lib/measure.js';
 
@@ -68,7 +66,13 @@ function cachesOf(name: string) {
     },
   };
 }
-const baseEnv: NodeJS.ProcessEnv = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', UV_PYTHON_DOWNLOADS: 'never', SAM_CLI_TELEMETRY: '0', NO_COLOR: '1' };
+const baseEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  PIP_DISABLE_PIP_VERSION_CHECK: '1',
+  UV_PYTHON_DOWNLOADS: 'never',
+  SAM_CLI_TELEMETRY: '0',
+  NO_COLOR: '1',
+};
 delete baseEnv.UV_NO_CONFIG;
 /** What a user of lambda-layer has: the pinned tools, the system Python. */
 const layerPath = `${toolsBin}${delimiter}${process.env.PATH ?? ''}`;
@@ -89,9 +93,15 @@ for (const kind of KINDS) {
     await writeFile(join(dir, 'requirements.txt'), `${pins.join('\n')}\n`);
   } else if (kind === 'uv') {
     await writeFile(join(dir, 'pyproject.toml'), pyprojectHead);
-    await must(join(toolsBin, 'uv'), ['lock', '--quiet', '--default-index', index.url], { cwd: dir, env: { ...baseEnv, ...cachesOf('lock').env, UV_PYTHON: tools.python312 } });
+    await must(join(toolsBin, 'uv'), ['lock', '--quiet', '--default-index', index.url], {
+      cwd: dir,
+      env: { ...baseEnv, ...cachesOf('lock').env, UV_PYTHON: tools.python312 },
+    });
   } else {
-    await writeFile(join(dir, 'pyproject.toml'), `${pyprojectHead}\n[tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = "bench"\nurl = "${index.url}"\npriority = "primary"\n`);
+    await writeFile(
+      join(dir, 'pyproject.toml'),
+      `${pyprojectHead}\n[tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = "bench"\nurl = "${index.url}"\npriority = "primary"\n`,
+    );
     await must(join(toolsBin, 'poetry'), ['lock', '--no-interaction'], { cwd: dir, env: { ...baseEnv, ...cachesOf('lock').env, PATH: py312Path } });
   }
 }
@@ -133,13 +143,33 @@ async function expectAll(pythonDir: string, who: string): Promise<void> {
   if (more.length) extras.set(who, more);
 }
 
+/** `node layer.js build …` for one manifest kind and installer: a forced, warm-cache build for Python 3.12 on x86_64. */
+const layerBuildArgs = (kind: Kind, installer: Installer) => [
+  layerBin,
+  'build',
+  '--project-dir',
+  projectDirs[kind],
+  '--tool',
+  kind,
+  '--installer',
+  installer,
+  '--python-version',
+  '3.12',
+  '--architecture',
+  'x86_64',
+  '--index-url',
+  index.url,
+  '--yes',
+  '--force',
+];
+
 const layerPythonDir = (kind: Kind) => join(projectDirs[kind], 'build', 'lambda', 'layer', 'artifacts', 'python');
 
 async function layerBuild(kind: Kind, installer: Installer, cold: boolean): Promise<number> {
   const caches = cachesOf(`layer-${kind}-${installer}`);
   if (cold) await rm(caches.root, { recursive: true, force: true });
   if (cold) await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
-  const args = [layerBin, 'build', '--project-dir', projectDirs[kind], '--tool', kind, '--installer', installer, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', index.url, '--yes', '--force', '--quiet'];
+  const args = [...layerBuildArgs(kind, installer), '--quiet'];
   const ms = await timed(() => must(process.execPath, args, { env: { ...baseEnv, ...caches.env, PATH: layerPath } }));
   await expectAll(layerPythonDir(kind), `layer build (${kind}, ${installer})`);
   return ms;
@@ -154,7 +184,12 @@ const bareTarget = join(work, 'bare-uv', 'python');
 let bareArgs: string[] | undefined;
 async function bareUvArgs(): Promise<string[]> {
   const caches = cachesOf('bare-uv');
-  const { stderr } = await mustWithStderr(process.execPath, [layerBin, 'build', '--project-dir', projectDirs.uv, '--tool', 'uv', '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', index.url, '--yes', '--force', '--debug'], { ...baseEnv, ...caches.env, PATH: layerPath });
+  const { stderr } = await mustWithStderr(
+    process.execPath,
+    // The uv installer is the default: naming it changes nothing in what the build runs.
+    [...layerBuildArgs('uv', 'uv'), '--debug'],
+    { ...baseEnv, ...caches.env, PATH: layerPath },
+  );
   const line = stderr.split('\n').find((text) => /debug: \$ \S+\/uv pip install /.test(text));
   if (!line) throw new Error(`the build logged no uv command:\n${stderr}`);
   const words = line.replace(/^.*debug: \$ /, '').split(' ');
@@ -200,7 +235,14 @@ async function originalBuild(kind: Kind, cold: boolean): Promise<number> {
   if (cold) await rm(caches.root, { recursive: true, force: true });
   const tool = kind === 'pip' ? tools.originalPip : join(toolsBin, kind);
   // Same index as everyone: the lock's own (loopback) for uv and Poetry, PIP_INDEX_URL for pip.
-  const env = { ...baseEnv, ...caches.env, PATH: py312Path, PIP_INDEX_URL: index.url, UV_PYTHON: tools.python312, POETRY_VIRTUALENVS_IN_PROJECT: 'true' };
+  const env = {
+    ...baseEnv,
+    ...caches.env,
+    PATH: py312Path,
+    PIP_INDEX_URL: index.url,
+    UV_PYTHON: tools.python312,
+    POETRY_VIRTUALENVS_IN_PROJECT: 'true',
+  };
   const ms = await timed(() => must(tools.originalPython, ['-c', ORIGINAL_SCRIPT, kind, projectDirs[kind], tool], { env }));
   await expectAll(layerPythonDir(kind), `the original (${kind})`);
   return ms;
@@ -219,15 +261,28 @@ async function samBuild(cold: boolean): Promise<number> {
 
 // ------------------------------------------------------------------ the cold pipeline on moto
 
-const aws = { AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
-await new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }).send(new CreateBucketCommand({ Bucket: 'bench' }));
+const aws = {
+  AWS_ENDPOINT_URL: moto.endpoint,
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
+await new S3Client({
+  endpoint: moto.endpoint,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+}).send(new CreateBucketCommand({ Bucket: 'bench' }));
 let pipelineRun = 0;
 
 /** A command's stdout and stderr (the build's debug log is on stderr). */
 async function mustWithStderr(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(`${command} failed:\n${stderr}`)) : resolve({ stdout, stderr })));
+    execFile(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} failed:\n${stderr}`)) : resolve({ stdout, stderr }),
+    );
   });
 }
 
@@ -236,8 +291,35 @@ async function layerPipeline(kind: Kind): Promise<number> {
   await rm(caches.root, { recursive: true, force: true });
   await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
   pipelineRun += 1;
-  const env = { ...baseEnv, ...caches.env, ...aws, PATH: layerPath, LAYER_S3DIR: `s3://bench/run-${pipelineRun}/`, LAYER_LAYER_NAME: `bench-${kind}-${pipelineRun}`, LAYER_INDEX_URL: index.url };
-  return timed(() => must(process.execPath, [layerBin, 'workflow', '--project-dir', projectDirs[kind], '--tool', kind, '--python-version', '3.12', '--architecture', 'x86_64', '--yes', '--quiet'], { env }));
+  const env = {
+    ...baseEnv,
+    ...caches.env,
+    ...aws,
+    PATH: layerPath,
+    LAYER_S3DIR: `s3://bench/run-${pipelineRun}/`,
+    LAYER_LAYER_NAME: `bench-${kind}-${pipelineRun}`,
+    LAYER_INDEX_URL: index.url,
+  };
+  return timed(() =>
+    must(
+      process.execPath,
+      [
+        layerBin,
+        'workflow',
+        '--project-dir',
+        projectDirs[kind],
+        '--tool',
+        kind,
+        '--python-version',
+        '3.12',
+        '--architecture',
+        'x86_64',
+        '--yes',
+        '--quiet',
+      ],
+      { env },
+    ),
+  );
 }
 
 async function samPipeline(): Promise<number> {
@@ -247,9 +329,26 @@ async function samPipeline(): Promise<number> {
   return timed(async () => {
     await samBuild(true);
     await must('zip', ['-q', '-9', '-r', zip, 'python'], { cwd: layerDir });
-    await must(tools.aws, ['lambda', 'publish-layer-version', '--layer-name', `bench-sam-${pipelineRun}`, '--zip-file', `fileb://${zip}`, '--compatible-runtimes', 'python3.12', '--endpoint-url', moto.endpoint, '--output', 'json'], {
-      env: { ...baseEnv, ...aws },
-    });
+    await must(
+      tools.aws,
+      [
+        'lambda',
+        'publish-layer-version',
+        '--layer-name',
+        `bench-sam-${pipelineRun}`,
+        '--zip-file',
+        `fileb://${zip}`,
+        '--compatible-runtimes',
+        'python3.12',
+        '--endpoint-url',
+        moto.endpoint,
+        '--output',
+        'json',
+      ],
+      {
+        env: { ...baseEnv, ...aws },
+      },
+    );
   });
 }
 
@@ -259,7 +358,7 @@ async function samPipeline(): Promise<number> {
 async function layerStepTimes(kind: Kind, installer: Installer): Promise<Array<[string, number]>> {
   const { spawn } = await import('node:child_process');
   const caches = cachesOf(`layer-${kind}-${installer}`);
-  const args = [layerBin, 'build', '--project-dir', projectDirs[kind], '--tool', kind, '--installer', installer, '--python-version', '3.12', '--architecture', 'x86_64', '--index-url', index.url, '--yes', '--force'];
+  const args = layerBuildArgs(kind, installer);
   const started = process.hrtime.bigint();
   const marks: Array<[string, number]> = [];
   await new Promise<void>((resolve, reject) => {
@@ -293,7 +392,11 @@ const record = (name: string, which: 'cold' | 'warm', ms: number) => {
   results[name][which].push(ms);
 };
 const contenders: Array<[string, (cold: boolean) => Promise<number>]> = [
-  ...INSTALLERS.flatMap((installer) => KINDS.map((kind) => [`layer:${kind}:${installer}`, (cold: boolean) => layerBuild(kind, installer, cold)] as [string, (cold: boolean) => Promise<number>])),
+  ...INSTALLERS.flatMap((installer) =>
+    KINDS.map(
+      (kind) => [`layer:${kind}:${installer}`, (cold: boolean) => layerBuild(kind, installer, cold)] as [string, (cold: boolean) => Promise<number>],
+    ),
+  ),
   ['bare-uv', (cold: boolean) => bareUv(cold)],
   ...KINDS.map((kind) => [`original:${kind}`, (cold: boolean) => originalBuild(kind, cold)] as [string, (cold: boolean) => Promise<number>]),
   ['sam', (cold: boolean) => samBuild(cold)],
@@ -301,7 +404,9 @@ const contenders: Array<[string, (cold: boolean) => Promise<number>]> = [
 
 let exitCode = 0;
 try {
-  process.stderr.write(`[bench] ${RUNS} cold and ${RUNS} warm runs of ${contenders.length} builds, then ${RUNS} cold pipelines each; a few minutes on 2 cores\n`);
+  process.stderr.write(
+    `[bench] ${RUNS} cold and ${RUNS} warm runs of ${contenders.length} builds, then ${RUNS} cold pipelines each; a few minutes on 2 cores\n`,
+  );
   // Rounds interleave the contenders, so drift in machine load hits all alike; each round: cold, then warm.
   for (let round = 0; round < RUNS; round += 1) {
     for (const [name, run] of contenders) {
@@ -309,7 +414,7 @@ try {
       record(name, 'warm', await run(false));
     }
   }
-  const pipelines: Record<string, number[]> = {};
+  const pipelines: Partial<Record<string, number[]>> = {};
   for (let round = 0; round < RUNS; round += 1) {
     for (const kind of KINDS) (pipelines[`layer:${kind}`] ??= []).push(await layerPipeline(kind));
     (pipelines.sam ??= []).push(await samPipeline());
@@ -332,9 +437,15 @@ try {
   for (const kind of ['uv', 'poetry'] as const) {
     const reads: number[] = [];
     for (let i = 0; i < 20; i += 1) reads.push(await timed(() => readLockedInstallSet({ dir: projectDirs[kind], tool: kind, environment })));
-    const exportArgs = kind === 'uv' ? ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt'] : ['export', '--format', 'requirements.txt', '--only', 'main', '--no-interaction'];
+    const exportArgs =
+      kind === 'uv'
+        ? ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt']
+        : ['export', '--format', 'requirements.txt', '--only', 'main', '--no-interaction'];
     const exports: number[] = [];
-    for (let i = 0; i < RUNS; i += 1) exports.push(await timed(() => must(join(toolsBin, kind), exportArgs, { cwd: projectDirs[kind], env: { ...baseEnv, ...cachesOf('lock').env } })));
+    for (let i = 0; i < RUNS; i += 1)
+      exports.push(
+        await timed(() => must(join(toolsBin, kind), exportArgs, { cwd: projectDirs[kind], env: { ...baseEnv, ...cachesOf('lock').env } })),
+      );
     lockRead[kind] = { read: median(reads), exportCli: median(exports) };
   }
 
@@ -349,11 +460,19 @@ try {
     return `${fmt(theirs).padStart(7)} ${`${ratio.toFixed(1)}×`.padStart(6)}`;
   };
   const cores = availableParallelism();
-  console.log(`13 packages for python3.12 x86_64; loopback index over real wheels (every figure); median of ${RUNS}; ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), ${new Date().toISOString().slice(0, 10)}`);
-  console.log(`1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end (above the core count, other work skews every figure)`);
-  console.log('ratio = their time / ours (target ≥ 2× for the default installer, uv); cold = tool caches emptied, warm = caches kept, rebuild forced');
+  console.log(
+    `13 packages for python3.12 x86_64; loopback index over real wheels (every figure); median of ${RUNS}; ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), ${new Date().toISOString().slice(0, 10)}`,
+  );
+  console.log(
+    `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end (above the core count, other work skews every figure)`,
+  );
+  console.log(
+    'ratio = their time / ours (target ≥ 2× for the default installer, uv); cold = tool caches emptied, warm = caches kept, rebuild forced',
+  );
   console.log('');
-  console.log(`  ${'manifest, installer'.padEnd(22)} ${'layer cold'.padStart(10)} ${'layer warm'.padStart(10)}   ${'original cold'.padStart(14)} ${'original warm'.padStart(14)}   ${'sam cold'.padStart(14)} ${'sam warm'.padStart(14)}`);
+  console.log(
+    `  ${'manifest, installer'.padEnd(22)} ${'layer cold'.padStart(10)} ${'layer warm'.padStart(10)}   ${'original cold'.padStart(14)} ${'original warm'.padStart(14)}   ${'sam cold'.padStart(14)} ${'sam warm'.padStart(14)}`,
+  );
   for (const installer of INSTALLERS) {
     for (const kind of KINDS) {
       const name = `layer:${kind}:${installer}`;
@@ -371,8 +490,12 @@ try {
       console.log(line.join(' '));
     }
   }
-  console.log(`  ${'bare uv pip install'.padEnd(22)} ${fmt(m('bare-uv', 'cold')).padStart(10)} ${fmt(m('bare-uv', 'warm')).padStart(10)}   (the pinned uv alone, same wheels and flags: the floor under the uv rows)`);
-  console.log("  (sam reads requirements.txt only: its one figure is set against each of our manifests; the original's builders: pip -t, uv sync, poetry install)");
+  console.log(
+    `  ${'bare uv pip install'.padEnd(22)} ${fmt(m('bare-uv', 'cold')).padStart(10)} ${fmt(m('bare-uv', 'warm')).padStart(10)}   (the pinned uv alone, same wheels and flags: the floor under the uv rows)`,
+  );
+  console.log(
+    "  (sam reads requirements.txt only: its one figure is set against each of our manifests; the original's builders: pip -t, uv sync, poetry install)",
+  );
   console.log('  (--installer pip rows: no target, for information: pip starts in ~0.3 s and installs slower than uv)');
   console.log('');
   console.log(`every manifest within ${MANIFEST_SPREAD}× of the uv.lock build (default installer)`);
@@ -393,15 +516,19 @@ try {
     console.log(`  ${MANIFEST[kind].padEnd(17)} layer ${fmt(ours).padStart(7)}   sam ${ratioCell(samPipe, ours, `pipeline sam vs ${kind}`)}`);
   }
   console.log('');
-  console.log('reading the lock for the target (milliseconds, in-process; what the build does) vs exporting it with the tool (what it no longer does)');
+  console.log(
+    'reading the lock for the target (milliseconds, in-process; what the build does) vs exporting it with the tool (what it no longer does)',
+  );
   for (const [kind, figures] of Object.entries(lockRead)) {
-    console.log(`  ${MANIFEST[kind as Kind].padEnd(17)} read ${figures.read.toFixed(1).padStart(6)} ms   ${kind} export ${figures.exportCli.toFixed(0).padStart(5)} ms  (${(figures.exportCli / figures.read).toFixed(0)}× faster)`);
+    console.log(
+      `  ${MANIFEST[kind as Kind].padEnd(17)} read ${figures.read.toFixed(1).padStart(6)} ms   ${kind} export ${figures.exportCli.toFixed(0).padStart(5)} ms  (${(figures.exportCli / figures.read).toFixed(0)}× faster)`,
+    );
   }
   console.log('');
   console.log('where the time goes in one warm `layer build` (wall ms from spawn to each step line, then exit; median of 5)');
   for (const [name, marks] of Object.entries(stepTimes)) {
     // Each segment is named after what ran in it: start-up until Step 1.1 prints, then each step until the next.
-    const parts = marks.map(([label, at], i) => `${i === 0 ? 'start-up' : (marks[i - 1]?.[0] ?? '?')} ${(at - (marks[i - 1]?.[1] ?? 0)).toFixed(0)}`);
+    const parts = marks.map(([, at], i) => `${i === 0 ? 'start-up' : (marks[i - 1]?.[0] ?? '?')} ${(at - (marks[i - 1]?.[1] ?? 0)).toFixed(0)}`);
     console.log(`  ${name.padEnd(22)} ${parts.join(' | ')}  = ${(marks.at(-1)?.[1] ?? 0).toFixed(0)}`);
   }
   console.log('  (start-up: Node and the CLI; 1.1 preflight, 1.2 read the previous build, 2.1 prepare, 2.2 read the lock, 2.3 install, 2.4 check and digest the tree, 2.5 record)');
@@ -412,7 +539,9 @@ try {
     console.log(`targets MISSED (${misses.length}): ${misses.join('; ')}`);
     exitCode = 1;
   } else {
-    console.log(`targets met: every build ≥ 2× faster than SAM and the original; every manifest within ${MANIFEST_SPREAD}× of uv.lock; cold pipeline ≥ 2× faster than SAM`);
+    console.log(
+      `targets met: every build ≥ 2× faster than SAM and the original; every manifest within ${MANIFEST_SPREAD}× of uv.lock; cold pipeline ≥ 2× faster than SAM`,
+    );
   }
 } finally {
   await Promise.all([index.close(), moto.stop()]);

@@ -10,9 +10,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { digestTree, formatBytes, localLayout } from '@lambda-layer/core';
-import { startPackageIndex } from '../testing/package-index.js';
-import { repoRoot, toolsBin, wheelCacheDir } from '../testing/paths.js';
-import { runLayer } from '../testing/run.js';
+import { repoRoot, runLayer, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
 
 const RUNS = 5;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;

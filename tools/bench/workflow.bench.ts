@@ -9,16 +9,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { WorkflowResult } from '@lambda-layer/core';
-import { startMotoServer } from '../testing/moto-server.js';
-import { startPackageIndex } from '../testing/package-index.js';
-import { repoRoot, toolsBin, wheelCacheDir } from '../testing/paths.js';
-import { runLayer } from '../testing/run.js';
+import { repoRoot, runLayer, startMotoServer, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
 import { median } from './lib/measure.js';
 
 const RERUNS = 5;
 const TARGET_SECONDS = 2;
 const STEPS = ['build', 'package', 'upload', 'publish'] as const;
-
 
 const moto = await startMotoServer();
 const index = await startPackageIndex({ dirs: [wheelCacheDir] });
@@ -26,7 +22,9 @@ const projectDir = await mkdtemp(join(tmpdir(), 'layer-bench-workflow-'));
 try {
   await cp(join(repoRoot, 'examples', 'uv-app'), projectDir, { recursive: true, filter: (src) => !/[/\\](build|\.venv)$/.test(src) });
   const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
-  await new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials }).send(new CreateBucketCommand({ Bucket: 'layer-bench' }));
+  await new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials }).send(
+    new CreateBucketCommand({ Bucket: 'layer-bench' }),
+  );
   const env = {
     ...process.env,
     AWS_ENDPOINT_URL: moto.endpoint,
@@ -59,7 +57,9 @@ try {
     const ms = median(reruns.map((r) => r.result.durationsMs?.[step] ?? NaN));
     console.log(`  ${step.padEnd(8)} ${String(cold.result.durationsMs?.[step] ?? '?').padStart(6)} ms -> ${String(ms).padStart(5)} ms`);
   }
-  console.log(`  total    ${(cold.seconds * 1000).toFixed(0).padStart(6)} ms -> ${(wall * 1000).toFixed(0).padStart(5)} ms  (${(cold.seconds / wall).toFixed(1)}x faster than the first run)`);
+  console.log(
+    `  total    ${(cold.seconds * 1000).toFixed(0).padStart(6)} ms -> ${(wall * 1000).toFixed(0).padStart(5)} ms  (${(cold.seconds / wall).toFixed(1)}x faster than the first run)`,
+  );
   console.log(`  no-op re-run target ≤ ${TARGET_SECONDS} s: ${wall <= TARGET_SECONDS ? 'met' : 'MISSED'}`);
   if (wall > TARGET_SECONDS) process.exitCode = 1;
 } finally {

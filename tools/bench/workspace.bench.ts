@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../testing/paths.js';
+import { repoRoot } from '@lambda-layer/testing';
 import { median, must, timed } from './lib/measure.js';
 
 const PROJECTS = 300;
@@ -22,7 +22,12 @@ if (!existsSync(pluginEntry)) throw new Error(`${pluginEntry} is missing: run \`
 const nxBin = join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
 const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', NO_COLOR: '1' };
 
-async function workspace(name: string, rootPackage: Record<string, unknown>, nxJson: Record<string, unknown>, files: (i: number) => Record<string, string>): Promise<string> {
+async function workspace(
+  name: string,
+  rootPackage: Record<string, unknown>,
+  nxJson: Record<string, unknown>,
+  files: (i: number) => Record<string, string>,
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `layer-bench-${name}-`));
   await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: `bench-${name}`, private: true, ...rootPackage }, null, 2)}\n`);
   await writeFile(join(dir, 'nx.json'), `${JSON.stringify(nxJson, null, 2)}\n`);
@@ -80,10 +85,14 @@ try {
   const ours = median(samples.python);
   const theirs = median(samples.plain);
   const ratio = ours / theirs;
-  console.log(`Nx project graph from scratch (nx show projects, daemon off, .nx/ removed), ${PROJECTS} projects, median of ${RUNS}, ${availableParallelism()} cores`);
+  console.log(
+    `Nx project graph from scratch (nx show projects, daemon off, .nx/ removed), ${PROJECTS} projects, median of ${RUNS}, ${availableParallelism()} cores`,
+  );
   console.log(`  Python projects, @lambda-layer/nx   ${ours.toFixed(0).padStart(6)} ms`);
   console.log(`  package.json projects (Nx itself)   ${theirs.toFixed(0).padStart(6)} ms`);
-  console.log(`  ratio ${ratio.toFixed(2)}× (target ≤ ${MAX_RATIO}×: ${ratio <= MAX_RATIO ? 'met' : 'MISSED'}); the plugin's own cost ${(ours - theirs).toFixed(0)} ms, ${((ours - theirs) / PROJECTS).toFixed(2)} ms a project`);
+  console.log(
+    `  ratio ${ratio.toFixed(2)}× (target ≤ ${MAX_RATIO}×: ${ratio <= MAX_RATIO ? 'met' : 'MISSED'}); the plugin's own cost ${(ours - theirs).toFixed(0)} ms, ${((ours - theirs) / PROJECTS).toFixed(2)} ms a project`,
+  );
   if (ratio > MAX_RATIO) process.exitCode = 1;
 } finally {
   await Promise.all([python, plain].map((dir) => rm(dir, { recursive: true, force: true })));

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { githubOutputLines, PUBLISH_RESULT_FILE, publishOutputsOf, type PublishOutputs } from '../../packages/cli/dist/result-file.js';
+import { githubOutputLines, PUBLISH_RESULT_FILE, type PublishOutputs, publishOutputsOf } from '../../packages/cli/dist/result-file.js';
 import { DEFAULT_TARGET_PREFIX } from '../../packages/nx/dist/index.js';
 
 const read = (...path: string[]) => readFile(join(repoRoot, ...path), 'utf8');
@@ -42,7 +42,13 @@ describe('the CI recipes and the README', () => {
 
   it('the GitHub workflow reads a step output the CLI writes to $GITHUB_OUTPUT', async () => {
     const text = await read('examples', 'ci', 'github-actions.yml');
-    const deployment = { status: 'published' as const, layerName: 'x', layerVersion: 1, layerVersionArn: 'arn:aws:lambda:us-east-1:123456789012:layer:x:1', s3pathManifest: 's3://b/k' };
+    const deployment = {
+      status: 'published' as const,
+      layerName: 'x',
+      layerVersion: 1,
+      layerVersionArn: 'arn:aws:lambda:us-east-1:123456789012:layer:x:1',
+      s3pathManifest: 's3://b/k',
+    };
     const names = githubOutputLines(publishOutputsOf('publish', deployment) as PublishOutputs)
       .trim()
       .split('\n')

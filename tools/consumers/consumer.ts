@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
-import { inject } from 'vitest';
 import { repoRoot, run, type RunResult } from '@lambda-layer/testing';
+import { inject } from 'vitest';
 
 export const PACKAGE_NAMES = ['core', 'build', 'package', 'upload', 'publish', 'cli', 'nx'] as const;
 export type PackageName = (typeof PACKAGE_NAMES)[number];
@@ -34,10 +34,17 @@ export async function freshFolder(prefix: string): Promise<string> {
 
 /** The environment of a consumer's commands: no LAYER_* settings leaking in from the developer's shell, plain output. */
 export function consumerEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-  for (const name of Object.keys(env)) if (name.startsWith('LAYER_') || name.startsWith('NX_')) delete env[name];
-  delete env.GITHUB_OUTPUT;
-  return { ...env, ...extra };
+  // Nothing of this run's own settings may leak into the consumer's: no LAYER_*, NX_* or GITHUB_OUTPUT.
+  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('LAYER_') && !name.startsWith('NX_') && name !== 'GITHUB_OUTPUT');
+  return {
+    ...Object.fromEntries(inherited),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    ...extra,
+  };
 }
 
 /** Runs npm in a consumer folder; throws with npm's output when it fails. */
@@ -75,5 +82,8 @@ export function warningLines(stderr: string): string[] {
 
 /** Copies one of the repository's example Python projects into a consumer's folder (without build output). */
 export async function copyExample(example: string, destination: string): Promise<void> {
-  await cp(join(repoRoot, 'examples', example), destination, { recursive: true, filter: (source) => !/[/\\](build|__pycache__|\.venv)$/.test(source) });
+  await cp(join(repoRoot, 'examples', example), destination, {
+    recursive: true,
+    filter: (source) => !/[/\\](build|__pycache__|\.venv)$/.test(source),
+  });
 }

@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from '@lambda-layer/testing';
 import type { TestProject } from 'vitest/node';
-import { repoRoot } from '../testing/paths.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

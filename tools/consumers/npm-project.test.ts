@@ -43,12 +43,22 @@ type PublishOptionKeys = keyof PublishLayerVersionOptions;
 const key: PublishOptionKeys = 'layerName';
 const built: Pick<BuildResult, 'status'> = { status: 'built' };
 const path = coreEntry.parse('s3://bucket/app/');
-const loaded = [${LIBRARY_PACKAGES.filter((name) => name !== 'core').map((name) => `${name}Entry`).join(', ')}];
+const loaded = [${LIBRARY_PACKAGES.filter((name) => name !== 'core')
+  .map((name) => `${name}Entry`)
+  .join(', ')}];
 console.log(JSON.stringify({ bucket: path.bucket, key, built: built.status, version: deployment.layerVersion, types: loaded.map((value) => typeof value) }));
 `;
 
 const TSCONFIG = {
-  compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, outDir: 'out', types: ['node'], skipLibCheck: false },
+  compilerOptions: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    strict: true,
+    outDir: 'out',
+    types: ['node'],
+    skipLibCheck: false,
+  },
   files: ['check.mts', 'check.cts'],
 };
 
@@ -81,12 +91,21 @@ describe('a plain npm project with the packed packages', () => {
   });
 
   it('type-checks and compiles TypeScript importing every package, as an ES module and as CommonJS (moduleResolution nodenext)', async () => {
-    const compiled = await run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: project, env: consumerEnv() });
+    const compiled = await run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+      cwd: project,
+      env: consumerEnv(),
+    });
     expect(compiled.code, compiled.stdout + compiled.stderr).toBe(0);
     for (const output of ['out/check.mjs', 'out/check.cjs']) {
       const result = await run(process.execPath, [output], { cwd: project, env: consumerEnv() });
       expect(result.code, result.stderr).toBe(0);
-      expect(JSON.parse(result.stdout)).toEqual({ bucket: 'bucket', key: 'layerName', built: 'built', version: 1, types: Array(LIBRARY_PACKAGES.length - 1).fill('function') });
+      expect(JSON.parse(result.stdout)).toEqual({
+        bucket: 'bucket',
+        key: 'layerName',
+        built: 'built',
+        version: 1,
+        types: Array(LIBRARY_PACKAGES.length - 1).fill('function'),
+      });
     }
   });
 
@@ -109,7 +128,10 @@ describe('a plain npm project with the packed packages', () => {
       const layerName = uniqueName('consumer-npm-deps');
       const bin = join(project, 'node_modules', '@lambda-layer', 'cli', 'bin', 'layer.js');
       const args = ['workflow', '--project-dir', app, '--layer-name', layerName, '--s3dir', `s3://${bucket}/app/lambda/`, '--yes', '--json'];
-      const result = await run(binary, [bin, ...args], { cwd: project, env: consumerEnv({ LAYER_INDEX_URL: process.env.LAYER_TEST_PACKAGE_INDEX_URL }) });
+      const result = await run(binary, [bin, ...args], {
+        cwd: project,
+        env: consumerEnv({ LAYER_INDEX_URL: process.env.LAYER_TEST_PACKAGE_INDEX_URL }),
+      });
       expect(result.code, result.stderr).toBe(0);
       const workflow = parseJsonOutput<{ status: string; publish: { layerVersionArn: string } }>(result);
       expect(workflow.status).toBe('published');

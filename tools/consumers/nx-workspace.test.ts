@@ -10,9 +10,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { parseJsonOutput, run, uniqueName, type RunResult } from '@lambda-layer/testing';
+import { parseJsonOutput, run, type RunResult, uniqueName } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerEnv, copyExample, freshFolder, laneVersions, LIBRARY_PACKAGES, nodeBinaries, npm, tarball, warningLines, withNodeOnPath } from './consumer.js';
+import {
+  consumerEnv,
+  copyExample,
+  freshFolder,
+  laneVersions,
+  LIBRARY_PACKAGES,
+  nodeBinaries,
+  npm,
+  tarball,
+  warningLines,
+  withNodeOnPath,
+} from './consumer.js';
 
 const versions = laneVersions();
 const newestNode = nodeBinaries().at(-1)!;
@@ -39,7 +50,8 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
     return { ...result, output: `${result.stdout}\n${result.stderr}` };
   };
   /** The packed `layer` bin, run directly as a later CI step would. */
-  const layer = (args: string[]) => run(node.binary, [join(workspace, 'node_modules', '@lambda-layer', 'cli', 'bin', 'layer.js'), ...args], { cwd: workspace, env: nxEnv() });
+  const layer = (args: string[]) =>
+    run(node.binary, [join(workspace, 'node_modules', '@lambda-layer', 'cli', 'bin', 'layer.js'), ...args], { cwd: workspace, env: nxEnv() });
   const buildEnv = () => ({ LAYER_INDEX_URL: process.env.LAYER_TEST_PACKAGE_INDEX_URL, LAYER_YES: 'true' });
   const layerDir = () => join(workspace, SERVICE, 'build', 'lambda', 'layer');
 
@@ -59,14 +71,15 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
     const result = await nx(['add', `@lambda-layer/nx@file:${tarball('nx')}`]);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('Generating @lambda-layer/nx:init');
-    const nxJson = JSON.parse(await readFile(join(workspace, 'nx.json'), 'utf8'));
+    const nxJson = JSON.parse(await readFile(join(workspace, 'nx.json'), 'utf8')) as { plugins?: unknown[] };
     expect(nxJson.plugins).toEqual([{ plugin: '@lambda-layer/nx', options: { targetPrefix: 'layer-' } }]);
     expect(await readFile(join(workspace, '.gitignore'), 'utf8')).toContain('**/build/lambda/layer/');
-    const manifest = JSON.parse(await readFile(join(workspace, 'package.json'), 'utf8'));
-    expect(Object.keys(manifest.devDependencies)).toContain('@lambda-layer/nx');
+    const manifest = JSON.parse(await readFile(join(workspace, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+    expect(Object.keys(manifest.devDependencies ?? {})).toContain('@lambda-layer/nx');
     // npm installed no @nx/devkit of another major beside nx: the plugin needs none at run time.
     const devkit = join(workspace, 'node_modules', '@nx', 'devkit', 'package.json');
-    if (existsSync(devkit)) expect(JSON.parse(await readFile(devkit, 'utf8')).version.split('.')[0]).toBe(nxVersion.split('.')[0]);
+    if (existsSync(devkit))
+      expect((JSON.parse(await readFile(devkit, 'utf8')) as { version: string }).version.split('.')[0]).toBe(nxVersion.split('.')[0]);
   });
 
   it('infers the layer targets of a Python service; a broken neighbour pyproject.toml is skipped with a warning naming it', async () => {
@@ -82,8 +95,14 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
 
     const shown = await nx(['show', 'project', PROJECT, '--json']);
     expect(shown.code, shown.output).toBe(0);
-    const targets = JSON.parse(shown.stdout).targets as Record<string, { options: { command: string }; inputs?: unknown[]; cache?: boolean }>;
-    expect(Object.keys(targets).filter((name) => name.startsWith('layer-')).sort()).toEqual(['layer-build', 'layer-package', 'layer-publish', 'layer-upload']);
+    const { targets } = JSON.parse(shown.stdout) as {
+      targets: Record<string, { options: { command: string }; inputs?: unknown[]; cache?: boolean }>;
+    };
+    expect(
+      Object.keys(targets)
+        .filter((name) => name.startsWith('layer-'))
+        .sort(),
+    ).toEqual(['layer-build', 'layer-package', 'layer-publish', 'layer-upload']);
     // The CLI the plugin depends on, named relative to the workspace: the same on every machine.
     expect(targets['layer-build']!.options.command).toBe(`node node_modules/@lambda-layer/cli/bin/layer.js build --project-dir ${SERVICE}`);
     expect(targets['layer-build']!.inputs).toContainEqual({ externalDependencies: ['@lambda-layer/cli'] });
@@ -139,7 +158,7 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
     for (const step of ['build', 'package']) {
       const result = await layer([step, '--project-dir', SERVICE, '--json']);
       expect(result.code, result.stderr).toBe(0);
-      const output = parseJsonOutput<Record<string, unknown>>(result);
+      const output = parseJsonOutput(result);
       expect(output.status, `layer ${step} after the restore`).toBe('unchanged');
       // Paths in the result are this workspace's, not those of the machine (or folder) that built it.
       const absolutePaths = Object.values(output).filter((value): value is string => typeof value === 'string' && isAbsolute(value));
@@ -162,7 +181,9 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
 
   it('publishes with `nx run …:layer-publish`: the ARN in its output, publish-result.json and the GitHub step outputs', async () => {
     const bucket = uniqueName('consumer-nx');
-    await new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
+    await new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: bucket }),
+    );
     const layerName = uniqueName('orders-deps');
     const githubOutput = join(workspace, 'github-output.txt');
     const result = await nx(['run', `${PROJECT}:layer-publish`], {
@@ -174,7 +195,7 @@ describe.each(LANES)('an Nx $nx workspace ($lane supported major) on Node $node.
     expect(result.code, result.output).toBe(0);
     const arn = new RegExp(`arn:aws:lambda:us-east-1:\\d{12}:layer:${layerName}:1`);
     expect(result.output).toMatch(arn);
-    const deployment = JSON.parse(await readFile(join(layerDir(), 'publish-result.json'), 'utf8'));
+    const deployment = JSON.parse(await readFile(join(layerDir(), 'publish-result.json'), 'utf8')) as { layerVersionArn: string };
     expect(deployment).toMatchObject({ status: 'published', layerName, layerVersion: 1, layerVersionArn: expect.stringMatching(arn) });
     expect(await readFile(githubOutput, 'utf8')).toBe(
       `layer-version-arn=${deployment.layerVersionArn}\nlayer-version=1\nstatus=published\n` +

@@ -8,7 +8,8 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { repoRoot, run, useTempDir } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_NAMES, releaseVersion, tarball, type PackageName } from './consumer.js';
+import { staleOutputs } from '../dist.mjs';
+import { PACKAGE_NAMES, type PackageName, releaseVersion, tarball } from './consumer.js';
 
 const temp = useTempDir('layer-tarball-check-');
 
@@ -26,7 +27,10 @@ const SHIPPED_ROOTS: Record<PackageName, string[]> = {
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join(posix.sep)).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join(posix.sep))
+    .sort();
 }
 
 interface Unpacked {
@@ -34,7 +38,24 @@ interface Unpacked {
   root: string;
   /** Its files, as posix paths relative to root. */
   files: string[];
-  manifest: Record<string, any>;
+  manifest: PackageManifest;
+}
+
+/** The package.json fields these checks read. */
+interface PackageManifest {
+  version: string;
+  license: string;
+  engines: Record<string, string>;
+  publishConfig: Record<string, string>;
+  main: string;
+  types: string;
+  exports: Record<string, Record<string, string>>;
+  bin?: Record<string, string>;
+  generators?: string;
+  keywords: string[];
+  dependencies: Record<string, string | undefined>;
+  peerDependencies: Record<string, string | undefined>;
+  peerDependenciesMeta: Record<string, unknown>;
 }
 
 const unpacked = new Map<PackageName, Promise<Unpacked>>();
@@ -49,7 +70,7 @@ function unpack(name: PackageName): Promise<Unpacked> {
       const result = await run('tar', ['-xzf', tarball(name), '-C', dir]);
       if (result.code !== 0) throw new Error(`tar -xzf ${tarball(name)} failed: ${result.stderr}`);
       const root = join(dir, 'package');
-      return { root, files: await listFiles(root), manifest: JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) };
+      return { root, files: await listFiles(root), manifest: JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as PackageManifest };
     })();
     unpacked.set(name, pending);
   }
@@ -95,9 +116,17 @@ describe.each(PACKAGE_NAMES)('the @lambda-layer/%s tarball', (name) => {
     expect(files).toContain('dist/index.d.ts');
   });
 
+  it('ships no stale build output: every dist/ file is built from a source that exists (packing starts from a clean dist)', async () => {
+    const { root } = await unpack(name);
+    expect(staleOutputs(join(root, 'dist'), join(repoRoot, 'packages', name, 'src'))).toEqual([]);
+  });
+
   it('has source maps that resolve inside the tarball', async () => {
     const { root, files } = await unpack(name);
-    expect(files.some((file) => file.endsWith('.js.map')), 'the JavaScript ships with maps').toBe(true);
+    expect(
+      files.some((file) => file.endsWith('.js.map')),
+      'the JavaScript ships with maps',
+    ).toBe(true);
     expect(await unresolvedSourceMaps(root, files)).toEqual([]);
   });
 
@@ -108,15 +137,15 @@ describe.each(PACKAGE_NAMES)('the @lambda-layer/%s tarball', (name) => {
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.engines).toEqual({ node: '>=20.19' });
     expect(manifest.publishConfig).toEqual({ access: 'public' });
-    for (const [dependency, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies } as Record<string, string>)) {
+    for (const [dependency, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
       if (dependency.startsWith('@lambda-layer/')) expect(range, dependency).toBe(`^${version}`);
       expect(range, `${dependency} has a range npm can resolve`).not.toMatch(/^(workspace:|file:|link:|\*$)/);
     }
     // `types` first (TypeScript takes the first condition that matches), then `default`, which both import and require (Node >= 20.19) take.
-    const main = manifest.exports['.'];
+    const main = manifest.exports['.'] ?? {};
     expect(Object.keys(main)).toEqual(['types', 'default']);
-    for (const target of [main.types, main.default, manifest.main, manifest.types]) expect(files).toContain(posix.normalize(target));
-    for (const bin of Object.values((manifest.bin ?? {}) as Record<string, string>)) expect(files).toContain(posix.normalize(bin));
+    for (const target of [main.types, main.default, manifest.main, manifest.types]) expect(files).toContain(posix.normalize(target ?? '(missing)'));
+    for (const bin of Object.values(manifest.bin ?? {})) expect(files).toContain(posix.normalize(bin));
     if (manifest.generators) expect(files).toContain(posix.normalize(manifest.generators));
   });
 });
@@ -124,7 +153,9 @@ describe.each(PACKAGE_NAMES)('the @lambda-layer/%s tarball', (name) => {
 describe('the @lambda-layer/nx tarball as an Nx plugin', () => {
   it('names its init generator (what `nx add` runs) with a factory and schema that ship', async () => {
     const { root, files } = await unpack('nx');
-    const generators = JSON.parse(await readFile(join(root, 'generators.json'), 'utf8')) as { generators: Record<string, { factory: string; schema: string }> };
+    const generators = JSON.parse(await readFile(join(root, 'generators.json'), 'utf8')) as {
+      generators: Record<string, { factory: string; schema: string }>;
+    };
     const init = generators.generators.init!;
     expect(files).toContain(posix.normalize(init.factory.split('#')[0]!));
     expect(files).toContain(posix.normalize(init.schema));

@@ -4,7 +4,9 @@
  * fresh folders outside the repository: a plain npm project and Nx workspaces
  * at the lowest and highest Nx major the plugin supports. Its own Vitest run
  * (not part of `npm test`), against the same moto server and loopback package
- * index as the unit tests.
+ * index as the unit tests. No aliases: consumer tests never import the
+ * packages' sources (they install the tarballs), only the workspace's
+ * @lambda-layer/testing.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -13,10 +15,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default defineConfig({
   root,
-  resolve: {
-    // The harness only: consumer tests never import the packages' sources, they install the tarballs.
-    alias: [{ find: '@lambda-layer/testing', replacement: `${root}tools/testing/index.ts` }],
-  },
   test: {
     include: ['tools/consumers/**/*.test.ts'],
     globalSetup: [`${root}tools/testing/global-setup.ts`, `${root}tools/consumers/global-setup.ts`],

@@ -1,7 +1,7 @@
 /** AWS clients and unique names for tests against the moto server. */
-import { type BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateFunctionCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
+import { CreateFunctionCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { type BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { annotateAwsErrors } from '@lambda-layer/core';
 
 export const TEST_REGION = 'us-east-1';
@@ -58,7 +58,10 @@ export async function createTestBucket(s3: S3Client = testS3Client(), prefix = '
 /** Creates the bucket `name` in `region` (S3 wants its LocationConstraint outside us-east-1): one region's bucket of a multi-region test. */
 export async function createBucketInRegion(name: string, region: string): Promise<string> {
   await testS3Client({ region }).send(
-    new CreateBucketCommand({ Bucket: name, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }),
+    new CreateBucketCommand({
+      Bucket: name,
+      ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+    }),
   );
   return name;
 }
@@ -107,12 +110,18 @@ function ensureFunctionRole(): Promise<void> {
       Action: 'CreateRole',
       Version: '2010-05-08',
       RoleName: FUNCTION_ROLE.split('/').pop() as string,
-      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
     });
     const response = await fetch(`${endpoint()}/`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${TEST_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${TEST_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0`,
+      },
     });
     const text = await response.text();
     if (!response.ok && !text.includes('EntityAlreadyExists')) throw new Error(`moto CreateRole failed: ${response.status} ${text.slice(0, 300)}`);
@@ -132,7 +141,14 @@ export async function createTestFunction(lambda: LambdaClient, options: { layers
   await ensureFunctionRole();
   const name = options.name ?? uniqueName('fn');
   await lambda.send(
-    new CreateFunctionCommand({ FunctionName: name, Runtime: 'python3.12', Role: FUNCTION_ROLE, Handler: 'app.handler', Code: { ZipFile: EMPTY_ZIP }, Layers: options.layers }),
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'python3.12',
+      Role: FUNCTION_ROLE,
+      Handler: 'app.handler',
+      Code: { ZipFile: EMPTY_ZIP },
+      Layers: options.layers,
+    }),
   );
   if (options.publish) await lambda.send(new PublishVersionCommand({ FunctionName: name }));
   return name;

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { GetLayerVersionCommand, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -9,10 +13,6 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { GetLayerVersionCommand, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
-import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from './aws.js';
 import { type FaultProxy, isWriteOperation, lambdaOperationOf, s3OperationOf, startFaultProxy } from './fault-proxy.js';
@@ -36,7 +36,11 @@ const failure = (promise: Promise<unknown>) =>
     },
     (error: unknown) => error as Error & { code?: string; $metadata: { httpStatusCode?: number; requestId?: string; attempts?: number } },
   );
-const exists = (key: string) => direct.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+const exists = (key: string) =>
+  direct.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    () => false,
+  );
 
 describe('fault proxy', () => {
   it('classifies S3 and Lambda requests by service and operation', () => {
@@ -71,10 +75,17 @@ describe('fault proxy', () => {
     // A real multipart upload through the proxy.
     const mpuKey = `${uniqueName('mpu')}/layer.zip`;
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: mpuKey }));
-    const part = await client.send(new UploadPartCommand({ Bucket: bucket, Key: mpuKey, UploadId: created.UploadId, PartNumber: 1, Body: randomBytes(1024) }));
+    const part = await client.send(
+      new UploadPartCommand({ Bucket: bucket, Key: mpuKey, UploadId: created.UploadId, PartNumber: 1, Body: randomBytes(1024) }),
+    );
     await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: mpuKey }));
     await client.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: mpuKey, UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: mpuKey,
+        UploadId: created.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
     );
 
     const layers = lambda();
@@ -103,7 +114,7 @@ describe('fault proxy', () => {
     expect(await exists(mpuKey)).toBe(true);
   });
 
-  it('answers 5xx in S3\'s XML error shape and Lambda\'s JSON shape, which the SDK parses', async () => {
+  it("answers 5xx in S3's XML error shape and Lambda's JSON shape, which the SDK parses", async () => {
     proxy.addRule({ service: 'S3', operation: 'GetObject', action: { kind: 'server-error' } });
     proxy.addRule({ service: 'Lambda', action: { kind: 'server-error', status: 502 } });
     const s3Error = await failure(s3(2).send(new GetObjectCommand({ Bucket: bucket, Key: 'any' })));
@@ -179,15 +190,17 @@ describe('fault proxy', () => {
 
   it('waits for a request of an operation to arrive', async () => {
     const waiting = proxy.waitFor('HeadObject', 10_000);
-    await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: 'absent' })).catch(() => undefined);
+    await s3()
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: 'absent' }))
+      .catch(() => undefined);
     expect((await waiting).operation).toBe('HeadObject');
   });
 });
 
 describe('fault proxy as a forward proxy and a TLS endpoint', () => {
   const ca = useTestCa();
-  let forward: FaultProxy;
-  let tlsEndpoint: FaultProxy;
+  let forward: FaultProxy | undefined;
+  let tlsEndpoint: FaultProxy | undefined;
   beforeAll(async () => {
     tlsEndpoint = await startFaultProxy({ tls: { cert: ca().cert, key: ca().key } });
     forward = await startFaultProxy({
@@ -203,27 +216,47 @@ describe('fault proxy as a forward proxy and a TLS endpoint', () => {
   /** One raw request as a proxy client sends it: an absolute URI on the proxy's socket. */
   const absolute = (headers: Record<string, string>) =>
     new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
-      const [host, port] = forward.address.split(':');
-      const req = httpRequest({ host, port: Number(port), method: 'GET', path: `http://aws-endpoint/${bucket}?list-type=2&prefix=a%2F`, headers: { host: 'aws-endpoint', ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-      });
+      const [host, port] = forward!.address.split(':');
+      const req = httpRequest(
+        {
+          host,
+          port: Number(port),
+          method: 'GET',
+          path: `http://aws-endpoint/${bucket}?list-type=2&prefix=a%2F`,
+          headers: { host: 'aws-endpoint', ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
 
   it('demands its credentials (407), forwards absolute-URI requests to the host it knows, and logs no credentials', async () => {
     expect((await absolute({})).status).toBe(407);
-    const answer = await absolute({ 'proxy-authorization': basic, authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, Signature=x', 'x-amz-date': '20260101T000000Z' });
+    const answer = await absolute({
+      'proxy-authorization': basic,
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, Signature=x',
+      'x-amz-date': '20260101T000000Z',
+    });
     expect(answer.status).toBeLessThan(500);
-    const [refused, forwarded] = forward.requests;
+    const [refused, forwarded] = forward!.requests;
     expect(refused).toMatchObject({ via: 'forward', outcome: 407, proxyAuthorization: false });
-    expect(forwarded).toMatchObject({ via: 'forward', host: 'aws-endpoint', operation: 'ListObjectsV2', region: 'us-east-1', query: { 'list-type': '2', prefix: 'a/' }, proxyAuthorization: true });
-    expect(JSON.stringify(forward.requests)).not.toMatch(/p@ss|Signature=|dTpwQHNz/);
+    expect(forwarded).toMatchObject({
+      via: 'forward',
+      host: 'aws-endpoint',
+      operation: 'ListObjectsV2',
+      region: 'us-east-1',
+      query: { 'list-type': '2', prefix: 'a/' },
+      proxyAuthorization: true,
+    });
+    expect(JSON.stringify(forward!.requests)).not.toMatch(/p@ss|Signature=|dTpwQHNz/);
   });
 
   it('tunnels a CONNECT to the TLS endpoint, whose certificate the test CA signed', async () => {
-    const [host, port] = forward.address.split(':');
+    const [host, port] = forward!.address.split(':');
     const socket = connect(Number(port), host);
     socket.write(`CONNECT aws-endpoint:443 HTTP/1.1\r\nHost: aws-endpoint:443\r\nProxy-Authorization: ${basic}\r\n\r\n`);
     const reply = await new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
@@ -234,14 +267,19 @@ describe('fault proxy as a forward proxy and a TLS endpoint', () => {
     const answer = await new Promise<string>((resolve) => secure.once('data', (chunk: Buffer) => resolve(chunk.toString())));
     secure.destroy();
     expect(answer).toMatch(/^HTTP\/1\.1 404 /);
-    expect(forward.requests.at(-1)).toMatchObject({ via: 'tunnel', operation: 'CONNECT', host: 'aws-endpoint:443', outcome: 200 });
-    expect(tlsEndpoint.requests.at(-1)).toMatchObject({ operation: 'HeadObject', tls: true, via: 'direct', outcome: 404 });
+    expect(forward!.requests.at(-1)).toMatchObject({ via: 'tunnel', operation: 'CONNECT', host: 'aws-endpoint:443', outcome: 200 });
+    expect(tlsEndpoint!.requests.at(-1)).toMatchObject({ operation: 'HeadObject', tls: true, via: 'direct', outcome: 404 });
   });
 
   it('answers errors in the service shape and rewrites answer headers on request', async () => {
     const key = `${uniqueName('hdr')}/k`;
     await direct.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
-    proxy.addRule({ operation: 'HeadObject', where: (r) => r.key === key, times: 1, action: { kind: 'answer-headers', set: { etag: '"not-an-md5"' } } });
+    proxy.addRule({
+      operation: 'HeadObject',
+      where: (r) => r.key === key,
+      times: 1,
+      action: { kind: 'answer-headers', set: { etag: '"not-an-md5"' } },
+    });
     expect((await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).toBe('"not-an-md5"');
     expect((await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).not.toBe('"not-an-md5"');
     proxy.addRule({ operation: 'GetObject', action: { kind: 'error', status: 403, code: 'AccessDenied', message: 'Access Denied' } });

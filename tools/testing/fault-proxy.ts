@@ -22,9 +22,9 @@
  * injects these faults, and the whole thing is one small node:http server.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 
 export type AwsService = 'S3' | 'Lambda' | 'unknown';
@@ -156,12 +156,12 @@ export function isWriteOperation(operation: string): boolean {
 
 /** The region a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
 export function regionOf(headers: IncomingMessage['headers']): string | undefined {
-  return /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(headers.authorization ?? '')?.[1];
 }
 
 /** The service a request is signed for: the SigV4 credential scope names it (`…/us-east-1/s3/aws4_request`). */
 export function serviceOf(headers: IncomingMessage['headers'], path: string): AwsService {
-  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
+  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(headers.authorization ?? '')?.[1];
   if (scope === 's3') return 'S3';
   if (scope === 'lambda') return 'Lambda';
   if (scope) return 'unknown';
@@ -187,7 +187,8 @@ export function lambdaOperationOf(method: string, url: URL): string {
   if (layers) {
     const [, name, version] = layers;
     if (!name) return url.searchParams.get('find') === 'LayerVersion' ? 'GetLayerVersionByArn' : 'ListLayers';
-    if (path.includes('/policy')) return method === 'POST' ? 'AddLayerVersionPermission' : method === 'DELETE' ? 'RemoveLayerVersionPermission' : 'GetLayerVersionPolicy';
+    if (path.includes('/policy'))
+      return method === 'POST' ? 'AddLayerVersionPermission' : method === 'DELETE' ? 'RemoveLayerVersionPermission' : 'GetLayerVersionPolicy';
     if (version === undefined) return method === 'POST' ? 'PublishLayerVersion' : 'ListLayerVersions';
     return method === 'DELETE' ? 'DeleteLayerVersion' : 'GetLayerVersion';
   }
@@ -246,7 +247,12 @@ function requestId(): string {
 }
 
 /** An error answer in the service's own shape: S3's XML `<Error>`, Lambda's JSON with x-amzn-ErrorType. */
-function errorAnswer(service: AwsService, status: number, code: string, message: string): { status: number; headers: Record<string, string>; body: string } {
+function errorAnswer(
+  service: AwsService,
+  status: number,
+  code: string,
+  message: string,
+): { status: number; headers: Record<string, string>; body: string } {
   const id = requestId();
   if (service === 'Lambda') {
     return {
@@ -337,8 +343,13 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = req.method ?? 'GET';
     const service = serviceOf(req.headers, url.pathname);
-    const classified = service === 'Lambda' ? { operation: lambdaOperationOf(method, url) } : service === 'S3' ? s3OperationOf(method, url, req.headers) : { operation: `${method} ${url.pathname}` };
-    const host = absolute ? url.host : tunnel ?? String(req.headers.host ?? '');
+    const classified =
+      service === 'Lambda'
+        ? { operation: lambdaOperationOf(method, url) }
+        : service === 'S3'
+          ? s3OperationOf(method, url, req.headers)
+          : { operation: `${method} ${url.pathname}` };
+    const host = absolute ? url.host : (tunnel ?? req.headers.host ?? '');
     const region = regionOf(req.headers);
     const entry: LoggedRequest = {
       seq: (seq += 1),
@@ -399,26 +410,33 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
     delete headers.expect;
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
-    const to = absolute ? resolveHost(`${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`) : tunnel !== undefined ? resolveHost(tunnel) : upstream;
-    const forward = httpRequest({ host: to.hostname, port: to.port || 80, method, path: absolute ? `${url.pathname}${url.search}` : req.url, headers }, (answer) => {
-      if (action?.kind === 'drop-response' || action?.kind === 'hang') {
-        // The server acted: read its whole answer, then lose it on the way back.
-        answer.resume();
-        answer.on('end', () => {
-          if (action.kind === 'hang') {
-            entry.outcome = 'hung';
-            return;
-          }
-          entry.outcome = 'dropped';
-          req.socket.destroy();
-        });
-        return;
-      }
-      entry.outcome = answer.statusCode ?? 0;
-      const answerHeaders = { ...answer.headers, ...(action?.kind === 'answer-headers' ? action.set : {}) };
-      res.writeHead(answer.statusCode ?? 502, answerHeaders);
-      answer.pipe(res);
-    });
+    const to = absolute
+      ? resolveHost(`${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`)
+      : tunnel !== undefined
+        ? resolveHost(tunnel)
+        : upstream;
+    const forward = httpRequest(
+      { host: to.hostname, port: to.port || 80, method, path: absolute ? `${url.pathname}${url.search}` : req.url, headers },
+      (answer) => {
+        if (action?.kind === 'drop-response' || action?.kind === 'hang') {
+          // The server acted: read its whole answer, then lose it on the way back.
+          answer.resume();
+          answer.on('end', () => {
+            if (action.kind === 'hang') {
+              entry.outcome = 'hung';
+              return;
+            }
+            entry.outcome = 'dropped';
+            req.socket.destroy();
+          });
+          return;
+        }
+        entry.outcome = answer.statusCode ?? 0;
+        const answerHeaders = { ...answer.headers, ...(action?.kind === 'answer-headers' ? action.set : {}) };
+        res.writeHead(answer.statusCode ?? 502, answerHeaders);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => {
       entry.outcome = 'upstream-error';
       res.destroy();
@@ -471,7 +489,9 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
     if (!isProxyAuthorized(req.headers)) {
       entry.outcome = 407;
       log(entry);
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="fault-proxy"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="fault-proxy"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
       return;
     }
     log(entry);
@@ -528,7 +548,10 @@ export async function startFaultProxy(targetOrOptions: string | FaultProxyOption
     waitFor: (operation, timeoutMs = 30_000) =>
       new Promise<LoggedRequest>((resolve, reject) => {
         const seen = requests.find((r) => r.operation === operation);
-        if (seen) return resolve(seen);
+        if (seen) {
+          resolve(seen);
+          return;
+        }
         const timer = setTimeout(() => reject(new Error(`fault proxy: no ${operation} request within ${timeoutMs} ms`)), timeoutMs);
         waiters.push({
           operation,
@@ -557,7 +580,9 @@ export function emulateBucketOwner(proxy: Pick<FaultProxy, 'addRule'>, bucket: s
     service: 'S3',
     where: (request) =>
       request.bucket === bucket &&
-      ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner'].some((header) => request.headers[header] !== undefined && request.headers[header] !== account),
+      ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner'].some(
+        (header) => request.headers[header] !== undefined && request.headers[header] !== account,
+      ),
     action: { kind: 'error', status: 403, code: 'AccessDenied', message: 'Access Denied' },
   });
 }

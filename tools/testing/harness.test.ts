@@ -1,12 +1,12 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ListLayerVersionsCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListLayerVersionsCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, inject, it } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from './aws.js';
 import { findExecutable } from './paths.js';
-import { run } from './run.js';
+import { run } from './processes.js';
 
 describe('test harness', () => {
   it('runs moto on a loopback port chosen at run time', () => {

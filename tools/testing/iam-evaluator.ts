@@ -44,7 +44,10 @@ const list = (value: string | string[] | undefined): string[] => (value === unde
 
 /** IAM's wildcards: `*` any run of characters, `?` one character. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = `^${pattern.split('').map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`;
+  const source = `^${pattern
+    .split('')
+    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('')}$`;
   return new RegExp(source, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -69,7 +72,8 @@ function conditionHolds(operator: string, key: string, expected: string[], conte
 
 function statementMatches(statement: PolicyStatement, request: AuthorizationRequest): boolean {
   for (const unsupported of ['NotAction', 'NotResource', 'NotPrincipal', 'Principal']) {
-    if (unsupported in statement && (statement as unknown as Record<string, unknown>)[unsupported] !== undefined) throw new Error(`iam-evaluator: ${unsupported} is not supported`);
+    if (unsupported in statement && (statement as unknown as Record<string, unknown>)[unsupported] !== undefined)
+      throw new Error(`iam-evaluator: ${unsupported} is not supported`);
   }
   if (!list(statement.Action).some((pattern) => wildcardMatch(pattern, request.action, true))) return false;
   if (!list(statement.Resource).some((pattern) => wildcardMatch(pattern, request.resource))) return false;
@@ -110,7 +114,14 @@ export interface AuthorizationContext {
   kmsKeyArn?: string | ((region: string) => string);
 }
 
-const S3_BUCKET_OPERATIONS = new Set(['ListObjectsV2', 'ListObjects', 'ListMultipartUploads', 'HeadBucket', 'ListObjectVersions', 'GetBucketLocation']);
+const S3_BUCKET_OPERATIONS = new Set([
+  'ListObjectsV2',
+  'ListObjects',
+  'ListMultipartUploads',
+  'HeadBucket',
+  'ListObjectVersions',
+  'GetBucketLocation',
+]);
 
 /** The layer name and version of a Lambda layer request path (a name may be a URL-encoded layer ARN). */
 function layerOf(path: string): { name: string; version?: string } | undefined {
@@ -130,7 +141,11 @@ function layerOf(path: string): { name: string; version?: string } | undefined {
  * KMS key). `answer` rows apply to a read that found nothing (404). An
  * operation the table does not know fails: that is how drift shows.
  */
-export function authorizationRequestsOf(request: LoggedRequest, table: readonly PolicyTableRow[], context: AuthorizationContext): AuthorizationRequest[] {
+export function authorizationRequestsOf(
+  request: LoggedRequest,
+  table: readonly PolicyTableRow[],
+  context: AuthorizationContext,
+): AuthorizationRequest[] {
   const partition = context.partition ?? 'aws';
   const rows = table.filter((row) => row.operation === request.operation && (row.by !== 'service' || context.features.includes(row.feature)));
   const from = `${request.service} ${request.operation} ${request.key ? `s3://${request.bucket}/${request.key}` : request.bucket ? `s3://${request.bucket}` : request.path}`;
@@ -145,7 +160,12 @@ export function authorizationRequestsOf(request: LoggedRequest, table: readonly 
     if (row.by === 'call' || row.by === 'answer') {
       if (request.service === 'S3') {
         if (row.by === 'answer') add(row.action, `arn:${partition}:s3:::${request.bucket}`, { 's3:prefix': [request.key ?? ''] });
-        else if (S3_BUCKET_OPERATIONS.has(request.operation)) add(row.action, `arn:${partition}:s3:::${request.bucket}`, request.query.prefix !== undefined ? { 's3:prefix': [request.query.prefix] } : {});
+        else if (S3_BUCKET_OPERATIONS.has(request.operation))
+          add(
+            row.action,
+            `arn:${partition}:s3:::${request.bucket}`,
+            request.query.prefix !== undefined ? { 's3:prefix': [request.query.prefix] } : {},
+          );
         else add(row.action, `arn:${partition}:s3:::${request.bucket}/${request.key}`);
       } else if (request.service === 'Lambda') {
         const layer = layerOf(request.path);
@@ -174,12 +194,20 @@ export function authorizationRequestsOf(request: LoggedRequest, table: readonly 
 }
 
 /** The requests of a run the policy would deny, with why; empty when the policy covers the run. */
-export function deniedRequests(policy: PolicyDocument, requests: readonly LoggedRequest[], table: readonly PolicyTableRow[], context: AuthorizationContext): string[] {
+export function deniedRequests(
+  policy: PolicyDocument,
+  requests: readonly LoggedRequest[],
+  table: readonly PolicyTableRow[],
+  context: AuthorizationContext,
+): string[] {
   const denied: string[] = [];
   for (const request of requests) {
     if (request.service !== 'S3' && request.service !== 'Lambda') continue;
     for (const asked of authorizationRequestsOf(request, table, context)) {
-      if (!isAllowed(policy, asked)) denied.push(`${asked.from}: ${asked.action} on ${asked.resource}${Object.keys(asked.context).length ? ` with ${JSON.stringify(asked.context)}` : ''}`);
+      if (!isAllowed(policy, asked))
+        denied.push(
+          `${asked.from}: ${asked.action} on ${asked.resource}${Object.keys(asked.context).length ? ` with ${JSON.stringify(asked.context)}` : ''}`,
+        );
     }
   }
   return [...new Set(denied)];

@@ -2,7 +2,7 @@
  * Starts the moto server (S3 + Lambda in one process) on a free loopback port
  * found at run time, waits until it answers, and stops it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { findExecutable } from './paths.js';
 
@@ -50,7 +50,7 @@ export async function startMotoServer(options: { attempts?: number } = {}): Prom
     const endpoint = `http://127.0.0.1:${port}`;
     const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     try {
@@ -60,7 +60,10 @@ export async function startMotoServer(options: { attempts?: number } = {}): Prom
         port,
         stop: () =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
+            if (child.exitCode !== null) {
+              resolve();
+              return;
+            }
             child.once('exit', () => resolve());
             child.kill('SIGTERM');
             setTimeout(() => child.kill('SIGKILL'), 3000).unref();

@@ -66,7 +66,9 @@ async function indexFiles(dirs: string[]): Promise<Map<string, IndexedFile[]>> {
       if (!project || seen.has(fileName)) continue;
       seen.add(fileName);
       const path = join(dir, fileName);
-      const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+      const sha256 = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
       const key = normalizeProjectName(project);
       projects.set(key, [...(projects.get(key) ?? []), { fileName, path, sha256 }]);
     }
@@ -103,7 +105,13 @@ export async function startPackageIndex(options: PackageIndexOptions): Promise<P
       return;
     }
     if (path === '/simple/' || path === '/simple') {
-      html(response, [...projects.keys()].sort().map((name) => `<a href="/simple/${name}/">${name}</a><br/>`).join('\n'));
+      html(
+        response,
+        [...projects.keys()]
+          .sort()
+          .map((name) => `<a href="/simple/${name}/">${name}</a><br/>`)
+          .join('\n'),
+      );
       return;
     }
     const project = /^\/simple\/([^/]+)\/?$/.exec(path)?.[1];

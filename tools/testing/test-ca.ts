@@ -39,22 +39,65 @@ async function openssl(args: string[], cwd: string): Promise<void> {
     await run('openssl', args, { cwd });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('openssl is not installed: the TLS tests make their certificate authority with it (apt-get install openssl)');
+    if (e.code === 'ENOENT')
+      throw new Error('openssl is not installed: the TLS tests make their certificate authority with it (apt-get install openssl)');
     throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? e.message}`);
   }
 }
 
 async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=lambda-layer ${name}`], dir);
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=lambda-layer ${name}`,
+    ],
+    dir,
+  );
 }
 
 export async function createTestCa(hosts: readonly string[] = TEST_CERT_HOSTS): Promise<TestCa> {
   const dir = await mkdtemp(join(tmpdir(), 'layer-test-ca-'));
   await Promise.all([makeCa(dir, 'ca'), makeCa(dir, 'other-ca')]);
   const san = hosts.map((host) => (/^[\d.]+$/.test(host) ? `IP:${host}` : `DNS:${host}`)).join(',');
-  await writeFile(join(dir, 'server.ext'), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
-  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=lambda-layer test server'], dir);
-  await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext'], dir);
+  await writeFile(
+    join(dir, 'server.ext'),
+    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+  );
+  await openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=lambda-layer test server'],
+    dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+    ],
+    dir,
+  );
   const [caPem, cert, key] = await Promise.all(['ca.pem', 'server.pem', 'server.key'].map((file) => readFile(join(dir, file), 'utf8')));
   return {
     dir,

@@ -22,8 +22,8 @@ export function useFaultProxy(options: FaultProxyOptions | (() => FaultProxyOpti
   // A stable handle whose members reach the proxy started in beforeAll.
   return new Proxy({} as FaultProxy, {
     get: (_, property) => {
-      const value = Reflect.get(current(), property);
-      return typeof value === 'function' ? value.bind(current()) : value;
+      const value: unknown = Reflect.get(current(), property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current()) : value;
     },
   });
 }

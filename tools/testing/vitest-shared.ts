@@ -10,10 +10,8 @@ import { packages } from '../../vitest.workspace.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-export const testAliases = [
-  ...packages.map((name) => ({ find: `@lambda-layer/${name}`, replacement: `${root}packages/${name}/src/index.ts` })),
-  { find: '@lambda-layer/testing', replacement: `${root}tools/testing/index.ts` },
-];
+// @lambda-layer/testing needs no alias: it is a workspace package whose exports are its sources.
+export const testAliases = packages.map((name) => ({ find: `@lambda-layer/${name}`, replacement: `${root}packages/${name}/src/index.ts` }));
 
 export const harness = {
   globalSetup: [`${root}tools/testing/global-setup.ts`],

@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, digestArtifacts, ErrorCodes, InterruptReason, localLayout, readBuildStamp, verifyArtifacts } from '@lambda-layer/core';
-import { runningWith, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
-import { createFixtureProject, toolCacheEnv } from './__fixtures__/projects.js';
+import { createFixtureProject, runningWith, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;

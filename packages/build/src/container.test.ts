@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
-import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
+import { createFixtureProject, filesContaining, MAIN_PACKAGES, pythonOf, toolCacheEnv } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import { containerBuildCommand, isLoopbackUrl, samBuildImage } from './container.js';
 import { installerDir } from './installers.js';
@@ -65,7 +65,10 @@ describe('containerBuildCommand', () => {
   });
 });
 
-describe('buildLayer with container: true (docker stand-in on PATH)', () => {
+// The docker stand-in runs the container's pip with a Python 3.12 of this machine (the image's is 3.12).
+const python312 = pythonOf(12);
+
+describe.skipIf(!python312)(`buildLayer with container: true (docker stand-in on PATH)${python312 ? '' : ' (skipped: no Python 3.12 on PATH or in pyenv)'}`, () => {
   let dir: string;
   let bin: string;
   const password = 'container-secret-4711';
@@ -73,10 +76,35 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
   beforeAll(async () => {
     dir = await createFixtureProject('uv', { url: indexUrl, name: 'loopback' });
     bin = await mkdtemp(join(tmpdir(), 'fake-docker-'));
-    // Records what the build ran it with: argv, and the index URL it received through its environment.
+    // Records what the build ran it with (argv, and the index URL it received through its environment), then runs
+    // the container's command here as the SAM image would: its --volume paths mapped back to this machine, `python`
+    // a Python 3.12 of this machine, so the install is real and an empty one fails the test.
     await writeFile(
       join(bin, 'docker'),
-      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Docker version 99.0.0, build fake"; exit 0; fi\nprintf '%s\\n' "$@" > "${bin}/argv"\nprintf '%s' "$PIP_INDEX_URL" > "${bin}/pip-index-url"\n`,
+      [
+        '#!/usr/bin/env python3',
+        'import os, sys',
+        'args = sys.argv[1:]',
+        'if args == ["--version"]:',
+        '    print("Docker version 99.0.0, build fake"); sys.exit(0)',
+        `open(${JSON.stringify(join(bin, 'argv'))}, "w").write("\\n".join(args) + "\\n")`,
+        `open(${JSON.stringify(join(bin, 'pip-index-url'))}, "w").write(os.environ.get("PIP_INDEX_URL", ""))`,
+        'volumes, workdir, i = [], "/", 1',
+        'while args[i].startswith("-"):',
+        '    if args[i] in ("--rm",): i += 1; continue',
+        '    if args[i] == "--volume": volumes.append(args[i + 1].split(":")[:2])',
+        '    if args[i] == "--workdir": workdir = args[i + 1]',
+        '    i += 2',
+        'def local(arg):',
+        '    for host, inside in sorted(volumes, key=lambda v: -len(v[1])):',
+        '        if arg == inside or arg.startswith(inside + "/"): return host + arg[len(inside):]',
+        '    return arg',
+        'command = [local(arg) for arg in args[i + 1:]]',
+        `if command[0] == "python": command[0] = ${JSON.stringify(python312 ?? 'python3.12')}`,
+        'os.chdir(local(workdir))',
+        'os.execvp(command[0], command)',
+        '',
+      ].join('\n'),
     );
     await chmod(join(bin, 'docker'), 0o755);
   });
@@ -129,7 +157,14 @@ describe('buildLayer with container: true (docker stand-in on PATH)', () => {
     expect(await filesContaining(dir, password)).toEqual([]);
     expect(logger.lines.join('\n')).not.toContain(password);
     expect(logger.lines.join('\n')).toContain('$ docker run --rm --platform linux/amd64');
-    expect(result).toMatchObject({ status: 'built', container: true, packages: [], installer: 'pip', installerVersion: '25.3' });
+    expect(result).toMatchObject({ status: 'built', container: true, packages: MAIN_PACKAGES, installer: 'pip', installerVersion: '25.3' });
+    // What the container installed is in the layer: each locked package's dist-info, and more than a few files.
+    const installed = (await readdir(layout.pythonDir)).map((name) => name.toLowerCase());
+    for (const pin of MAIN_PACKAGES) {
+      const [name, version] = pin.split('==') as [string, string];
+      expect(installed, pin).toContain(`${name.replace(/-/g, '_')}-${version}.dist-info`);
+    }
+    expect(result.files).toBeGreaterThan(100);
   });
 
   it('fails with an install hint when docker is missing', async () => {

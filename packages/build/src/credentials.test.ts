@@ -2,8 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError } from '@lambda-layer/core';
-import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
-import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
+import {
+  createFixtureProject,
+  filesContaining,
+  MAIN_PACKAGES,
+  type PackageIndex,
+  startPackageIndex,
+  toolCacheEnv,
+  wheelCacheDir,
+} from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import { credentialVariableNames, installerEnv, uvIndexArgs } from './credentials.js';
 import { credentialsFromEnv } from './index-credentials.js';

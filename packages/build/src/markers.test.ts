@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMemoryLogger, ErrorCodes } from '@lambda-layer/core';
-import { createFixtureProject, toolCacheEnv } from './__fixtures__/projects.js';
+import { createFixtureProject, toolCacheEnv } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import { applyTargetMarkers, splitMarker } from './markers.js';
 import { targetPlatform } from './platform.js';

@@ -1,8 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@lambda-layer/core';
 import { createLockedProject, useLockIndexes } from './__fixtures__/lock-projects.js';
-import { toolCacheEnv } from './__fixtures__/projects.js';
+import { toolCacheEnv } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import type { LockedInstallSet, LockedPackage } from './locks/locked-package.js';
 import { lockPinnedSet, registryIndexes } from './pinned-set.js';
@@ -86,21 +87,43 @@ describe('a lock of two indexes, installed by each installer', () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
+  /** Builds the project (zeta on the second index, beta on the main one) and checks which index each package was asked of. */
+  async function expectZetaFromSecondOnly(dir: string, tool: 'uv' | 'poetry', installer: 'uv' | 'pip'): Promise<void> {
+    const { main, second } = fixture.indexes;
+    const seen = { main: main.requests.length, second: second.requests.length };
+    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', yes: true, env });
+    expect(result.packages).toEqual(['beta==2.0', 'zeta==1.0']);
+    await access(join(result.pythonDir, 'zeta', '__init__.py'));
+    const asked = (requests: string[], from: number) => requests.slice(from).filter((path) => /^\/(simple|files)\//.test(path));
+    expect(asked(second.requests, seen.second).some((path) => path.includes('zeta'))).toBe(true);
+    expect(asked(second.requests, seen.second).some((path) => path.includes('beta'))).toBe(false);
+    expect(asked(main.requests, seen.main).some((path) => path.includes('zeta'))).toBe(false);
+  }
+
   it.each([
     ['uv', 'uv'],
     ['uv', 'pip'],
     ['poetry', 'uv'],
     ['poetry', 'pip'],
   ] as const)('%s.lock, %s installer: each package comes from the index the lock names, and is looked up on no other', async (tool, installer) => {
-    const { main, second } = fixture.indexes;
     const dir = await createLockedProject(tool, { dependencies: ['zeta==1.0', 'beta==2.0'], fromSecond: ['zeta'] }, fixture.indexes);
     dirs.push(dir);
-    const seen = { main: main.requests.length, second: second.requests.length };
-    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', yes: true, env });
-    expect(result.packages).toEqual(['beta==2.0', 'zeta==1.0']);
-    const asked = (requests: string[], from: number) => requests.slice(from).filter((path) => /^\/(simple|files)\//.test(path));
-    expect(asked(second.requests, seen.second).some((path) => path.includes('zeta'))).toBe(true);
-    expect(asked(second.requests, seen.second).some((path) => path.includes('beta'))).toBe(false);
-    expect(asked(main.requests, seen.main).some((path) => path.includes('zeta'))).toBe(false);
+    await expectZetaFromSecondOnly(dir, tool, installer);
+  }, 90_000);
+
+  it.each([
+    ['uv', 'uv'],
+    ['uv', 'pip'],
+    ['poetry', 'uv'],
+    ['poetry', 'pip'],
+  ] as const)('%s.lock, %s installer: a package found only on a supplemental index (named by no dependency) is installed from it alone', async (tool, installer) => {
+    const { second } = fixture.indexes;
+    const dir = await createLockedProject(tool, { dependencies: ['zeta==1.0', 'beta==2.0'], secondIndex: 'supplemental' }, fixture.indexes);
+    dirs.push(dir);
+    // The lock itself records the second index for zeta: the tools searched it because it is supplemental.
+    const lock = await readFile(join(dir, `${tool}.lock`), 'utf8');
+    const zeta = lock.split('[[package]]').find((block) => /^name = "zeta"$/m.test(block)) ?? '';
+    expect(zeta).toContain(tool === 'uv' ? second.url : 'reference = "second"');
+    await expectZetaFromSecondOnly(dir, tool, installer);
   }, 90_000);
 });

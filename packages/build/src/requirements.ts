@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError, parseRequirementEntries, type RequirementEntry } from '@lambda-layer/core';
 /**
  * Pinned requirements files (pip's format): requirements.txt, and what the
- * build writes for the installers from a lock. Parsed here, by hand, because
- * only each entry's project name and text are needed, and no npm library
- * reads pip's file format.
+ * build writes for the installers from a lock. Split by hand (core's
+ * parseRequirementEntries): the build needs only each entry's project name and
+ * its text, passed on to the installer unchanged (hashes, markers, options);
+ * a full parser such as pip-requirements-js gives an AST that would have to be
+ * printed back, and one more dependency.
  */
 
 // One reader of pip's requirements format for every step: publish diffs the

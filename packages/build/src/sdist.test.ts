@@ -2,9 +2,8 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildTool, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
-import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
-import { createFixtureProject, createSdist, toolCacheEnv } from './__fixtures__/projects.js';
+import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
+import { createFixtureProject, createSdist, type PackageIndex, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import { isPureWheel, withBuiltWheels } from './sdist.js';
 import { parseRequirements } from './requirements.js';
@@ -17,6 +16,7 @@ const projects: string[] = [];
 beforeAll(async () => {
   sdists = await mkdtemp(join(tmpdir(), 'sdists-'));
   await createSdist(sdists, 'puresdist', false);
+  await createSdist(sdists, 'otherpure', false);
   await createSdist(sdists, 'nativeonly', true);
   index = await startPackageIndex({ dirs: [sdists, wheelCacheDir] });
 });
@@ -39,6 +39,16 @@ describe('packages with only a source distribution', () => {
     expect(result.packages).toEqual(['idna==3.10', 'puresdist==0.1.0']);
     await access(join(result.pythonDir, 'puresdist', '__init__.py'));
   }, 90_000);
+
+  // An installer may name only the first version it cannot install: the build repeats the run (up to 3 rounds) until every sdist is built.
+  it.each([['pip', 'uv'], ['pip', 'pip'], ['uv', 'uv']] as const)('%s manifest, %s installer: builds two pure-Python sdists into one layer', async (tool, installer) => {
+    const dir = await project(tool, ['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
+    const logger = createMemoryLogger({ verbose: true });
+    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env, logger });
+    expect(logger.lines.filter((line) => line.includes('no wheel on the index; building its pure-Python source distribution'))).toHaveLength(2);
+    expect(result.packages).toEqual(['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
+    for (const name of ['otherpure', 'puresdist']) await access(join(result.pythonDir, name, '__init__.py'));
+  }, 180_000);
 
   it.each([['pip', 'uv'], ['pip', 'pip'], ['uv', 'uv'], ['uv', 'pip']] as const)('%s manifest, %s installer: fails on a native-only sdist, naming the package and suggesting --container', async (tool, installer) => {
     const dir = await project(tool, ['idna==3.10', 'nativeonly==0.1.0']);

@@ -1,8 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '@lambda-layer/core';
-import { type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
-import { createFixtureProject, filesContaining, MAIN_PACKAGES, toolCacheEnv } from './__fixtures__/projects.js';
+import {
+  createFixtureProject,
+  filesContaining,
+  MAIN_PACKAGES,
+  type PackageIndex,
+  startPackageIndex,
+  toolCacheEnv,
+  wheelCacheDir,
+} from '@lambda-layer/testing';
 import { buildLayer } from './build-layer.js';
 import { parseJsonPage } from './simple-index.js';
 import { isOfferable, startWheelFilterIndex } from './wheel-filter-index.js';

@@ -16,6 +16,7 @@ import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
 import { type LayerDeployment, localLayout, type WorkflowResult } from '@lambda-layer/core';
 import {
   createBucketInRegion,
+  createFixtureProject,
   createTestBucket,
   emulateBucketOwner,
   errorLines,
@@ -26,12 +27,12 @@ import {
   startFaultProxy,
   testLambdaClient,
   testS3Client,
+  toolCacheEnv,
   uniqueName,
   useFaultProxy,
   useTestCa,
 } from '@lambda-layer/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFixtureProject, toolCacheEnv } from '../../build/src/__fixtures__/projects.js';
 
 const moto = process.env.AWS_ENDPOINT_URL as string;
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;

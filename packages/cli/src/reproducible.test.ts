@@ -11,8 +11,16 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BuildResult, localLayout } from '@lambda-layer/core';
-import { layerCacheDir, parseJsonOutput, pathWithPython, pyenvPython, runLayer, toolsBin } from '@lambda-layer/testing';
-import { createFixtureProject, toolCacheEnv } from '../../build/src/__fixtures__/projects.js';
+import {
+  createFixtureProject,
+  layerCacheDir,
+  parseJsonOutput,
+  pathWithPython,
+  pyenvPython,
+  runLayer,
+  toolCacheEnv,
+  toolsBin,
+} from '@lambda-layer/testing';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const dirs: string[] = [];

@@ -20,8 +20,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'n
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, localLayout } from '@lambda-layer/core';
-import { layerBin, repoRoot } from '../../../tools/testing/paths.js';
-import { stampBuild } from '../../../tools/testing/stamps.js';
+import { layerBin, repoRoot, stampBuild } from '@lambda-layer/testing';
 import { packageLayer } from '../src/index.js';
 
 const PACKAGES = ['numpy', 'pandas', 'pydantic', 'requests', 'pyyaml', 'orjson', 'jinja2'];

@@ -20,7 +20,7 @@ export interface TreeScan {
   entries: ScannedEntry[];
   files: number;
   unzippedBytes: number;
-  /** Per rule, in the order first met; only rules that left something out. */
+  /** Per rule, largest first (then by name); only rules that left something out. */
   excluded: ExcludedEntry[];
 }
 

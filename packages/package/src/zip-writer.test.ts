@@ -106,6 +106,34 @@ describe('writeZip', () => {
     execFileSync('unzip', ['-tq', manyPath]);
   });
 
+  it('writes ZIP64 sizes for a file of 4 GiB or more (a sparse file of zeros: cheap to make and to deflate)', async () => {
+    const size = 4 * 1024 ** 3 + 12_345;
+    const source = join(dir, 'huge.bin');
+    execFileSync('truncate', ['-s', String(size), source]);
+    const zipPath = join(dir, 'huge.zip');
+    try {
+      const summary = await writeZip([{ name: 'python/huge.bin', directory: false, source, size, executable: false }], zipPath, { level: 1 });
+      expect(summary.unzippedBytes).toBe(size);
+      // Python's zipfile reads the sizes from the ZIP64 extra fields and checks the CRC-32 as it streams the whole file.
+      const script = `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    [info] = z.infolist()
+    read = 0
+    with z.open(info) as f:
+        while chunk := f.read(1 << 24):
+            read += len(chunk)
+            assert chunk.count(0) == len(chunk)
+    print(info.filename, info.file_size, read, info.extract_version)
+`;
+      const out = execFileSync('python3', ['-c', script, zipPath], { encoding: 'utf8' }).trim();
+      expect(out).toBe(`python/huge.bin ${size} ${size} 45`);
+    } finally {
+      await rm(source, { force: true });
+      await rm(zipPath, { force: true });
+    }
+  }, 600_000);
+
   it('fails when a file changed size after the scan', async () => {
     const entry = await file('python/changed.txt', Buffer.from('12345'));
     await expect(writeZip([{ ...entry, size: 3 }], join(dir, 'changed.zip'), { level: 6 })).rejects.toMatchObject({ code: 'E_ARTIFACTS_CHANGED' });

@@ -1,9 +1,11 @@
 /**
  * A small ZIP writer that compresses in parallel.
  *
- * Why by hand: the zip libraries for Node (yazl, archiver, adm-zip) deflate one
- * entry at a time on a single zlib stream, so they use one core, and none lets
- * a caller split a large file into independently compressed pieces. Here every
+ * Why by hand: yazl, archiver and adm-zip deflate one entry at a time on a
+ * single zlib stream, so they use one core; fflate's async zip() spreads whole
+ * files over worker threads but holds every input and output in memory. None
+ * splits a large file into independently compressed pieces, streams with
+ * bounded memory, or reuses pieces compressed by an earlier run. Here every
  * file (and every `chunkBytes` piece of a large file) is deflated by Node's
  * async zlib, which runs on the libuv thread pool, so all cores work; results
  * are written strictly in entry order, so the output is byte-identical however

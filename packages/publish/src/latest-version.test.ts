@@ -1,9 +1,8 @@
 import { DeleteLayerVersionCommand, type LambdaClient, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
+import { createTestBucket, recordCalls, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLatestLayerVersion, findLatestLayerVersionQuickly, getLayerVersionCodeSha256, layerShortName } from './latest-version.js';
-import { recordCalls } from '@lambda-layer/testing';
 
 /**
  * moto returns every version (or layer) in one response, newest first, and

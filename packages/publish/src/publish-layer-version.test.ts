@@ -1,12 +1,11 @@
 import { GetLayerVersionCommand, PublishLayerVersionCommand as PublishLayerVersionApiCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/core';
-import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
+import { recordCalls, testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import { planLayerVersion, publishLayerVersion } from './publish-layer-version.js';
 import type { PlanLayerVersionOptions, PublishLayerVersionOptions } from './options.js';
 import { failure, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
-import { recordCalls } from '@lambda-layer/testing';
 
 const { fixture } = usePublishFixtures();
 

@@ -1,9 +1,8 @@
 import { CreateMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { type ManifestFingerprint, md5Hex, S3Path } from '@lambda-layer/core';
-import { createTestBucket, testS3Client } from '@lambda-layer/testing';
+import { createTestBucket, recordCalls, testS3Client } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareStoredManifest, putManifest } from './stored-manifest.js';
-import { recordCalls } from '@lambda-layer/testing';
 
 const s3 = testS3Client();
 let bucket: string;

@@ -14,9 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { localLayout } from '@lambda-layer/core';
-import { startMotoServer } from '../../../tools/testing/moto-server.js';
-import { layerBin } from '../../../tools/testing/paths.js';
-import { stampPackage } from '../../../tools/testing/stamps.js';
+import { layerBin, stampPackage, startMotoServer } from '@lambda-layer/testing';
 import { uploadLayerZip } from '../src/index.js';
 
 const MiB = 1024 * 1024;

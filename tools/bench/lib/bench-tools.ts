@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, toolsBin } from '../../testing/paths.js';
+import { repoRoot, toolsBin } from '@lambda-layer/testing';
 import { must } from './measure.js';
 
 export const benchToolsDir = join(repoRoot, '.cache', 'bench-tools');
@@ -44,11 +44,19 @@ export type BenchTool = keyof typeof TOOL_SPECS;
 
 /** A CPython 3.12 interpreter: python3.12 on PATH, else pyenv's. */
 export function findPython312(): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && !dir.includes('.pyenv/shims') && existsSync(join(dir, 'python3.12'))) return join(dir, 'python3.12');
+  for (const dir of (process.env.PATH ?? '').split(':'))
+    if (dir && !dir.includes('.pyenv/shims') && existsSync(join(dir, 'python3.12'))) return join(dir, 'python3.12');
   const pyenv = join(homedir(), '.pyenv', 'versions');
-  const version = existsSync(pyenv) ? readdirSync(pyenv).filter((name) => name.startsWith('3.12')).sort().pop() : undefined;
+  const version = existsSync(pyenv)
+    ? readdirSync(pyenv)
+        .filter((name) => name.startsWith('3.12'))
+        .sort()
+        .pop()
+    : undefined;
   if (version) return join(pyenv, version, 'bin', 'python3.12');
-  throw new Error('the comparison bench needs CPython 3.12 (python3.12 on PATH or in pyenv): `sam build` and the original tool install for the interpreter they run');
+  throw new Error(
+    'the comparison bench needs CPython 3.12 (python3.12 on PATH or in pyenv): `sam build` and the original tool install for the interpreter they run',
+  );
 }
 
 const uvEnv = () => ({ ...process.env, UV_CACHE_DIR: join(benchToolsDir, 'uv-cache'), UV_PYTHON_DOWNLOADS: 'never', UV_NO_CONFIG: '1' });
@@ -98,7 +106,23 @@ export async function ensureBenchWheels(): Promise<string> {
   await rm(benchWheelsDir, { recursive: true, force: true });
   await mkdir(benchWheelsDir, { recursive: true });
   const platform = ['--platform', 'manylinux2014_x86_64', '--platform', 'manylinux_2_17_x86_64'];
-  await must(join(toolsBin, 'python'), ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--implementation', 'cp', '--python-version', '3.12', ...platform, '-d', benchWheelsDir, ...BENCH_PACKAGES]);
+  await must(join(toolsBin, 'python'), [
+    '-m',
+    'pip',
+    'download',
+    '--quiet',
+    '--disable-pip-version-check',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--implementation',
+    'cp',
+    '--python-version',
+    '3.12',
+    ...platform,
+    '-d',
+    benchWheelsDir,
+    ...BENCH_PACKAGES,
+  ]);
   await writeFile(stampFile, stamp);
   return benchWheelsDir;
 }

@@ -35,7 +35,11 @@ function run(command, args, options = {}) {
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 
 function ensureHostTools() {
-  const missing = [['qemu-aarch64-static', 'qemu-user-static'], ['debootstrap', 'debootstrap'], ['dpkg-deb', 'dpkg']].filter(([command]) => !has(command));
+  const missing = [
+    ['qemu-aarch64-static', 'qemu-user-static'],
+    ['debootstrap', 'debootstrap'],
+    ['dpkg-deb', 'dpkg'],
+  ].filter(([command]) => !has(command));
   if (!missing.length) return;
   const packages = missing.map(([, pkg]) => pkg);
   if (process.getuid?.() !== 0 || !has('apt-get')) throw new Error(`install ${packages.join(' ')} first (apt-get install ${packages.join(' ')})`);
@@ -61,7 +65,9 @@ function prepare({ suite, python }) {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   // debootstrap knows the suites up to its own release; a newer one (forky) uses sid's script.
-  const script = existsSync(`/usr/share/debootstrap/scripts/${suite}`) ? `/usr/share/debootstrap/scripts/${suite}` : '/usr/share/debootstrap/scripts/sid';
+  const script = existsSync(`/usr/share/debootstrap/scripts/${suite}`)
+    ? `/usr/share/debootstrap/scripts/${suite}`
+    : '/usr/share/debootstrap/scripts/sid';
   log(`${suite}: debootstrap --arch=arm64 --variant=minbase --foreign --include=python${python} from ${mirror}`);
   run('debootstrap', ['--arch=arm64', '--variant=minbase', '--foreign', `--include=python${python}`, suite, partial, mirror, script]);
   const archives = join(partial, 'var', 'cache', 'apt', 'archives');
@@ -73,7 +79,9 @@ function prepare({ suite, python }) {
   }
   rmSync(archives, { recursive: true, force: true });
   const { command, args } = rootfsPython(partial, python);
-  const version = run(command, [...args, '-S', '-c', 'import sys, ssl, ctypes; print("%d.%d" % sys.version_info[:2])'], { env: { ...process.env, QEMU_CPU: 'neoverse-n1' } }).trim();
+  const version = run(command, [...args, '-S', '-c', 'import sys, ssl, ctypes; print("%d.%d" % sys.version_info[:2])'], {
+    env: { ...process.env, QEMU_CPU: 'neoverse-n1' },
+  }).trim();
   if (version !== python) throw new Error(`${suite}: its python${python} says it is ${version}`);
   writeFileSync(join(partial, '.complete'), `${suite} python${python} ${new Date().toISOString()}\n`);
   renameSync(partial, target);

@@ -15,14 +15,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import { buildLayer } from '@lambda-layer/build';
 import type { PythonVersion } from '@lambda-layer/core';
-import { toolCacheEnv } from '../../../packages/build/src/__fixtures__/projects.js';
-import { run } from '../run.js';
+import { run, toolCacheEnv } from '@lambda-layer/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { importEveryExtension } from './import-check.js';
 
-const { suites } = JSON.parse(readFileSync(new URL('./arm64-suites.json', import.meta.url), 'utf8')) as { suites: Array<{ suite: string; python: PythonVersion }> };
+const { suites } = JSON.parse(readFileSync(new URL('./arm64-suites.json', import.meta.url), 'utf8')) as {
+  suites: Array<{ suite: string; python: PythonVersion }>;
+};
 const rootfsDir = process.env.LAYER_ARM64_ROOTFS ?? join(homedir(), '.cache', 'lambda-layer-tests', 'arm64');
 
 /** The heavy set: numeric, data, validation, crypto, JSON, XML, PostgreSQL and gRPC native code. */
@@ -60,24 +61,41 @@ async function project(tool: 'pip' | 'uv'): Promise<string> {
   // the versions whose wheels need glibc 2.27+ are held back, as the build's refusals say to.
   const al2 = ['numpy<2.3', 'psycopg2-binary<2.9.12'].map((pin) => `${pin}; python_version < "3.12"`);
   const deps = [...HEAVY, ...al2].map((dep) => JSON.stringify(dep)).join(', ');
-  await writeFile(join(dir, 'pyproject.toml'), `[project]\nname = "arm64-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n`);
+  await writeFile(
+    join(dir, 'pyproject.toml'),
+    `[project]\nname = "arm64-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n`,
+  );
   const lock = await run('uv', ['lock'], { cwd: dir, env });
   if (lock.code !== 0) throw new Error(`uv lock failed:\n${lock.stderr}`);
   return dir;
 }
 
-describe.each(suites)('arm64 layers imported by $suite\'s python$python under qemu (Graviton2)', ({ suite, python }) => {
+describe.each(suites)("arm64 layers imported by $suite's python$python under qemu (Graviton2)", ({ suite, python }) => {
   const rootfs = join(rootfsDir, suite);
 
   // Each manifest kind with each installer: requirements.txt resolved by the installer, uv.lock installed exactly.
-  it.each((['pip', 'uv'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const)))('%s manifest, %s installer: every compiled extension of the heavy set imports', async (tool, installer) => {
-    if (!existsSync(join(rootfs, '.complete'))) throw new Error(`no arm64 root filesystem at ${rootfs}: run \`npm run test:arm64\`, which prepares it (node tools/testing/lanes/arm64-rootfs.mjs)`);
-    const dir = await project(tool);
-    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: python, architecture: 'arm64', yes: true, env });
-    expect(result.packages.map((p) => p.split('==')[0])).toEqual(expect.arrayContaining(HEAVY));
-    const report = await importEveryExtension('qemu-aarch64-static', ['-L', rootfs, join(rootfs, 'usr', 'bin', `python${python}`)], result.pythonDir, { ...process.env, QEMU_CPU: 'neoverse-n1' });
-    expect(report.failed).toEqual([]);
-    expect(report.imported).toEqual(expect.arrayContaining(MUST_IMPORT));
-    console.log(`${suite} python${python} ${tool} by ${installer}: ${result.packages.length} packages, ${report.imported.length} extension modules imported`);
-  }, 900_000);
+  it.each((['pip', 'uv'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const)))(
+    '%s manifest, %s installer: every compiled extension of the heavy set imports',
+    async (tool, installer) => {
+      if (!existsSync(join(rootfs, '.complete')))
+        throw new Error(
+          `no arm64 root filesystem at ${rootfs}: run \`npm run test:arm64\`, which prepares it (node tools/testing/lanes/arm64-rootfs.mjs)`,
+        );
+      const dir = await project(tool);
+      const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: python, architecture: 'arm64', yes: true, env });
+      expect(result.packages.map((p) => p.split('==')[0])).toEqual(expect.arrayContaining(HEAVY));
+      const report = await importEveryExtension(
+        'qemu-aarch64-static',
+        ['-L', rootfs, join(rootfs, 'usr', 'bin', `python${python}`)],
+        result.pythonDir,
+        { ...process.env, QEMU_CPU: 'neoverse-n1' },
+      );
+      expect(report.failed).toEqual([]);
+      expect(report.imported).toEqual(expect.arrayContaining(MUST_IMPORT));
+      console.log(
+        `${suite} python${python} ${tool} by ${installer}: ${result.packages.length} packages, ${report.imported.length} extension modules imported`,
+      );
+    },
+    900_000,
+  );
 });

@@ -4,7 +4,7 @@
  * pure Python when its extension does not load), with the layer alone on
  * sys.path (`-S`: no site-packages of the interpreter running it).
  */
-import { run } from '../run.js';
+import { run } from '@lambda-layer/testing';
 
 const IMPORT_EVERY_EXTENSION = String.raw`
 import importlib, json, os, re, sys
@@ -45,7 +45,12 @@ export interface ImportReport {
 }
 
 /** Runs the check with `command` (a Python, or qemu running one), the layer folder as its only extra path. */
-export async function importEveryExtension(command: string, args: string[], pythonDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ImportReport> {
+export async function importEveryExtension(
+  command: string,
+  args: string[],
+  pythonDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ImportReport> {
   const result = await run(command, [...args, '-S', '-c', IMPORT_EVERY_EXTENSION, pythonDir], { env: { ...env, PYTHONDONTWRITEBYTECODE: '1' } });
   if (result.code !== 0) throw new Error(`the import check failed to run (exit ${result.code}):\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as ImportReport;

@@ -11,14 +11,13 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PackageIndex, run, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
+import { type PackageIndex, run, startPackageIndex, toolCacheEnv, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { LockedInstallSet } from '../locks/locked-package.js';
 import { readPoetryLock } from '../locks/poetry-lock.js';
 import { readUvLock } from '../locks/uv-lock.js';
 import { targetMarkerEnvironment } from '../markers.js';
 import { targetPlatform } from '../platform.js';
-import { toolCacheEnv } from './projects.js';
 
 export interface WheelSpec {
   name: string;
@@ -131,8 +130,14 @@ export interface LockProjectSpec {
   optional?: Record<string, string[]>;
   /** dev group (uv [dependency-groups] / Poetry group.dev) */
   dev?: string[];
-  /** Packages that come from the second index. */
+  /** Packages that come from the second index, named as their source (uv [tool.uv.sources], Poetry `source = …`). */
   fromSecond?: string[];
+  /**
+   * How the second index is declared: `explicit` (the default) serves only the packages that name it;
+   * `supplemental` is searched for every package, so one found only there is locked from it without naming it
+   * (uv: an index without `explicit`, searched before the default one; Poetry: `priority = "supplemental"`, after the primary).
+   */
+  secondIndex?: 'explicit' | 'supplemental';
   requiresPython?: string;
 }
 
@@ -170,14 +175,14 @@ function pyprojectFor(tool: 'uv' | 'poetry', spec: LockProjectSpec, indexes: Loc
   if (tool === 'uv') {
     lines.push('[dependency-groups]', `dev = [${quote(spec.dev ?? [])}]`, '');
     lines.push('[[tool.uv.index]]', 'name = "main"', `url = "${indexes.main.url}"`, 'default = true', '');
-    lines.push('[[tool.uv.index]]', 'name = "second"', `url = "${indexes.second.url}"`, 'explicit = true', '');
+    lines.push('[[tool.uv.index]]', 'name = "second"', `url = "${indexes.second.url}"`, ...(spec.secondIndex === 'supplemental' ? [] : ['explicit = true']), '');
     lines.push('[tool.uv.sources]', ...(spec.fromSecond ?? []).map((name) => `${name} = { index = "second" }`), '');
   } else {
     lines.push('[tool.poetry]', 'package-mode = false', '');
     lines.push('[tool.poetry.dependencies]', ...(spec.fromSecond ?? []).map((name) => `${name} = { source = "second" }`), '');
     lines.push('[tool.poetry.group.dev.dependencies]', ...(spec.dev ?? []).map((dep) => `${dep.split('==')[0]} = "${dep.split('==')[1] ?? '*'}"`), '');
     lines.push('[[tool.poetry.source]]', 'name = "main"', `url = "${indexes.main.url}"`, 'priority = "primary"', '');
-    lines.push('[[tool.poetry.source]]', 'name = "second"', `url = "${indexes.second.url}"`, 'priority = "explicit"', '');
+    lines.push('[[tool.poetry.source]]', 'name = "second"', `url = "${indexes.second.url}"`, `priority = "${spec.secondIndex ?? 'explicit'}"`, '');
   }
   return `${lines.join('\n')}\n`;
 }

@@ -3,8 +3,17 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildResult } from '@lambda-layer/core';
-import { layerCacheDir, type PackageIndex, parseJsonOutput, runLayer, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
-import { createFixtureProject, MAIN_PACKAGES, toolCacheEnv } from '../../../build/src/__fixtures__/projects.js';
+import {
+  createFixtureProject,
+  layerCacheDir,
+  MAIN_PACKAGES,
+  type PackageIndex,
+  parseJsonOutput,
+  runLayer,
+  startPackageIndex,
+  toolCacheEnv,
+  wheelCacheDir,
+} from '@lambda-layer/testing';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };

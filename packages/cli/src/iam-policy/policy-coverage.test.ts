@@ -20,6 +20,7 @@ import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { type LayerDeployment, localLayout, type PruneResult, type PublishPlan } from '@lambda-layer/core';
 import {
   createBucketInRegion,
+  createFixtureProject,
   createTestBucket,
   createTestFunction,
   deniedRequests,
@@ -30,11 +31,11 @@ import {
   stampPackage,
   testLambdaClient,
   testS3Client,
+  toolCacheEnv,
   uniqueName,
   useFaultProxy,
 } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFixtureProject, toolCacheEnv } from '../../../build/src/__fixtures__/projects.js';
 import type { IamPolicyResult } from '../commands/iam-policy.js';
 import { POLICY_TABLE } from './policy-table.js';
 

@@ -8,9 +8,18 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localLayout, verifyArtifacts } from '@lambda-layer/core';
-import { errorLines, type LayerProcess, type PackageIndex, runLayer, stampBuild, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
+import {
+  createFixtureProject,
+  errorLines,
+  type LayerProcess,
+  type PackageIndex,
+  runLayer,
+  stampBuild,
+  startPackageIndex,
+  toolCacheEnv,
+  wheelCacheDir,
+} from '@lambda-layer/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createFixtureProject, toolCacheEnv } from '../../../../build/src/__fixtures__/projects.js';
 
 export const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 export const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };

@@ -1,14 +1,14 @@
 /**
- * Small Python projects for the build tests, generated in temp folders with
+ * Small Python projects for the tests (build, cli, the lanes), generated in temp folders with
  * real locks: `uv lock` and `poetry lock` run against the given (loopback)
- * index, so the locks point at it. Test-only (excluded from the package build).
+ * index, so the locks point at it.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '@lambda-layer/testing';
 import type { BuildTool } from '@lambda-layer/core';
+import { run } from './processes.js';
 
 /** The main dependencies of every fixture, resolved: what must land in the layer, exactly. */
 export const MAIN_PACKAGES = [
@@ -76,7 +76,8 @@ export async function createFixtureProject(
     if (index.username) Object.assign(env, { [`UV_INDEX_${upper}_USERNAME`]: index.username, [`UV_INDEX_${upper}_PASSWORD`]: index.password });
     await mustRun('uv', ['lock', '--default-index', `${index.name}=${index.url}`], dir, env);
   } else {
-    if (index.username) Object.assign(env, { [`POETRY_HTTP_BASIC_${upper}_USERNAME`]: index.username, [`POETRY_HTTP_BASIC_${upper}_PASSWORD`]: index.password });
+    if (index.username)
+      Object.assign(env, { [`POETRY_HTTP_BASIC_${upper}_USERNAME`]: index.username, [`POETRY_HTTP_BASIC_${upper}_PASSWORD`]: index.password });
     await mustRun('poetry', ['lock', '--no-interaction'], dir, env);
   }
   return dir;
@@ -107,7 +108,10 @@ export async function createSdist(outDir: string, name: string, native: boolean)
       join(root, `${name}.c`),
       `#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "${name}", NULL, -1, NULL};\nPyMODINIT_FUNC PyInit_${name}(void) { return PyModule_Create(&m); }\n`,
     );
-    await writeFile(join(root, 'setup.py'), `from setuptools import setup, Extension\nsetup(name="${name}", version="0.1.0", ext_modules=[Extension("${name}", ["${name}.c"])])\n`);
+    await writeFile(
+      join(root, 'setup.py'),
+      `from setuptools import setup, Extension\nsetup(name="${name}", version="0.1.0", ext_modules=[Extension("${name}", ["${name}.c"])])\n`,
+    );
     await writeFile(join(root, name, '.keep'), '');
   } else {
     await writeFile(join(root, 'setup.py'), `from setuptools import setup\nsetup(name="${name}", version="0.1.0", packages=["${name}"])\n`);
@@ -119,14 +123,19 @@ export async function createSdist(outDir: string, name: string, native: boolean)
   const result = await run('sh', [
     '-c',
     'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "$2" | gzip -n > "$3"',
-    'sh', work, `${name}-0.1.0`, file,
+    'sh',
+    work,
+    `${name}-0.1.0`,
+    file,
   ]);
   if (result.code !== 0) throw new Error(result.stderr);
   return file;
 }
 
 export async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Every file under dir whose bytes contain `needle` (for "the password is nowhere in the tree"). */
