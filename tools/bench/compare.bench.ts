@@ -531,7 +531,9 @@ try {
     const parts = marks.map(([, at], i) => `${i === 0 ? 'start-up' : (marks[i - 1]?.[0] ?? '?')} ${(at - (marks[i - 1]?.[1] ?? 0)).toFixed(0)}`);
     console.log(`  ${name.padEnd(22)} ${parts.join(' | ')}  = ${(marks.at(-1)?.[1] ?? 0).toFixed(0)}`);
   }
-  console.log('  (start-up: Node and the CLI; 1.1 preflight, 1.2 read the previous build, 2.1 prepare, 2.2 read the lock, 2.3 install, 2.4 check and digest the tree, 2.5 record)');
+  console.log(
+    '  (start-up: Node and the CLI; 1.1 preflight, 1.2 read the previous build, 2.1 prepare, 2.2 read the lock, 2.3 install, 2.4 check and digest the tree, 2.5 record)',
+  );
   console.log(`  bare \`uv pip install\` warm: ${m('bare-uv', 'warm').toFixed(0)} ms, node -e 0: ${nodeFloor.toFixed(0)} ms`);
   console.log('');
   for (const [who, more] of extras) console.log(`note: ${who} also put ${more.join(', ')} into the layer`);

@@ -1,9 +1,9 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import {
   type BuildResult,
+  buildResultFromStamp,
   type BuildStamp,
   type BuildStampKey,
-  buildResultFromStamp,
   defineSteps,
   digestArtifacts,
   digestTree,
@@ -12,8 +12,8 @@ import {
   isBuildStampFor,
   LayerError,
   type LocalLayout,
-  type Logger,
   localLayout,
+  type Logger,
   type ManifestFingerprint,
   readBuildStamp,
   readManifest,
@@ -26,6 +26,7 @@ import {
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
 import { credentialVariableNames, installerEnv, redactorFor } from './credentials.js';
 import { diagnoseRequirements, parseRequirementSpec, pipRequirementSpecs, refusalError, type RequirementSpec } from './diagnose.js';
+import { type IndexCredentials, indexUrlWithCredentials } from './index-credentials.js';
 import { probeIndex } from './index-probe.js';
 import type { InstallContext, Installer, InstallFailure, InstallRun } from './install.js';
 import { listInstalled, packageList } from './installed.js';
@@ -33,21 +34,27 @@ import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, type PinnedPip } f
 import { readLockedInstallSet } from './locks/read-lock.js';
 import { targetMarkerEnvironment } from './markers.js';
 import type { ValidatedBuildOptions } from './options.js';
-import { isPypi, lockPinnedSet, type PinnedSet, pinnedCount, requirementsPinnedSet } from './pinned-set.js';
+import { isPypi, lockPinnedSet, pinnedCount, type PinnedSet, requirementsPinnedSet } from './pinned-set.js';
 import { pipInstaller } from './pip.js';
-import { targetPlatform, type TargetPlatform } from './platform.js';
-import { checkProjectFiles, findBuildTools, type BuildTools } from './preflight.js';
+import { type TargetPlatform, targetPlatform } from './platform.js';
+import { type BuildTools, checkProjectFiles, findBuildTools } from './preflight.js';
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
+import type { Redactor } from './redact.js';
 import { normalizeInstalledTree } from './reproducible.js';
+import {
+  checkRequirementsManifest,
+  formatRequirements,
+  parseRequirements,
+  type RequirementEntry,
+  usesHashes,
+  withConsistentHashes,
+} from './requirements.js';
 import { checkProjectRequiresPython, looseRequirements } from './requirements-check.js';
-import { checkRequirementsManifest, formatRequirements, parseRequirements, type RequirementEntry, usesHashes, withConsistentHashes } from './requirements.js';
 import { describeToolFailure, findSystemErrorInOutput, withToolSignal } from './run-tool.js';
 import { buildPureWheel, type BuiltWheel, withBuiltWheels } from './sdist.js';
 import { withIndexNetwork } from './simple-index.js';
 import { isUvWithoutInterpreter, uvInstaller } from './uv.js';
 import { validateLayer } from './validate.js';
-import { type IndexCredentials, indexUrlWithCredentials } from './index-credentials.js';
-import type { Redactor } from './redact.js';
 
 /** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
 const MAX_SDIST_ROUNDS = 3;
@@ -78,7 +85,9 @@ export const BUILD_STEPS = defineSteps({
     steps: {
       prepareBuildDir: 'Prepare the build folder',
       readPinnedSet: (manifestFile: string) =>
-        manifestFile === 'requirements.txt' ? 'Read the pinned requirements of requirements.txt' : `Read the locked main dependencies from ${manifestFile}`,
+        manifestFile === 'requirements.txt'
+          ? 'Read the pinned requirements of requirements.txt'
+          : `Read the locked main dependencies from ${manifestFile}`,
       installDependencies: (how: string) => `Install ${how}`,
       ensureArtifactsFitTarget: 'Check the installed files fit the target runtime',
       recordBuild: 'Put the new build in place and record it',
@@ -174,7 +183,9 @@ export class BuildLayerCommand {
   private explain(error: unknown, journal: BuildJournal): unknown {
     const { signal } = this.options;
     if (signal?.aborted) {
-      const state = journal.hadPreviousBuild ? 'artifacts/python/ still holds the previous build' : 'nothing was built (artifacts/python/ was not changed)';
+      const state = journal.hadPreviousBuild
+        ? 'artifacts/python/ still holds the previous build'
+        : 'nothing was built (artifacts/python/ was not changed)';
       return interruptedError(signal, state, 'run `layer build` again');
     }
     return this.redactError(toLayerErrorFromSystem(error) ?? error);
@@ -204,7 +215,9 @@ export class BuildLayerCommand {
     const p = this.platform;
     const chosen = tools.installer;
     const runner = tools.python ? ` (run by Python ${tools.python.version})` : tools.uvPython ? ` (laying the folder out for ${tools.uvPython})` : '';
-    this.logger.detail(`tool: ${tool}: ${manifest.fileName} is read by layer itself${tool === 'pip' ? '' : ` (no ${tool === 'uv' ? 'uv' : 'Poetry'} runs)`}; installs with the pinned ${chosen.name} ${chosen.version}${runner}`);
+    this.logger.detail(
+      `tool: ${tool}: ${manifest.fileName} is read by layer itself${tool === 'pip' ? '' : ` (no ${tool === 'uv' ? 'uv' : 'Poetry'} runs)`}; installs with the pinned ${chosen.name} ${chosen.version}${runner}`,
+    );
     this.logger.detail(
       `target: Python ${p.pythonVersion} on ${p.architecture} (${p.abiTag}, glibc ${p.glibc.major}.${p.glibc.minor}, ${p.uvPlatform}${p.uvNeedsWheelFilter && chosen.name === 'uv' ? ' with newer wheels hidden' : ''}; ${p.runtime.os.name})`,
     );
@@ -214,7 +227,8 @@ export class BuildLayerCommand {
     this.logger.detail(`build folder: ${this.layout.buildDir}`);
     this.logger.detail(`layer content: ${this.layout.pythonDir}`);
     const { credentials } = this.options;
-    if (credentials.indexUrl) this.logger.detail(`index: ${credentials.indexUrl}${credentials.password ? ' (with credentials from the environment)' : ''}`);
+    if (credentials.indexUrl)
+      this.logger.detail(`index: ${credentials.indexUrl}${credentials.password ? ' (with credentials from the environment)' : ''}`);
     return { manifest, tools };
   }
 
@@ -228,7 +242,9 @@ export class BuildLayerCommand {
     }
     const previous = await this.findIntactBuild();
     if (this.hasDependencyManifestChanged(previous, this.stampKey(manifest, tools))) return { hadPreviousBuild: previous !== undefined };
-    this.logger.detail('nothing changed since the last build (same manifest, installer and target; artifacts/python/ intact): skipping; pass --force to rebuild');
+    this.logger.detail(
+      'nothing changed since the last build (same manifest, installer and target; artifacts/python/ intact): skipping; pass --force to rebuild',
+    );
     return { hadPreviousBuild: true, unchanged: buildResultFromStamp(this.layout, previous as BuildStamp, 'unchanged') };
   }
 
@@ -298,25 +314,36 @@ export class BuildLayerCommand {
     }
     const count = pinnedCount(set);
     if (count === 0) {
-      throw new LayerError(ErrorCodes.REQUIREMENTS_EMPTY, `${fileName} locks no main dependencies${tool === 'pip' ? ' for the target' : ''}, so the layer would be empty`, {
-        hint: tool === 'pip' ? 'check the environment markers in requirements.txt' : 'add the dependencies to [project] dependencies in pyproject.toml and lock again',
-      });
+      throw new LayerError(
+        ErrorCodes.REQUIREMENTS_EMPTY,
+        `${fileName} locks no main dependencies${tool === 'pip' ? ' for the target' : ''}, so the layer would be empty`,
+        {
+          hint:
+            tool === 'pip'
+              ? 'check the environment markers in requirements.txt'
+              : 'add the dependencies to [project] dependencies in pyproject.toml and lock again',
+        },
+      );
     }
     const runs: InstallRun[] = [];
     for (const [i, group] of set.groups.entries()) {
       if (!group.entries.some((entry) => entry.name)) continue;
       const file = this.layout.repoFile(i === 0 ? 'requirements.install.txt' : `requirements.install.${i + 1}.txt`);
       const { entries, unhashed } = withConsistentHashes(group.entries);
-      if (unhashed.length) this.logger.warn(`${fileName} records no file hash for ${unhashed.join(', ')}: the packages from ${group.index.indexUrl ?? 'the default index'} are installed without hash checks`);
+      if (unhashed.length)
+        this.logger.warn(
+          `${fileName} records no file hash for ${unhashed.join(', ')}: the packages from ${group.index.indexUrl ?? 'the default index'} are installed without hash checks`,
+        );
       group.entries = entries;
       await writeFile(file, formatRequirements(entries));
       runs.push({ file, index: group.index, hashed: usesHashes(entries) });
     }
     const from = runs.map((run) => run.index.indexUrl ?? `the ${this.options.installer} default index`).join(', ');
-    this.logger.detail(`${count} pinned packages${set.complete ? ' (exactly these: a lock)' : ''}, from ${from}${runs.every((run) => run.hashed) ? ', every file checked against its hash' : ''}`);
+    this.logger.detail(
+      `${count} pinned packages${set.complete ? ' (exactly these: a lock)' : ''}, from ${from}${runs.every((run) => run.hashed) ? ', every file checked against its hash' : ''}`,
+    );
     return { set, runs, credentials };
   }
-
 
   /** Installs the pinned set into the staging folder: with the pinned installer on the host, or inside the SAM build image. */
   async installDependencies(tools: BuildTools, staging: StagingDir, pinned: PinnedInstall): Promise<void> {
@@ -349,11 +376,16 @@ export class BuildLayerCommand {
       const outcome = await installer.install(context, current);
       if (outcome.ok) return;
       // A full disk or a denied path is said as such, not as 5 KB of traceback.
-      if (findSystemErrorInOutput(outcome.output)) throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: context.pythonDir });
+      if (findSystemErrorInOutput(outcome.output))
+        throw await describeToolFailure(`${installer.name} install`, outcome.output, { path: context.pythonDir });
       if (installer.name === 'uv' && isUvWithoutInterpreter(outcome.output)) {
-        throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'uv found no Python on PATH to lay the layer folder out for (any Python 3 will do: the target is given by --python-version)', {
-          hint: 'install Python 3 and put python3 on PATH, or build with --container',
-        });
+        throw new LayerError(
+          ErrorCodes.TOOL_NOT_INSTALLED,
+          'uv found no Python on PATH to lay the layer folder out for (any Python 3 will do: the target is given by --python-version)',
+          {
+            hint: 'install Python 3 and put python3 on PATH, or build with --container',
+          },
+        );
       }
       const { refusals, sourceOnly } = await this.diagnoseInstallFailure(outcome, entries, run.index);
       if (refusals.length) throw refusalError(refusals, this.platform);
@@ -377,7 +409,9 @@ export class BuildLayerCommand {
     const quoted = new Map(pipRequirementSpecs(outcome.output).map((spec) => [spec.name, spec]));
     const names = outcome.missingWheels.length ? outcome.missingWheels : [...pinned.keys()];
     const specs: RequirementSpec[] = names.map((name) => pinned.get(name) ?? quoted.get(name) ?? { name, specifier: '' });
-    this.logger.detail(`${names.length === 1 ? names[0] : `${names.length} packages`}: nothing to install for ${this.platform.runtime.identifier}; asking the index why`);
+    this.logger.detail(
+      `${names.length === 1 ? names[0] : `${names.length} packages`}: nothing to install for ${this.platform.runtime.identifier}; asking the index why`,
+    );
     return diagnoseRequirements(specs, { platform: this.platform, indexUrl: index.indexUrl, credentials: index });
   }
 
@@ -412,7 +446,8 @@ export class BuildLayerCommand {
     if (extra.length) env.PIP_EXTRA_INDEX_URL = extra.join(' ');
     const requirementsFile = this.layout.repoFile('requirements.container.txt');
     const { entries, unhashed } = withConsistentHashes(set.groups.flatMap((group) => group.entries));
-    if (unhashed.length) this.logger.warn(`no file hashes for ${unhashed.join(', ')} (a git checkout has none): the container installs without hash checks`);
+    if (unhashed.length)
+      this.logger.warn(`no file hashes for ${unhashed.join(', ')} (a git checkout has none): the container installs without hash checks`);
     await writeFile(requirementsFile, formatRequirements(entries));
     const command = containerBuildCommand({
       // The container installs into the staging folder, which lies inside the mounted project like artifacts/.
@@ -422,9 +457,14 @@ export class BuildLayerCommand {
       complete: set.complete,
       passEnv: credentialVariableNames(env),
       user: typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid?.() ?? process.getuid() } : undefined,
-      hostNetwork: runs.some((run) => isLoopbackUrl(run.index.indexUrl)) || isLoopbackUrl(this.options.network?.proxy?.https) || isLoopbackUrl(this.options.network?.proxy?.http),
+      hostNetwork:
+        runs.some((run) => isLoopbackUrl(run.index.indexUrl)) ||
+        isLoopbackUrl(this.options.network?.proxy?.https) ||
+        isLoopbackUrl(this.options.network?.proxy?.http),
       // The CA bundle pip trusts on the host (see pythonToolNetworkEnv), mounted for the container's pip.
-      ...(this.options.network?.caBundle && this.options.env.PIP_CERT === this.options.network.caBundle.path ? { caBundle: this.options.network.caBundle.path } : {}),
+      ...(this.options.network?.caBundle && this.options.env.PIP_CERT === this.options.network.caBundle.path
+        ? { caBundle: this.options.network.caBundle.path }
+        : {}),
       pipDir: await ensureInstallerDir('pip', { env: this.options.env, credentials, redactor: this.redactor, logger: this.logger }),
     });
     this.logger.detail(`$ docker ${command.args.join(' ')}`);
@@ -447,7 +487,9 @@ export class BuildLayerCommand {
       env: this.options.env,
       tools,
       installer:
-        tools.installer.name === 'uv' ? await ensurePinnedUv({ env: this.options.env, credentials, redactor: this.redactor, logger: this.logger }) : await pinnedPip(),
+        tools.installer.name === 'uv'
+          ? await ensurePinnedUv({ env: this.options.env, credentials, redactor: this.redactor, logger: this.logger })
+          : await pinnedPip(),
       pinnedPip,
       redactor: this.redactor,
       logger: this.logger,
@@ -468,7 +510,13 @@ export class BuildLayerCommand {
     return tree;
   }
 
-  async recordBuild(checked: BuildPreflight, staging: StagingDir, pinned: PinnedInstall, treeDigest: TreeDigest, journal: BuildJournal): Promise<BuildResult> {
+  async recordBuild(
+    checked: BuildPreflight,
+    staging: StagingDir,
+    pinned: PinnedInstall,
+    treeDigest: TreeDigest,
+    journal: BuildJournal,
+  ): Promise<BuildResult> {
     this.steps.start('recordBuild');
     const { manifest, tools } = checked;
     const installed = await listInstalled(staging.pythonDir);
@@ -493,7 +541,9 @@ export class BuildLayerCommand {
     await swapInArtifacts(this.layout, staging.artifactsDir);
     journal.staging = undefined;
     await writeBuildStamp(this.layout, stamp);
-    this.logger.detail(`${stamp.packages.length} packages, ${tree.files} files, ${tree.bytes} bytes in ${this.layout.pythonDir} (tree sha256 ${tree.digest.slice(0, 12)}…)`);
+    this.logger.detail(
+      `${stamp.packages.length} packages, ${tree.files} files, ${tree.bytes} bytes in ${this.layout.pythonDir} (tree sha256 ${tree.digest.slice(0, 12)}…)`,
+    );
     return buildResultFromStamp(this.layout, stamp, 'built');
   }
 
@@ -513,7 +563,10 @@ export class BuildLayerCommand {
 
   /** The content digest of the staged tree, as the stamp records it. */
   private digestStagedTree(staging: StagingDir): Promise<TreeDigest> {
-    const digest = digestTree(staging.pythonDir, { displayRoot: 'artifacts/python', ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    const digest = digestTree(staging.pythonDir, {
+      displayRoot: 'artifacts/python',
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
     // Awaited at the end of the check; when the check fails first, the build ends and this outcome is not wanted.
     digest.catch(() => {});
     return digest;

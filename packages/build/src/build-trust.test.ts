@@ -5,12 +5,12 @@
  * the loopback index.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, digestArtifacts, ErrorCodes, InterruptReason, localLayout, readBuildStamp, verifyArtifacts } from '@lambda-layer/core';
 import { createFixtureProject, runningWith, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
@@ -47,7 +47,13 @@ describe('a pip build and its stamp', () => {
   it('records what it built last, in project-relative facts and content digests that survive a copy of the project', async () => {
     const layout = localLayout(dir);
     const stamp = await readBuildStamp(layout);
-    expect(stamp).toMatchObject({ version: 2, tool: 'pip', manifest: { file: 'requirements.txt' }, target: { pythonVersion: '3.12', architecture: 'x86_64' }, indexUrl });
+    expect(stamp).toMatchObject({
+      version: 2,
+      tool: 'pip',
+      manifest: { file: 'requirements.txt' },
+      target: { pythonVersion: '3.12', architecture: 'x86_64' },
+      indexUrl,
+    });
     expect(stamp?.toolVersion).toMatch(/^\d+\.\d+/);
     expect(stamp?.tree).toEqual(await digestArtifacts(layout));
     expect(await readFile(layout.buildStamp, 'utf8')).not.toContain(dir);
@@ -70,7 +76,10 @@ describe('a pip build and its stamp', () => {
       force: true,
       env: { ...env, PIP_RETRIES: '0', PIP_TIMEOUT: '2' },
     }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ErrorCodes.INDEX_UNREACHABLE, message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/simple\/: connection refused$/) });
+    expect(error).toMatchObject({
+      code: ErrorCodes.INDEX_UNREACHABLE,
+      message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/simple\/: connection refused$/),
+    });
     expect(await readFile(layout.buildStamp, 'utf8')).toBe(stampBefore);
     await expect(verifyArtifacts(layout)).resolves.toBeDefined();
     expect(await stagingFolders(dir)).toEqual([]);
@@ -81,7 +90,14 @@ describe('a pip build and its stamp', () => {
     await rm(join(layout.pythonDir, 'six.py'), { force: true });
     await writeFile(join(layout.pythonDir, 'stray.py'), 'x = 1\n');
     const lines: string[] = [];
-    const result = await buildLayer({ projectDir: dir, tool: 'pip', indexUrl, yes: true, env, logger: createLogger({ printer: (line) => lines.push(line) }) });
+    const result = await buildLayer({
+      projectDir: dir,
+      tool: 'pip',
+      indexUrl,
+      yes: true,
+      env,
+      logger: createLogger({ printer: (line) => lines.push(line) }),
+    });
     expect(result.status).toBe('built');
     expect(lines.join('\n')).toContain('artifacts/python/ changed since the last build');
     await expect(readFile(join(layout.pythonDir, 'stray.py'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -92,7 +108,15 @@ describe('a pip build and its stamp', () => {
     const stale = join(layout.buildDir, '.artifacts.999999999.deadbeef.tmp');
     await mkdir(join(stale, 'python', 'half'), { recursive: true });
     const lines: string[] = [];
-    await buildLayer({ projectDir: dir, tool: 'pip', indexUrl, yes: true, force: true, env, logger: createLogger({ printer: (line) => lines.push(line) }) });
+    await buildLayer({
+      projectDir: dir,
+      tool: 'pip',
+      indexUrl,
+      yes: true,
+      force: true,
+      env,
+      logger: createLogger({ printer: (line) => lines.push(line) }),
+    });
     expect(await stagingFolders(dir)).toEqual([]);
     expect(lines).toContain('  removed 1 unfinished build folder(s) left by a killed run');
   }, 60_000);

@@ -1,8 +1,8 @@
 import { posix, relative, sep } from 'node:path';
 import { ErrorCodes, LayerError, type LocalLayout, type Logger } from '@lambda-layer/core';
 import type { TargetPlatform } from './platform.js';
-import { type ChildEnv, runTool, tail } from './run-tool.js';
 import type { Redactor } from './redact.js';
+import { type ChildEnv, runTool, tail } from './run-tool.js';
 
 /** The AWS SAM build image of a runtime: the same OS and Python as Lambda. */
 export function samBuildImage(platform: TargetPlatform): string {
@@ -54,10 +54,14 @@ export function containerBuildCommand(input: ContainerCommandInput): ContainerCo
   return {
     command: 'docker',
     args: [
-      'run', '--rm',
-      '--platform', platform.dockerPlatform,
-      '--volume', `${layout.projectDir}:${MOUNT}`,
-      '--workdir', MOUNT,
+      'run',
+      '--rm',
+      '--platform',
+      platform.dockerPlatform,
+      '--volume',
+      `${layout.projectDir}:${MOUNT}`,
+      '--workdir',
+      MOUNT,
       ...(input.user ? ['--user', `${input.user.uid}:${input.user.gid}`, '--env', 'HOME=/tmp'] : []),
       ...(input.hostNetwork ? ['--network', 'host'] : []),
       ...input.passEnv.flatMap((name) => ['--env', name]),
@@ -65,21 +69,37 @@ export function containerBuildCommand(input: ContainerCommandInput): ContainerCo
       ...(input.caBundle ? ['--volume', `${input.caBundle}:${CA_MOUNT}:ro`, '--env', `PIP_CERT=${CA_MOUNT}`] : []),
       samBuildImage(platform),
       ...(input.pipDir ? ['python', '-I', `${PIP_MOUNT}/pip`, 'install'] : ['python', '-m', 'pip', 'install']),
-      '--no-input', '--disable-pip-version-check', '--no-compile',
-      '--target', inContainer(layout, layout.pythonDir),
+      '--no-input',
+      '--disable-pip-version-check',
+      '--no-compile',
+      '--target',
+      inContainer(layout, layout.pythonDir),
       ...(input.complete ? ['--no-deps'] : []),
-      '-r', inContainer(layout, input.requirementsFile),
+      '-r',
+      inContainer(layout, input.requirementsFile),
     ],
   };
 }
 
-export async function runContainerBuild(command: ContainerCommand, options: { env: ChildEnv; redactor: Redactor; logger: Logger; cwd: string }): Promise<void> {
-  const result = await runTool(command.command, command.args, { cwd: options.cwd, env: options.env, redactor: options.redactor, logger: options.logger });
+export async function runContainerBuild(
+  command: ContainerCommand,
+  options: { env: ChildEnv; redactor: Redactor; logger: Logger; cwd: string },
+): Promise<void> {
+  const result = await runTool(command.command, command.args, {
+    cwd: options.cwd,
+    env: options.env,
+    redactor: options.redactor,
+    logger: options.logger,
+  });
   if (result.code === 0) return;
   const daemon = /Cannot connect to the Docker daemon|docker daemon is not running|permission denied while trying to connect/i.test(result.output);
-  throw new LayerError(ErrorCodes.CONTAINER_FAILED, daemon ? 'the Docker daemon is not reachable' : `the container build failed: ${tail(result.output, 4)}`, {
-    hint: daemon ? 'start Docker (check `docker info`), or build without --container' : 'run again with --debug to see the container output',
-  });
+  throw new LayerError(
+    ErrorCodes.CONTAINER_FAILED,
+    daemon ? 'the Docker daemon is not reachable' : `the container build failed: ${tail(result.output, 4)}`,
+    {
+      hint: daemon ? 'start Docker (check `docker info`), or build without --container' : 'run again with --debug to see the container output',
+    },
+  );
 }
 
 /** Whether an index URL points at this machine (the container then shares the host network). */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError } from '@lambda-layer/core';
 import {
   createFixtureProject,
@@ -11,6 +10,7 @@ import {
   toolCacheEnv,
   wheelCacheDir,
 } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
 import { credentialVariableNames, installerEnv, uvIndexArgs } from './credentials.js';
 import { credentialsFromEnv } from './index-credentials.js';
@@ -46,8 +46,22 @@ describe.each(COMBINATIONS)('a private index with basic auth, a %s manifest inst
   it('builds with the right password, which appears nowhere in output, logs or the build tree', async () => {
     const dir = projects.get(tool) as string;
     const logger = createMemoryLogger({ verbose: true });
-    const credentials = credentialsFromEnv({ indexUrl: index.url, indexName: 'private' }, { LAYER_INDEX_USERNAME: username, LAYER_INDEX_PASSWORD: password });
-    const result = await buildLayer({ projectDir: dir, tool, installer, indexUrl: index.url, indexName: 'private', credentials, yes: true, env, logger, force: true });
+    const credentials = credentialsFromEnv(
+      { indexUrl: index.url, indexName: 'private' },
+      { LAYER_INDEX_USERNAME: username, LAYER_INDEX_PASSWORD: password },
+    );
+    const result = await buildLayer({
+      projectDir: dir,
+      tool,
+      installer,
+      indexUrl: index.url,
+      indexName: 'private',
+      credentials,
+      yes: true,
+      env,
+      logger,
+      force: true,
+    });
     expect(result.packages).toEqual(MAIN_PACKAGES);
     // Debug logs include every line the tools printed.
     expect(logger.lines.some((line) => line.startsWith('debug: $ '))).toBe(true);
@@ -86,14 +100,23 @@ describe('credentials reach the tools through their environment only', () => {
 
   it('pip: PIP_INDEX_URL carries them; uv: UV_INDEX_CORP_*; argv has the URL and name only', () => {
     expect(installerEnv('pip', credentials, {}).PIP_INDEX_URL).toBe('https://u:s3cr3t-value@pkgs.example.com/simple/');
-    expect(installerEnv('uv', credentials, {})).toMatchObject({ UV_INDEX_CORP_USERNAME: 'u', UV_INDEX_CORP_PASSWORD: 's3cr3t-value', UV_PYTHON_DOWNLOADS: 'never' });
+    expect(installerEnv('uv', credentials, {})).toMatchObject({
+      UV_INDEX_CORP_USERNAME: 'u',
+      UV_INDEX_CORP_PASSWORD: 's3cr3t-value',
+      UV_PYTHON_DOWNLOADS: 'never',
+    });
     expect(uvIndexArgs(credentials)).toEqual(['--default-index', 'corp=https://pkgs.example.com/simple/']);
     expect(uvIndexArgs(credentials).join(' ')).not.toContain('s3cr3t');
   });
 
   it('a container gets the variables by name', () => {
-    expect(credentialVariableNames({ PIP_INDEX_URL: 'x', PATH: '/bin', PIP_EXTRA_INDEX_URL: 'y', NO_PROXY: '127.0.0.1' })).toEqual(['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL']);
+    expect(credentialVariableNames({ PIP_INDEX_URL: 'x', PATH: '/bin', PIP_EXTRA_INDEX_URL: 'y', NO_PROXY: '127.0.0.1' })).toEqual([
+      'PIP_INDEX_URL',
+      'PIP_EXTRA_INDEX_URL',
+    ]);
     // The proxy (whose URL may hold a password) and its exceptions, by name only, when a proxy is set.
-    expect(credentialVariableNames({ HTTPS_PROXY: 'http://u:p@proxy:3128', https_proxy: 'http://u:p@proxy:3128', NO_PROXY: '.corp', PATH: '/bin' })).toEqual(['HTTPS_PROXY', 'https_proxy', 'NO_PROXY']);
+    expect(
+      credentialVariableNames({ HTTPS_PROXY: 'http://u:p@proxy:3128', https_proxy: 'http://u:p@proxy:3128', NO_PROXY: '.corp', PATH: '/bin' }),
+    ).toEqual(['HTTPS_PROXY', 'https_proxy', 'NO_PROXY']);
   });
 });

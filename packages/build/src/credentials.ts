@@ -1,7 +1,7 @@
 import { type Installer, networkSecrets, type NetworkSettings, PROXY_VARIABLES } from '@lambda-layer/core';
-import type { ChildEnv } from './run-tool.js';
 import { type IndexCredentials, pipIndexEnv, poetryIndexEnv, uvIndexEnv } from './index-credentials.js';
 import { Redactor } from './redact.js';
+import type { ChildEnv } from './run-tool.js';
 
 /** Index settings of the user's environment, per installer: indexes (and logins for them) besides the one a run names. */
 const INDEX_VARIABLES = {
@@ -51,6 +51,7 @@ const NO_PROXY = new Set<string>(PROXY_VARIABLES.noProxy);
 export function credentialVariableNames(env: ChildEnv): string[] {
   const proxied = Object.keys(env).some((name) => PROXIES.has(name) && env[name]);
   return Object.keys(env).filter(
-    (name) => env[name] !== undefined && (/^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) || (proxied && (PROXIES.has(name) || NO_PROXY.has(name)))),
+    (name) =>
+      env[name] !== undefined && (/^PIP_(EXTRA_)?INDEX_URL$|^PIP_TRUSTED_HOST$/.test(name) || (proxied && (PROXIES.has(name) || NO_PROXY.has(name)))),
   );
 }

@@ -5,8 +5,10 @@
  * another Python, and whether only a source distribution is left (the one
  * case a build may try: pure Python on the host, anything else in --container).
  */
-import { clean, gt, parse, rcompare, satisfies, valid, validRange } from '@renovatebot/pep440';
 import { type ErrorCode, ErrorCodes, LayerError, normalizePackageName, PYTHON_VERSIONS, type PythonVersion } from '@lambda-layer/core';
+import { clean, gt, parse, rcompare, satisfies, valid, validRange } from '@renovatebot/pep440';
+import { mapLimit } from './concurrency.js';
+import type { IndexCredentials } from './index-credentials.js';
 import { indexName } from './index-probe.js';
 import {
   describeTarget,
@@ -21,8 +23,6 @@ import {
   wheelTagTriples,
 } from './platform.js';
 import { fetchProjectPage, type IndexFile } from './simple-index.js';
-import { mapLimit } from './concurrency.js';
-import type { IndexCredentials } from './index-credentials.js';
 
 /** A requirement as an installer saw it: a name and a PEP 440 specifier (`==2.4.6`, `>=2,<3`, or empty). */
 export interface RequirementSpec {
@@ -143,7 +143,9 @@ function suggestions(name: string, group: VersionFiles, all: readonly VersionFil
   }
   const current = PYTHON_VERSIONS.indexOf(platform.pythonVersion);
   const others = [...PYTHON_VERSIONS.slice(current + 1), ...PYTHON_VERSIONS.slice(0, current).reverse()];
-  const other = others.find((version: PythonVersion) => fitsFromWheel(group, targetPlatform({ pythonVersion: version, architecture: platform.architecture })));
+  const other = others.find((version: PythonVersion) =>
+    fitsFromWheel(group, targetPlatform({ pythonVersion: version, architecture: platform.architecture })),
+  );
   if (other) out.push(`target python${other}`);
   return out;
 }
@@ -168,7 +170,12 @@ function listTags(wheels: readonly WheelName[], pick: (wheel: WheelName) => stri
  * index files: a refusal, a source-only version, or undefined when a fitting
  * wheel exists (the installer failed for another reason).
  */
-export function explainPackage(spec: RequirementSpec, files: readonly IndexFile[], platform: TargetPlatform, index: string): Refusal | SourceOnly | undefined {
+export function explainPackage(
+  spec: RequirementSpec,
+  files: readonly IndexFile[],
+  platform: TargetPlatform,
+  index: string,
+): Refusal | SourceOnly | undefined {
   const { name, specifier } = spec;
   const versions = groupByVersion(files);
   const releases = versions.filter((v) => !v.yanked && !isPrerelease(v.version));
@@ -178,8 +185,16 @@ export function explainPackage(spec: RequirementSpec, files: readonly IndexFile[
   const target = describeTarget(platform);
   if (!group) {
     const exact = /^===?([^,]+)$/.exec(specifier)?.[1];
-    const what = exact ? `${name} ${exact} does not exist on ${index}` : `no version of ${name}${specifier ? ` ${specifier}` : ''} exists on ${index}`;
-    return { package: name, version: exact, code: ErrorCodes.PACKAGE_NOT_FOUND, message: `${what}${newest ? ` (newest: ${newest})` : ''}`, hint: HINTS.notFound };
+    const what = exact
+      ? `${name} ${exact} does not exist on ${index}`
+      : `no version of ${name}${specifier ? ` ${specifier}` : ''} exists on ${index}`;
+    return {
+      package: name,
+      version: exact,
+      code: ErrorCodes.PACKAGE_NOT_FOUND,
+      message: `${what}${newest ? ` (newest: ${newest})` : ''}`,
+      hint: HINTS.notFound,
+    };
   }
   const { version } = group;
   const label = `${name} ${version}`;
@@ -189,7 +204,10 @@ export function explainPackage(spec: RequirementSpec, files: readonly IndexFile[
       package: name,
       version,
       code: ErrorCodes.PYTHON_VERSION_EXCLUDED,
-      message: withSuggestions(`${label} requires Python ${requires}, which excludes ${platform.runtime.identifier}`, suggestions(name, group, versions, platform)),
+      message: withSuggestions(
+        `${label} requires Python ${requires}, which excludes ${platform.runtime.identifier}`,
+        suggestions(name, group, versions, platform),
+      ),
       hint: HINTS.python,
     };
   }
@@ -199,14 +217,29 @@ export function explainPackage(spec: RequirementSpec, files: readonly IndexFile[
   const binary = wheels.filter((wheel) => !wheel.platformTags.includes('any'));
   if (!binary.length) {
     if (sdist) return { name, version, sdist };
-    return { package: name, version, code: ErrorCodes.NO_COMPATIBLE_WHEEL, message: `${label} has no wheel for ${target} and no source distribution on ${index}`, hint: HINTS.wheel };
+    return {
+      package: name,
+      version,
+      code: ErrorCodes.NO_COMPATIBLE_WHEEL,
+      message: `${label} has no wheel for ${target} and no source distribution on ${index}`,
+      hint: HINTS.wheel,
+    };
   }
 
   // Native code: say what the wheels need that the target lacks.
   const tips = suggestions(name, group, versions, platform);
-  const refuse = (message: string): Refusal => ({ package: name, version, code: ErrorCodes.NO_COMPATIBLE_WHEEL, message: withSuggestions(message, tips), hint: HINTS.wheel });
-  const forPython = binary.filter((wheel) => wheelTagTriples(wheel).some((tag) => isInterpreterCompatible(tag.split('-')[0] as string, tag.split('-')[1] as string, platform)));
-  const linuxFor = (wheel: WheelName, machine: string) => wheel.platformTags.map(manylinuxGlibc).filter((tag) => tag?.machine === machine) as Array<{ major: number; minor: number }>;
+  const refuse = (message: string): Refusal => ({
+    package: name,
+    version,
+    code: ErrorCodes.NO_COMPATIBLE_WHEEL,
+    message: withSuggestions(message, tips),
+    hint: HINTS.wheel,
+  });
+  const forPython = binary.filter((wheel) =>
+    wheelTagTriples(wheel).some((tag) => isInterpreterCompatible(tag.split('-')[0] as string, tag.split('-')[1] as string, platform)),
+  );
+  const linuxFor = (wheel: WheelName, machine: string) =>
+    wheel.platformTags.map(manylinuxGlibc).filter((tag) => tag?.machine === machine) as Array<{ major: number; minor: number }>;
   const glibcs = forPython.flatMap((wheel) => linuxFor(wheel, platform.machine));
   if (glibcs.length) {
     const lowest = glibcs.reduce((a, b) => (a.major < b.major || (a.major === b.major && a.minor < b.minor) ? a : b));
@@ -214,11 +247,26 @@ export function explainPackage(spec: RequirementSpec, files: readonly IndexFile[
       `${label}: its Linux wheels need glibc ${lowest.major}.${lowest.minor} (manylinux_${lowest.major}_${lowest.minor}); ${platform.runtime.identifier} on Lambda has ${platform.glibc.major}.${platform.glibc.minor}`,
     );
   }
-  const otherMachines = [...new Set(forPython.flatMap((wheel) => wheel.platformTags.map(manylinuxGlibc).filter((tag) => tag !== undefined).map((tag) => tag.machine)))];
-  if (otherMachines.length) return refuse(`${label} has no Linux wheel for ${platform.machine} (${platform.architecture}); its Linux wheels are for ${otherMachines.sort().join(', ')}`);
+  const otherMachines = [
+    ...new Set(
+      forPython.flatMap((wheel) =>
+        wheel.platformTags
+          .map(manylinuxGlibc)
+          .filter((tag) => tag !== undefined)
+          .map((tag) => tag.machine),
+      ),
+    ),
+  ];
+  if (otherMachines.length)
+    return refuse(
+      `${label} has no Linux wheel for ${platform.machine} (${platform.architecture}); its Linux wheels are for ${otherMachines.sort().join(', ')}`,
+    );
   const linux = binary.filter((wheel) => linuxFor(wheel, platform.machine).length);
-  if (linux.length) return refuse(`${label} has no wheel for ${platform.runtime.identifier}; its Linux wheels are for ${listTags(linux, (wheel) => wheel.abiTags)}`);
-  return refuse(`${label} has no manylinux wheel (its wheels are for ${listTags(binary, (wheel) => wheel.platformTags.map((tag) => tag.replace(/_.*$/, '')))})`);
+  if (linux.length)
+    return refuse(`${label} has no wheel for ${platform.runtime.identifier}; its Linux wheels are for ${listTags(linux, (wheel) => wheel.abiTags)}`);
+  return refuse(
+    `${label} has no manylinux wheel (its wheels are for ${listTags(binary, (wheel) => wheel.platformTags.map((tag) => tag.replace(/_.*$/, '')))})`,
+  );
 }
 
 /**
@@ -237,11 +285,30 @@ export async function diagnoseRequirements(
     if (page.ok) return explainPackage(spec, page.page.files, options.platform, index);
     const { failure } = page;
     if (failure.kind === 'unreachable') {
-      return { package: spec.name, version: undefined, code: ErrorCodes.INDEX_UNREACHABLE, message: `cannot reach ${index}: ${failure.reason}`, hint: 'check the index URL and the network (and HTTPS_PROXY, if you need one), then build again' };
+      return {
+        package: spec.name,
+        version: undefined,
+        code: ErrorCodes.INDEX_UNREACHABLE,
+        message: `cannot reach ${index}: ${failure.reason}`,
+        hint: 'check the index URL and the network (and HTTPS_PROXY, if you need one), then build again',
+      };
     }
-    if (failure.status === 404) return { package: spec.name, version: undefined, code: ErrorCodes.PACKAGE_NOT_FOUND, message: `${spec.name} does not exist on ${index}`, hint: HINTS.notFound };
+    if (failure.status === 404)
+      return {
+        package: spec.name,
+        version: undefined,
+        code: ErrorCodes.PACKAGE_NOT_FOUND,
+        message: `${spec.name} does not exist on ${index}`,
+        hint: HINTS.notFound,
+      };
     const auth = failure.status === 401 || failure.status === 403;
-    return { package: spec.name, version: undefined, code: auth ? ErrorCodes.INDEX_AUTH_FAILED : ErrorCodes.BUILD_FAILED, message: `${index} answered HTTP ${failure.status} for ${spec.name}`, hint: auth ? 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD to a valid login' : 'check the index, then build again' };
+    return {
+      package: spec.name,
+      version: undefined,
+      code: auth ? ErrorCodes.INDEX_AUTH_FAILED : ErrorCodes.BUILD_FAILED,
+      message: `${index} answered HTTP ${failure.status} for ${spec.name}`,
+      hint: auth ? 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD to a valid login' : 'check the index, then build again',
+    };
   });
   // An unreachable index is the one reason, whatever else failed.
   const unreachable = results.find((result) => result && 'code' in result && result.code === ErrorCodes.INDEX_UNREACHABLE);
@@ -257,6 +324,12 @@ export async function diagnoseRequirements(
 /** One error for the refused packages: one line each, the first one's code and hint. */
 export function refusalError(refusals: readonly Refusal[], platform: TargetPlatform): LayerError {
   const first = refusals[0] as Refusal;
-  const message = refusals.length === 1 ? first.message : `${refusals.length} packages cannot be installed for ${describeTarget(platform)}: ${refusals.map((refusal) => refusal.message).join('; ')}`;
-  return new LayerError(first.code, message, { hint: first.hint, details: { refusals: refusals.map(({ package: name, version, code, message: line }) => ({ package: name, version, code, message: line })) } });
+  const message =
+    refusals.length === 1
+      ? first.message
+      : `${refusals.length} packages cannot be installed for ${describeTarget(platform)}: ${refusals.map((refusal) => refusal.message).join('; ')}`;
+  return new LayerError(first.code, message, {
+    hint: first.hint,
+    details: { refusals: refusals.map(({ package: name, version, code, message: line }) => ({ package: name, version, code, message: line })) },
+  });
 }

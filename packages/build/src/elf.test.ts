@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
-import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir, wheelCacheDir } from '@lambda-layer/testing';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNativeFixtures, hasCompilers, type NativeFixtures } from './__fixtures__/native.js';
 import { compareDottedVersions, ElfFormatError, highestVersion, readElfDynamicInfo, readElfMachine } from './elf.js';
 
@@ -42,13 +42,18 @@ function readelf(path: string) {
     soname: /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(dynamic)?.[1],
     needFiles: [...needs.matchAll(/File: (\S+)/g)].map((m) => m[1]).sort(),
     needVersions: [...needs.matchAll(/Name: (\S+)\s+Flags/g)].map((m) => m[1]).sort(),
-    definitions: [...defs.matchAll(/Flags: (\S+)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)/g)].filter((m) => m[1] !== 'BASE').map((m) => m[2]).sort(),
+    definitions: [...defs.matchAll(/Flags: (\S+)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)/g)]
+      .filter((m) => m[1] !== 'BASE')
+      .map((m) => m[2])
+      .sort(),
   };
 }
 
 describe('readElfDynamicInfo', () => {
   it.skipIf(!hasReadelf)("reads what readelf reads, for every shared object of the test wheels and the host's libc and libstdc++", async () => {
-    const system = ['/lib/x86_64-linux-gnu/libc.so.6', '/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/aarch64-linux-gnu/libc.so.6'].filter((path) => spawnSync('test', ['-e', path]).status === 0);
+    const system = ['/lib/x86_64-linux-gnu/libc.so.6', '/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/aarch64-linux-gnu/libc.so.6'].filter(
+      (path) => spawnSync('test', ['-e', path]).status === 0,
+    );
     const files = [...shared, ...system, ...(native ? [native.newGlibc, native.newGlibcxx, native.needsGl, native.libGl] : [])];
     expect(shared.length).toBeGreaterThan(8);
     for (const file of files) {

@@ -71,7 +71,8 @@ class WindowReader {
   ) {}
 
   async read(offset: number, length: number): Promise<Buffer> {
-    if (offset < 0 || length < 0 || offset + length > this.size) throw new ElfFormatError(`read past the end of the file (${offset}+${length} > ${this.size})`);
+    if (offset < 0 || length < 0 || offset + length > this.size)
+      throw new ElfFormatError(`read past the end of the file (${offset}+${length} > ${this.size})`);
     if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) {
       return this.window.subarray(offset - this.windowStart, offset - this.windowStart + length);
     }
@@ -130,8 +131,24 @@ function parseHeader(header: Buffer): ElfHeader | undefined {
   if (bits === 64 && header.length < 64) throw new ElfFormatError('truncated ELF header');
   const f = fields(littleEndian);
   return bits === 64
-    ? { bits, littleEndian, type: f.u16(header, 16), machine: f.u16(header, 18), phoff: f.u64(header, 0x20), phentsize: f.u16(header, 0x36), phnum: f.u16(header, 0x38) }
-    : { bits, littleEndian, type: f.u16(header, 16), machine: f.u16(header, 18), phoff: f.u32(header, 0x1c), phentsize: f.u16(header, 0x2a), phnum: f.u16(header, 0x2c) };
+    ? {
+        bits,
+        littleEndian,
+        type: f.u16(header, 16),
+        machine: f.u16(header, 18),
+        phoff: f.u64(header, 0x20),
+        phentsize: f.u16(header, 0x36),
+        phnum: f.u16(header, 0x38),
+      }
+    : {
+        bits,
+        littleEndian,
+        type: f.u16(header, 16),
+        machine: f.u16(header, 18),
+        phoff: f.u32(header, 0x1c),
+        phentsize: f.u16(header, 0x2a),
+        phnum: f.u16(header, 0x2c),
+      };
 }
 
 interface Segment {

@@ -7,12 +7,16 @@ const creds = { indexUrl: 'https://pkgs.example.com/simple/', indexName: 'corp-p
 
 describe('private index credentials', () => {
   it('reads LAYER_INDEX_* first, then the tools own variables', () => {
-    expect(credentialsFromEnv({ indexName: 'corp-pypi' }, { LAYER_INDEX_USERNAME: 'a', LAYER_INDEX_PASSWORD: 'b', UV_INDEX_CORP_PYPI_PASSWORD: 'c' })).toEqual({
+    expect(
+      credentialsFromEnv({ indexName: 'corp-pypi' }, { LAYER_INDEX_USERNAME: 'a', LAYER_INDEX_PASSWORD: 'b', UV_INDEX_CORP_PYPI_PASSWORD: 'c' }),
+    ).toEqual({
       indexName: 'corp-pypi',
       username: 'a',
       password: 'b',
     });
-    expect(credentialsFromEnv({ indexName: 'corp-pypi' }, { POETRY_HTTP_BASIC_CORP_PYPI_USERNAME: 'u', POETRY_HTTP_BASIC_CORP_PYPI_PASSWORD: 'p' })).toMatchObject({
+    expect(
+      credentialsFromEnv({ indexName: 'corp-pypi' }, { POETRY_HTTP_BASIC_CORP_PYPI_USERNAME: 'u', POETRY_HTTP_BASIC_CORP_PYPI_PASSWORD: 'p' }),
+    ).toMatchObject({
       username: 'u',
       password: 'p',
     });

@@ -27,12 +27,8 @@ export function indexEnvName(indexName: string): string {
  */
 export function credentialsFromEnv(options: { indexUrl?: string; indexName?: string }, env: Env = process.env): IndexCredentials {
   const name = options.indexName ? indexEnvName(options.indexName) : undefined;
-  const username =
-    env.LAYER_INDEX_USERNAME ??
-    (name ? env[`UV_INDEX_${name}_USERNAME`] ?? env[`POETRY_HTTP_BASIC_${name}_USERNAME`] : undefined);
-  const password =
-    env.LAYER_INDEX_PASSWORD ??
-    (name ? env[`UV_INDEX_${name}_PASSWORD`] ?? env[`POETRY_HTTP_BASIC_${name}_PASSWORD`] : undefined);
+  const username = env.LAYER_INDEX_USERNAME ?? (name ? (env[`UV_INDEX_${name}_USERNAME`] ?? env[`POETRY_HTTP_BASIC_${name}_USERNAME`]) : undefined);
+  const password = env.LAYER_INDEX_PASSWORD ?? (name ? (env[`UV_INDEX_${name}_PASSWORD`] ?? env[`POETRY_HTTP_BASIC_${name}_PASSWORD`]) : undefined);
   return {
     ...(options.indexUrl ? { indexUrl: options.indexUrl } : {}),
     ...(options.indexName ? { indexName: options.indexName } : {}),

@@ -1,7 +1,7 @@
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
-import { indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
 import type { IndexCredentials } from './index-credentials.js';
 import type { Redactor } from './redact.js';
+import { indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
 
 /** The index as messages name it (never with credentials: those are only ever in headers). */
 export function indexName(indexUrl: string | undefined): string {
@@ -20,7 +20,9 @@ export async function probeIndex(credentials: IndexCredentials, redactor: Redact
   if (!answer.ok) {
     const reason = answer.failure.kind === 'unreachable' ? answer.failure.reason : `HTTP ${answer.failure.status}`;
     return new LayerError(ErrorCodes.INDEX_UNREACHABLE, redactor.redact(`cannot reach ${url}: ${reason}`), {
-      hint: credentials.indexUrl ? 'check --index-url (or the lock\'s index) and the network, then build again' : 'check the network (and HTTPS_PROXY, if you need one), then build again',
+      hint: credentials.indexUrl
+        ? "check --index-url (or the lock's index) and the network, then build again"
+        : 'check the network (and HTTPS_PROXY, if you need one), then build again',
       details: { index: url, reason },
     });
   }
@@ -32,6 +34,6 @@ export async function probeIndex(credentials: IndexCredentials, redactor: Redact
   return new LayerError(
     ErrorCodes.INDEX_AUTH_FAILED,
     redactor.redact(`the package index ${credentials.indexUrl ?? url} ${given ? 'refused the credentials' : 'needs credentials'} (HTTP ${status})`),
-    { hint: 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD (or the tool\'s own index variables) to a valid login', details: { status } },
+    { hint: "set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD (or the tool's own index variables) to a valid login", details: { status } },
   );
 }

@@ -4,7 +4,8 @@ import { uvMissingWheels } from './uv.js';
 
 describe('telling "no wheel for the target" apart from other failures', () => {
   it('reads pip', () => {
-    const output = 'ERROR: Could not find a version that satisfies the requirement Native_Only==0.1.0 (from versions: none)\nERROR: No matching distribution found for Native_Only==0.1.0';
+    const output =
+      'ERROR: Could not find a version that satisfies the requirement Native_Only==0.1.0 (from versions: none)\nERROR: No matching distribution found for Native_Only==0.1.0';
     expect(pipMissingWheels(output)).toEqual(['native-only']);
     expect(pipMissingWheels('ERROR: Invalid requirement: "=="')).toEqual([]);
   });

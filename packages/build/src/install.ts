@@ -1,10 +1,10 @@
 import type { Logger } from '@lambda-layer/core';
+import type { IndexCredentials } from './index-credentials.js';
 import type { InstallerName, PinnedPip } from './installers.js';
 import type { TargetPlatform } from './platform.js';
 import type { BuildTools, ToolCommand } from './preflight.js';
-import type { ChildEnv } from './run-tool.js';
-import type { IndexCredentials } from './index-credentials.js';
 import type { Redactor } from './redact.js';
+import type { ChildEnv } from './run-tool.js';
 
 /** What an installer needs to put pinned requirements into artifacts/python/ for the target. */
 export interface InstallContext {

@@ -3,9 +3,9 @@ import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promi
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@lambda-layer/core';
 import { repoRoot, run, useTempDir, wheelCacheDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, hostPlatformKey, installerDir, pinnedInstallers } from './installers.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
@@ -26,7 +26,10 @@ async function fakeIndex(body: Buffer, options: { slow?: boolean; onFile?: () =>
     if (!options.slow) return void response.end(body);
     let sent = 0;
     const timer = setInterval(() => {
-      if (response.destroyed || sent >= body.length) return clearInterval(timer);
+      if (response.destroyed || sent >= body.length) {
+        clearInterval(timer);
+        return;
+      }
       response.write(body.subarray(sent, sent + 4096));
       sent += 4096;
     }, 50);
@@ -60,7 +63,10 @@ describe('the pinned installers', () => {
     const { url, server } = await fakeIndex(Buffer.from('not the pinned pip'));
     try {
       const error = await ensureInstallerDir('pip', { env: cacheEnv(), credentials: { indexUrl: url } }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, message: expect.stringMatching(/has sha256 [0-9a-f]{64}, not the pinned [0-9a-f]{64}$/) });
+      expect(error).toMatchObject({
+        code: ErrorCodes.TOOL_NOT_INSTALLED,
+        message: expect.stringMatching(/has sha256 [0-9a-f]{64}, not the pinned [0-9a-f]{64}$/),
+      });
       expect(await readdir(join(temp.path, 'tools'))).toEqual([]);
     } finally {
       server.close();
@@ -76,7 +82,11 @@ describe('the pinned installers', () => {
     try {
       // A real process, killed with SIGKILL mid-download.
       const script = `import { ensureInstallerDir } from ${JSON.stringify(join(repoRoot, 'packages/build/src/installers.ts'))}; await ensureInstallerDir('pip', { env: process.env, credentials: { indexUrl: ${JSON.stringify(url)} } });`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env: cacheEnv(), stdio: 'ignore' });
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: repoRoot,
+        env: cacheEnv(),
+        stdio: 'ignore',
+      });
       await fileRequested;
       child.kill('SIGKILL');
       await new Promise((resolve) => child.on('close', resolve));

@@ -12,12 +12,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ErrorCodes, type Installer, LayerError, layerCacheDir, type Logger, silentLogger } from '@lambda-layer/core';
+import { ErrorCodes, type Installer, layerCacheDir, LayerError, type Logger, silentLogger } from '@lambda-layer/core';
+import type { IndexCredentials } from './index-credentials.js';
 import type { ToolCommand } from './preflight.js';
+import { Redactor } from './redact.js';
 import { type ChildEnv, findAllOnPath, runTool } from './run-tool.js';
 import { fetchProjectPage, indexBase, indexRequest, PYPI_SIMPLE } from './simple-index.js';
-import type { IndexCredentials } from './index-credentials.js';
-import { Redactor } from './redact.js';
 
 /** core's `Installer` under a name that does not clash with install.ts's `Installer` (the installer's code). */
 export type InstallerName = Installer;
@@ -117,9 +117,13 @@ async function downloadWheel(name: InstallerName, wheel: PinnedWheel, options: E
     return bytes;
   }
   const redactor = options.redactor ?? new Redactor();
-  throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, redactor.redact(`cannot install the pinned ${name} into the tool cache (${tried.join('; ')})`), {
-    hint: `make ${wheel.file} reachable on the index (or pypi.org), or point LAYER_CACHE_DIR at a cache that already holds it`,
-  });
+  throw new LayerError(
+    ErrorCodes.TOOL_NOT_INSTALLED,
+    redactor.redact(`cannot install the pinned ${name} into the tool cache (${tried.join('; ')})`),
+    {
+      hint: `make ${wheel.file} reachable on the index (or pypi.org), or point LAYER_CACHE_DIR at a cache that already holds it`,
+    },
+  );
 }
 
 /** Unpacks the parts of the wheel the installer needs into `dir`. */
@@ -128,7 +132,7 @@ async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Prom
   const { unzipSync } = await import('fflate');
   const entries = unzipSync(bytes, {
     // pip: the package and its metadata; uv: only the binary (the Python shim is not needed).
-    filter: (file) => (name === 'pip' ? !file.name.endsWith('/') : /\.data\/scripts\/uv$/.test(file.name)),
+    filter: (file) => (name === 'pip' ? !file.name.endsWith('/') : file.name.endsWith('.data/scripts/uv')),
   });
   for (const [path, content] of Object.entries(entries)) {
     const target = name === 'uv' ? join(dir, 'uv') : join(dir, ...path.split('/'));
@@ -137,7 +141,9 @@ async function unpack(name: InstallerName, bytes: Uint8Array, dir: string): Prom
     if (name === 'uv') await chmod(target, 0o755);
   }
   if (name === 'uv' && !(await exists(join(dir, 'uv')))) {
-    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'the pinned uv wheel holds no uv binary', { hint: 'build again to download it afresh; if it fails again, report it with --debug output' });
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'the pinned uv wheel holds no uv binary', {
+      hint: 'build again to download it afresh; if it fails again, report it with --debug output',
+    });
   }
 }
 
@@ -234,16 +240,24 @@ export async function findHostPython(env: ChildEnv, minimum: string): Promise<Ho
   const [minMajor, minMinor] = minimum.split('.').map(Number) as [number, number];
   const seen: string[] = [];
   for (const { path: python } of await pythonCandidates(env)) {
-    const result = await runTool(python, ['-I', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { env, redactor: new Redactor(), logger: silentLogger }).catch(() => undefined);
+    const result = await runTool(python, ['-I', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+      env,
+      redactor: new Redactor(),
+      logger: silentLogger,
+    }).catch(() => undefined);
     const version = result?.code === 0 ? result.output.trim() : undefined;
     if (!version) continue;
     const [major, minor] = version.split('.').map(Number) as [number, number];
     if (major > minMajor || (major === minMajor && minor >= minMinor)) return { command: python, version };
     seen.push(`${python} is ${version}`);
   }
-  throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, `no Python ${minimum} or newer on PATH to run the pinned pip${seen.length ? ` (${seen.join(', ')})` : ''}`, {
-    hint: `install Python ${minimum} or newer and put python3 on PATH (it runs the pinned pip), or build with --installer uv`,
-  });
+  throw new LayerError(
+    ErrorCodes.TOOL_NOT_INSTALLED,
+    `no Python ${minimum} or newer on PATH to run the pinned pip${seen.length ? ` (${seen.join(', ')})` : ''}`,
+    {
+      hint: `install Python ${minimum} or newer and put python3 on PATH (it runs the pinned pip), or build with --installer uv`,
+    },
+  );
 }
 
 /** The pinned pip, and the folder its packages (pip's vendored `packaging` among them) import from. */
@@ -254,7 +268,10 @@ export interface PinnedPip extends ToolCommand {
 /** The pinned pip as a command: `python3 -I <cache>/tools/pip-25.3/pip`, run by `python` (found on PATH when not given). */
 export async function ensurePinnedPip(options: EnsureInstallerOptions & { python?: HostPython | undefined }): Promise<PinnedPip> {
   const spec = (await pinnedInstallers()).pip;
-  const [python, dir] = await Promise.all([options.python ?? findHostPython(options.env, spec.requiresPython ?? '3.9'), ensureInstallerDir('pip', options)]);
+  const [python, dir] = await Promise.all([
+    options.python ?? findHostPython(options.env, spec.requiresPython ?? '3.9'),
+    ensureInstallerDir('pip', options),
+  ]);
   return { command: python.command, prefix: ['-I', join(dir, 'pip')], version: spec.version, pinned: true, libDir: dir };
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { LAMBDA_RUNTIMES, PYTHON_VERSIONS } from '@lambda-layer/core';
+import { describe, expect, it } from 'vitest';
 import {
   AMAZON_LINUX_2,
   AMAZON_LINUX_2023,
@@ -60,9 +60,12 @@ describe('the Lambda Python runtime table', () => {
 
   it('lists the system libraries a layer may count on, and none a wheel must bring itself', () => {
     for (const os of [AMAZON_LINUX_2, AMAZON_LINUX_2023]) {
-      expect(os.systemLibraries).toEqual(expect.arrayContaining(['libc.so.6', 'libm.so.6', 'libpthread.so.0', 'libstdc++.so.6', 'libgcc_s.so.1', 'libz.so.1']));
+      expect(os.systemLibraries).toEqual(
+        expect.arrayContaining(['libc.so.6', 'libm.so.6', 'libpthread.so.0', 'libstdc++.so.6', 'libgcc_s.so.1', 'libz.so.1']),
+      );
       // manylinux allows these, Lambda's images do not have them (opencv-python's libGL is the classic failure).
-      for (const missing of ['libGL.so.1', 'libX11.so.6', 'libglib-2.0.so.0', 'libssl.so.3', 'libpython3.12.so.1.0']) expect(os.systemLibraries).not.toContain(missing);
+      for (const missing of ['libGL.so.1', 'libX11.so.6', 'libglib-2.0.so.0', 'libssl.so.3', 'libpython3.12.so.1.0'])
+        expect(os.systemLibraries).not.toContain(missing);
     }
     expect(lambdaPythonRuntime('3.11').os.systemLibraries).toContain('libnsl.so.1');
     expect(lambdaPythonRuntime('3.12').os.systemLibraries).not.toContain('libnsl.so.1');
@@ -75,5 +78,4 @@ describe('wheel tags of a target', () => {
     expect(wheelMachine('arm64')).toBe('aarch64');
     expect(wheelMachine('x86_64')).toBe('x86_64');
   });
-
 });

@@ -36,8 +36,16 @@ export interface LambdaOperatingSystem {
 
 /** glibc's libraries and the dynamic loaders of both architectures. */
 const GLIBC_LIBRARIES = [
-  'libc.so.6', 'libm.so.6', 'libdl.so.2', 'librt.so.1', 'libpthread.so.0', 'libutil.so.1', 'libresolv.so.2', 'libanl.so.1',
-  'ld-linux-x86-64.so.2', 'ld-linux-aarch64.so.1',
+  'libc.so.6',
+  'libm.so.6',
+  'libdl.so.2',
+  'librt.so.1',
+  'libpthread.so.0',
+  'libutil.so.1',
+  'libresolv.so.2',
+  'libanl.so.1',
+  'ld-linux-x86-64.so.2',
+  'ld-linux-aarch64.so.1',
 ];
 const GCC_RUNTIME_LIBRARIES = ['libgcc_s.so.1', 'libstdc++.so.6'];
 

@@ -1,8 +1,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { createMemoryLogger, ErrorCodes } from '@lambda-layer/core';
 import { createFixtureProject, toolCacheEnv } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
 import { applyTargetMarkers, splitMarker } from './markers.js';
 import { targetPlatform } from './platform.js';
@@ -23,7 +23,10 @@ const REQUIREMENTS = [
 
 describe('environment markers are judged for the target, not the host', () => {
   it('splits a marker from the requirement and its options', () => {
-    expect(splitMarker('a==1 ; python_version < "3.11" --hash=sha256:x')).toEqual({ requirement: 'a==1 --hash=sha256:x', marker: 'python_version < "3.11"' });
+    expect(splitMarker('a==1 ; python_version < "3.11" --hash=sha256:x')).toEqual({
+      requirement: 'a==1 --hash=sha256:x',
+      marker: 'python_version < "3.11"',
+    });
     expect(splitMarker('a==1')).toEqual({ requirement: 'a==1', marker: undefined });
   });
 
@@ -39,21 +42,52 @@ describe('environment markers are judged for the target, not the host', () => {
   });
 
   it('refuses a marker it cannot read, naming the file and the package', () => {
-    expect(() => applyTargetMarkers(parseRequirements('six==1.17.0 ; python_version <\n'), targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' }), createMemoryLogger())).toThrow(
-      expect.objectContaining({ code: ErrorCodes.BUILD_FAILED, message: expect.stringMatching(/^requirements\.txt: six: invalid environment marker/) }),
+    expect(() =>
+      applyTargetMarkers(
+        parseRequirements('six==1.17.0 ; python_version <\n'),
+        targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' }),
+        createMemoryLogger(),
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.BUILD_FAILED,
+        message: expect.stringMatching(/^requirements\.txt: six: invalid environment marker/),
+      }),
     );
   });
 
-  it.each(['uv', 'pip'] as const)("a requirements.txt build with %s for 3.12 arm64 on this 3.11 x86_64 host installs the target's set", async (installer) => {
-    const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
-    try {
-      await writeFile(join(dir, 'requirements.txt'), REQUIREMENTS.replace(/ \\\n\s+--hash=\S+/, ''));
-      const result = await buildLayer({ projectDir: dir, tool: 'pip', installer, pythonVersion: '3.12', architecture: 'arm64', indexUrl, yes: true, env });
-      expect(result.packages).toEqual(['idna==3.10', 'six==1.17.0', 'urllib3==2.3.0']);
-      const host = await buildLayer({ projectDir: dir, tool: 'pip', installer, pythonVersion: '3.11', architecture: 'x86_64', indexUrl, yes: true, env });
-      expect(host.packages).toEqual(['attrs==25.1.0', 'urllib3==2.3.0']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.each(['uv', 'pip'] as const)(
+    "a requirements.txt build with %s for 3.12 arm64 on this 3.11 x86_64 host installs the target's set",
+    async (installer) => {
+      const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' });
+      try {
+        await writeFile(join(dir, 'requirements.txt'), REQUIREMENTS.replace(/ \\\n\s+--hash=\S+/, ''));
+        const result = await buildLayer({
+          projectDir: dir,
+          tool: 'pip',
+          installer,
+          pythonVersion: '3.12',
+          architecture: 'arm64',
+          indexUrl,
+          yes: true,
+          env,
+        });
+        expect(result.packages).toEqual(['idna==3.10', 'six==1.17.0', 'urllib3==2.3.0']);
+        const host = await buildLayer({
+          projectDir: dir,
+          tool: 'pip',
+          installer,
+          pythonVersion: '3.11',
+          architecture: 'x86_64',
+          indexUrl,
+          yes: true,
+          env,
+        });
+        expect(host.packages).toEqual(['attrs==25.1.0', 'urllib3==2.3.0']);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

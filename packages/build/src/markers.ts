@@ -43,7 +43,12 @@ export function splitMarker(text: string): { requirement: string; marker: string
 }
 
 /** Keeps the entries whose marker holds on the target, without their markers; each one left out is logged. */
-export function applyTargetMarkers(entries: readonly RequirementEntry[], platform: TargetPlatform, logger: Logger, fileName = 'requirements.txt'): RequirementEntry[] {
+export function applyTargetMarkers(
+  entries: readonly RequirementEntry[],
+  platform: TargetPlatform,
+  logger: Logger,
+  fileName = 'requirements.txt',
+): RequirementEntry[] {
   const environment = { values: targetMarkerEnvironment(platform), extras: new Set<string>() };
   const out: RequirementEntry[] = [];
   for (const entry of entries) {
@@ -57,7 +62,9 @@ export function applyTargetMarkers(entries: readonly RequirementEntry[], platfor
       holds = evaluateMarker(marker, environment);
     } catch (error) {
       if (!(error instanceof MarkerSyntaxError)) throw error;
-      throw new LayerError(ErrorCodes.BUILD_FAILED, `${fileName}: ${entry.name}: ${error.message}`, { hint: `fix the environment marker in ${fileName} (PEP 508)` });
+      throw new LayerError(ErrorCodes.BUILD_FAILED, `${fileName}: ${entry.name}: ${error.message}`, {
+        hint: `fix the environment marker in ${fileName} (PEP 508)`,
+      });
     }
     if (holds) out.push({ name: entry.name, text: requirement });
     else logger.detail(`${entry.name}: left out, its marker \`${marker}\` does not hold for Python ${platform.pythonVersion} on ${platform.machine}`);

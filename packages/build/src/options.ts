@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
 import {
   type Architecture,
+  type BuildTool,
   DEFAULT_PYTHON_TARGET,
   ErrorCodes,
   type Installer,
@@ -11,15 +13,13 @@ import {
   parseIndexUrl,
   parseInstaller,
   parsePythonVersion,
-  type BuildTool,
-  type PythonVersion,
   pythonToolNetworkEnv,
+  type PythonVersion,
   resolveProxySettings,
   silentLogger,
 } from '@lambda-layer/core';
-import { resolve } from 'node:path';
-import type { ChildEnv } from './run-tool.js';
 import type { IndexCredentials } from './index-credentials.js';
+import type { ChildEnv } from './run-tool.js';
 
 export interface BuildLayerOptions {
   /** The folder holding pyproject.toml (and the lock file). */
@@ -90,9 +90,13 @@ export function validateBuildOptions(options: BuildLayerOptions): ValidatedBuild
   const container = Boolean(options.container);
   const installer = options.installer === undefined ? (container ? 'pip' : 'uv') : parseInstaller(options.installer);
   if (container && installer !== 'pip') {
-    throw new LayerError(ErrorCodes.INVALID_OPTION, `--installer ${installer} cannot be used with --container: the SAM build image installs with the pinned pip`, {
-      hint: 'leave out --installer (or pass --installer pip) for a container build',
-    });
+    throw new LayerError(
+      ErrorCodes.INVALID_OPTION,
+      `--installer ${installer} cannot be used with --container: the SAM build image installs with the pinned pip`,
+      {
+        hint: 'leave out --installer (or pass --installer pip) for a container build',
+      },
+    );
   }
   return {
     projectDir: resolve(options.projectDir),

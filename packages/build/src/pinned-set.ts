@@ -13,11 +13,11 @@
  * private index is never looked up on pypi.org, nor the other way round.
  */
 import { ErrorCodes, LayerError, type Logger } from '@lambda-layer/core';
+import type { IndexCredentials } from './index-credentials.js';
 import { formatInstallRequirement, type LockedInstallSet, type LockedPackage } from './locks/locked-package.js';
 import { applyTargetMarkers } from './markers.js';
 import { describeTarget, type TargetPlatform } from './platform.js';
 import { parseRequirements, type RequirementEntry, sameIndex } from './requirements.js';
-import type { IndexCredentials } from './index-credentials.js';
 
 const PYPI = 'https://pypi.org/simple';
 
@@ -63,9 +63,16 @@ export function requirementsPinnedSet(text: string, platform: TargetPlatform, cr
  * a git checkout or a source archive URL would have to be built here.
  */
 function refuseSourceOnlyPackages(set: LockedInstallSet, platform: TargetPlatform): void {
-  const needsBuild = set.packages.filter((pkg) => pkg.source.kind === 'git' || (pkg.source.kind === 'url' && !/\.whl$/i.test(new URL(pkg.source.url).pathname)));
+  const needsBuild = set.packages.filter(
+    (pkg) => pkg.source.kind === 'git' || (pkg.source.kind === 'url' && !/\.whl$/i.test(new URL(pkg.source.url).pathname)),
+  );
   if (!needsBuild.length) return;
-  const names = needsBuild.map((pkg) => `${pkg.name} (${pkg.source.kind === 'git' ? `git ${pkg.source.url}@${pkg.source.commit.slice(0, 12)}` : (pkg.source as { url: string }).url})`).join(', ');
+  const names = needsBuild
+    .map(
+      (pkg) =>
+        `${pkg.name} (${pkg.source.kind === 'git' ? `git ${pkg.source.url}@${pkg.source.commit.slice(0, 12)}` : (pkg.source as { url: string }).url})`,
+    )
+    .join(', ');
   throw new LayerError(
     ErrorCodes.LOCK_UNSUPPORTED,
     `${set.lockFile} has packages that come as source, not as wheels, which would have to be built on this machine for ${describeTarget(platform)}: ${names}`,
@@ -89,7 +96,11 @@ function refuseSourceOnlyPackages(set: LockedInstallSet, platform: TargetPlatfor
  * - pypi.org is left to the installer's default, so a mirror configured for
  *   the installer (UV_DEFAULT_INDEX, PIP_INDEX_URL) still applies.
  */
-export function registryIndexes(registries: readonly string[], user: IndexCredentials, mainRegistry: string | undefined): Map<string, IndexCredentials> {
+export function registryIndexes(
+  registries: readonly string[],
+  user: IndexCredentials,
+  mainRegistry: string | undefined,
+): Map<string, IndexCredentials> {
   const indexes = new Map<string, IndexCredentials>();
   for (const registry of registries) indexes.set(registry, isPypi(registry) ? {} : { indexUrl: registry });
   const hasSecret = Boolean(user.username || user.password);
@@ -107,7 +118,12 @@ export function registryIndexes(registries: readonly string[], user: IndexCreden
 }
 
 /** The lock's install set as per-index groups of hash-pinned requirement lines. */
-export function lockPinnedSet(set: LockedInstallSet, platform: TargetPlatform, credentials: IndexCredentials, options: { container: boolean }): PinnedSet {
+export function lockPinnedSet(
+  set: LockedInstallSet,
+  platform: TargetPlatform,
+  credentials: IndexCredentials,
+  options: { container: boolean },
+): PinnedSet {
   // In the SAM build image pip builds from source for the target itself.
   if (!options.container) refuseSourceOnlyPackages(set, platform);
   const byRegistry = new Map<string, LockedPackage[]>();
@@ -126,7 +142,10 @@ export function lockPinnedSet(set: LockedInstallSet, platform: TargetPlatform, c
   const indexes = registryIndexes(registries, credentials, registries[0]);
   // The line as a requirements file reads back: continuation lines joined.
   const entry = (pkg: LockedPackage): RequirementEntry => parseRequirements(formatInstallRequirement(pkg))[0] as RequirementEntry;
-  const groups: InstallGroup[] = registries.map((registry) => ({ index: indexes.get(registry) ?? {}, entries: (byRegistry.get(registry) ?? []).map(entry) }));
+  const groups: InstallGroup[] = registries.map((registry) => ({
+    index: indexes.get(registry) ?? {},
+    entries: (byRegistry.get(registry) ?? []).map(entry),
+  }));
   // A direct URL names its file: no index is read for it, so it joins the first group.
   if (direct.length) {
     if (groups.length) groups[0]?.entries.push(...direct.map(entry));

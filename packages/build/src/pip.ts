@@ -16,15 +16,19 @@ export function pipInstallArgs(context: InstallContext, run: InstallRun): string
     // pip's closing conflict check looks at the host's site-packages, which the layer never meets.
     '--no-warn-conflicts',
     '--no-warn-script-location',
-    '--progress-bar', 'off',
+    '--progress-bar',
+    'off',
     // The layer belongs to whoever builds it; pip's warning about root is about system installs.
-    '--root-user-action', 'ignore',
-    '--target', context.pythonDir,
+    '--root-user-action',
+    'ignore',
+    '--target',
+    context.pythonDir,
     ...pipTargetArgs(context.platform),
     ...(context.complete ? ['--no-deps'] : []),
     // pip turns hash checking on by itself when a line has a hash; said here as for uv.
     ...(run.hashed ? ['--require-hashes'] : []),
-    '-r', run.file,
+    '-r',
+    run.file,
   ];
 }
 

@@ -1,5 +1,5 @@
-import { satisfies, validRange } from '@renovatebot/pep440';
 import type { PythonTarget } from '@lambda-layer/core';
+import { satisfies, validRange } from '@renovatebot/pep440';
 import { cpythonTag, type LambdaPythonRuntime, lambdaPythonRuntime, type MajorMinor, wheelMachine } from './lambda-runtimes.js';
 
 /** ELF e_machine values of the two Lambda architectures. */
@@ -46,7 +46,7 @@ export function targetPlatform(target: PythonTarget): TargetPlatform {
   for (let minor = glibc.minor; minor >= OLDEST_GLIBC_MINOR; minor -= 1) pipPlatforms.push(`manylinux_2_${minor}_${machine}`);
   pipPlatforms.push(`manylinux2014_${machine}`);
   // uv expands its platform to every older manylinux tag itself; the smallest one it knows at or above the runtime's glibc.
-  const uvMinor = UV_MANYLINUX_MINORS.find((minor) => minor >= glibc.minor) ?? (UV_MANYLINUX_MINORS.at(-1) as number);
+  const uvMinor = UV_MANYLINUX_MINORS.find((minor) => minor >= glibc.minor) ?? Math.max(...UV_MANYLINUX_MINORS);
   return {
     ...target,
     runtime,
@@ -65,11 +65,16 @@ export function targetPlatform(target: PythonTarget): TargetPlatform {
 export function pipTargetArgs(platform: TargetPlatform): string[] {
   return [
     ...platform.pipPlatforms.flatMap((tag) => ['--platform', tag]),
-    '--implementation', 'cp',
-    '--python-version', platform.pythonVersion,
-    '--abi', platform.abiTag,
-    '--abi', 'abi3',
-    '--abi', 'none',
+    '--implementation',
+    'cp',
+    '--python-version',
+    platform.pythonVersion,
+    '--abi',
+    platform.abiTag,
+    '--abi',
+    'abi3',
+    '--abi',
+    'none',
     '--only-binary=:all:',
   ];
 }

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { useTempDir } from '@lambda-layer/testing';
 import { ErrorCodes, localLayout } from '@lambda-layer/core';
+import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { findPythonProgram, pythonCandidates } from './installers.js';
 import { checkProjectFiles, findBuildTools, findPoetry, findUv } from './preflight.js';
 
@@ -12,8 +12,14 @@ describe('checkProjectFiles', () => {
   it('asks for pyproject.toml first, then the lock, with how to make it', async () => {
     await expect(checkProjectFiles(localLayout(temp.path), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.PYPROJECT_NOT_FOUND });
     await writeFile(join(temp.path, 'pyproject.toml'), '[project]\n');
-    await expect(checkProjectFiles(localLayout(temp.path), 'poetry')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, hint: 'run `poetry lock` in the project folder' });
-    await expect(checkProjectFiles(localLayout(temp.path), 'pip')).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND, message: expect.stringContaining('requirements.txt') });
+    await expect(checkProjectFiles(localLayout(temp.path), 'poetry')).rejects.toMatchObject({
+      code: ErrorCodes.MANIFEST_NOT_FOUND,
+      hint: 'run `poetry lock` in the project folder',
+    });
+    await expect(checkProjectFiles(localLayout(temp.path), 'pip')).rejects.toMatchObject({
+      code: ErrorCodes.MANIFEST_NOT_FOUND,
+      message: expect.stringContaining('requirements.txt'),
+    });
     await writeFile(join(temp.path, 'uv.lock'), '');
     expect(await checkProjectFiles(localLayout(temp.path), 'uv')).toEqual([join(temp.path, 'pyproject.toml'), join(temp.path, 'uv.lock')]);
   });
@@ -49,8 +55,14 @@ describe('finding the tools', () => {
   it('says how to install a missing tool', async () => {
     const empty = { PATH: temp.path };
     await expect(findUv(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('pip install uv') });
-    await expect(findPoetry(empty)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('pipx install poetry') });
+    await expect(findPoetry(empty)).rejects.toMatchObject({
+      code: ErrorCodes.TOOL_NOT_INSTALLED,
+      hint: expect.stringContaining('pipx install poetry'),
+    });
     await expect(findBuildTools('pip', empty, false)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED });
-    await expect(findBuildTools('pip', empty, true)).rejects.toMatchObject({ code: ErrorCodes.TOOL_NOT_INSTALLED, hint: expect.stringContaining('without --container') });
+    await expect(findBuildTools('pip', empty, true)).rejects.toMatchObject({
+      code: ErrorCodes.TOOL_NOT_INSTALLED,
+      hint: expect.stringContaining('without --container'),
+    });
   });
 });

@@ -2,8 +2,8 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildTool, ErrorCodes, LayerError, type LocalLayout, MANIFEST_HINTS, REQUIRED_PROJECT_FILES, silentLogger } from '@lambda-layer/core';
 import { findHostPython, findPythonProgram, type HostPython, type InstallerName, pinnedInstallers } from './installers.js';
-import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
 import { Redactor } from './redact.js';
+import { type ChildEnv, findOnPath, runTool } from './run-tool.js';
 
 export const INSTALL_HINTS = {
   uv: 'install uv (`pip install uv`, or see https://docs.astral.sh/uv/getting-started/installation/)',
@@ -59,16 +59,21 @@ export async function findUv(env: ChildEnv): Promise<ToolCommand> {
 export async function findPoetry(env: ChildEnv): Promise<ToolCommand> {
   const poetry = await findOnPath('poetry', env);
   // `poetry --version` boots Poetry (~600 ms); its interpreter (the script's shebang) reads the version in ~70 ms.
-  const interpreter = poetry ? /^#!(\S+python[\d.]*)\s*$/m.exec((await readFile(poetry, 'utf8').catch(() => '')).split('\n')[0] ?? '')?.[1] : undefined;
+  const interpreter = poetry
+    ? /^#!(\S+python[\d.]*)\s*$/m.exec((await readFile(poetry, 'utf8').catch(() => '')).split('\n')[0] ?? '')?.[1]
+    : undefined;
   const quick = interpreter ? await versionOf(interpreter, ['-c', VERSION_OF, 'poetry'], env) : undefined;
-  const version = quick ?? (poetry ? /version ([^\s)]+)/.exec((await versionOf(poetry, ['--version'], { ...env, POETRY_NO_INTERACTION: '1' })) ?? '')?.[1] : undefined);
+  const version =
+    quick ??
+    (poetry ? /version ([^\s)]+)/.exec((await versionOf(poetry, ['--version'], { ...env, POETRY_NO_INTERACTION: '1' })) ?? '')?.[1] : undefined);
   if (!poetry || !version) throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'Poetry was not found on PATH', { hint: INSTALL_HINTS.poetry });
   return { command: poetry, prefix: [], version };
 }
 
 export async function findDocker(env: ChildEnv): Promise<ToolCommand> {
   const docker = await findOnPath('docker', env);
-  if (!docker) throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'docker was not found on PATH (--container needs it)', { hint: INSTALL_HINTS.docker });
+  if (!docker)
+    throw new LayerError(ErrorCodes.TOOL_NOT_INSTALLED, 'docker was not found on PATH (--container needs it)', { hint: INSTALL_HINTS.docker });
   const version = await versionOf(docker, ['--version'], env);
   return { command: docker, prefix: [], version: /version ([^\s,]+)/.exec(version ?? '')?.[1] ?? 'unknown' };
 }

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
 
 const temp = useTempDir('prepare-', { each: true });
@@ -18,7 +18,12 @@ describe('confirmReplaceBuild', () => {
   it('asks on a terminal and builds nothing when the answer is no', async () => {
     const layout = await withPreviousBuild();
     const questions: string[] = [];
-    const error = await confirmReplaceBuild(layout, { yes: false, interactive: true, logger: createMemoryLogger(), confirm: async (q: string) => (questions.push(q), false) }).catch((e: unknown) => e);
+    const error = await confirmReplaceBuild(layout, {
+      yes: false,
+      interactive: true,
+      logger: createMemoryLogger(),
+      confirm: async (q: string) => (questions.push(q), false),
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCodes.BUILD_DIR_NOT_CLEARED });
     expect(questions).toEqual([`Replace the previous build in ${layout.artifactsDir}?`]);
     expect(await readdir(layout.pythonDir)).toEqual(['old.py']);
@@ -28,7 +33,14 @@ describe('confirmReplaceBuild', () => {
     const layout = await withPreviousBuild();
     expect(await confirmReplaceBuild(layout, { yes: false, interactive: true, logger: createMemoryLogger(), confirm: async () => true })).toBe(true);
     const asked: string[] = [];
-    expect(await confirmReplaceBuild(layout, { yes: true, interactive: true, logger: createMemoryLogger(), confirm: async (q: string) => (asked.push(q), false) })).toBe(true);
+    expect(
+      await confirmReplaceBuild(layout, {
+        yes: true,
+        interactive: true,
+        logger: createMemoryLogger(),
+        confirm: async (q: string) => (asked.push(q), false),
+      }),
+    ).toBe(true);
     expect(asked).toEqual([]);
     const logger = createMemoryLogger();
     await confirmReplaceBuild(layout, { yes: false, interactive: false, logger });
@@ -38,7 +50,9 @@ describe('confirmReplaceBuild', () => {
 
   it('asks nothing when there is no previous build', async () => {
     const layout = localLayout(temp.path);
-    expect(await confirmReplaceBuild(layout, { yes: false, interactive: true, logger: createMemoryLogger(), confirm: async () => false })).toBe(false);
+    expect(await confirmReplaceBuild(layout, { yes: false, interactive: true, logger: createMemoryLogger(), confirm: async () => false })).toBe(
+      false,
+    );
   });
 });
 

@@ -57,7 +57,9 @@ export async function confirmReplaceBuild(layout: LocalLayout, options: ClearOpt
       });
     }
   } else {
-    options.logger.detail(`no terminal to ask: the previous build in ${layout.artifactsDir} is replaced once this one is complete (pass --yes to skip this notice)`);
+    options.logger.detail(
+      `no terminal to ask: the previous build in ${layout.artifactsDir} is replaced once this one is complete (pass --yes to skip this notice)`,
+    );
   }
   return true;
 }
@@ -95,7 +97,8 @@ export async function swapInArtifacts(layout: LocalLayout, stagingArtifactsDir: 
   try {
     await rename(layout.artifactsDir, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toLayerErrorFromSystem(error, { path: layout.artifactsDir, doing: `move the previous ${layout.artifactsDir} aside` }) ?? error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw toLayerErrorFromSystem(error, { path: layout.artifactsDir, doing: `move the previous ${layout.artifactsDir} aside` }) ?? error;
   }
   await rename(stagingArtifactsDir, layout.artifactsDir);
   await rm(aside, { recursive: true, force: true });

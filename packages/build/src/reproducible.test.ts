@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { recordPath } from '@lambda-layer/core';
 import { run, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { walkFiles } from './installed.js';
 import { ensurePinnedPip, ensurePinnedUv } from './installers.js';
 import { pipTargetArgs, targetPlatform, uvTargetArgs } from './platform.js';
@@ -29,9 +29,29 @@ describe('normalizeInstalledTree', () => {
     const uv = await ensurePinnedUv({ env, credentials: { indexUrl } });
     const byPip = join(temp.path, 'pip');
     const byUv = join(temp.path, 'uv');
-    const pipRun = await run(pip.command, [...pip.prefix, 'install', '--no-compile', '--no-deps', '--root-user-action', 'ignore', '--target', byPip, ...pipTargetArgs(target), '-r', requirements], { env });
+    const pipRun = await run(
+      pip.command,
+      [
+        ...pip.prefix,
+        'install',
+        '--no-compile',
+        '--no-deps',
+        '--root-user-action',
+        'ignore',
+        '--target',
+        byPip,
+        ...pipTargetArgs(target),
+        '-r',
+        requirements,
+      ],
+      { env },
+    );
     expect(pipRun.code, pipRun.stderr).toBe(0);
-    const uvRun = await run(uv.command, ['pip', 'install', '--target', byUv, ...uvTargetArgs(target), '--no-deps', '--link-mode', 'copy', '-r', requirements], { env });
+    const uvRun = await run(
+      uv.command,
+      ['pip', 'install', '--target', byUv, ...uvTargetArgs(target), '--no-deps', '--link-mode', 'copy', '-r', requirements],
+      { env },
+    );
     expect(uvRun.code, uvRun.stderr).toBe(0);
 
     // As installed: launchers with this machine's Python in their shebang, and installer noise.
@@ -58,8 +78,18 @@ describe('normalizeInstalledTree', () => {
   }, 60_000);
 
   it('rewrites RECORD: dropped and outside paths gone, quoted paths understood, sorted, itself last', () => {
-    const text = ['b.py,sha256=x,1', '"a,odd.py",sha256=y,2', '../../bin/tool,sha256=z,3', 'd-1.dist-info/INSTALLER,sha256=w,4', 'd-1.dist-info/RECORD,,', '/abs/path,,', ''].join('\r\n');
-    expect(rewriteRecord(text, 'd-1.dist-info', new Set(['d-1.dist-info/INSTALLER']))).toBe('"a,odd.py",sha256=y,2\nb.py,sha256=x,1\nd-1.dist-info/RECORD,,\n');
+    const text = [
+      'b.py,sha256=x,1',
+      '"a,odd.py",sha256=y,2',
+      '../../bin/tool,sha256=z,3',
+      'd-1.dist-info/INSTALLER,sha256=w,4',
+      'd-1.dist-info/RECORD,,',
+      '/abs/path,,',
+      '',
+    ].join('\r\n');
+    expect(rewriteRecord(text, 'd-1.dist-info', new Set(['d-1.dist-info/INSTALLER']))).toBe(
+      '"a,odd.py",sha256=y,2\nb.py,sha256=x,1\nd-1.dist-info/RECORD,,\n',
+    );
     expect(recordPath('"say ""hi"".py",,')).toBe('say "hi".py');
   });
 

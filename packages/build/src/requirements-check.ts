@@ -29,7 +29,8 @@ export function poetryConstraintToSpecifiers(constraint: string): string[] {
           return `>=${part.slice(1).trim()},<${upper}`;
         }
         const tilde = /^~(?!=)\s*(\d+)(?:\.(\d+))?(?:\.\d+)?$/.exec(part);
-        if (tilde) return `>=${part.slice(1).trim()},<${tilde[2] === undefined ? `${Number(tilde[1]) + 1}.0` : `${tilde[1]}.${Number(tilde[2]) + 1}`}`;
+        if (tilde)
+          return `>=${part.slice(1).trim()},<${tilde[2] === undefined ? `${Number(tilde[1]) + 1}.0` : `${tilde[1]}.${Number(tilde[2]) + 1}`}`;
         if (/^\d/.test(part)) return `==${part}`;
         return part;
       })

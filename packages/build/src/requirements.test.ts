@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { ErrorCodes, type LayerError } from '@lambda-layer/core';
+import { describe, expect, it } from 'vitest';
 import { checkRequirementsManifest, findIncludes, parseRequirements, usesHashes, withConsistentHashes } from './requirements.js';
 
 describe('parseRequirements', () => {
@@ -23,7 +23,13 @@ describe('withConsistentHashes', () => {
     expect(withConsistentHashes(hashed)).toEqual({ entries: hashed, unhashed: [] });
     expect(withConsistentHashes(parseRequirements('a==1\n')).unhashed).toEqual([]);
     const mixed = withConsistentHashes(parseRequirements('a==1 --hash=sha256:aa --hash=sha256:cc\ngitpkg @ git+https://g/r@abc\n'));
-    expect(mixed).toEqual({ entries: [{ name: 'a', text: 'a==1' }, { name: 'gitpkg', text: 'gitpkg @ git+https://g/r@abc' }], unhashed: ['gitpkg'] });
+    expect(mixed).toEqual({
+      entries: [
+        { name: 'a', text: 'a==1' },
+        { name: 'gitpkg', text: 'gitpkg @ git+https://g/r@abc' },
+      ],
+      unhashed: ['gitpkg'],
+    });
   });
 });
 

@@ -73,10 +73,14 @@ export function checkRequirementsManifest(text: string, fileName = 'requirements
   const includes = findIncludes(entries);
   if (includes.length) {
     const listed = includes.map((include) => `${include.option} ${include.file}`).join(', ');
-    throw new LayerError(ErrorCodes.REQUIREMENTS_INCLUDE, `${fileName} includes other files (${listed}), whose packages and changes layer would not see`, {
-      hint: 'flatten it into one pinned file, e.g. `uv pip compile requirements.in -o requirements.txt` or `pip-compile`, or `uv export` / `poetry export` from a lock',
-      details: { includes },
-    });
+    throw new LayerError(
+      ErrorCodes.REQUIREMENTS_INCLUDE,
+      `${fileName} includes other files (${listed}), whose packages and changes layer would not see`,
+      {
+        hint: 'flatten it into one pinned file, e.g. `uv pip compile requirements.in -o requirements.txt` or `pip-compile`, or `uv export` / `poetry export` from a lock',
+        details: { includes },
+      },
+    );
   }
   if (!entries.some((entry) => entry.name)) {
     throw new LayerError(ErrorCodes.REQUIREMENTS_EMPTY, `${fileName} lists no packages, so the layer would be empty`, {

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { ErrorCodes, InterruptReason, silentLogger } from '@lambda-layer/core';
 import { repoRoot, runningInGroup } from '@lambda-layer/testing';
-import { describeToolFailure, findSystemErrorInOutput, runTool, withToolSignal } from './run-tool.js';
+import { describe, expect, it } from 'vitest';
 import { Redactor } from './redact.js';
+import { describeToolFailure, findSystemErrorInOutput, runTool, withToolSignal } from './run-tool.js';
 
 const options = { env: process.env, redactor: new Redactor(), logger: silentLogger };
 
@@ -29,13 +29,15 @@ async function stopAfterStart(script: string, withSignal: (signal: AbortSignal, 
 describe('runTool when the run is interrupted', () => {
   it('terminates the whole process group (the tool and what it started) and rejects with the reason', async () => {
     // The shell prints its PID (= its process group) and waits on a child of its own.
-    const { error, pid } = await stopAfterStart('echo $$; sleep 30 & wait', (signal, run) => withToolSignal(signal, run as () => Promise<unknown>));
+    const { error, pid } = await stopAfterStart('echo $$; sleep 30 & wait', (signal, run) => withToolSignal(signal, run));
     expect(error).toBeInstanceOf(InterruptReason);
     expect(groupAlive(pid)).toBe(false);
   });
 
   it('kills a tool that ignores SIGTERM after a short grace', async () => {
-    const { error, pid, seconds } = await stopAfterStart('trap "" TERM; echo $$; sleep 30 & wait; sleep 30', async (signal, run) => withToolSignal(signal, run as () => Promise<unknown>));
+    const { error, pid, seconds } = await stopAfterStart('trap "" TERM; echo $$; sleep 30 & wait; sleep 30', async (signal, run) =>
+      withToolSignal(signal, run),
+    );
     expect(error).toBeInstanceOf(InterruptReason);
     expect(groupAlive(pid)).toBe(false);
     expect(seconds).toBeLessThan(10);
@@ -49,35 +51,51 @@ describe('runTool when the run is interrupted', () => {
 });
 
 describe('describeToolFailure', () => {
-  const traceback = (last: string) => `Collecting six\nTraceback (most recent call last):\n  File "/x/pip/_internal/cli/base_command.py", line 105, in _run_wrapper\n    status = _inner_run()\n${'  frame\n'.repeat(80)}${last}\n`;
+  const traceback = (last: string) =>
+    `Collecting six\nTraceback (most recent call last):\n  File "/x/pip/_internal/cli/base_command.py", line 105, in _run_wrapper\n    status = _inner_run()\n${'  frame\n'.repeat(80)}${last}\n`;
 
   it('says a full disk in plain words instead of a traceback', async () => {
     const output = traceback('OSError: [Errno 28] No space left on device');
     expect(output.length).toBeGreaterThan(500);
-    const error = await describeToolFailure('pip install', `${output}ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n`, { path: '/p/build/lambda/layer/.artifacts.1.ab.tmp/python' });
+    const error = await describeToolFailure(
+      'pip install',
+      `${output}ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n`,
+      { path: '/p/build/lambda/layer/.artifacts.1.ab.tmp/python' },
+    );
     expect(error.code).toBe(ErrorCodes.DISK_FULL);
-    expect(error.oneLine).toBe('pip install failed: disk full: no space left on the device holding /p/build/lambda/layer/.artifacts.1.ab.tmp/python; free space there (df -h /p/build/lambda/layer/.artifacts.1.ab.tmp) and run again');
+    expect(error.oneLine).toBe(
+      'pip install failed: disk full: no space left on the device holding /p/build/lambda/layer/.artifacts.1.ab.tmp/python; free space there (df -h /p/build/lambda/layer/.artifacts.1.ab.tmp) and run again',
+    );
   });
 
-  it('names the path a tool was refused, and reads uv\'s (Rust) form too', async () => {
-    expect((await describeToolFailure('pip install', traceback("PermissionError: [Errno 13] Permission denied: '/p/python/six.py'"))).oneLine).toMatch(
-      /^pip install failed: permission denied: cannot write \/p\/python\/six\.py; /,
-    );
+  it("names the path a tool was refused, and reads uv's (Rust) form too", async () => {
+    expect(
+      (await describeToolFailure('pip install', traceback("PermissionError: [Errno 13] Permission denied: '/p/python/six.py'"))).oneLine,
+    ).toMatch(/^pip install failed: permission denied: cannot write \/p\/python\/six\.py; /);
     expect(findSystemErrorInOutput('error: Failed to install: six-1.17.0 (os error 28)')).toEqual({ code: 'ENOSPC' });
   });
 
   it('keeps the exception line of a traceback without an OS error, or else the last lines', async () => {
     expect((await describeToolFailure('pip install', traceback('ValueError: bad wheel'))).message).toBe('pip install failed: ValueError: bad wheel');
-    expect((await describeToolFailure('uv pip install', 'a\nb\nerror: no solution\n')).message).toBe('uv pip install failed: a | b | error: no solution');
+    expect((await describeToolFailure('uv pip install', 'a\nb\nerror: no solution\n')).message).toBe(
+      'uv pip install failed: a | b | error: no solution',
+    );
     // A refused connection the tool retried is not the cause of an install failure.
-    expect((await describeToolFailure('pip install', 'WARNING: Retrying after [Errno 111] Connection refused\nERROR: No matching distribution found for six\n')).code).toBe(ErrorCodes.BUILD_FAILED);
+    expect(
+      (
+        await describeToolFailure(
+          'pip install',
+          'WARNING: Retrying after [Errno 111] Connection refused\nERROR: No matching distribution found for six\n',
+        )
+      ).code,
+    ).toBe(ErrorCodes.BUILD_FAILED);
   });
 });
 
 describe('runTool grandchildren', () => {
   it('kills a grandchild that ignores SIGTERM even after the tool itself exited', async () => {
     // The shell exits on SIGTERM; its background child ignores it and keeps the output pipe open.
-    const { error, pid, seconds } = await stopAfterStart('echo $$; (trap "" TERM; sleep 30) & wait', (signal, run) => withToolSignal(signal, run as () => Promise<unknown>));
+    const { error, pid, seconds } = await stopAfterStart('echo $$; (trap "" TERM; sleep 30) & wait', (signal, run) => withToolSignal(signal, run));
     expect(error).toBeInstanceOf(InterruptReason);
     expect(groupAlive(pid)).toBe(false);
     expect(seconds).toBeLessThan(10);

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ErrorCodes, errnoName, fullestOf, LayerError, type Logger, toLayerErrorFromSystem } from '@lambda-layer/core';
+import { errnoName, ErrorCodes, fullestOf, LayerError, type Logger, toLayerErrorFromSystem } from '@lambda-layer/core';
 import type { Redactor } from './redact.js';
 
 export type ChildEnv = Record<string, string | undefined>;
@@ -114,7 +114,10 @@ export function runTool(command: string, args: readonly string[], options: RunTo
     });
     child.on('close', (code) => {
       signal?.removeEventListener('abort', stop);
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       for (const rest of [pending.out, pending.err]) if (rest) emit(rest);
       resolve({ code: code ?? 1, output, stdout: redactor.redact(stdout) });
     });
@@ -138,7 +141,19 @@ function cleanEnv(env: ChildEnv): NodeJS.ProcessEnv {
  * output mentions other errnos on the way (a refused connection it retried, a
  * file it looked for and did without), which are not the cause.
  */
-const FATAL_FILE_SYSTEM_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EMFILE', 'ENFILE', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EIO']);
+const FATAL_FILE_SYSTEM_ERRORS = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EMFILE',
+  'ENFILE',
+  'EISDIR',
+  'ENOTDIR',
+  'ENAMETOOLONG',
+  'EIO',
+]);
 
 /** A file-system error a tool reports: Python's "[Errno 28] No space left on device: '/p'", Rust's "(os error 28)". */
 export function findSystemErrorInOutput(output: string): { code: string; path?: string } | undefined {
@@ -155,8 +170,11 @@ export function findSystemErrorInOutput(output: string): { code: string; path?: 
 
 /** The line naming a Python exception at the end of a traceback ("OSError: …"), if the output holds one. */
 function pythonExceptionLine(output: string): string | undefined {
-  if (!/Traceback \(most recent call last\)/.test(output)) return undefined;
-  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  if (!output.includes('Traceback (most recent call last)')) return undefined;
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.reverse().find((line) => /^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b(:|$)/.test(line));
 }
 
@@ -172,7 +190,10 @@ export async function describeToolFailure(what: string, output: string, options:
     const full = system.code === 'ENOSPC' || system.code === 'EDQUOT';
     const path = full ? await fullestOf([system.path, options.path]) : (system.path ?? options.path);
     const mapped = toLayerErrorFromSystem({ code: system.code, errno: 0, syscall: 'write', ...(path ? { path } : {}) }) as LayerError;
-    return new LayerError(mapped.code, `${what} failed: ${mapped.message}`, { ...(mapped.hint ? { hint: mapped.hint } : {}), details: { ...mapped.details, tool: what } });
+    return new LayerError(mapped.code, `${what} failed: ${mapped.message}`, {
+      ...(mapped.hint ? { hint: mapped.hint } : {}),
+      details: { ...mapped.details, tool: what },
+    });
   }
   const exception = pythonExceptionLine(output);
   return new LayerError(ErrorCodes.BUILD_FAILED, `${what} failed: ${exception ?? tail(output, 5)}`, {

@@ -1,12 +1,12 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
 import { createFixtureProject, createSdist, type PackageIndex, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
-import { isPureWheel, withBuiltWheels } from './sdist.js';
 import { parseRequirements } from './requirements.js';
+import { isPureWheel, withBuiltWheels } from './sdist.js';
 
 const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
 let index: PackageIndex;
@@ -33,44 +33,98 @@ async function project(tool: BuildTool, direct: string[]): Promise<string> {
 }
 
 describe('packages with only a source distribution', () => {
-  it.each((['pip', 'uv', 'poetry'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const)))('%s manifest, %s installer: builds a pure-Python sdist into a wheel and installs it for the target', async (tool, installer) => {
-    const dir = await project(tool, ['idna==3.10', 'puresdist==0.1.0']);
-    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'arm64', indexUrl: index.url, yes: true, env });
-    expect(result.packages).toEqual(['idna==3.10', 'puresdist==0.1.0']);
-    await access(join(result.pythonDir, 'puresdist', '__init__.py'));
-  }, 90_000);
+  it.each((['pip', 'uv', 'poetry'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const)))(
+    '%s manifest, %s installer: builds a pure-Python sdist into a wheel and installs it for the target',
+    async (tool, installer) => {
+      const dir = await project(tool, ['idna==3.10', 'puresdist==0.1.0']);
+      const result = await buildLayer({
+        projectDir: dir,
+        tool,
+        installer,
+        pythonVersion: '3.12',
+        architecture: 'arm64',
+        indexUrl: index.url,
+        yes: true,
+        env,
+      });
+      expect(result.packages).toEqual(['idna==3.10', 'puresdist==0.1.0']);
+      await access(join(result.pythonDir, 'puresdist', '__init__.py'));
+    },
+    90_000,
+  );
 
   // An installer may name only the first version it cannot install: the build repeats the run (up to 3 rounds) until every sdist is built.
-  it.each([['pip', 'uv'], ['pip', 'pip'], ['uv', 'uv']] as const)('%s manifest, %s installer: builds two pure-Python sdists into one layer', async (tool, installer) => {
-    const dir = await project(tool, ['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
-    const logger = createMemoryLogger({ verbose: true });
-    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env, logger });
-    expect(logger.lines.filter((line) => line.includes('no wheel on the index; building its pure-Python source distribution'))).toHaveLength(2);
-    expect(result.packages).toEqual(['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
-    for (const name of ['otherpure', 'puresdist']) await access(join(result.pythonDir, name, '__init__.py'));
-  }, 180_000);
+  it.each([
+    ['pip', 'uv'],
+    ['pip', 'pip'],
+    ['uv', 'uv'],
+  ] as const)(
+    '%s manifest, %s installer: builds two pure-Python sdists into one layer',
+    async (tool, installer) => {
+      const dir = await project(tool, ['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
+      const logger = createMemoryLogger({ verbose: true });
+      const result = await buildLayer({
+        projectDir: dir,
+        tool,
+        installer,
+        pythonVersion: '3.12',
+        architecture: 'x86_64',
+        indexUrl: index.url,
+        yes: true,
+        env,
+        logger,
+      });
+      expect(logger.lines.filter((line) => line.includes('no wheel on the index; building its pure-Python source distribution'))).toHaveLength(2);
+      expect(result.packages).toEqual(['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
+      for (const name of ['otherpure', 'puresdist']) await access(join(result.pythonDir, name, '__init__.py'));
+    },
+    180_000,
+  );
 
-  it.each([['pip', 'uv'], ['pip', 'pip'], ['uv', 'uv'], ['uv', 'pip']] as const)('%s manifest, %s installer: fails on a native-only sdist, naming the package and suggesting --container', async (tool, installer) => {
-    const dir = await project(tool, ['idna==3.10', 'nativeonly==0.1.0']);
-    const error = (await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl: index.url, yes: true, env }).catch(
-      (e: unknown) => e,
-    )) as LayerError;
-    expect(error).toMatchObject({ code: ErrorCodes.NATIVE_SDIST_ONLY, details: { package: 'nativeonly' } });
-    // Refused before anything compiled: the sdist's own files say it is native.
-    expect(error.message).toBe('nativeonly 0.1.0 has no wheel for python3.12 on x86_64, only a source distribution with native code (nativeonly.c)');
-    await expect(access(join(localLayout(dir).repoDir, 'sdist', 'nativeonly', 'wheels'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(error.hint).toContain('--container');
-    // No half-built layer is left for the package step to zip.
-    await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
-  }, 90_000);
+  it.each([
+    ['pip', 'uv'],
+    ['pip', 'pip'],
+    ['uv', 'uv'],
+    ['uv', 'pip'],
+  ] as const)(
+    '%s manifest, %s installer: fails on a native-only sdist, naming the package and suggesting --container',
+    async (tool, installer) => {
+      const dir = await project(tool, ['idna==3.10', 'nativeonly==0.1.0']);
+      const error = (await buildLayer({
+        projectDir: dir,
+        tool,
+        installer,
+        pythonVersion: '3.12',
+        architecture: 'x86_64',
+        indexUrl: index.url,
+        yes: true,
+        env,
+      }).catch((e: unknown) => e)) as LayerError;
+      expect(error).toMatchObject({ code: ErrorCodes.NATIVE_SDIST_ONLY, details: { package: 'nativeonly' } });
+      // Refused before anything compiled: the sdist's own files say it is native.
+      expect(error.message).toBe(
+        'nativeonly 0.1.0 has no wheel for python3.12 on x86_64, only a source distribution with native code (nativeonly.c)',
+      );
+      await expect(access(join(localLayout(dir).repoDir, 'sdist', 'nativeonly', 'wheels'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(error.hint).toContain('--container');
+      // No half-built layer is left for the package step to zip.
+      await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    },
+    90_000,
+  );
 });
 
 describe('withBuiltWheels', () => {
   it('points a built package at its wheel, hashed when the file uses hashes', () => {
     const entries = parseRequirements('idna==3.10 \\\n  --hash=sha256:aaa\npuresdist==0.1.0 \\\n  --hash=sha256:bbb\n');
     const out = withBuiltWheels(entries, [{ name: 'puresdist', path: '/w/puresdist-0.1.0-py3-none-any.whl', sha256: 'ccc' }]);
-    expect(out.map((e) => e.text)).toEqual(['idna==3.10 --hash=sha256:aaa', 'puresdist @ file:///w/puresdist-0.1.0-py3-none-any.whl --hash=sha256:ccc']);
-    expect(withBuiltWheels(parseRequirements('puresdist==0.1.0\n'), [{ name: 'puresdist', path: '/w/p.whl', sha256: 'c' }])[0]?.text).toBe('puresdist @ file:///w/p.whl');
+    expect(out.map((e) => e.text)).toEqual([
+      'idna==3.10 --hash=sha256:aaa',
+      'puresdist @ file:///w/puresdist-0.1.0-py3-none-any.whl --hash=sha256:ccc',
+    ]);
+    expect(withBuiltWheels(parseRequirements('puresdist==0.1.0\n'), [{ name: 'puresdist', path: '/w/p.whl', sha256: 'c' }])[0]?.text).toBe(
+      'puresdist @ file:///w/p.whl',
+    );
   });
 
   it('knows a pure wheel by its tag', () => {

@@ -13,12 +13,12 @@ import { pathToFileURL } from 'node:url';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { installerEnv } from './credentials.js';
 import type { SourceOnly } from './diagnose.js';
+import type { IndexCredentials } from './index-credentials.js';
 import type { InstallContext } from './install.js';
 import { describeTarget } from './platform.js';
 import { type RequirementEntry, usesHashes } from './requirements.js';
 import { runTool, tail } from './run-tool.js';
 import { indexRequest } from './simple-index.js';
-import type { IndexCredentials } from './index-credentials.js';
 
 export interface BuiltWheel {
   name: string;
@@ -32,14 +32,15 @@ function containerHint(name: string): string {
 
 /** Pure-Python wheels run anywhere: their tag ends in `-none-any`. */
 export function isPureWheel(fileName: string): boolean {
-  return /-none-any\.whl$/.test(fileName);
+  return fileName.endsWith('-none-any.whl');
 }
 
 /** Files that mean compiled code. */
 const NATIVE_SOURCE = /\.(c|cc|cpp|cxx|c\+\+|pyx|rs|f|f90|f95|for|cu|swg)$/i;
 const NATIVE_BUILD_FILE = /^(Cargo\.toml|CMakeLists\.txt|meson\.build|binding\.gyp)$/;
 /** Lines of setup.py / pyproject.toml that mean a native build. */
-const NATIVE_BUILD_TEXT = /\bext_modules\b|\bExtension\(|\bcffi_modules\b|\bRustExtension\b|build-backend\s*=\s*["'](?:maturin|mesonpy|scikit_build_core\.build|setuptools_rust)[^"']*["']|\[tool\.maturin\]/;
+const NATIVE_BUILD_TEXT =
+  /\bext_modules\b|\bExtension\(|\bcffi_modules\b|\bRustExtension\b|build-backend\s*=\s*["'](?:maturin|mesonpy|scikit_build_core\.build|setuptools_rust)[^"']*["']|\[tool\.maturin\]/;
 
 /** The first piece of evidence of native code among an sdist's files, or undefined for a pure-Python sdist. */
 export function nativeEvidence(files: ReadonlyMap<string, string | undefined>): string | undefined {
@@ -98,23 +99,36 @@ function pinnedHashes(entry: RequirementEntry | undefined): string[] {
 }
 
 /** Downloads the sdist into repo/sdist/<name>/ and checks it against the lock's hashes (or the index's). */
-async function downloadSdist(context: InstallContext, index: IndexCredentials, source: SourceOnly, entry: RequirementEntry | undefined): Promise<string> {
+async function downloadSdist(
+  context: InstallContext,
+  index: IndexCredentials,
+  source: SourceOnly,
+  entry: RequirementEntry | undefined,
+): Promise<string> {
   const dir = join(context.repoDir, 'sdist', source.name);
   await mkdir(dir, { recursive: true });
   const answer = await indexRequest(source.sdist.url, index, { timeoutMs: 300_000 });
   if (!answer.ok || !answer.response.ok) {
     if (answer.ok) await answer.response.body?.cancel();
-    throw new LayerError(ErrorCodes.BUILD_FAILED, `could not download ${source.sdist.filename} (${answer.ok ? `HTTP ${answer.response.status}` : answer.failure.kind === 'unreachable' ? answer.failure.reason : 'failed'})`, {
-      hint: 'check the index and the network, then build again',
-    });
+    throw new LayerError(
+      ErrorCodes.BUILD_FAILED,
+      `could not download ${source.sdist.filename} (${answer.ok ? `HTTP ${answer.response.status}` : answer.failure.kind === 'unreachable' ? answer.failure.reason : 'failed'})`,
+      {
+        hint: 'check the index and the network, then build again',
+      },
+    );
   }
   const bytes = Buffer.from(await answer.response.arrayBuffer());
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const expected = pinnedHashes(entry);
   if ((expected.length && !expected.includes(sha256)) || (source.sdist.sha256 && source.sdist.sha256 !== sha256)) {
-    throw new LayerError(ErrorCodes.BUILD_FAILED, `${source.sdist.filename} has sha256 ${sha256}, which the ${expected.length ? 'lock' : 'index'} does not list`, {
-      hint: 'the index serves another file than the lock recorded: re-lock, or check the index',
-    });
+    throw new LayerError(
+      ErrorCodes.BUILD_FAILED,
+      `${source.sdist.filename} has sha256 ${sha256}, which the ${expected.length ? 'lock' : 'index'} does not list`,
+      {
+        hint: 'the index serves another file than the lock recorded: re-lock, or check the index',
+      },
+    );
   }
   const path = join(dir, source.sdist.filename);
   await writeFile(path, bytes);
@@ -125,17 +139,26 @@ async function downloadSdist(context: InstallContext, index: IndexCredentials, s
  * Builds the sdist of a package that has no wheel at all into a wheel, on the
  * host, with the pinned pip, after checking it holds no native code.
  */
-export async function buildPureWheel(context: InstallContext, index: IndexCredentials, source: SourceOnly, entries: readonly RequirementEntry[]): Promise<BuiltWheel> {
+export async function buildPureWheel(
+  context: InstallContext,
+  index: IndexCredentials,
+  source: SourceOnly,
+  entries: readonly RequirementEntry[],
+): Promise<BuiltWheel> {
   const { name, version } = source;
   const target = describeTarget(context.platform);
   const entry = entries.find((candidate) => candidate.name === name);
   const sdistPath = await downloadSdist(context, index, source, entry);
   const evidence = nativeEvidence(await readSdistFiles(sdistPath));
   if (evidence) {
-    throw new LayerError(ErrorCodes.NATIVE_SDIST_ONLY, `${name} ${version} has no wheel for ${target}, only a source distribution with native code (${evidence})`, {
-      hint: containerHint(name),
-      details: { package: name, version, evidence },
-    });
+    throw new LayerError(
+      ErrorCodes.NATIVE_SDIST_ONLY,
+      `${name} ${version} has no wheel for ${target}, only a source distribution with native code (${evidence})`,
+      {
+        hint: containerHint(name),
+        details: { package: name, version, evidence },
+      },
+    );
   }
   const pip = await context.pinnedPip();
   const wheelhouse = join(context.repoDir, 'sdist', name, 'wheels');
@@ -149,19 +172,29 @@ export async function buildPureWheel(context: InstallContext, index: IndexCreden
   const built = (await readdir(wheelhouse)).filter((file) => file.endsWith('.whl'));
   const wheel = built[0];
   if (result.code !== 0 || !wheel) {
-    throw new LayerError(ErrorCodes.NATIVE_SDIST_ONLY, `${name} ${version} has no wheel for ${target} and its source distribution failed to build here (${tail(result.output, 2)})`, {
-      hint: containerHint(name),
-      details: { package: name },
-    });
+    throw new LayerError(
+      ErrorCodes.NATIVE_SDIST_ONLY,
+      `${name} ${version} has no wheel for ${target} and its source distribution failed to build here (${tail(result.output, 2)})`,
+      {
+        hint: containerHint(name),
+        details: { package: name },
+      },
+    );
   }
   if (!isPureWheel(wheel)) {
-    throw new LayerError(ErrorCodes.NATIVE_SDIST_ONLY, `${name} ${version} has no wheel for ${target}, only a source distribution with native code (it built ${wheel} for this machine)`, {
-      hint: containerHint(name),
-      details: { package: name, wheel },
-    });
+    throw new LayerError(
+      ErrorCodes.NATIVE_SDIST_ONLY,
+      `${name} ${version} has no wheel for ${target}, only a source distribution with native code (it built ${wheel} for this machine)`,
+      {
+        hint: containerHint(name),
+        details: { package: name, wheel },
+      },
+    );
   }
   const path = join(wheelhouse, wheel);
-  const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+  const sha256 = createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
   context.logger.detail(`${name}: built pure-Python ${wheel}`);
   return { name, path, sha256 };
 }

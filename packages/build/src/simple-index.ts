@@ -34,9 +34,7 @@ export interface ProjectPage {
 }
 
 /** Why an index did not answer with a page. */
-export type IndexFailure =
-  | { kind: 'unreachable'; reason: string }
-  | { kind: 'status'; status: number };
+export type IndexFailure = { kind: 'unreachable'; reason: string } | { kind: 'status'; status: number };
 
 export type ProjectPageResult = { ok: true; page: ProjectPage } | { ok: false; failure: IndexFailure };
 
@@ -63,7 +61,8 @@ export function authHeaders(url: string, credentials: IndexCredentials): Record<
 /** A network error in words: "connection refused", "unknown host pkgs.example.com", "no answer within 15 s". */
 export function describeNetworkError(error: unknown, url: string, timeoutMs: number): string {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause?.name === 'ConnectTimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause?.name === 'ConnectTimeoutError')
+    return `no answer within ${Math.round(timeoutMs / 1000)} s`;
   const code = err.cause?.code;
   const host = new URL(url).host;
   switch (code) {
@@ -196,7 +195,7 @@ export function parseJsonPage(text: string, pageUrl: string): IndexFile[] {
       filename: String(file.filename),
       url,
       sha256: hashes.sha256,
-      requiresPython: typeof file['requires-python'] === 'string' && file['requires-python'] ? (file['requires-python'] as string) : undefined,
+      requiresPython: typeof file['requires-python'] === 'string' && file['requires-python'] ? file['requires-python'] : undefined,
       yanked: Boolean(file.yanked),
       hasMetadata: Boolean(metadata),
     };
@@ -205,7 +204,10 @@ export function parseJsonPage(text: string, pageUrl: string): IndexFile[] {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'", '#x27': "'" };
 function unescapeHtml(text: string): string {
-  return text.replace(/&(#?\w+);/g, (whole, name: string) => ENTITIES[name] ?? (/^#\d+$/.test(name) ? String.fromCharCode(Number(name.slice(1))) : whole));
+  return text.replace(
+    /&(#?\w+);/g,
+    (whole, name: string) => ENTITIES[name] ?? (/^#\d+$/.test(name) ? String.fromCharCode(Number(name.slice(1))) : whole),
+  );
 }
 
 /**

@@ -13,8 +13,10 @@ import { startWheelFilterIndex } from './wheel-filter-index.js';
  */
 export function uvInstallArgs(context: InstallContext, run: InstallRun, indexArgs = uvIndexArgs(run.index)): string[] {
   return [
-    'pip', 'install',
-    '--target', context.pythonDir,
+    'pip',
+    'install',
+    '--target',
+    context.pythonDir,
     ...uvTargetArgs(context.platform),
     // The folder is laid out for this interpreter (its version does not matter: the target's is given above).
     ...(context.tools.uvPython ? ['--python', context.tools.uvPython] : []),
@@ -25,7 +27,8 @@ export function uvInstallArgs(context: InstallContext, run: InstallRun, indexArg
     ...(context.complete ? ['--no-deps'] : []),
     ...(run.hashed ? ['--require-hashes'] : []),
     ...indexArgs,
-    '-r', run.file,
+    '-r',
+    run.file,
   ];
 }
 
@@ -66,7 +69,9 @@ export const uvInstaller: Installer = {
       // The filter listens on loopback: no proxy can reach it.
       env = withNoProxyHosts(env, [new URL(filter.url).hostname]);
       indexArgs = ['--default-index', filter.url];
-      context.logger.debug(`uv reads ${run.index.indexUrl ?? 'pypi.org'} through ${filter.url}, which hides wheels needing glibc > ${context.platform.glibc.major}.${context.platform.glibc.minor}`);
+      context.logger.debug(
+        `uv reads ${run.index.indexUrl ?? 'pypi.org'} through ${filter.url}, which hides wheels needing glibc > ${context.platform.glibc.major}.${context.platform.glibc.minor}`,
+      );
     }
     const progress = context.logger.progress('uv pip install', Math.max(1, await countRequirements(run.file)), 'files');
     let done = 0;

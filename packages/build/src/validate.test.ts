@@ -1,8 +1,8 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type LayerError } from '@lambda-layer/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildNativeFixtures, hasCompilers, type NativeFixtures } from './__fixtures__/native.js';
 import { isTagCompatible, targetPlatform } from './platform.js';
 import { extensionSuffixTarget, findLayerProblems, readElfMachine, validateLayer } from './validate.js';
@@ -37,7 +37,10 @@ async function put(path: string, content: string | Buffer): Promise<void> {
 async function distribution(name: string, tag: string, files: Record<string, string | Buffer>, requiresPython?: string): Promise<void> {
   const distInfo = `${name}-1.0.dist-info`;
   for (const [path, content] of Object.entries(files)) await put(path, content);
-  await put(`${distInfo}/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n${requiresPython ? `Requires-Python: ${requiresPython}\n` : ''}\nRequires-Python: >=9 (the description may say anything)\n`);
+  await put(
+    `${distInfo}/METADATA`,
+    `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n${requiresPython ? `Requires-Python: ${requiresPython}\n` : ''}\nRequires-Python: >=9 (the description may say anything)\n`,
+  );
   await put(`${distInfo}/WHEEL`, `Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: ${tag}\n`);
   await put(`${distInfo}/RECORD`, [...Object.keys(files), `${distInfo}/METADATA`].map((f) => `${f},,`).join('\n'));
 }
@@ -73,7 +76,11 @@ describe('findLayerProblems', () => {
 
   it('finds an extension module for another Python version', async () => {
     const problems = await findLayerProblems(dir, targetPlatform({ pythonVersion: '3.11', architecture: 'x86_64' }));
-    expect(problems).toContainEqual({ file: 'fast/_core.cpython-312-x86_64-linux-gnu.so', package: 'fast', reason: 'extension module for Python 3.12, not 3.11' });
+    expect(problems).toContainEqual({
+      file: 'fast/_core.cpython-312-x86_64-linux-gnu.so',
+      package: 'fast',
+      reason: 'extension module for Python 3.12, not 3.11',
+    });
   });
 
   it('finds a wheel that needs a newer glibc than the runtime has, and a file that is not ELF', async () => {
@@ -101,35 +108,49 @@ describe('the shared objects themselves, not their tags', () => {
   const py311 = targetPlatform({ pythonVersion: '3.11', architecture: 'x86_64' });
   const py312 = targetPlatform({ pythonVersion: '3.12', architecture: 'x86_64' });
 
-  it.skipIf(!hasCompilers())('refuses a .so that needs GLIBC_2.27 on python3.11 (glibc 2.26), though its wheel tag claims 2_17, and accepts it on python3.12', async () => {
-    const fixtures = native as NativeFixtures;
-    await distribution('liar', 'cp311-cp311-manylinux_2_17_x86_64', { 'liar/__init__.py': '', 'liar/_fast.cpython-311-x86_64-linux-gnu.so': await readBytes(fixtures.newGlibc) });
-    const problems = await findLayerProblems(dir, py311);
-    expect(problems).toEqual([
-      expect.objectContaining({
-        file: 'liar/_fast.cpython-311-x86_64-linux-gnu.so',
-        package: 'liar',
-        reason: 'needs GLIBC_2.27; python3.11 on Lambda (Amazon Linux 2) has glibc 2.26',
-        fix: expect.stringContaining('manylinux_2_26 or older'),
-      }),
-    ]);
-    const error = (await validateLayer(dir, py311).catch((e: unknown) => e)) as LayerError;
-    expect(error.code).toBe(ErrorCodes.PLATFORM_MISMATCH);
-    expect(error.message).toContain('liar/_fast.cpython-311-x86_64-linux-gnu.so (liar): needs GLIBC_2.27');
-    expect(error.hint).toContain('target a newer Python');
-  });
+  it.skipIf(!hasCompilers())(
+    'refuses a .so that needs GLIBC_2.27 on python3.11 (glibc 2.26), though its wheel tag claims 2_17, and accepts it on python3.12',
+    async () => {
+      const fixtures = native as NativeFixtures;
+      await distribution('liar', 'cp311-cp311-manylinux_2_17_x86_64', {
+        'liar/__init__.py': '',
+        'liar/_fast.cpython-311-x86_64-linux-gnu.so': await readBytes(fixtures.newGlibc),
+      });
+      const problems = await findLayerProblems(dir, py311);
+      expect(problems).toEqual([
+        expect.objectContaining({
+          file: 'liar/_fast.cpython-311-x86_64-linux-gnu.so',
+          package: 'liar',
+          reason: 'needs GLIBC_2.27; python3.11 on Lambda (Amazon Linux 2) has glibc 2.26',
+          fix: expect.stringContaining('manylinux_2_26 or older'),
+        }),
+      ]);
+      const error = (await validateLayer(dir, py311).catch((e: unknown) => e)) as LayerError;
+      expect(error.code).toBe(ErrorCodes.PLATFORM_MISMATCH);
+      expect(error.message).toContain('liar/_fast.cpython-311-x86_64-linux-gnu.so (liar): needs GLIBC_2.27');
+      expect(error.hint).toContain('target a newer Python');
+    },
+  );
 
   it.skipIf(!hasCompilers())('refuses GLIBCXX_3.4.25 on Amazon Linux 2 (gcc 7: up to 3.4.24) and accepts it on AL2023 (gcc 11)', async () => {
     await distribution('cxx', 'cp312-abi3-manylinux_2_17_x86_64', { 'cxx/_rd.abi3.so': await readBytes((native as NativeFixtures).newGlibcxx) });
     expect(await findLayerProblems(dir, py312)).toEqual([]);
     const problems = await findLayerProblems(dir, py311);
-    expect(problems.map((p) => p.reason)).toContain('needs GLIBCXX_3.4.25; python3.11 on Lambda (Amazon Linux 2) has libstdc++ (gcc 7.3) up to GLIBCXX_3.4.24');
+    expect(problems.map((p) => p.reason)).toContain(
+      'needs GLIBCXX_3.4.25; python3.11 on Lambda (Amazon Linux 2) has libstdc++ (gcc 7.3) up to GLIBCXX_3.4.24',
+    );
   });
 
   it.skipIf(!hasCompilers())('refuses a library the runtime does not have unless the layer brings it', async () => {
-    await distribution('gui', 'cp312-cp312-manylinux_2_17_x86_64', { 'gui/_gl.cpython-312-x86_64-linux-gnu.so': await readBytes((native as NativeFixtures).needsGl) });
+    await distribution('gui', 'cp312-cp312-manylinux_2_17_x86_64', {
+      'gui/_gl.cpython-312-x86_64-linux-gnu.so': await readBytes((native as NativeFixtures).needsGl),
+    });
     expect(await findLayerProblems(dir, py312)).toContainEqual(
-      expect.objectContaining({ package: 'gui', reason: 'needs libGL.so.1, which neither the layer nor python3.12 on Lambda (Amazon Linux 2023) has', fix: expect.stringContaining('opencv-python-headless') }),
+      expect.objectContaining({
+        package: 'gui',
+        reason: 'needs libGL.so.1, which neither the layer nor python3.12 on Lambda (Amazon Linux 2023) has',
+        fix: expect.stringContaining('opencv-python-headless'),
+      }),
     );
     // Bundled (as auditwheel does, in a .libs folder), the need is met.
     await mkdir(join(dir, 'gui.libs'), { recursive: true });
@@ -141,7 +162,11 @@ describe('the shared objects themselves, not their tags', () => {
     await distribution('modern', 'py3-none-any', { 'modern/__init__.py': '' }, '>=3.12');
     expect(await findLayerProblems(dir, py312)).toEqual([]);
     expect(await findLayerProblems(dir, py311)).toContainEqual(
-      expect.objectContaining({ file: 'modern-1.0.dist-info/METADATA', package: 'modern', reason: 'modern 1.0 requires Python >=3.12, which excludes python3.11' }),
+      expect.objectContaining({
+        file: 'modern-1.0.dist-info/METADATA',
+        package: 'modern',
+        reason: 'modern 1.0 requires Python >=3.12, which excludes python3.11',
+      }),
     );
   });
 

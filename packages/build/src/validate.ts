@@ -52,12 +52,23 @@ function versionLimits(platform: TargetPlatform): Array<{ prefix: string; max: s
 }
 
 /** Problems of one ELF file against the runtime (the layer's own libraries named in `layerLibraries`). */
-export function elfProblems(file: string, pkg: string | undefined, elf: ElfDynamicInfo, platform: TargetPlatform, layerLibraries: ReadonlySet<string>): LayerProblem[] {
+export function elfProblems(
+  file: string,
+  pkg: string | undefined,
+  elf: ElfDynamicInfo,
+  platform: TargetPlatform,
+  layerLibraries: ReadonlySet<string>,
+): LayerProblem[] {
   const problems: LayerProblem[] = [];
   const runtime = platform.runtime;
   const where = `${runtime.identifier} on Lambda (${runtime.os.name})`;
   if (elf.machine !== platform.elfMachine) {
-    problems.push({ file, package: pkg, reason: `ELF for ${ELF_MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`}, not ${platform.machine}`, fix: `build for --architecture ${platform.architecture} with wheels of that machine` });
+    problems.push({
+      file,
+      package: pkg,
+      reason: `ELF for ${ELF_MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`}, not ${platform.machine}`,
+      fix: `build for --architecture ${platform.architecture} with wheels of that machine`,
+    });
     return problems;
   }
   if (elf.bits !== 64) problems.push({ file, package: pkg, reason: '32-bit ELF; Lambda runs 64-bit code', fix: 'use a 64-bit build of the package' });
@@ -110,7 +121,12 @@ export async function findLayerProblems(pythonDir: string, platform: TargetPlatf
     const wheel = wheels[index] ?? '';
     const tags = [...wheel.matchAll(/^Tag:\s*(\S+)\s*$/gm)].map((match) => match[1] as string);
     if (tags.length && !tags.some((tag) => isTagCompatible(tag, platform, Boolean(options.container)))) {
-      problems.push({ file: `${dist.distInfo}/WHEEL`, package: dist.name, reason: `wheel tags ${tags.join(', ')} do not fit ${describe(platform)}`, fix: `pin a version of ${dist.name} with a wheel for ${describeTarget(platform)}, or build with --container` });
+      problems.push({
+        file: `${dist.distInfo}/WHEEL`,
+        package: dist.name,
+        reason: `wheel tags ${tags.join(', ')} do not fit ${describe(platform)}`,
+        fix: `pin a version of ${dist.name} with a wheel for ${describeTarget(platform)}, or build with --container`,
+      });
     }
     if (dist.requiresPython && !isPythonAdmitted(dist.requiresPython, platform.pythonVersion)) {
       problems.push({
@@ -143,7 +159,8 @@ export async function findLayerProblems(pythonDir: string, platform: TargetPlatf
     const { file, elf } = item;
     const pkg = owner.get(file.path);
     if (!elf) {
-      if (isSharedObject(file.path)) problems.push({ file: file.path, package: pkg, reason: 'damaged' in item ? `damaged ELF file (${item.damaged})` : 'not an ELF file' });
+      if (isSharedObject(file.path))
+        problems.push({ file: file.path, package: pkg, reason: 'damaged' in item ? `damaged ELF file (${item.damaged})` : 'not an ELF file' });
       continue;
     }
     problems.push(...elfProblems(file.path, pkg, elf, platform, layerLibraries));
@@ -166,8 +183,12 @@ export async function validateLayer(pythonDir: string, platform: TargetPlatform,
   if (!problems.length) return;
   const shown = problems.slice(0, 5).map((p) => `${p.file} (${p.package ?? 'unknown package'}): ${p.reason}`);
   const more = problems.length > shown.length ? `, and ${problems.length - shown.length} more` : '';
-  throw new LayerError(ErrorCodes.PLATFORM_MISMATCH, `${problems.length} installed file(s) do not fit ${describe(platform)}: ${shown.join('; ')}${more}`, {
-    hint: problems.find((p) => p.fix)?.fix ?? 'pin versions with manylinux wheels for the target, or build with --container',
-    details: { problems },
-  });
+  throw new LayerError(
+    ErrorCodes.PLATFORM_MISMATCH,
+    `${problems.length} installed file(s) do not fit ${describe(platform)}: ${shown.join('; ')}${more}`,
+    {
+      hint: problems.find((p) => p.fix)?.fix ?? 'pin versions with manylinux wheels for the target, or build with --container',
+      details: { problems },
+    },
+  );
 }

@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '@lambda-layer/core';
 import {
   createFixtureProject,
@@ -10,6 +9,7 @@ import {
   toolCacheEnv,
   wheelCacheDir,
 } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
 import { parseJsonPage } from './simple-index.js';
 import { isOfferable, startWheelFilterIndex } from './wheel-filter-index.js';
@@ -73,7 +73,9 @@ describe('the wheel filter in front of an index (uv on Amazon Linux 2)', () => {
     });
     expect(result.packages).toEqual(MAIN_PACKAGES);
     const log = logger.lines.join('\n');
-    expect(log).toMatch(/uv reads http:\/\/127\.0\.0\.1:\d+\/simple\/ through http:\/\/127\.0\.0\.1:\d+\/simple\/, which hides wheels needing glibc > 2\.26/);
+    expect(log).toMatch(
+      /uv reads http:\/\/127\.0\.0\.1:\d+\/simple\/ through http:\/\/127\.0\.0\.1:\d+\/simple\/, which hides wheels needing glibc > 2\.26/,
+    );
     expect(log).not.toContain(password);
     expect(await filesContaining(dir, password)).toEqual([]);
   }, 90_000);

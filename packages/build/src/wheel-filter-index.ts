@@ -43,7 +43,11 @@ function send(response: ServerResponse, status: number, body: string, type = 'te
   response.end(body);
 }
 
-export async function startWheelFilterIndex(options: { indexUrl: string | undefined; credentials: IndexCredentials; glibc: MajorMinor }): Promise<WheelFilterIndex> {
+export async function startWheelFilterIndex(options: {
+  indexUrl: string | undefined;
+  credentials: IndexCredentials;
+  glibc: MajorMinor;
+}): Promise<WheelFilterIndex> {
   const hidden = new Map<string, string[]>();
   // Files served through here: id -> upstream URL (only those on the credentialed index's host).
   const proxied = new Map<string, string>();
@@ -62,7 +66,11 @@ export async function startWheelFilterIndex(options: { indexUrl: string | undefi
     const result = await fetchProjectPage(options.indexUrl, project, options.credentials);
     if (!result.ok) {
       // Unreachable upstream answers 502, so uv reports a fetch failure and the build diagnoses it.
-      send(response, result.failure.kind === 'status' ? result.failure.status : 502, result.failure.kind === 'status' ? `HTTP ${result.failure.status}` : result.failure.reason);
+      send(
+        response,
+        result.failure.kind === 'status' ? result.failure.status : 502,
+        result.failure.kind === 'status' ? `HTTP ${result.failure.status}` : result.failure.reason,
+      );
       return;
     }
     const kept = result.page.files.filter((file) => isOfferable(file.filename, options.glibc));
@@ -86,20 +94,33 @@ export async function startWheelFilterIndex(options: { indexUrl: string | undefi
 
   const serveFile = async (id: string, metadata: boolean, response: ServerResponse): Promise<void> => {
     const upstream = proxied.get(id);
-    if (!upstream) return send(response, 404, 'not found');
+    if (!upstream) {
+      send(response, 404, 'not found');
+      return;
+    }
     const answer = await indexRequest(`${upstream}${metadata ? '.metadata' : ''}`, options.credentials, { timeoutMs: 300_000 });
-    if (!answer.ok) return send(response, 502, answer.failure.kind === 'unreachable' ? answer.failure.reason : 'upstream failed');
+    if (!answer.ok) {
+      send(response, 502, answer.failure.kind === 'unreachable' ? answer.failure.reason : 'upstream failed');
+      return;
+    }
     const { response: from } = answer;
-    response.writeHead(from.status, { 'content-type': from.headers.get('content-type') ?? 'application/octet-stream', ...(from.headers.get('content-length') ? { 'content-length': from.headers.get('content-length') as string } : {}) });
+    response.writeHead(from.status, {
+      'content-type': from.headers.get('content-type') ?? 'application/octet-stream',
+      ...(from.headers.get('content-length') ? { 'content-length': from.headers.get('content-length') as string } : {}),
+    });
     if (!from.body) return void response.end();
-    Readable.fromWeb(from.body as import('node:stream/web').ReadableStream).pipe(response);
+    Readable.fromWeb(from.body).pipe(response);
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const project = /^\/simple\/([^/]+)\/?$/.exec(path)?.[1];
     const file = /^\/files\/(\d+)\/[^/]+?(\.metadata)?$/.exec(path);
-    const work = project ? servePage(project, response) : file ? serveFile(file[1] as string, Boolean(file[2]), response) : Promise.resolve(send(response, 404, 'not found'));
+    const work = project
+      ? servePage(project, response)
+      : file
+        ? serveFile(file[1] as string, Boolean(file[2]), response)
+        : Promise.resolve(send(response, 404, 'not found'));
     work.catch((error: unknown) => {
       if (!response.headersSent) send(response, 502, (error as Error).message);
       else response.destroy();

@@ -34,7 +34,10 @@ export function checkEndpointUrl(value: string, where: string): void {
   try {
     parseEndpointUrl(value);
   } catch (error) {
-    throw new LayerError(ErrorCodes.USAGE, `invalid ${where}: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { where } });
+    throw new LayerError(ErrorCodes.USAGE, `invalid ${where}: ${(error as LayerError).message}`, {
+      hint: (error as LayerError).hint,
+      details: { where },
+    });
   }
 }
 
@@ -100,7 +103,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   let agents: ReturnType<typeof createNetworkAgents>;
   const check = () =>
     (checked ??= (async () => {
-      for (const name of ENDPOINT_VARIABLES) if (env[name]) checkEndpointUrl(env[name] as string, name);
+      for (const name of ENDPOINT_VARIABLES) if (env[name]) checkEndpointUrl(env[name], name);
       const profile = settings.profile ?? env.AWS_PROFILE;
       if (profile) await checkProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
       const network = await settings.network?.();
@@ -111,7 +114,12 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   const common = () => {
     const timeoutMs = awsTimeoutMs(env);
     // `profile` is SDK v3 client config: it selects the profile for credentials and region alike.
-    const config: { region?: string; endpoint?: string; profile?: string; requestHandler: { connectionTimeout: number; socketTimeout: number } & Partial<NonNullable<typeof agents>> } = {
+    const config: {
+      region?: string;
+      endpoint?: string;
+      profile?: string;
+      requestHandler: { connectionTimeout: number; socketTimeout: number } & Partial<NonNullable<typeof agents>>;
+    } = {
       requestHandler: { connectionTimeout: Math.min(timeoutMs, 10_000), socketTimeout: timeoutMs, ...agents },
     };
     if (settings.region) config.region = settings.region;

@@ -4,9 +4,17 @@
  * for that command, the global ones, the command's one-off action flags, and
  * the few command-line-only flags of the parser, each with the schema's text.
  */
-import { CONFIG_KEYS, commandConfigKeys, configKeySpec, type ConfigKey, GLOBAL_CONFIG_KEYS, isConfigKey, type LayerCommandName } from '@lambda-layer/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  commandConfigKeys,
+  CONFIG_KEYS,
+  type ConfigKey,
+  configKeySpec,
+  GLOBAL_CONFIG_KEYS,
+  isConfigKey,
+  type LayerCommandName,
+} from '@lambda-layer/core';
 import { repoRoot } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import type { LayerCommand } from './command.js';
@@ -41,22 +49,26 @@ describe("the flags come from core's config schema", () => {
     expect([...names].sort()).toEqual(['build', 'iam-policy', 'package', 'prune', 'publish', 'upload', 'workflow']);
   });
 
-  it.each(commands.map((command) => [command.name, command] as const))('`layer %s --help` lists exactly its schema keys, the global ones and its own action flags', async (name, command: LayerCommand) => {
-    const help = await helpOptions(name);
-    const own = Object.keys(command.flags ?? {});
-    // An action flag is never a setting: a setting is declared in the schema, once.
-    for (const flag of own) expect(isConfigKey(flag), `--${flag} of ${name} is a config key: declare it in CONFIG_SCHEMA only`).toBe(false);
-    expect(flagsIn(help).sort()).toEqual([...commandConfigKeys(name), ...GLOBAL_CONFIG_KEYS, ...own, ...COMMAND_LINE_ONLY].sort());
-    for (const key of [...commandConfigKeys(name), ...GLOBAL_CONFIG_KEYS]) {
-      const spec = configKeySpec(key);
-      expect(squeeze(help), `--${key} of ${name}`).toContain(squeeze(spec.describeFor?.[name] ?? spec.description));
-      if (spec.alias) expect(help).toMatch(new RegExp(`^\\s+-${spec.alias}, --${key}\\s`, 'm'));
-    }
-  });
+  it.each(commands.map((command) => [command.name, command] as const))(
+    '`layer %s --help` lists exactly its schema keys, the global ones and its own action flags',
+    async (name, command: LayerCommand) => {
+      const help = await helpOptions(name);
+      const own = Object.keys(command.flags ?? {});
+      // An action flag is never a setting: a setting is declared in the schema, once.
+      for (const flag of own) expect(isConfigKey(flag), `--${flag} of ${name} is a config key: declare it in CONFIG_SCHEMA only`).toBe(false);
+      expect(flagsIn(help).sort()).toEqual([...commandConfigKeys(name), ...GLOBAL_CONFIG_KEYS, ...own, ...COMMAND_LINE_ONLY].sort());
+      for (const key of [...commandConfigKeys(name), ...GLOBAL_CONFIG_KEYS]) {
+        const spec = configKeySpec(key);
+        expect(squeeze(help), `--${key} of ${name}`).toContain(squeeze(spec.describeFor?.[name] ?? spec.description));
+        if (spec.alias) expect(help).toMatch(new RegExp(`^\\s+-${spec.alias}, --${key}\\s`, 'm'));
+      }
+    },
+  );
 
   it('workflow takes every key of its four steps, and every key is a flag of some command unless the schema says none', async () => {
     const workflow = new Set(commandConfigKeys('workflow'));
-    for (const step of ['build', 'package', 'upload', 'publish'] as const) for (const key of commandConfigKeys(step)) expect(workflow.has(key), key).toBe(true);
+    for (const step of ['build', 'package', 'upload', 'publish'] as const)
+      for (const key of commandConfigKeys(step)) expect(workflow.has(key), key).toBe(true);
     const everywhere = new Set<ConfigKey>([...GLOBAL_CONFIG_KEYS, ...names.flatMap((name) => commandConfigKeys(name))]);
     for (const key of CONFIG_KEYS) expect(everywhere.has(key), key).toBe(configKeySpec(key).commands !== 'none');
     for (const name of names) expect(flagsIn(await helpOptions(name))).not.toContain('regions');
@@ -71,7 +83,10 @@ describe("the flags come from core's config schema", () => {
       for (const key of keys) {
         expect(isConfigKey(key), `${name}.ts reads "${key}", which is no config key`).toBe(true);
         const takes = configKeySpec(key as ConfigKey).commands;
-        expect(takes === 'every' || takes === 'none' || commandConfigKeys(name).includes(key as ConfigKey), `${name}.ts reads ${key}, which the schema does not give to ${name}`).toBe(true);
+        expect(
+          takes === 'every' || takes === 'none' || commandConfigKeys(name).includes(key as ConfigKey),
+          `${name}.ts reads ${key}, which the schema does not give to ${name}`,
+        ).toBe(true);
       }
     }
   });
@@ -99,11 +114,14 @@ describe("the README's synopsis of `layer`", () => {
     return entries;
   }
   /** The flags an entry names, a `--no-x` as the key x. */
-  const named = (entry: string) => [...entry.matchAll(/--([a-z][\w-]*)/g)].map((match) => (isConfigKey(match[1]!) ? match[1]! : match[1]!.replace(/^no-/, ''))).sort();
+  const named = (entry: string) =>
+    [...entry.matchAll(/--([a-z][\w-]*)/g)].map((match) => (isConfigKey(match[1]!) ? match[1] : match[1]!.replace(/^no-/, ''))).sort();
 
   it('names every flag of each command, as the schema and the commands declare them', () => {
     const entries = synopsis();
-    expect(named(entries.get('global')!)).toEqual([...GLOBAL_CONFIG_KEYS, ...COMMAND_LINE_ONLY.filter((flag) => flag !== 'version' && flag !== 'help')].sort());
+    expect(named(entries.get('global')!)).toEqual(
+      [...GLOBAL_CONFIG_KEYS, ...COMMAND_LINE_ONLY.filter((flag) => flag !== 'version' && flag !== 'help')].sort(),
+    );
     for (const command of commands) {
       const entry = entries.get(command.name);
       expect(entry, `layer ${command.name} in the README`).toBeDefined();

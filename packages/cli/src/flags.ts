@@ -1,4 +1,4 @@
-import { commandConfigKeys, configKeySpec, type ConfigKey, GLOBAL_CONFIG_KEYS, type LayerCommandName } from '@lambda-layer/core';
+import { commandConfigKeys, type ConfigKey, configKeySpec, GLOBAL_CONFIG_KEYS, type LayerCommandName } from '@lambda-layer/core';
 import type { Options } from 'yargs';
 
 export { GLOBAL_CONFIG_KEYS };
@@ -11,7 +11,11 @@ export { GLOBAL_CONFIG_KEYS };
 export function optionFor(key: ConfigKey, command?: LayerCommandName): Options {
   const spec = configKeySpec(key);
   const describe = (command && spec.describeFor?.[command]) ?? spec.description;
-  const base: Options = { describe, group: spec.commands === 'every' ? 'AWS options:' : 'Step options:', ...(spec.alias ? { alias: spec.alias } : {}) };
+  const base: Options = {
+    describe,
+    group: spec.commands === 'every' ? 'AWS options:' : 'Step options:',
+    ...(spec.alias ? { alias: spec.alias } : {}),
+  };
   switch (spec.type) {
     case 'string':
       return { ...base, type: 'string', requiresArg: true };

@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
 import { runLayer, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { helpCacheKey, isHelpRequest, readCachedHelp, writeCachedHelp } from './help-cache.js';
 import { buildParser } from './parser.js';
 import type { RunnerIO } from './runner.js';
@@ -22,7 +22,15 @@ async function printedByYargs(args: string[]): Promise<string> {
 }
 
 describe('layer --help from the help cache', () => {
-  it.each([['--help'], ['-h'], ['build', '--help'], ['package', '-h'], ['publish', '--help'], ['workflow', '--help'], ['upload', '--tool', 'uv', '--help']])(
+  it.each([
+    ['--help'],
+    ['-h'],
+    ['build', '--help'],
+    ['package', '-h'],
+    ['publish', '--help'],
+    ['workflow', '--help'],
+    ['upload', '--tool', 'uv', '--help'],
+  ])(
     '`layer %s …` prints what yargs prints, rendered once and then read from the cache',
     async (...args: string[]) => {
       const env = { ...process.env, LAYER_CACHE_DIR: temp.path };
@@ -66,7 +74,9 @@ describe('layer --help from the help cache', () => {
     const key = (args: string[], columns: number | undefined, env: Record<string, string> = {}) => helpCacheKey(args, columns, env, [sources]);
     const base = key(['--help'], undefined);
     expect(key(['--help'], undefined)).toBe(base);
-    expect(new Set([base, key(['build', '--help'], undefined), key(['--help'], 80), key(['--help'], undefined, { LANG: 'de_DE.UTF-8' })]).size).toBe(4);
+    expect(new Set([base, key(['build', '--help'], undefined), key(['--help'], 80), key(['--help'], undefined, { LANG: 'de_DE.UTF-8' })]).size).toBe(
+      4,
+    );
     await writeFile(join(sources, 'flags.js'), 'export const a = 2;\n');
     expect(key(['--help'], undefined)).not.toBe(base);
     // Test files and type declarations do not count.

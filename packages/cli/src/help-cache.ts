@@ -43,7 +43,14 @@ function moduleFiles(dir: string): string[] {
 export function helpCacheKey(args: readonly string[], columns: number | undefined, env: Env, dirs: readonly string[] = sourceDirs()): string {
   const hash = createHash('sha256');
   const yargsPackage = join(dirname(fileURLToPath(import.meta.resolve('yargs'))), 'package.json');
-  hash.update(JSON.stringify({ args, columns: columns ?? null, locale: [env.LC_ALL, env.LC_MESSAGES, env.LANG, env.LANGUAGE], yargs: readFileSync(yargsPackage, 'utf8') }));
+  hash.update(
+    JSON.stringify({
+      args,
+      columns: columns ?? null,
+      locale: [env.LC_ALL, env.LC_MESSAGES, env.LANG, env.LANGUAGE],
+      yargs: readFileSync(yargsPackage, 'utf8'),
+    }),
+  );
   for (const dir of dirs) {
     for (const file of moduleFiles(dir)) hash.update(`\0${file.slice(dir.length)}\0`).update(readFileSync(file));
   }

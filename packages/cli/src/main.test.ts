@@ -1,8 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runLayer, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const temp = useTempDir('cli-main-');
@@ -12,8 +12,10 @@ describe('layer (the bin)', () => {
   it('lists the five commands and the global flags in --help', async () => {
     const result = await runLayer(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['build', 'package', 'upload', 'publish', 'workflow', 'prune']) expect(result.stdout).toMatch(new RegExp(`layer ${command}\\s`));
-    for (const flag of ['--project-dir', '--json', '--quiet', '--debug', '--profile', '--region', '--endpoint-url']) expect(result.stdout).toContain(flag);
+    for (const command of ['build', 'package', 'upload', 'publish', 'workflow', 'prune'])
+      expect(result.stdout).toMatch(new RegExp(`layer ${command}\\s`));
+    for (const flag of ['--project-dir', '--json', '--quiet', '--debug', '--profile', '--region', '--endpoint-url'])
+      expect(result.stdout).toContain(flag);
   });
 
   it.each([
@@ -21,7 +23,10 @@ describe('layer (the bin)', () => {
     ['package', ['--ignore', '--default-ignore', '--keep-bytecode', '--compression-level']],
     ['upload', ['--s3dir', '--force']],
     ['publish', ['--layer-name', '--s3dir', '--description', '--compatible-runtime', '--compatible-architecture', '--license-info']],
-    ['workflow', ['--layer-name', '--s3dir', '--tool', '--python-version', '--ignore', '--force', '--dry-run', '--share-with-org', '--keep-versions']],
+    [
+      'workflow',
+      ['--layer-name', '--s3dir', '--tool', '--python-version', '--ignore', '--force', '--dry-run', '--share-with-org', '--keep-versions'],
+    ],
     ['prune', ['--layer-name', '--s3dir', '--keep-versions', '--delete-manifests', '--dry-run']],
   ])('shows the flags of `layer %s --help`', async (command, flags) => {
     const result = await runLayer([command, '--help']);
@@ -60,9 +65,16 @@ describe('layer (the bin)', () => {
     expect(plain.code).toBe(1);
     // The line names the file and lists the known keys (layer-name among them), not a message built from the output itself.
     const known = /; remove it or use one of: (.+)$/.exec(plain.stderr.trim())?.[1]?.split(', ') ?? [];
-    expect(plain.stderr.trim()).toMatch(new RegExp(`^error: unknown key "layer_name" in \\[tool\\.lambda-layer\\] of ${escapeRegExp(join(temp.path, 'pyproject.toml'))}; remove it or use one of: `));
+    expect(plain.stderr.trim()).toMatch(
+      new RegExp(
+        `^error: unknown key "layer_name" in \\[tool\\.lambda-layer\\] of ${escapeRegExp(join(temp.path, 'pyproject.toml'))}; remove it or use one of: `,
+      ),
+    );
     expect(known).toEqual(expect.arrayContaining(['layer-name', 's3dir', 'tool', 'python-version', 'architecture']));
-    expect(known.every((key) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(key)), known.join(', ')).toBe(true);
+    expect(
+      known.every((key) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(key)),
+      known.join(', '),
+    ).toBe(true);
     expect(plain.stderr.trim().split('\n')).toHaveLength(1);
 
     const debug = await runLayer(['publish', '--project-dir', temp.path, '--debug']);

@@ -8,12 +8,12 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 // CLI's output, not something a layer user can act on.
 function silenceSdkNodeVersionWarning(): void {
   const original = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     const name = typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string })?.type) : warning.name;
     const text = typeof warning === 'string' ? warning : warning.message;
-    if (name === 'NodeVersionSupportWarning' || /AWS SDK for JavaScript \(v3\)/.test(text)) return;
+    if (name === 'NodeVersionSupportWarning' || text.includes('AWS SDK for JavaScript (v3)')) return;
     (original as (...args: unknown[]) => void)(warning, ...rest);
-  }) as typeof process.emitWarning;
+  };
 }
 
 /**

@@ -6,8 +6,8 @@
  * the proxy knows (the runner cannot resolve it), as on a CI runner whose
  * only way out is the corporate proxy.
  */
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListLayersCommand } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ErrorCodes, type LayerError, type NetworkSettings, readCaBundle, toLayerErrorFromAws } from '@lambda-layer/core';
 import { type FaultProxy, startFaultProxy, uniqueName, useTestCa } from '@lambda-layer/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -35,7 +35,10 @@ beforeEach(() => {
   for (const proxy of proxies()) proxy.clearLog();
 });
 
-const viaProxy = (proxy: string, extra: Partial<NetworkSettings> = {}): NetworkSettings => ({ proxy: { https: proxy, http: proxy, source: 'HTTPS_PROXY' }, ...extra });
+const viaProxy = (proxy: string, extra: Partial<NetworkSettings> = {}): NetworkSettings => ({
+  proxy: { https: proxy, http: proxy, source: 'HTTPS_PROXY' },
+  ...extra,
+});
 
 /** Three calls through clients made the CLI's way: S3 writes and reads, one Lambda call. */
 async function roundTrip(endpointUrl: string, network: NetworkSettings): Promise<void> {
@@ -60,7 +63,7 @@ async function failure(endpointUrl: string, network: NetworkSettings): Promise<L
 const seen = (proxy: FaultProxy) => proxy.requests.map((r) => `${r.via} ${r.operation}`);
 
 describe('AWS clients behind a proxy', () => {
-  it('send an http:// endpoint\'s requests to the proxy as absolute URIs (a host only the proxy resolves)', async () => {
+  it("send an http:// endpoint's requests to the proxy as absolute URIs (a host only the proxy resolves)", async () => {
     await roundTrip('http://aws-endpoint', viaProxy(forward.endpoint));
     expect(seen(forward)).toEqual(['forward CreateBucket', 'forward PutObject', 'forward HeadObject', 'forward ListLayers']);
     expect(forward.requests.every((r) => r.host === 'aws-endpoint:80' || r.host === 'aws-endpoint')).toBe(true);
@@ -81,18 +84,32 @@ describe('AWS clients behind a proxy', () => {
 
   it('work through a TLS-intercepting proxy when its CA is in the bundle, and fail in one line naming host and settings when not', async () => {
     await roundTrip('https://aws-endpoint', viaProxy(intercepting.endpoint, { caBundle: await readCaBundle(ca().caFile, 'AWS_CA_BUNDLE') }));
-    expect(seen(intercepting)).toEqual(['tunnel CONNECT', 'connect CreateBucket', 'tunnel CONNECT', 'connect PutObject', 'tunnel CONNECT', 'connect HeadObject', 'tunnel CONNECT', 'connect ListLayers']);
+    expect(seen(intercepting)).toEqual([
+      'tunnel CONNECT',
+      'connect CreateBucket',
+      'tunnel CONNECT',
+      'connect PutObject',
+      'tunnel CONNECT',
+      'connect HeadObject',
+      'tunnel CONNECT',
+      'connect ListLayers',
+    ]);
 
     intercepting.clearLog();
     const without = await failure('https://aws-endpoint', viaProxy(intercepting.endpoint));
     expect(without.code).toBe(ErrorCodes.AWS_TLS_FAILED);
     expect(without.oneLine).toMatch(
-      new RegExp(`^TLS with S3 at aws-endpoint through the proxy ${intercepting.endpoint.replace(/[.]/g, '\\.')} failed \\(.+\\) after 1 attempt while trying to test the network; if a proxy or a private CA signs aws-endpoint's certificate, give its CA file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile`),
+      new RegExp(
+        `^TLS with S3 at aws-endpoint through the proxy ${intercepting.endpoint.replace(/[.]/g, '\\.')} failed \\(.+\\) after 1 attempt while trying to test the network; if a proxy or a private CA signs aws-endpoint's certificate, give its CA file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile`,
+      ),
     );
     // The TLS handshake failed: no request reached the service.
     expect(intercepting.requests.filter((r) => r.via === 'connect')).toEqual([]);
 
-    const wrongCa = await failure('https://aws-endpoint', viaProxy(intercepting.endpoint, { caBundle: await readCaBundle(ca().otherCaFile, 'ca_bundle of the AWS profile ci') }));
+    const wrongCa = await failure(
+      'https://aws-endpoint',
+      viaProxy(intercepting.endpoint, { caBundle: await readCaBundle(ca().otherCaFile, 'ca_bundle of the AWS profile ci') }),
+    );
     expect(wrongCa.hint).toBe(
       `the CA bundle ${ca().otherCaFile} (from ca_bundle of the AWS profile ci) does not hold the CA that signed aws-endpoint's certificate: add that CA to it, or name the right file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile`,
     );
@@ -112,7 +129,12 @@ describe('AWS clients behind a proxy', () => {
 
   it('reach a TLS endpoint directly with its CA bundle', async () => {
     await roundTrip(tlsEndpoint.endpoint, { caBundle: await readCaBundle(ca().caFile, '--ca-bundle') });
-    expect(tlsEndpoint.requests.map((r) => `${r.via} ${r.operation} ${r.tls}`)).toEqual(['direct CreateBucket true', 'direct PutObject true', 'direct HeadObject true', 'direct ListLayers true']);
+    expect(tlsEndpoint.requests.map((r) => `${r.via} ${r.operation} ${r.tls}`)).toEqual([
+      'direct CreateBucket true',
+      'direct PutObject true',
+      'direct HeadObject true',
+      'direct ListLayers true',
+    ]);
   });
 
   it("send the proxy's credentials (Basic, from the URL) and never log them; without them: one line about the 407", async () => {
@@ -123,7 +145,12 @@ describe('AWS clients behind a proxy', () => {
       ['HeadObject', true, 200],
       ['ListLayers', true, 200],
     ]);
-    await roundTrip('https://aws-endpoint', viaProxy(`http://ci-runner:${encodeURIComponent('pr0xy s3cret')}@${guarded.address}`, { caBundle: await readCaBundle(ca().caFile, '--ca-bundle') }));
+    await roundTrip(
+      'https://aws-endpoint',
+      viaProxy(`http://ci-runner:${encodeURIComponent('pr0xy s3cret')}@${guarded.address}`, {
+        caBundle: await readCaBundle(ca().caFile, '--ca-bundle'),
+      }),
+    );
 
     const refused = await failure('http://aws-endpoint', viaProxy(`http://ci-runner:wrong@${guarded.address}`));
     expect(refused.code).toBe(ErrorCodes.AWS_PROXY_FAILED);

@@ -1,9 +1,9 @@
 import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { type NetworkSettings, proxyFor } from '@lambda-layer/core';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import { type NetworkSettings, proxyFor } from '@lambda-layer/core';
 
 /** The AWS SDK's own defaults for its agents: sockets are kept alive and reused, 50 per host. */
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 50 } as const;

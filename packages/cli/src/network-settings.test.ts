@@ -37,13 +37,14 @@ async function settingsOf(dir: string, options: { flags?: Record<string, unknown
 }
 
 describe('the CA bundle in force', () => {
-  it('--ca-bundle, then LAYER_CA_BUNDLE, AWS_CA_BUNDLE, pyproject (relative to the project), then the profile\'s ca_bundle', async () => {
+  it("--ca-bundle, then LAYER_CA_BUNDLE, AWS_CA_BUNDLE, pyproject (relative to the project), then the profile's ca_bundle", async () => {
     const dir = await project('ca-bundle = "certs/ca.pem"\n');
     await mkdir(join(dir, 'certs'));
     await writeFile(join(dir, 'certs', 'ca.pem'), ca().caPem);
     const profileConfig = await awsConfig(ca().otherCaFile);
     const env = { AWS_CONFIG_FILE: profileConfig, AWS_PROFILE: 'ci', AWS_CA_BUNDLE: ca().otherCaFile, LAYER_CA_BUNDLE: ca().caFile };
-    const source = async (flags: Record<string, unknown>, over: Record<string, string>) => (await settingsOf(dir, { flags, env: over })).caBundle?.source;
+    const source = async (flags: Record<string, unknown>, over: Record<string, string>) =>
+      (await settingsOf(dir, { flags, env: over })).caBundle?.source;
 
     expect(await source({ 'ca-bundle': ca().caFile }, env)).toBe('--ca-bundle');
     expect(await source({}, env)).toBe('LAYER_CA_BUNDLE');
@@ -51,7 +52,12 @@ describe('the CA bundle in force', () => {
     expect(await source({}, withoutLayer)).toBe('AWS_CA_BUNDLE');
     const { AWS_CA_BUNDLE: _aws, ...fileOnly } = withoutLayer;
     const fromPyproject = (await settingsOf(dir, { env: fileOnly })).caBundle;
-    expect(fromPyproject).toMatchObject({ path: join(dir, 'certs', 'ca.pem'), source: `ca-bundle in ${join(dir, 'pyproject.toml')}`, pem: ca().caPem, ownSetting: true });
+    expect(fromPyproject).toMatchObject({
+      path: join(dir, 'certs', 'ca.pem'),
+      source: `ca-bundle in ${join(dir, 'pyproject.toml')}`,
+      pem: ca().caPem,
+      ownSetting: true,
+    });
     const bare = await project();
     expect((await settingsOf(bare, { env: fileOnly })).caBundle?.source).toBe('ca_bundle of the AWS profile ci');
     expect((await settingsOf(bare, { env: { AWS_CONFIG_FILE: profileConfig } })).caBundle).toBeUndefined();
@@ -71,7 +77,11 @@ describe('the proxy in force', () => {
   it('--proxy, LAYER_PROXY or pyproject win over HTTPS_PROXY; NO_PROXY always applies', async () => {
     const dir = await project('proxy = "http://file-proxy:3128"\n');
     const env = { HTTPS_PROXY: 'http://env-proxy:3128', NO_PROXY: '.internal' };
-    expect((await settingsOf(dir, { flags: { proxy: 'flag-proxy:8080' }, env })).proxy).toEqual({ https: 'http://flag-proxy:8080', http: 'http://flag-proxy:8080', source: '--proxy' });
+    expect((await settingsOf(dir, { flags: { proxy: 'flag-proxy:8080' }, env })).proxy).toEqual({
+      https: 'http://flag-proxy:8080',
+      http: 'http://flag-proxy:8080',
+      source: '--proxy',
+    });
     expect((await settingsOf(dir, { env: { ...env, LAYER_PROXY: 'http://u:p@layer-proxy:1' } })).proxy?.source).toBe('LAYER_PROXY');
     const fromFile = await settingsOf(dir, { env });
     expect(fromFile.proxy?.https).toBe('http://file-proxy:3128');
@@ -84,13 +94,19 @@ describe('the proxy in force', () => {
       code: ErrorCodes.USAGE,
       message: '--proxy must not contain a user name or password',
     });
-    await expect(settingsOf(await project('proxy = "http://alice:secret@proxy:3128"\n'), {})).rejects.toMatchObject({ code: ErrorCodes.CONFIG_INVALID_VALUE });
+    await expect(settingsOf(await project('proxy = "http://alice:secret@proxy:3128"\n'), {})).rejects.toMatchObject({
+      code: ErrorCodes.CONFIG_INVALID_VALUE,
+    });
   });
 });
 
 describe('the S3 object settings', () => {
   it('are checked together: from the command line a usage error, from pyproject.toml a config error', async () => {
-    const ok = await resolveConfig({ projectDir: await project(), flags: { 'sse-kms-key-id': 'alias/layers', 'bucket-key': true, 'expected-bucket-owner': '123456789012' }, env: {} });
+    const ok = await resolveConfig({
+      projectDir: await project(),
+      flags: { 'sse-kms-key-id': 'alias/layers', 'bucket-key': true, 'expected-bucket-owner': '123456789012' },
+      env: {},
+    });
     expect(resolveS3ObjectSettings(ok)).toEqual({ sse: 'aws:kms', kmsKeyId: 'alias/layers', bucketKey: true, expectedBucketOwner: '123456789012' });
     const flag = await resolveConfig({ projectDir: await project(), flags: { 'bucket-key': true }, env: {} });
     expect(() => resolveS3ObjectSettings(flag)).toThrow(expect.objectContaining({ code: ErrorCodes.USAGE }));
@@ -102,9 +118,20 @@ describe('the S3 object settings', () => {
 describe('the layer command', () => {
   it('exits 2 for a bad network flag and 1 for a bad pyproject value, in one line, before any step runs', async () => {
     const dir = await project();
-    const flag = await runLayer(['upload', '--project-dir', dir, '--s3dir', 's3://my-bucket/p/', '--proxy', 'http://alice:secret@proxy:3128', '--json']);
+    const flag = await runLayer([
+      'upload',
+      '--project-dir',
+      dir,
+      '--s3dir',
+      's3://my-bucket/p/',
+      '--proxy',
+      'http://alice:secret@proxy:3128',
+      '--json',
+    ]);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toBe('error: --proxy must not contain a user name or password; put the proxy with its credentials in the environment instead: LAYER_PROXY or HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT\n');
+    expect(flag.stderr).toBe(
+      'error: --proxy must not contain a user name or password; put the proxy with its credentials in the environment instead: LAYER_PROXY or HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT\n',
+    );
     expect(flag.stdout + flag.stderr).not.toContain('secret');
     expect(parseJsonOutput<{ error: { code: string } }>(flag).error.code).toBe(ErrorCodes.USAGE);
 
@@ -119,7 +146,9 @@ describe('the layer command', () => {
     await writeFile(join(withCa, 'uv.lock'), 'version = 1\n');
     const missingCa = await runLayer(['publish', '--project-dir', withCa], { env: { ...process.env, AWS_CA_BUNDLE: '' } });
     expect(missingCa.code).toBe(1);
-    expect(missingCa.stderr).toMatch(/^error: the CA bundle .*ca\.pem \(from ca-bundle in .*pyproject\.toml\) does not exist; point ca-bundle in .* at a PEM file of CA certificates\n$/);
+    expect(missingCa.stderr).toMatch(
+      /^error: the CA bundle .*ca\.pem \(from ca-bundle in .*pyproject\.toml\) does not exist; point ca-bundle in .* at a PEM file of CA certificates\n$/,
+    );
   });
 
   it('reads the CA bundle only when something connects: a broken AWS_CA_BUNDLE does not fail `layer package`', async () => {

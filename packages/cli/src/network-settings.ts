@@ -11,8 +11,8 @@ import {
   LayerError,
   type NetworkSettings,
   readCaBundle,
-  resolveProxySettings,
   type ResolvedConfig,
+  resolveProxySettings,
   type S3ObjectSettings,
 } from '@lambda-layer/core';
 
@@ -51,13 +51,17 @@ async function findCaBundle(
 ): Promise<{ path: string; source: string; ownSetting?: boolean } | undefined> {
   const configured = config.values['ca-bundle'];
   const source = config.sources['ca-bundle'];
-  if (configured && (source === 'flag' || source === 'env')) return { path: resolve(expandHome(configured)), source: originOf(config, 'ca-bundle'), ownSetting: true };
+  if (configured && (source === 'flag' || source === 'env'))
+    return { path: resolve(expandHome(configured)), source: originOf(config, 'ca-bundle'), ownSetting: true };
   const fromEnv = options.env.AWS_CA_BUNDLE?.trim();
   if (fromEnv) return { path: resolve(expandHome(fromEnv)), source: 'AWS_CA_BUNDLE' };
   if (configured) return { path: resolve(options.projectDir, expandHome(configured)), source: originOf(config, 'ca-bundle'), ownSetting: true };
   const profile = options.profile ?? options.env.AWS_PROFILE ?? 'default';
   const { loadSharedConfigFiles } = await import('@smithy/core/config');
-  const files = await loadSharedConfigFiles({ ignoreCache: true, ...(options.env.AWS_CONFIG_FILE ? { configFilepath: options.env.AWS_CONFIG_FILE } : {}) });
+  const files = await loadSharedConfigFiles({
+    ignoreCache: true,
+    ...(options.env.AWS_CONFIG_FILE ? { configFilepath: options.env.AWS_CONFIG_FILE } : {}),
+  });
   const fromProfile = files.configFile[profile]?.ca_bundle?.trim();
   if (fromProfile) {
     const path = expandHome(fromProfile);
@@ -78,7 +82,10 @@ export function resolveProxyConfig(config: ResolvedConfig, env: Env = process.en
     throw new LayerError(
       config.sources.proxy === 'flag' ? ErrorCodes.USAGE : ErrorCodes.CONFIG_INVALID_VALUE,
       `${proxySource} must not contain a user name or password`,
-      { hint: 'put the proxy with its credentials in the environment instead: LAYER_PROXY or HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT', details: { key: 'proxy' } },
+      {
+        hint: 'put the proxy with its credentials in the environment instead: LAYER_PROXY or HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT',
+        details: { key: 'proxy' },
+      },
     );
   }
   return resolveProxySettings(configured && proxySource ? { url: configured, source: proxySource } : undefined, env);
@@ -91,7 +98,10 @@ export function resolveProxyConfig(config: ResolvedConfig, env: Env = process.en
  * taken only from the environment: on a command line every process on the
  * machine can read them, in pyproject.toml they would be committed.
  */
-export async function resolveNetworkSettings(config: ResolvedConfig, options: { projectDir: string; env?: Env; profile?: string | undefined }): Promise<NetworkSettings> {
+export async function resolveNetworkSettings(
+  config: ResolvedConfig,
+  options: { projectDir: string; env?: Env; profile?: string | undefined },
+): Promise<NetworkSettings> {
   const env = options.env ?? process.env;
   const proxy = resolveProxyConfig(config, env);
   const found = await findCaBundle(config, { projectDir: options.projectDir, env, profile: options.profile });
@@ -101,7 +111,10 @@ export async function resolveNetworkSettings(config: ResolvedConfig, options: { 
       caBundle = await readCaBundle(found.path, found.source, { ownSetting: found.ownSetting === true });
     } catch (error) {
       if (!isLayerError(error) || !fromCommandLine(found.source)) throw error;
-      throw new LayerError(ErrorCodes.USAGE, `invalid ${found.source}: ${error.message}`, { hint: error.hint ?? `fix ${found.source}`, details: error.details });
+      throw new LayerError(ErrorCodes.USAGE, `invalid ${found.source}: ${error.message}`, {
+        hint: error.hint ?? `fix ${found.source}`,
+        details: error.details,
+      });
     }
   }
   return { ...proxy, ...(caBundle ? { caBundle } : {}) };
@@ -126,8 +139,12 @@ export function resolveS3ObjectSettings(config: ResolvedConfig): S3ObjectSetting
   } catch (error) {
     if (!isLayerError(error)) throw error;
     const onCommandLine = S3_OBJECT_KEYS.some((key) => config.sources[key] === 'flag' || config.sources[key] === 'env');
-    throw new LayerError(onCommandLine ? ErrorCodes.USAGE : ErrorCodes.CONFIG_INVALID_VALUE, onCommandLine ? error.message : `${error.message} (in ${config.pyproject.path})`, {
-      ...(error.hint ? { hint: error.hint } : {}),
-    });
+    throw new LayerError(
+      onCommandLine ? ErrorCodes.USAGE : ErrorCodes.CONFIG_INVALID_VALUE,
+      onCommandLine ? error.message : `${error.message} (in ${config.pyproject.path})`,
+      {
+        ...(error.hint ? { hint: error.hint } : {}),
+      },
+    );
   }
 }

@@ -20,5 +20,8 @@ export function toOneLineError(error: unknown, signal?: AbortSignal): LayerError
   const system = toLayerErrorFromSystem(error);
   if (system) return system;
   const message = error instanceof Error ? error.message : String(error);
-  return new LayerError(ErrorCodes.INTERNAL, `unexpected error: ${message.split('\n')[0]}`, { hint: 'run again with --debug for details', cause: error });
+  return new LayerError(ErrorCodes.INTERNAL, `unexpected error: ${message.split('\n')[0]}`, {
+    hint: 'run again with --debug for details',
+    cause: error,
+  });
 }

@@ -4,11 +4,11 @@
  * text layout take ~50 ms to load.
  */
 import { readFileSync } from 'node:fs';
+import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
 import { globalOptions, optionsFor } from './flags.js';
 import { isHelpRequest } from './help-cache.js';
-import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import { errorOutput, EXIT_USAGE, runCommand, type RunnerIO } from './runner.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -24,14 +24,29 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
   let parser = yargs(args)
     .scriptName('layer')
     .usage('$0 <command> [options]\n\nBuild, package, upload and publish an AWS Lambda layer of Python dependencies.')
-    .option('project-dir', { type: 'string', describe: 'folder holding pyproject.toml', default: undefined, defaultDescription: 'current folder', requiresArg: true })
+    .option('project-dir', {
+      type: 'string',
+      describe: 'folder holding pyproject.toml',
+      default: undefined,
+      defaultDescription: 'current folder',
+      requiresArg: true,
+    })
     .option('json', { type: 'boolean', describe: 'print exactly one JSON object (the result) to stdout; logs go to stderr' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'print only warnings and errors' })
     .option('debug', { type: 'boolean', describe: 'print debug lines and stack traces' })
     // The AWS and network settings every command takes (core's schema), then the one AWS flag that is no setting of ours.
     .options(globalOptions())
-    .option('endpoint-url', { type: 'string', describe: 'AWS endpoint URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)', requiresArg: true, group: 'AWS options:' })
-    .option('output-file', { type: 'string', describe: 'also write the result as JSON to this file (publish and workflow always write build/lambda/layer/publish-result.json)', requiresArg: true })
+    .option('endpoint-url', {
+      type: 'string',
+      describe: 'AWS endpoint URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)',
+      requiresArg: true,
+      group: 'AWS options:',
+    })
+    .option('output-file', {
+      type: 'string',
+      describe: 'also write the result as JSON to this file (publish and workflow always write build/lambda/layer/publish-result.json)',
+      requiresArg: true,
+    })
     .group(['project-dir', 'json', 'output-file', 'quiet', 'debug'], 'Global options:')
     .strict()
     .demandCommand(1, 'choose a command: build, package, upload, publish, workflow, prune or iam-policy')
@@ -60,7 +75,7 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
         return withOptions;
       },
       async (argv) => {
-        onExit(await runCommand(command, argv as Record<string, unknown>, io));
+        onExit(await runCommand(command, argv, io));
       },
     );
   }
@@ -94,7 +109,9 @@ export async function renderHelp(args: string[], io: RunnerIO): Promise<string |
   const parser = buildParser(args, io, () => {});
   return new Promise((resolve) => {
     try {
-      parser.parse(args, {}, (error: Error | null | undefined, _argv: unknown, output: string) => resolve(error || !output ? undefined : `${output}\n`));
+      parser.parse(args, {}, (error: Error | null | undefined, _argv: unknown, output: string) =>
+        resolve(error || !output ? undefined : `${output}\n`),
+      );
     } catch {
       // A usage error (thrown by .fail()): not a help text.
       resolve(undefined);

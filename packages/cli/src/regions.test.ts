@@ -7,10 +7,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
-import { createBucketInRegion, errorLines, parseJsonOutput, runLayer, stampPackage, startLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy, useTempDir, writeTree } from '@lambda-layer/testing';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  createBucketInRegion,
+  errorLines,
+  parseJsonOutput,
+  runLayer,
+  stampPackage,
+  startLayer,
+  testLambdaClient,
+  testS3Client,
+  uniqueName,
+  useFaultProxy,
+  useTempDir,
+  writeTree,
+} from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import { publishResultPath } from './result-file.js';
 
@@ -36,7 +49,9 @@ async function packagedProject(regions: readonly string[] = REGIONS) {
 }
 
 const versionsIn = async (region: string, layerName: string) =>
-  ((await testLambdaClient({ region }).send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions ?? []).map((v) => v.LayerVersionArn);
+  ((await testLambdaClient({ region }).send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions ?? []).map(
+    (v) => v.LayerVersionArn,
+  );
 
 interface RegionEntry {
   region: string;
@@ -54,7 +69,10 @@ describe('several regions (the bin, against moto)', () => {
     expect(upload.code, upload.stderr).toBe(0);
     const uploaded = parseJsonOutput<{ status: string; regions: RegionEntry[] }>(upload);
     expect(uploaded.status).toBe('uploaded');
-    expect(uploaded.regions.map((r) => [r.region, r.status])).toEqual([['us-east-1', 'uploaded'], ['eu-west-1', 'uploaded']]);
+    expect(uploaded.regions.map((r) => [r.region, r.status])).toEqual([
+      ['us-east-1', 'uploaded'],
+      ['eu-west-1', 'uploaded'],
+    ]);
     for (const region of REGIONS) {
       const head = await testS3Client({ region }).send(new HeadObjectCommand({ Bucket: `${p.prefix}-${region}`, Key: 'app/lambda/layer/layer.zip' }));
       expect(head.ContentLength).toBe(2052);
@@ -66,7 +84,10 @@ describe('several regions (the bin, against moto)', () => {
     expect(publish.code, publish.stderr).toBe(0);
     const published = parseJsonOutput<{ status: string; layerName: string; regions: RegionEntry[] }>(publish);
     expect(published).toMatchObject({ status: 'published', layerName: p.layerName });
-    expect(published.regions.map((r) => [r.region, r.status, r.layerVersion])).toEqual([['us-east-1', 'published', 1], ['eu-west-1', 'published', 1]]);
+    expect(published.regions.map((r) => [r.region, r.status, r.layerVersion])).toEqual([
+      ['us-east-1', 'published', 1],
+      ['eu-west-1', 'published', 1],
+    ]);
     for (const [index, region] of REGIONS.entries()) {
       expect(published.regions[index]?.layerVersionArn).toBe(`arn:aws:lambda:${region}:123456789012:layer:${p.layerName}:1`);
       expect(await versionsIn(region, p.layerName)).toEqual([`arn:aws:lambda:${region}:123456789012:layer:${p.layerName}:1`]);
@@ -85,7 +106,10 @@ describe('several regions (the bin, against moto)', () => {
     ]);
 
     const again = await runLayer(['upload', ...p.uploadArgs], { env: p.env });
-    expect(parseJsonOutput<{ regions: RegionEntry[] }>(again).regions.map((r) => [r.status, r.bytes])).toEqual([['unchanged', 0], ['unchanged', 0]]);
+    expect(parseJsonOutput<{ regions: RegionEntry[] }>(again).regions.map((r) => [r.status, r.bytes])).toEqual([
+      ['unchanged', 0],
+      ['unchanged', 0],
+    ]);
     const republish = await runLayer(['publish', ...p.args.filter((a) => a !== '--json')], { env: p.env });
     expect(republish.code, republish.stderr).toBe(0);
     expect(republish.stdout).toContain('us-east-1:\n  Unchanged: layer version 1 of');
@@ -96,7 +120,11 @@ describe('several regions (the bin, against moto)', () => {
     const p = await packagedProject(['us-east-1']);
     const upload = await runLayer(['upload', ...p.uploadArgs], { env: p.env });
     expect(upload.code).toBe(1);
-    const failedUpload = parseJsonOutput<{ status: string; error: { code: string; message: string }; result: { regions: RegionEntry[]; failedRegions: string[] } }>(upload);
+    const failedUpload = parseJsonOutput<{
+      status: string;
+      error: { code: string; message: string };
+      result: { regions: RegionEntry[]; failedRegions: string[] };
+    }>(upload);
     expect(failedUpload.error.code).toBe('E_REGIONS_FAILED');
     expect(failedUpload.result.failedRegions).toEqual(['eu-west-1']);
     expect(failedUpload.result.regions[0]).toMatchObject({ region: 'us-east-1', status: 'uploaded' });
@@ -105,12 +133,25 @@ describe('several regions (the bin, against moto)', () => {
     expect(publish.code).toBe(1);
     const errors = publish.stderr.split('\n').filter((line) => line.startsWith('error: '));
     expect(errors.at(-1)).toMatch(
-      new RegExp(`^error: publish failed in 1 of 2 regions \\(eu-west-1: the S3 bucket ${p.prefix}-eu-west-1 does not exist\\); done: us-east-1: published version 1; fix that and run \`layer publish\` again for that region: --region eu-west-1 \\(the other regions are done\\)$`),
+      new RegExp(
+        `^error: publish failed in 1 of 2 regions \\(eu-west-1: the S3 bucket ${p.prefix}-eu-west-1 does not exist\\); done: us-east-1: published version 1; fix that and run \`layer publish\` again for that region: --region eu-west-1 \\(the other regions are done\\)$`,
+      ),
     );
     expect(publish.stderr).not.toMatch(/\n\s+at /);
-    const json = parseJsonOutput<{ status: string; error: { code: string }; result: { status: string; regions: RegionEntry[]; failedRegions: string[] } }>(publish);
-    expect(json).toMatchObject({ status: 'error', error: { code: 'E_REGIONS_FAILED' }, result: { status: 'published', failedRegions: ['eu-west-1'] } });
-    expect(json.result.regions.map((r) => [r.region, r.status, r.error?.code])).toEqual([['us-east-1', 'published', undefined], ['eu-west-1', 'error', 'E_AWS_BUCKET_NOT_FOUND']]);
+    const json = parseJsonOutput<{
+      status: string;
+      error: { code: string };
+      result: { status: string; regions: RegionEntry[]; failedRegions: string[] };
+    }>(publish);
+    expect(json).toMatchObject({
+      status: 'error',
+      error: { code: 'E_REGIONS_FAILED' },
+      result: { status: 'published', failedRegions: ['eu-west-1'] },
+    });
+    expect(json.result.regions.map((r) => [r.region, r.status, r.error?.code])).toEqual([
+      ['us-east-1', 'published', undefined],
+      ['eu-west-1', 'error', 'E_AWS_BUCKET_NOT_FOUND'],
+    ]);
     expect(await versionsIn('us-east-1', p.layerName)).toHaveLength(1);
     expect(await versionsIn('eu-west-1', p.layerName)).toHaveLength(0);
     // The published region still reaches later CI steps.
@@ -138,22 +179,33 @@ describe('several regions (the bin, against moto)', () => {
     proxy.addRule({ service: 'Lambda', operation: 'PublishLayerVersion', region: 'eu-west-1', action: { kind: 'hang' } });
     const run = startLayer(['publish', ...p.args], { env: { ...p.env, AWS_ENDPOINT_URL: proxy.endpoint } });
     await run.waitUntil(
-      () => proxy.requests.some((r) => r.operation === 'PublishLayerVersion' && r.region === 'eu-west-1') && /\[us-east-1\] published version 1 of/.test(run.stderr()),
+      () =>
+        proxy.requests.some((r) => r.operation === 'PublishLayerVersion' && r.region === 'eu-west-1') &&
+        run.stderr().includes('[us-east-1] published version 1 of'),
       'us-east-1 published and eu-west-1 publishing',
     );
     run.kill('SIGINT');
     const exit = await run.exited;
     expect(exit.code).toBe(130);
     const lines = errorLines(exit.stderr);
-    expect(lines.at(-1)).toMatch(/^error: interrupted by SIGINT: eu-west-1: no version was published \(stopped before PublishLayerVersion\); us-east-1: published version 1; run `layer publish` again$/);
+    expect(lines.at(-1)).toMatch(
+      /^error: interrupted by SIGINT: eu-west-1: no version was published \(stopped before PublishLayerVersion\); us-east-1: published version 1; run `layer publish` again$/,
+    );
     expect(parseJsonOutput({ code: 130, stdout: exit.stdout, stderr: exit.stderr })).toMatchObject({
       status: 'interrupted',
-      result: { regions: [{ region: 'us-east-1', status: 'published' }, { region: 'eu-west-1', status: 'interrupted' }] },
+      result: {
+        regions: [
+          { region: 'us-east-1', status: 'published' },
+          { region: 'eu-west-1', status: 'interrupted' },
+        ],
+      },
     });
     expect(await versionsIn('us-east-1', p.layerName)).toHaveLength(1);
     expect(await versionsIn('eu-west-1', p.layerName)).toHaveLength(0);
     for (const region of REGIONS) {
-      const lock = await testS3Client({ region }).send(new ListObjectsV2Command({ Bucket: `${p.prefix}-${region}`, Prefix: 'app/lambda/layer/.publish.lock' }));
+      const lock = await testS3Client({ region }).send(
+        new ListObjectsV2Command({ Bucket: `${p.prefix}-${region}`, Prefix: 'app/lambda/layer/.publish.lock' }),
+      );
       expect(lock.Contents ?? []).toEqual([]);
     }
   });

@@ -93,7 +93,11 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
     if (outcome.status === 'fulfilled') return { region, ...outcome.value };
     // Reported once, in the error naming every failed region (one `error:` line per run).
     const error = toOneLineError(outcome.reason, context.signal);
-    return { region, status: isInterruptedError(error) ? 'interrupted' : 'error', error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+    return {
+      region,
+      status: isInterruptedError(error) ? 'interrupted' : 'error',
+      error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+    };
   });
   const failed = regions.filter((entry): entry is RegionFailure => 'error' in entry && (entry.status === 'error' || entry.status === 'interrupted'));
   const done = regions.filter((entry) => !failed.includes(entry as RegionFailure)) as Array<T & { region: string }>;
@@ -115,19 +119,23 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
     );
   }
   const reasons = failed.map((entry) => `${entry.region}: ${entry.error.message}`).join('; ');
-  throw new LayerError(ErrorCodes.REGIONS_FAILED, `${command} failed in ${failed.length} of ${regions.length} regions (${reasons})${doneText ? `; done: ${doneText}` : ''}`, {
-    hint: `fix that and run \`layer ${command}\` again for ${failed.length === 1 ? 'that region' : 'those regions'}: --region ${failed.map((entry) => entry.region).join(' --region ')} (the other regions are done)`,
-    details: { failedRegions: failedNames.split(' ') },
-    result,
-  });
+  throw new LayerError(
+    ErrorCodes.REGIONS_FAILED,
+    `${command} failed in ${failed.length} of ${regions.length} regions (${reasons})${doneText ? `; done: ${doneText}` : ''}`,
+    {
+      hint: `fix that and run \`layer ${command}\` again for ${failed.length === 1 ? 'that region' : 'those regions'}: --region ${failed.map((entry) => entry.region).join(' --region ')} (the other regions are done)`,
+      details: { failedRegions: failedNames.split(' ') },
+      result,
+    },
+  );
 }
 
 /** The human lines of a result: one region's, or each region's own lines under its name (or its failure). */
 export function summarizeRegions<T extends object>(result: T | MultiRegionResult<T>, describe: (entry: T, indent: string) => string[]): string[] {
   if (!('regions' in result && Array.isArray(result.regions))) return describe(result as T, '');
-  return (result as MultiRegionResult<T>).regions.flatMap((entry) =>
+  return result.regions.flatMap((entry) =>
     'error' in entry && (entry.status === 'error' || entry.status === 'interrupted')
-      ? [`${entry.region}: ${entry.status}: ${(entry as RegionFailure).error.message}`]
+      ? [`${entry.region}: ${entry.status}: ${entry.error.message}`]
       : [`${entry.region}:`, ...describe(entry as T, '  ')],
   );
 }

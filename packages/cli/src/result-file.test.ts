@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { layerZipMetadata, md5Hex, type LayerDeployment } from '@lambda-layer/core';
+import { type LayerDeployment, layerZipMetadata, md5Hex } from '@lambda-layer/core';
 import { createTestBucket, parseJsonOutput, runLayer, testS3Client, uniqueName, useTempDir, writeTree } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { githubOutputLines, publishOutputsOf, type PublishOutputs, publishResultPath } from './result-file.js';
+import { githubOutputLines, type PublishOutputs, publishOutputsOf, publishResultPath } from './result-file.js';
 
 const s3 = testS3Client();
 const temp = useTempDir('cli-result-');
@@ -19,7 +19,9 @@ async function uploadedProject(): Promise<{ dir: string; args: string[] }> {
   const dir = await writeTree(temp.path, { 'pyproject.toml': '[project]\nname = "app"\n', 'uv.lock': UV_LOCK }, 'project-');
   const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
   const metadata = layerZipMetadata(md5Hex(UV_LOCK), createHash('sha256').update(body).digest('base64'));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: metadata }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: metadata }),
+  );
   return { dir, args: ['publish', '--project-dir', dir, '--layer-name', layerName, '--s3dir', `s3://${bucket}/app/lambda/`] };
 }
 
@@ -33,14 +35,24 @@ const sample: LayerDeployment = {
 
 describe('result outputs', () => {
   it('takes the publications from publish (one region or several) and from the publish step of a workflow, and from nothing else', () => {
-    expect(publishOutputsOf('publish', sample)).toMatchObject({ publications: [{ region: 'us-east-1', publication: sample }], multiRegion: false, file: sample });
-    expect(publishOutputsOf('workflow', { status: 'published', publish: sample })?.publications).toEqual([{ region: 'us-east-1', publication: sample }]);
+    expect(publishOutputsOf('publish', sample)).toMatchObject({
+      publications: [{ region: 'us-east-1', publication: sample }],
+      multiRegion: false,
+      file: sample,
+    });
+    expect(publishOutputsOf('workflow', { status: 'published', publish: sample })?.publications).toEqual([
+      { region: 'us-east-1', publication: sample },
+    ]);
     expect(publishOutputsOf('package', { status: 'packaged' })).toBeUndefined();
     const west = { ...sample, status: 'unchanged' as const, layerVersion: 7, layerVersionArn: 'arn:aws:lambda:eu-west-1:123456789012:layer:deps:7' };
     const multi = {
       status: 'published',
       layerName: 'deps',
-      regions: [{ ...sample, region: 'us-east-1' }, { ...west, region: 'eu-west-1' }, { region: 'ap-south-1', status: 'error' as const, error: { code: 'E_AWS_ACCESS_DENIED', message: 'no' } }],
+      regions: [
+        { ...sample, region: 'us-east-1' },
+        { ...west, region: 'eu-west-1' },
+        { region: 'ap-south-1', status: 'error' as const, error: { code: 'E_AWS_ACCESS_DENIED', message: 'no' } },
+      ],
       failedRegions: ['ap-south-1'],
     };
     const outputs = publishOutputsOf('publish', multi);
@@ -65,7 +77,15 @@ describe('result outputs', () => {
     expect(githubOutputLines(publishOutputsOf('publish', sample) as PublishOutputs)).toBe(
       `layer-version-arn=${sample.layerVersionArn}\nlayer-version=3\nstatus=published\nlayer-version-arn-us-east-1=${sample.layerVersionArn}\nlayer-version-us-east-1=3\nstatus-us-east-1=published\n`,
     );
-    const plan = { status: 'would-publish' as const, dryRun: true as const, layerName: 'deps', layerVersion: 4, latestVersion: 3, s3pathManifest: 's3://b/x/layer/000004/uv.lock', reason: 'uv.lock changed' };
+    const plan = {
+      status: 'would-publish' as const,
+      dryRun: true as const,
+      layerName: 'deps',
+      layerVersion: 4,
+      latestVersion: 3,
+      s3pathManifest: 's3://b/x/layer/000004/uv.lock',
+      reason: 'uv.lock changed',
+    };
     const outputs = publishOutputsOf('publish', plan) as PublishOutputs;
     expect(outputs.dryRun).toBe(true);
     expect(githubOutputLines(outputs)).toBe('layer-version=4\nstatus=would-publish\n');
@@ -96,7 +116,12 @@ describe('result outputs', () => {
     const second = await runLayer(args, { env });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(published.layerVersionArn);
-    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
+    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toEqual({
+      ...published,
+      status: 'unchanged',
+      changes: [],
+      reason: 'uv.lock unchanged since version 1',
+    });
     expect((await readFile(githubOutput, 'utf8')).trim().split('\n').slice(-6, -3)).toEqual([
       `layer-version-arn=${published.layerVersionArn}`,
       'layer-version=1',
@@ -112,9 +137,11 @@ describe('result outputs', () => {
     expect(result.code, result.stderr).toBe(1);
     const output = parseJsonOutput<{ error: { code: string; message: string } }>(result);
     expect(output.error.code).toBe('E_RESULT_NOT_WRITTEN');
-    expect(output.error.message).toMatch(/^layer version 1 of result-deps-\w+ is published, but the result could not be written to .*a-folder-\w+ \(EISDIR\)$/);
+    expect(output.error.message).toMatch(
+      /^layer version 1 of result-deps-\w+ is published, but the result could not be written to .*a-folder-\w+ \(EISDIR\)$/,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect((await readdir(blocked))).toEqual([]);
+    expect(await readdir(blocked)).toEqual([]);
     expect(existsSync(publishResultPath(dir))).toBe(false);
   });
 });

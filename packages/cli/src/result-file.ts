@@ -37,8 +37,16 @@ function regionOfArn(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
 }
 
-function fromEntries(status: string, layerName: string | undefined, dryRun: boolean, entries: ReadonlyArray<RegionOutcome<Publication>>, failedRegions: string[] | undefined): PublishOutputs {
-  const publications = entries.filter((entry): entry is Publication & { region: string } => !('error' in entry)).map((entry) => ({ region: entry.region, publication: entry }));
+function fromEntries(
+  status: string,
+  layerName: string | undefined,
+  dryRun: boolean,
+  entries: ReadonlyArray<RegionOutcome<Publication>>,
+  failedRegions: string[] | undefined,
+): PublishOutputs {
+  const publications = entries
+    .filter((entry): entry is Publication & { region: string } => !('error' in entry))
+    .map((entry) => ({ region: entry.region, publication: entry }));
   return {
     publications,
     failedRegions: failedRegions ?? [],
@@ -50,8 +58,15 @@ function fromEntries(status: string, layerName: string | undefined, dryRun: bool
 }
 
 function single(publication: Publication): PublishOutputs {
-  const dryRun = 'dryRun' in publication && publication.dryRun === true;
-  return { publications: [{ region: regionOfArn(publication.layerVersionArn), publication }], failedRegions: [], multiRegion: false, status: publication.status, dryRun, file: publication };
+  const dryRun = 'dryRun' in publication && publication.dryRun;
+  return {
+    publications: [{ region: regionOfArn(publication.layerVersionArn), publication }],
+    failedRegions: [],
+    multiRegion: false,
+    status: publication.status,
+    dryRun,
+    file: publication,
+  };
 }
 
 /** The publish results a command's result holds: publish's own (one, or one per region), or the publish step of a workflow. */
@@ -65,7 +80,13 @@ export function publishOutputsOf(command: LayerCommand['name'], result: unknown)
     const workflow = result as WorkflowResult;
     if (workflow.regions) {
       const entries = workflow.regions.map((entry): RegionOutcome<Publication> =>
-        entry.publish ? { ...entry.publish, region: entry.region } : { region: entry.region, status: entry.status === 'interrupted' ? 'interrupted' : 'error', error: entry.error ?? { code: 'E_INTERNAL', message: 'no result' } },
+        entry.publish
+          ? { ...entry.publish, region: entry.region }
+          : {
+              region: entry.region,
+              status: entry.status === 'interrupted' ? 'interrupted' : 'error',
+              error: entry.error ?? { code: 'E_INTERNAL', message: 'no result' },
+            },
       );
       const layerName = workflow.regions.find((entry) => entry.publish)?.publish?.layerName;
       return fromEntries(workflow.status, layerName, workflow.dryRun === true, entries, workflow.failedRegions);
@@ -85,7 +106,8 @@ export function publishOutputsOf(command: LayerCommand['name'], result: unknown)
 export function githubOutputLines(outputs: PublishOutputs): string {
   const lines: string[] = [];
   const describe = ({ publication }: RegionalPublication, suffix: string) => {
-    if (publication.layerVersionArn && publication.status !== 'would-publish') lines.push(`layer-version-arn${suffix}=${publication.layerVersionArn}`);
+    if (publication.layerVersionArn && publication.status !== 'would-publish')
+      lines.push(`layer-version-arn${suffix}=${publication.layerVersionArn}`);
     lines.push(`layer-version${suffix}=${publication.layerVersion}`, `status${suffix}=${publication.status}`);
   };
   if (!outputs.multiRegion) {

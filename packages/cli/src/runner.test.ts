@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, interruptedError, LayerError } from '@lambda-layer/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LayerCommand } from './command.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCommand, type RunnerIO } from './runner.js';
 
@@ -26,8 +26,16 @@ const command = (run: LayerCommand['run']): LayerCommand => ({ name: 'publish', 
 describe('runCommand', () => {
   it('says plainly what the command line must choose and exits 2', async () => {
     const io = memoryIO();
-    const ambiguous = new LayerError(ErrorCodes.TOOL_AMBIGUOUS, 'cannot tell the build tool: poetry.lock and uv.lock are both in .', { hint: 'pass --tool poetry|uv' });
-    const code = await runCommand(command(async () => { throw ambiguous; }), { 'project-dir': dir }, io);
+    const ambiguous = new LayerError(ErrorCodes.TOOL_AMBIGUOUS, 'cannot tell the build tool: poetry.lock and uv.lock are both in .', {
+      hint: 'pass --tool poetry|uv',
+    });
+    const code = await runCommand(
+      command(async () => {
+        throw ambiguous;
+      }),
+      { 'project-dir': dir },
+      io,
+    );
     expect(code).toBe(EXIT_USAGE);
     expect(io.err.join('')).toBe('error: cannot tell the build tool: poetry.lock and uv.lock are both in .; pass --tool poetry|uv\n');
     expect(io.out).toEqual([]);
@@ -51,15 +59,28 @@ describe('runCommand', () => {
 
   it('reports an unexpected error in one line without a stack, exit 1', async () => {
     const io = memoryIO();
-    const code = await runCommand(command(async () => { throw new TypeError('boom\nsecond line'); }), { 'project-dir': dir, json: true }, io);
+    const code = await runCommand(
+      command(async () => {
+        throw new TypeError('boom\nsecond line');
+      }),
+      { 'project-dir': dir, json: true },
+      io,
+    );
     expect(code).toBe(EXIT_FAILURE);
     expect(io.err.join('')).toBe('error: unexpected error: boom; run again with --debug for details\n');
-    expect(JSON.parse(io.out.join(''))).toEqual({ status: 'error', error: { code: 'E_INTERNAL', message: 'unexpected error: boom', hint: 'run again with --debug for details' } });
+    expect(JSON.parse(io.out.join(''))).toEqual({
+      status: 'error',
+      error: { code: 'E_INTERNAL', message: 'unexpected error: boom', hint: 'run again with --debug for details' },
+    });
   });
 
   it('says what the OS refused instead of "unexpected error"', async () => {
     const io = memoryIO();
-    const code = await runCommand(command(async () => readFile(dir)), { 'project-dir': dir, json: true }, io);
+    const code = await runCommand(
+      command(async () => readFile(dir)),
+      { 'project-dir': dir, json: true },
+      io,
+    );
     expect(code).toBe(EXIT_FAILURE);
     expect(io.err.join('')).toBe('error: the file is a folder, not a file; remove or rename that folder and put the file there\n');
     expect(JSON.parse(io.out.join(''))).toMatchObject({ status: 'error', error: { code: 'E_NOT_A_FILE' } });
@@ -68,17 +89,30 @@ describe('runCommand', () => {
   it('refuses a bad flag value as a usage error (exit 2) before the command runs', async () => {
     const io = memoryIO();
     let ran = false;
-    const code = await runCommand(command(async () => (ran = true)), { 'project-dir': dir, json: true, tool: 'nope' }, io);
+    const code = await runCommand(
+      command(async () => (ran = true)),
+      { 'project-dir': dir, json: true, tool: 'nope' },
+      io,
+    );
     expect([code, ran]).toEqual([EXIT_USAGE, false]);
-    expect(JSON.parse(io.out.join(''))).toMatchObject({ status: 'error', error: { code: 'E_USAGE', message: 'invalid --tool: unknown build tool "nope"' } });
+    expect(JSON.parse(io.out.join(''))).toMatchObject({
+      status: 'error',
+      error: { code: 'E_USAGE', message: 'invalid --tool: unknown build tool "nope"' },
+    });
   });
 
   it('names a project folder that does not exist (exit 2)', async () => {
     const io = memoryIO();
     const missing = join(dir, 'nope');
-    const code = await runCommand(command(async () => 'x'), { 'project-dir': missing }, io);
+    const code = await runCommand(
+      command(async () => 'x'),
+      { 'project-dir': missing },
+      io,
+    );
     expect(code).toBe(EXIT_USAGE);
-    expect(io.err.join('')).toBe(`error: the project folder ${missing} does not exist; pass --project-dir with the folder that holds pyproject.toml\n`);
+    expect(io.err.join('')).toBe(
+      `error: the project folder ${missing} does not exist; pass --project-dir with the folder that holds pyproject.toml\n`,
+    );
   });
 
   describe('on SIGINT and SIGTERM', () => {
@@ -103,7 +137,12 @@ describe('runCommand', () => {
       expect(io.out).toHaveLength(1);
       expect(JSON.parse(io.out[0] as string)).toEqual({
         status: 'interrupted',
-        error: { code: 'E_INTERRUPTED', message: 'interrupted by SIGINT: layer.zip was not changed', hint: 'run `layer package` again', details: { signal: 'SIGINT', state: 'layer.zip was not changed' } },
+        error: {
+          code: 'E_INTERRUPTED',
+          message: 'interrupted by SIGINT: layer.zip was not changed',
+          hint: 'run `layer package` again',
+          details: { signal: 'SIGINT', state: 'layer.zip was not changed' },
+        },
       });
       expect(signals.listenerCount('SIGINT')).toBe(0);
     });
@@ -111,12 +150,17 @@ describe('runCommand', () => {
     it('exits 143 for SIGTERM, and reports an interrupted step without words of its own as interrupted', async () => {
       const signals = new EventEmitter();
       const io = { ...memoryIO(), signals };
-      const plain = command((ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('The operation was aborted')))));
+      const plain = command(
+        (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('The operation was aborted')))),
+      );
       const running = runCommand(plain, { 'project-dir': dir, json: true }, io);
       await new Promise((resolve) => setTimeout(resolve, 50));
       signals.emit('SIGTERM');
       expect(await running).toBe(143);
-      expect(JSON.parse(io.out.join(''))).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED', message: 'interrupted by SIGTERM' } });
+      expect(JSON.parse(io.out.join(''))).toMatchObject({
+        status: 'interrupted',
+        error: { code: 'E_INTERRUPTED', message: 'interrupted by SIGTERM' },
+      });
     });
 
     it('quits at once on a second signal, still with exit 130 and exactly one JSON object', async () => {
@@ -130,7 +174,10 @@ describe('runCommand', () => {
       signals.emit('SIGINT');
       expect(exits).toEqual([130]);
       expect(io.out).toHaveLength(1);
-      expect(JSON.parse(io.out[0] as string)).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED', details: { signal: 'SIGINT' } } });
+      expect(JSON.parse(io.out[0] as string)).toMatchObject({
+        status: 'interrupted',
+        error: { code: 'E_INTERRUPTED', details: { signal: 'SIGINT' } },
+      });
       expect(io.err.join('')).toMatch(/error: interrupted by SIGINT again: quit at once; .*run `layer publish` again\n$/);
     });
   });

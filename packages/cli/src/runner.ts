@@ -126,10 +126,14 @@ async function checkProjectDir(flag: string | undefined): Promise<string> {
     throw toLayerErrorFromSystem(error, { path: projectDir }) ?? error;
   });
   if (!info?.isDirectory()) {
-    throw new LayerError(ErrorCodes.PROJECT_DIR_NOT_FOUND, `the project folder ${projectDir} ${info ? 'is a file, not a folder' : 'does not exist'}`, {
-      hint: 'pass --project-dir with the folder that holds pyproject.toml',
-      details: { path: projectDir },
-    });
+    throw new LayerError(
+      ErrorCodes.PROJECT_DIR_NOT_FOUND,
+      `the project folder ${projectDir} ${info ? 'is a file, not a folder' : 'does not exist'}`,
+      {
+        hint: 'pass --project-dir with the folder that holds pyproject.toml',
+        details: { path: projectDir },
+      },
+    );
   }
   return projectDir;
 }

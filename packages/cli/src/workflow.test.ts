@@ -1,13 +1,22 @@
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { WorkflowResult } from '@lambda-layer/core';
+import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { createTestBucket, parseJsonOutput, repoRoot, runLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
+import type { WorkflowResult } from '@lambda-layer/core';
+import {
+  createTestBucket,
+  parseJsonOutput,
+  repoRoot,
+  runLayer,
+  testLambdaClient,
+  testS3Client,
+  uniqueName,
+  useFaultProxy,
+} from '@lambda-layer/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -111,7 +120,11 @@ describe('layer workflow --dry-run and several regions', () => {
     proxy.clearLog();
     const { result, json } = await workflow(projectDir, { ...env, AWS_ENDPOINT_URL: proxy.endpoint }, ['--dry-run']);
     expect(result.code, result.stderr).toBe(0);
-    expect(json).toMatchObject({ status: 'would-publish', dryRun: true, publish: { status: 'would-publish', layerVersion: 1, reason: `first version of ${layerName}` } });
+    expect(json).toMatchObject({
+      status: 'would-publish',
+      dryRun: true,
+      publish: { status: 'would-publish', layerVersion: 1, reason: `first version of ${layerName}` },
+    });
     expect(json.publish?.changes).toContainEqual({ name: 'requests', from: null, to: '2.32.3' });
     expect(stepStatuses(json)).toEqual([undefined, undefined, undefined, 'would-publish']);
     expect(existsSync(join(projectDir, 'build'))).toBe(false);
@@ -123,7 +136,9 @@ describe('layer workflow --dry-run and several regions', () => {
     const { projectDir, layerName, env } = await example('pip-app');
     const prefix = uniqueName('wf-layers');
     await testS3Client().send(new CreateBucketCommand({ Bucket: `${prefix}-us-east-1` }));
-    await testS3Client({ region: 'eu-west-1' }).send(new CreateBucketCommand({ Bucket: `${prefix}-eu-west-1`, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await testS3Client({ region: 'eu-west-1' }).send(
+      new CreateBucketCommand({ Bucket: `${prefix}-eu-west-1`, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+    );
     const regional = { ...env, LAYER_S3DIR: `s3://${prefix}-{region}/app/lambda/`, LAYER_REGION: 'us-east-1,eu-west-1' };
     const first = await workflow(projectDir, regional);
     expect(first.result.code, first.result.stderr).toBe(0);
@@ -141,7 +156,10 @@ describe('layer workflow --dry-run and several regions', () => {
     }
     const again = await workflow(projectDir, regional);
     expect(again.json.status).toBe('unchanged');
-    expect(again.json.regions?.map((r) => [r.upload?.status, r.publish?.status])).toEqual([['unchanged', 'unchanged'], ['unchanged', 'unchanged']]);
+    expect(again.json.regions?.map((r) => [r.upload?.status, r.publish?.status])).toEqual([
+      ['unchanged', 'unchanged'],
+      ['unchanged', 'unchanged'],
+    ]);
   }, 180_000);
 });
 

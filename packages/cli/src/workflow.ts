@@ -1,16 +1,16 @@
 import {
+  type BuildResult,
   ErrorCodes,
   LayerError,
+  type PackageResult,
   requireConfigValue,
   throwIfInterrupted,
-  type BuildResult,
-  type PackageResult,
   type UploadResult,
   type WorkflowRegionResult,
   type WorkflowResult,
 } from '@lambda-layer/core';
 import type { CommandContext } from './command.js';
-import { type Publication, describePublication } from './commands/publish.js';
+import { describePublication, type Publication } from './commands/publish.js';
 import { inEachRegion, type RegionRun, regionRuns } from './regions.js';
 
 /** The steps of the workflow, in order: build and package once, upload and publish in each region. */
@@ -29,7 +29,12 @@ type Durations = NonNullable<WorkflowResult['durationsMs']>;
  * names the step in its error ("upload step failed: …"); interrupted, it
  * says which steps had finished.
  */
-async function runStep<T extends { status?: string }>(name: StepName, context: CommandContext, run: () => Promise<T>, progress: { finished: string[]; durationsMs: Durations }): Promise<T> {
+async function runStep<T extends { status?: string }>(
+  name: StepName,
+  context: CommandContext,
+  run: () => Promise<T>,
+  progress: { finished: string[]; durationsMs: Durations },
+): Promise<T> {
   throwIfInterrupted(
     context.signal,
     `the workflow stopped before the ${name} step${progress.finished.length ? ` (${progress.finished.join(', ')} finished)` : ''}`,
@@ -139,7 +144,9 @@ export async function runWorkflow(context: CommandContext, steps: WorkflowSteps)
 
 /** Human summary: one line per step, then the layer version (per region with several). */
 export function summarizeWorkflow(result: WorkflowResult): string[] {
-  const lines = (['build', 'package'] as const).map((name) => `${name.padEnd(8)} ${result[name]?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}`);
+  const lines = (['build', 'package'] as const).map(
+    (name) => `${name.padEnd(8)} ${result[name]?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}`,
+  );
   if (!result.regions) {
     lines.push(`${'upload'.padEnd(8)} ${result.upload?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}`);
     lines.push(`${'publish'.padEnd(8)} ${result.publish?.status ?? '-'}`);
@@ -151,7 +158,9 @@ export function summarizeWorkflow(result: WorkflowResult): string[] {
       lines.push(`${entry.region}: ${entry.status}: ${entry.error.message}`);
       continue;
     }
-    lines.push(`${entry.region}: upload ${entry.upload?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}, publish ${entry.publish?.status ?? '-'}`);
+    lines.push(
+      `${entry.region}: upload ${entry.upload?.status ?? (result.dryRun ? 'skipped (--dry-run)' : '-')}, publish ${entry.publish?.status ?? '-'}`,
+    );
     if (entry.publish) lines.push(...describePublication(entry.publish, '  '));
   }
   return lines;

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { removeStaleTempFiles, tempFileOwner, tempPathFor, writeAtomically, writeFileAtomically } from './atomic-file.js';
 
 const temp = useTempDir('atomic-', { each: true });
@@ -46,7 +46,7 @@ describe('removeStaleTempFiles', () => {
 });
 
 describe('tempFileOwner', () => {
-  it('reads the writer\'s PID from a temporary name, of one target or of any', () => {
+  it("reads the writer's PID from a temporary name, of one target or of any", () => {
     const name = tempPathFor(join(temp.path, 'index.json')).slice(temp.path.length + 1);
     expect(tempFileOwner(name)).toBe(process.pid);
     expect(tempFileOwner(name, 'index.json')).toBe(process.pid);

@@ -1,7 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LambdaClient, ListLayersCommand } from '@aws-sdk/client-lambda';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { LambdaClient, ListLayersCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,14 +21,20 @@ const sdkError = (name: string, status: number, message = name) => Object.assign
 
 describe('AWS errors', () => {
   it.each([
-    [Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), ErrorCodes.AWS_CREDENTIALS_MISSING],
+    [
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      ErrorCodes.AWS_CREDENTIALS_MISSING,
+    ],
     [sdkError('AccessDenied', 403), ErrorCodes.AWS_ACCESS_DENIED],
     [sdkError('NoSuchBucket', 404), ErrorCodes.AWS_BUCKET_NOT_FOUND],
     [sdkError('ThrottlingException', 400), ErrorCodes.AWS_THROTTLED],
     [sdkError('SlowDown', 503), ErrorCodes.AWS_THROTTLED],
     [sdkError('InternalError', 500), ErrorCodes.AWS_SERVER_ERROR],
     [sdkError('ValidationException', 400), ErrorCodes.AWS_REQUEST_FAILED],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 1 }), ErrorCodes.AWS_UNREACHABLE],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 1 }),
+      ErrorCodes.AWS_UNREACHABLE,
+    ],
     [Object.assign(new Error('getaddrinfo ENOTFOUND x.invalid'), { code: 'ENOTFOUND', hostname: 'x.invalid' }), ErrorCodes.AWS_DNS_FAILED],
     [Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), ErrorCodes.AWS_TLS_FAILED],
     [Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), ErrorCodes.AWS_CONNECTION_RESET],
@@ -50,24 +56,46 @@ describe('AWS errors', () => {
     expect(auth.oneLine).toBe(
       "the proxy http://****@proxy.corp:3128 (from HTTPS_PROXY) answered HTTP 407 Proxy Authentication Required instead of AWS while trying to read s3://b/k; give the proxy's user and password in the environment: HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT (or LAYER_PROXY)",
     );
-    const down = toLayerErrorFromAws(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', address: '10.0.0.1', port: 3128, $proxy: { url: 'http://10.0.0.1:3128', source: '--proxy' }, $endpoint: 's3.eu-west-1.amazonaws.com' }), 'read s3://b/k');
+    const down = toLayerErrorFromAws(
+      Object.assign(new Error('connect ECONNREFUSED'), {
+        code: 'ECONNREFUSED',
+        address: '10.0.0.1',
+        port: 3128,
+        $proxy: { url: 'http://10.0.0.1:3128', source: '--proxy' },
+        $endpoint: 's3.eu-west-1.amazonaws.com',
+      }),
+      'read s3://b/k',
+    );
     expect(down.code).toBe(ErrorCodes.AWS_PROXY_FAILED);
     expect(down.oneLine).toBe(
       'cannot reach the proxy http://10.0.0.1:3128 (from --proxy): connection refused while trying to read s3://b/k; check the proxy address in --proxy, or list s3.eu-west-1.amazonaws.com in NO_PROXY to reach it directly',
     );
-    const gateway = toLayerErrorFromAws(Object.assign(sdkError('UnknownError', 502), { $proxy, $endpoint: 'lambda.us-east-1.amazonaws.com' }), 'list layers');
+    const gateway = toLayerErrorFromAws(
+      Object.assign(sdkError('UnknownError', 502), { $proxy, $endpoint: 'lambda.us-east-1.amazonaws.com' }),
+      'list layers',
+    );
     expect(gateway.code).toBe(ErrorCodes.AWS_PROXY_FAILED);
     expect(gateway.hint).toBe('check that the proxy lets lambda.us-east-1.amazonaws.com through, or list the host in NO_PROXY');
   });
 
   it('a TLS failure names the host and the CA settings, or the CA bundle in use', () => {
-    const tls = (extra: object) => toLayerErrorFromAws(Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', $service: 'S3', $endpoint: 's3.eu-west-1.amazonaws.com' }, extra), 'read s3://b/k');
+    const tls = (extra: object) =>
+      toLayerErrorFromAws(
+        Object.assign(
+          new Error('unable to get local issuer certificate'),
+          { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', $service: 'S3', $endpoint: 's3.eu-west-1.amazonaws.com' },
+          extra,
+        ),
+        'read s3://b/k',
+      );
     expect(tls({}).hint).toBe(
       "if a proxy or a private CA signs s3.eu-west-1.amazonaws.com's certificate, give its CA file with --ca-bundle, AWS_CA_BUNDLE or ca_bundle in the AWS profile; check that the endpoint URL uses the right scheme (http or https)",
     );
     const withBundle = tls({ $caBundle: { path: '/etc/ca.pem', source: 'AWS_CA_BUNDLE' } });
     expect(withBundle.code).toBe(ErrorCodes.AWS_TLS_FAILED);
-    expect(withBundle.hint).toMatch(/^the CA bundle \/etc\/ca\.pem \(from AWS_CA_BUNDLE\) does not hold the CA that signed s3\.eu-west-1\.amazonaws\.com's certificate/);
+    expect(withBundle.hint).toMatch(
+      /^the CA bundle \/etc\/ca\.pem \(from AWS_CA_BUNDLE\) does not hold the CA that signed s3\.eu-west-1\.amazonaws\.com's certificate/,
+    );
   });
 
   it('passes a LayerError through', () => {
@@ -117,7 +145,9 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
     proxy.addRule({ action: { kind: 'server-error', status: 502, raw: true } });
     const error = await mapped(s3().send(new GetObjectCommand({ Bucket: 'b', Key: 'k' })));
     expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
-    expect(error.oneLine).toMatch(/^S3 answered HTTP 502 with no S3 error code or request id \(an HTTP proxy or load balancer in between\?\) after 2 attempts while trying to read s3:\/\/b\/k;/);
+    expect(error.oneLine).toMatch(
+      /^S3 answered HTTP 502 with no S3 error code or request id \(an HTTP proxy or load balancer in between\?\) after 2 attempts while trying to read s3:\/\/b\/k;/,
+    );
     expect(error.oneLine).not.toMatch(/Unknown|XML/);
   });
 
@@ -131,7 +161,9 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
     proxy.addRule({ times: 2, action: { kind: 'server-error' } });
     const lambda = testLambdaClient({ endpoint: proxy.endpoint, maxAttempts: 2 });
     const json = await mapped(lambda.send(new ListLayersCommand({})), 'list layers');
-    expect(json.oneLine).toMatch(/^Lambda answered HTTP 500 ServiceException \(request id [0-9A-F]{16}\) after 2 attempts while trying to list layers;/);
+    expect(json.oneLine).toMatch(
+      /^Lambda answered HTTP 500 ServiceException \(request id [0-9A-F]{16}\) after 2 attempts while trying to list layers;/,
+    );
     proxy.addRule({ action: { kind: 'server-error', status: 502, raw: true } });
     const raw = await mapped(lambda.send(new ListLayersCommand({})), 'list layers');
     expect(raw.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
@@ -142,7 +174,9 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
     proxy.addRule({ action: { kind: 'throttle' } });
     const error = await mapped(s3().send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })), 'write s3://b/k');
     expect(error.code).toBe(ErrorCodes.AWS_THROTTLED);
-    expect(error.oneLine).toMatch(/^S3 kept throttling requests \(HTTP 503 SlowDown, request id [0-9A-F]{16}\) after 2 attempts while trying to write s3:\/\/b\/k; wait a minute/);
+    expect(error.oneLine).toMatch(
+      /^S3 kept throttling requests \(HTTP 503 SlowDown, request id [0-9A-F]{16}\) after 2 attempts while trying to write s3:\/\/b\/k; wait a minute/,
+    );
   });
 
   it('a hung endpoint: a timeout naming the host and the wait', async () => {
@@ -162,10 +196,16 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
   });
 
   it('connection refused names host:port; DNS failure names the host', async () => {
-    const refused = await mapped(testS3Client({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }).send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })));
+    const refused = await mapped(
+      testS3Client({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }).send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })),
+    );
     expect(refused.code).toBe(ErrorCodes.AWS_UNREACHABLE);
-    expect(refused.oneLine).toMatch(/^cannot connect to S3 at 127\.0\.0\.1:1: connection refused after 1 attempt while trying to read s3:\/\/b\/k; check --endpoint-url/);
-    const dns = await mapped(testS3Client({ endpoint: 'http://no-such-host.invalid:9000', maxAttempts: 1 }).send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })));
+    expect(refused.oneLine).toMatch(
+      /^cannot connect to S3 at 127\.0\.0\.1:1: connection refused after 1 attempt while trying to read s3:\/\/b\/k; check --endpoint-url/,
+    );
+    const dns = await mapped(
+      testS3Client({ endpoint: 'http://no-such-host.invalid:9000', maxAttempts: 1 }).send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })),
+    );
     expect(dns.code).toBe(ErrorCodes.AWS_DNS_FAILED);
     expect(dns.oneLine).toMatch(/^cannot resolve the host name no-such-host\.invalid \(DNS(, temporary failure)?\) after 1 attempt/);
   });
@@ -177,17 +217,25 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
     const port = (server.address() as AddressInfo).port;
     try {
       const client = annotateAwsErrors(
-        new S3Client({ endpoint: `https://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 't', secretAccessKey: 't' } }),
+        new S3Client({
+          endpoint: `https://127.0.0.1:${port}`,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          maxAttempts: 1,
+          credentials: { accessKeyId: 't', secretAccessKey: 't' },
+        }),
       );
       const error = await mapped(client.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })));
       expect(error.code).toBe(ErrorCodes.AWS_TLS_FAILED);
-      expect(error.oneLine).toMatch(new RegExp(`^TLS with S3 at 127\\.0\\.0\\.1:${port} failed \\(.*\\) after 1 attempt while trying to read s3://b/k; .*AWS_CA_BUNDLE`));
+      expect(error.oneLine).toMatch(
+        new RegExp(`^TLS with S3 at 127\\.0\\.0\\.1:${port} failed \\(.*\\) after 1 attempt while trying to read s3://b/k; .*AWS_CA_BUNDLE`),
+      );
     } finally {
       server.close();
     }
   });
 
-  it('a bucket in another region (S3\'s 301 with x-amz-bucket-region)', async () => {
+  it("a bucket in another region (S3's 301 with x-amz-bucket-region)", async () => {
     proxy.addRule({ action: { kind: 'respond', status: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' } } });
     const error = await mapped(s3().send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })));
     expect(error.code).toBe(ErrorCodes.AWS_WRONG_REGION);
@@ -197,13 +245,16 @@ describe('AWS errors as the real SDK reports them (through the fault proxy)', ()
   });
 
   it('annotateAwsErrors is idempotent and names the Lambda service for an unparsable answer', async () => {
-    const lambda = annotateAwsErrors(annotateAwsErrors(new LambdaClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 't', secretAccessKey: 't' } })));
+    const lambda = annotateAwsErrors(
+      annotateAwsErrors(
+        new LambdaClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 't', secretAccessKey: 't' } }),
+      ),
+    );
     proxy.addRule({ action: { kind: 'server-error', status: 503, raw: true } });
     const error = await lambda.send(new ListLayersCommand({})).catch((e: unknown) => e as { $service?: string; $endpoint?: string });
     expect(error).toMatchObject({ $service: 'Lambda', $endpoint: new URL(proxy.endpoint).host });
   });
 });
-
 
 describe('S3 and Lambda error predicates', () => {
   it('classifies not-found and lost conditional writes', () => {

@@ -1,4 +1,4 @@
-import { ErrorCodes, LayerError, type ErrorCode } from './errors.js';
+import { type ErrorCode, ErrorCodes, LayerError } from './errors.js';
 import { interruptedError } from './interrupt.js';
 import { type CaBundle, displayUrl, type NetworkSettings, proxyFor } from './network.js';
 import type { BucketOwnerFact } from './s3-object-settings.js';
@@ -42,11 +42,12 @@ interface SdkErrorShape {
   cause?: unknown;
 }
 
-const THROTTLING = /^(Throttling|ThrottlingException|ThrottledException|TooManyRequestsException|SlowDown|RequestLimitExceeded|RequestThrottled|RequestThrottledException|ProvisionedThroughputExceededException|BandwidthLimitExceeded)$/;
+const THROTTLING =
+  /^(Throttling|ThrottlingException|ThrottledException|TooManyRequestsException|SlowDown|RequestLimitExceeded|RequestThrottled|RequestThrottledException|ProvisionedThroughputExceededException|BandwidthLimitExceeded)$/;
 const TLS_CODES = /^(EPROTO|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|HOSTNAME_MISMATCH)/;
 
 function shape(error: unknown): SdkErrorShape {
-  return (error !== null && typeof error === 'object' ? error : { message: String(error) }) as SdkErrorShape;
+  return error !== null && typeof error === 'object' ? error : { message: String(error) };
 }
 
 /** The Node socket error code of an error or of one of its causes. */
@@ -244,7 +245,10 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
     );
   }
   if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'Forbidden' || status === 403) {
-    const ownerNote = owner && owner.mismatch === undefined ? ` (S3 answers the same when bucket ${owner.bucket} is not owned by ${owner.expected}, the expected-bucket-owner)` : '';
+    const ownerNote =
+      owner && owner.mismatch === undefined
+        ? ` (S3 answers the same when bucket ${owner.bucket} is not owned by ${owner.expected}, the expected-bucket-owner)`
+        : '';
     return awsError(
       ErrorCodes.AWS_ACCESS_DENIED,
       `access denied while trying to ${doing}: ${message}${ownerNote}`,
@@ -254,7 +258,12 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
     );
   }
   if (name === 'NoSuchBucket') {
-    return awsError(ErrorCodes.AWS_BUCKET_NOT_FOUND, `the S3 bucket does not exist (while trying to ${doing})`, 'create the bucket or fix --s3dir', error);
+    return awsError(
+      ErrorCodes.AWS_BUCKET_NOT_FOUND,
+      `the S3 bucket does not exist (while trying to ${doing})`,
+      'create the bucket or fix --s3dir',
+      error,
+    );
   }
   const bucketRegion = e.$response?.headers?.['x-amz-bucket-region'] ?? (name === 'AuthorizationHeaderMalformed' ? e.Region : undefined);
   if (bucketRegion && (status === 301 || status === 400 || name === 'PermanentRedirect')) {
@@ -300,7 +309,7 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
     return awsError(
       ErrorCodes.AWS_DNS_FAILED,
       `cannot resolve the host name ${host} (DNS${code === 'EAI_AGAIN' ? ', temporary failure' : ''})${attempts} while trying to ${doing}`,
-      'check --endpoint-url / AWS_ENDPOINT_URL and --region, and the machine\'s DNS and network',
+      "check --endpoint-url / AWS_ENDPOINT_URL and --region, and the machine's DNS and network",
       error,
       { ...facts, code, host },
     );
@@ -403,7 +412,8 @@ export function annotateAwsErrors<C extends AwsClientWithMiddleware>(client: C, 
           if (typeof input?.Key === 'string' && !e.$key) e.$key = input.Key;
           const proxy = url ? proxyFor(url, network) : undefined;
           if (proxy && network?.proxy && !e.$proxy) e.$proxy = { url: displayUrl(proxy), source: network.proxy.source };
-          if (network?.caBundle && url?.protocol === 'https:' && !e.$caBundle) e.$caBundle = { path: network.caBundle.path, source: network.caBundle.source };
+          if (network?.caBundle && url?.protocol === 'https:' && !e.$caBundle)
+            e.$caBundle = { path: network.caBundle.path, source: network.caBundle.source };
         }
         throw error;
       }

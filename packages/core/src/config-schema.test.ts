@@ -35,7 +35,17 @@ describe('the config schema', () => {
   });
 
   it("derives each command's keys: workflow takes its four steps', the global ones belong to every command and to none alone", () => {
-    expect(commandConfigKeys('build')).toEqual(['tool', 'python-version', 'architecture', 'installer', 'container', 'index-url', 'index-name', 'yes', 'force']);
+    expect(commandConfigKeys('build')).toEqual([
+      'tool',
+      'python-version',
+      'architecture',
+      'installer',
+      'container',
+      'index-url',
+      'index-name',
+      'yes',
+      'force',
+    ]);
     expect(commandConfigKeys('upload')).toEqual(['s3dir', 'tool', 'force', 'dry-run']);
     expect(new Set(commandConfigKeys('workflow'))).toEqual(new Set(STEP_COMMANDS.flatMap((step) => commandConfigKeys(step))));
     expect(GLOBAL_CONFIG_KEYS).toEqual(['proxy', 'ca-bundle', 'sse', 'sse-kms-key-id', 'bucket-key', 'expected-bucket-owner', 'profile', 'region']);
@@ -48,7 +58,8 @@ describe('the config schema', () => {
   it('marks as Nx cache inputs only keys of the step whose result they change', () => {
     expect(cacheInputKeys('build')).toEqual(['tool', 'python-version', 'architecture', 'installer', 'container', 'index-url', 'index-name']);
     expect(cacheInputKeys('package')).toEqual(['ignore', 'default-ignore', 'keep-bytecode', 'compression-level']);
-    for (const target of ['build', 'package'] as const) for (const key of cacheInputKeys(target)) expect(isCommandConfigKey(key, target), key).toBe(true);
+    for (const target of ['build', 'package'] as const)
+      for (const key of cacheInputKeys(target)) expect(isCommandConfigKey(key, target), key).toBe(true);
     // Whether work is redone is not what it makes.
     for (const key of ['force', 'yes', 'dry-run'] as const) expect(configKeySpec(key).cacheInput).toBeUndefined();
   });

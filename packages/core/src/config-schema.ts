@@ -15,6 +15,7 @@
  * environment, then pyproject.toml, then the step's default.
  */
 import {
+  type ConfigNote,
   maxLength,
   nonEmpty,
   parseAccountId,
@@ -32,7 +33,6 @@ import {
   parseRegions,
   parseS3dir,
   pythonVersionFromNumber,
-  type ConfigNote,
 } from './config-values.js';
 import { LAMBDA_LIMITS, parseArchitecture, parsePythonVersion } from './lambda.js';
 import { parseProxyUrl } from './network.js';
@@ -96,8 +96,20 @@ const PUBLISHING = ['publish', 'prune', 'iam-policy'] as const satisfies readonl
  */
 export const CONFIG_SCHEMA = {
   'layer-name': { type: 'string', description: 'Lambda layer name (or ARN)', parse: parseLayerName, commands: PUBLISHING },
-  s3dir: { type: 'string', description: 'S3 folder URI for the layer artifacts, e.g. s3://bucket/app/lambda/', parse: parseS3dir, commands: ['upload', ...PUBLISHING] },
-  tool: { type: 'string', description: 'dependency tool: pip, poetry or uv', parse: parseBuildTool, alias: 't', commands: CONFIG_COMMANDS, cacheInput: 'build' },
+  s3dir: {
+    type: 'string',
+    description: 'S3 folder URI for the layer artifacts, e.g. s3://bucket/app/lambda/',
+    parse: parseS3dir,
+    commands: ['upload', ...PUBLISHING],
+  },
+  tool: {
+    type: 'string',
+    description: 'dependency tool: pip, poetry or uv',
+    parse: parseBuildTool,
+    alias: 't',
+    commands: CONFIG_COMMANDS,
+    cacheInput: 'build',
+  },
   'python-version': {
     type: 'string',
     description: 'target Lambda Python version, e.g. 3.12',
@@ -107,7 +119,13 @@ export const CONFIG_SCHEMA = {
     commands: ['build'],
     cacheInput: 'build',
   },
-  architecture: { type: 'string', description: 'target architecture: x86_64 or arm64', parse: parseArchitecture, commands: ['build'], cacheInput: 'build' },
+  architecture: {
+    type: 'string',
+    description: 'target architecture: x86_64 or arm64',
+    parse: parseArchitecture,
+    commands: ['build'],
+    cacheInput: 'build',
+  },
   installer: {
     type: 'string',
     description: "who installs the locked wheels: uv (default) or pip, for pip's exact behaviour (both pinned by layer)",
@@ -116,16 +134,65 @@ export const CONFIG_SCHEMA = {
     cacheInput: 'build',
   },
   container: { type: 'boolean', description: 'build inside the SAM build image (needs Docker)', commands: ['build'], cacheInput: 'build' },
-  'index-url': { type: 'string', description: 'private package index URL (credentials come from the environment)', parse: parseIndexUrl, commands: ['build'], cacheInput: 'build' },
-  'index-name': { type: 'string', description: 'name of the private index in pyproject (Poetry source / uv index)', parse: parseIndexName, commands: ['build'], cacheInput: 'build' },
-  ignore: { type: 'string[]', description: 'extra glob patterns to leave out of layer.zip', parse: parseGlobs, commands: ['package'], cacheInput: 'package' },
-  'default-ignore': { type: 'boolean', description: 'leave out boto3, botocore, pip, pytest, … (default true)', commands: ['package'], cacheInput: 'package' },
+  'index-url': {
+    type: 'string',
+    description: 'private package index URL (credentials come from the environment)',
+    parse: parseIndexUrl,
+    commands: ['build'],
+    cacheInput: 'build',
+  },
+  'index-name': {
+    type: 'string',
+    description: 'name of the private index in pyproject (Poetry source / uv index)',
+    parse: parseIndexName,
+    commands: ['build'],
+    cacheInput: 'build',
+  },
+  ignore: {
+    type: 'string[]',
+    description: 'extra glob patterns to leave out of layer.zip',
+    parse: parseGlobs,
+    commands: ['package'],
+    cacheInput: 'package',
+  },
+  'default-ignore': {
+    type: 'boolean',
+    description: 'leave out boto3, botocore, pip, pytest, … (default true)',
+    commands: ['package'],
+    cacheInput: 'package',
+  },
   'keep-bytecode': { type: 'boolean', description: 'keep __pycache__ and .pyc files', commands: ['package'], cacheInput: 'package' },
-  'compression-level': { type: 'integer', description: 'deflate level 0-9', parse: parseCompressionLevel, commands: ['package'], cacheInput: 'package' },
-  description: { type: 'string', description: 'layer version description', parse: maxLength('description', LAMBDA_LIMITS.descriptionMaxLength), commands: ['publish'] },
-  'compatible-runtime': { type: 'string[]', description: 'compatible runtimes, e.g. python3.12', parse: parseCompatibleRuntimes, commands: ['publish'] },
-  'compatible-architecture': { type: 'string[]', description: 'compatible architectures: x86_64, arm64', parse: parseCompatibleArchitectures, commands: ['publish'] },
-  'license-info': { type: 'string', description: 'layer license info', parse: maxLength('license info', LAMBDA_LIMITS.licenseInfoMaxLength), commands: ['publish'] },
+  'compression-level': {
+    type: 'integer',
+    description: 'deflate level 0-9',
+    parse: parseCompressionLevel,
+    commands: ['package'],
+    cacheInput: 'package',
+  },
+  description: {
+    type: 'string',
+    description: 'layer version description',
+    parse: maxLength('description', LAMBDA_LIMITS.descriptionMaxLength),
+    commands: ['publish'],
+  },
+  'compatible-runtime': {
+    type: 'string[]',
+    description: 'compatible runtimes, e.g. python3.12',
+    parse: parseCompatibleRuntimes,
+    commands: ['publish'],
+  },
+  'compatible-architecture': {
+    type: 'string[]',
+    description: 'compatible architectures: x86_64, arm64',
+    parse: parseCompatibleArchitectures,
+    commands: ['publish'],
+  },
+  'license-info': {
+    type: 'string',
+    description: 'layer license info',
+    parse: maxLength('license info', LAMBDA_LIMITS.licenseInfoMaxLength),
+    commands: ['publish'],
+  },
   yes: { type: 'boolean', description: 'do not ask before replacing the previous build', alias: 'y', commands: ['build'] },
   force: {
     type: 'boolean',
@@ -135,9 +202,23 @@ export const CONFIG_SCHEMA = {
     // Publish reads it from the command line only (commands/publish.ts): from env or pyproject it would publish on every run.
     describeFor: { publish: 'publish a new version even when the lock file did not change (command line only, not env or pyproject)' },
   },
-  'dry-run': { type: 'boolean', description: 'say what would be published, shared and deleted, and why, without writing anything', commands: ['upload', 'publish', 'prune'] },
-  'share-with-account': { type: 'string[]', description: 'AWS account id allowed to use the published layer version (repeatable)', parse: parseAccountIds, commands: ['publish', 'iam-policy'] },
-  'share-with-org': { type: 'string[]', description: 'AWS Organizations id (o-…) whose accounts may use the published layer version', parse: parseOrganizationIds, commands: ['publish', 'iam-policy'] },
+  'dry-run': {
+    type: 'boolean',
+    description: 'say what would be published, shared and deleted, and why, without writing anything',
+    commands: ['upload', 'publish', 'prune'],
+  },
+  'share-with-account': {
+    type: 'string[]',
+    description: 'AWS account id allowed to use the published layer version (repeatable)',
+    parse: parseAccountIds,
+    commands: ['publish', 'iam-policy'],
+  },
+  'share-with-org': {
+    type: 'string[]',
+    description: 'AWS Organizations id (o-…) whose accounts may use the published layer version',
+    parse: parseOrganizationIds,
+    commands: ['publish', 'iam-policy'],
+  },
   public: { type: 'boolean', description: 'let every AWS account use the published layer version', commands: ['publish', 'iam-policy'] },
   'keep-versions': {
     type: 'integer',
@@ -152,21 +233,38 @@ export const CONFIG_SCHEMA = {
   },
   proxy: {
     type: 'string',
-    description: 'HTTP(S) proxy for AWS, the package index and pip/uv/Poetry (default: HTTPS_PROXY / HTTP_PROXY; NO_PROXY applies); credentials only from the environment',
+    description:
+      'HTTP(S) proxy for AWS, the package index and pip/uv/Poetry (default: HTTPS_PROXY / HTTP_PROXY; NO_PROXY applies); credentials only from the environment',
     parse: parseProxyUrl,
     commands: 'every',
   },
-  'ca-bundle': { type: 'string', description: "PEM file of the CA certificates to trust (default: AWS_CA_BUNDLE, then the profile's ca_bundle)", parse: nonEmpty('CA bundle path'), commands: 'every' },
+  'ca-bundle': {
+    type: 'string',
+    description: "PEM file of the CA certificates to trust (default: AWS_CA_BUNDLE, then the profile's ca_bundle)",
+    parse: nonEmpty('CA bundle path'),
+    commands: 'every',
+  },
   sse: { type: 'string', description: 'server-side encryption of every object written: aws:kms or AES256', parse: parseSse, commands: 'every' },
   'sse-kms-key-id': {
     type: 'string',
-    description: 'KMS key for aws:kms (key id, key ARN or alias/NAME; with several regions alias/NAME or a multi-Region mrk- key; default: the AWS managed key aws/s3)',
+    description:
+      'KMS key for aws:kms (key id, key ARN or alias/NAME; with several regions alias/NAME or a multi-Region mrk- key; default: the AWS managed key aws/s3)',
     parse: parseKmsKeyId,
     commands: 'every',
   },
   'bucket-key': { type: 'boolean', description: 'use an S3 Bucket Key with aws:kms', commands: 'every' },
-  'expected-bucket-owner': { type: 'string', description: 'account id that must own the bucket; every S3 request carries it', parse: parseAccountId, commands: 'every' },
-  profile: { type: 'string', description: 'AWS profile (default: the SDK chain: AWS_PROFILE, …)', parse: nonEmpty('profile name'), commands: 'every' },
+  'expected-bucket-owner': {
+    type: 'string',
+    description: 'account id that must own the bucket; every S3 request carries it',
+    parse: parseAccountId,
+    commands: 'every',
+  },
+  profile: {
+    type: 'string',
+    description: 'AWS profile (default: the SDK chain: AWS_PROFILE, …)',
+    parse: nonEmpty('profile name'),
+    commands: 'every',
+  },
   region: {
     type: 'string[]',
     description: 'AWS region (default: the SDK chain: AWS_REGION, …); repeat it to upload and publish in several regions, with {region} in --s3dir',
@@ -174,7 +272,12 @@ export const CONFIG_SCHEMA = {
     commands: 'every',
     repeatFlag: true,
   },
-  regions: { type: 'string[]', description: 'AWS regions (pyproject: regions = ["us-east-1", "eu-west-1"]); the same as repeating --region', parse: parseRegions, commands: 'none' },
+  regions: {
+    type: 'string[]',
+    description: 'AWS regions (pyproject: regions = ["us-east-1", "eu-west-1"]); the same as repeating --region',
+    parse: parseRegions,
+    commands: 'none',
+  },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;

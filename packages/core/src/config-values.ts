@@ -6,7 +6,7 @@
  * own checks for library callers.
  */
 import { ErrorCodes, LayerError } from './errors.js';
-import { ARCHITECTURES, type Architecture, LAMBDA_LIMITS, LAMBDA_RUNTIMES, PYTHON_VERSIONS } from './lambda.js';
+import { type Architecture, ARCHITECTURES, LAMBDA_LIMITS, LAMBDA_RUNTIMES, PYTHON_VERSIONS } from './lambda.js';
 import { hasRegionPlaceholder, s3dirForRegion } from './regions.js';
 import { S3Path } from './s3-path.js';
 import type { Installer } from './tools.js';
@@ -33,7 +33,10 @@ export function parseLayerName(value: string): string {
   }
   if (!LAYER_NAME.test(name)) throw invalid(`invalid layer name ${JSON.stringify(name)}`, 'use only letters, digits, "-" and "_"');
   if (name.length > LAMBDA_LIMITS.layerNameMaxLength) {
-    throw invalid(`the layer name is ${name.length} characters long, more than Lambda's ${LAMBDA_LIMITS.layerNameMaxLength}`, 'use a shorter layer name');
+    throw invalid(
+      `the layer name is ${name.length} characters long, more than Lambda's ${LAMBDA_LIMITS.layerNameMaxLength}`,
+      'use a shorter layer name',
+    );
   }
   return name;
 }
@@ -41,7 +44,10 @@ export function parseLayerName(value: string): string {
 /** Deflate level 0-9. */
 export function parseCompressionLevel(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 9) {
-    throw invalid(`compression level must be a whole number from 0 to 9, got ${JSON.stringify(value)}`, 'use 0 (store) to 9 (smallest, slowest); the default is 6');
+    throw invalid(
+      `compression level must be a whole number from 0 to 9, got ${JSON.stringify(value)}`,
+      'use 0 (store) to 9 (smallest, slowest); the default is 6',
+    );
   }
   return value;
 }
@@ -58,7 +64,10 @@ export function parseIndexUrl(value: string): string {
     throw invalid(`the index URL must be http or https, got ${url.protocol}`, 'pass the index URL, e.g. https://pkgs.example.com/simple/');
   }
   if (url.username || url.password) {
-    throw invalid('the index URL must not contain a username or password', 'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD in the environment instead');
+    throw invalid(
+      'the index URL must not contain a username or password',
+      'set LAYER_INDEX_USERNAME and LAYER_INDEX_PASSWORD in the environment instead',
+    );
   }
   return value;
 }
@@ -72,7 +81,10 @@ export function parseEndpointUrl(value: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
-    throw invalid(`endpoint URL invalid: ${JSON.stringify(value)} is not an http(s) URL`, 'pass a URL such as http://127.0.0.1:5000 or https://s3.eu-west-1.amazonaws.com');
+    throw invalid(
+      `endpoint URL invalid: ${JSON.stringify(value)} is not an http(s) URL`,
+      'pass a URL such as http://127.0.0.1:5000 or https://s3.eu-west-1.amazonaws.com',
+    );
   }
   return value;
 }
@@ -80,7 +92,10 @@ export function parseEndpointUrl(value: string): string {
 /** The name of a private index as pyproject names it (a uv index / Poetry source); it becomes part of variable names. */
 export function parseIndexName(value: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
-    throw invalid(`invalid index name ${JSON.stringify(value)}`, 'use the name of a [[tool.uv.index]] or [[tool.poetry.source]] entry (letters, digits, ".", "-", "_")');
+    throw invalid(
+      `invalid index name ${JSON.stringify(value)}`,
+      'use the name of a [[tool.uv.index]] or [[tool.poetry.source]] entry (letters, digits, ".", "-", "_")',
+    );
   }
   return value;
 }
@@ -99,7 +114,11 @@ export function parseRegions(values: string[]): string[] {
 /** A 12-digit AWS account id (a bucket owner, an account to share with, the account of a policy). */
 export function parseAccountId(value: string): string {
   const text = value.trim();
-  if (!/^\d{12}$/.test(text)) throw invalid(`invalid AWS account id ${JSON.stringify(value)}`, 'an account id is 12 digits, e.g. 123456789012 (from `aws sts get-caller-identity`)');
+  if (!/^\d{12}$/.test(text))
+    throw invalid(
+      `invalid AWS account id ${JSON.stringify(value)}`,
+      'an account id is 12 digits, e.g. 123456789012 (from `aws sts get-caller-identity`)',
+    );
   return text;
 }
 
@@ -124,7 +143,10 @@ export function parseOrganizationIds(values: string[]): string[] {
 /** How many of the newest layer versions to keep: 1 or more (the latest is always kept). */
 export function parseKeepVersions(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 10_000) {
-    throw invalid(`keep-versions must be a whole number from 1 to 10000, got ${JSON.stringify(value)}`, 'pass how many of the newest versions to keep, e.g. --keep-versions 10');
+    throw invalid(
+      `keep-versions must be a whole number from 1 to 10000, got ${JSON.stringify(value)}`,
+      'pass how many of the newest versions to keep, e.g. --keep-versions 10',
+    );
   }
   return value;
 }
@@ -132,7 +154,8 @@ export function parseKeepVersions(value: number): number {
 /** Text of at most `max` characters (Lambda's limits on a description or license). */
 export function maxLength(what: string, max: number): (value: string) => string {
   return (value) => {
-    if (value.length > max) throw invalid(`the ${what} is ${value.length} characters long, more than Lambda's ${max}`, `shorten it to at most ${max} characters`);
+    if (value.length > max)
+      throw invalid(`the ${what} is ${value.length} characters long, more than Lambda's ${max}`, `shorten it to at most ${max} characters`);
     return value;
   };
 }
@@ -146,7 +169,10 @@ export function parseCompatibleRuntimes(values: string[]): string[] {
     }
   }
   if (runtimes.length > LAMBDA_LIMITS.compatibleRuntimesMax) {
-    throw invalid(`${runtimes.length} compatible runtimes given, more than Lambda's ${LAMBDA_LIMITS.compatibleRuntimesMax}`, `list at most ${LAMBDA_LIMITS.compatibleRuntimesMax}`);
+    throw invalid(
+      `${runtimes.length} compatible runtimes given, more than Lambda's ${LAMBDA_LIMITS.compatibleRuntimesMax}`,
+      `list at most ${LAMBDA_LIMITS.compatibleRuntimesMax}`,
+    );
   }
   return runtimes;
 }
@@ -215,10 +241,14 @@ export function nonEmpty(what: string): (value: string) => string {
 export function pythonVersionFromNumber(value: number, where: string): string {
   const text = String(value);
   if (!(PYTHON_VERSIONS as readonly string[]).includes(text) && (PYTHON_VERSIONS as readonly string[]).includes(`${text}0`)) {
-    throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`, {
-      hint: `quote it: python-version = "${text}0"`,
-      details: { key: 'python-version', where },
-    });
+    throw new LayerError(
+      ErrorCodes.CONFIG_INVALID_VALUE,
+      `python-version in ${where} is the TOML number ${text}, which cannot tell ${text} from ${text}0`,
+      {
+        hint: `quote it: python-version = "${text}0"`,
+        details: { key: 'python-version', where },
+      },
+    );
   }
   return text;
 }

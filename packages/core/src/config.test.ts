@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configEnvName } from './config-schema.js';
 import { loadPyprojectConfig, requireConfigValue, resolveConfig } from './config.js';
+import { configEnvName } from './config-schema.js';
 import { ErrorCodes } from './errors.js';
 import { checkRegionTargets, configuredRegions, s3dirForRegion } from './regions.js';
 
@@ -19,7 +19,9 @@ const pyproject = (text: string) => writeFile(join(dir, 'pyproject.toml'), text)
 
 describe('config', () => {
   it('reads [tool.lambda-layer] with the CLI long flag names as keys', async () => {
-    await pyproject(`[project]\nname = "app"\n\n[tool.lambda-layer]\nlayer-name = "my-deps"\ns3dir = "s3://b-1/app/"\ntool = "uv"\npython-version = "3.12"\nignore = ["*/tests/*"]\nkeep-bytecode = true\ncompression-level = 6\n`);
+    await pyproject(
+      `[project]\nname = "app"\n\n[tool.lambda-layer]\nlayer-name = "my-deps"\ns3dir = "s3://b-1/app/"\ntool = "uv"\npython-version = "3.12"\nignore = ["*/tests/*"]\nkeep-bytecode = true\ncompression-level = 6\n`,
+    );
     const config = await loadPyprojectConfig(dir);
     expect(config.values).toEqual({
       'layer-name': 'my-deps',
@@ -100,11 +102,33 @@ describe('config', () => {
     [{ 'layer-name': 'my layer' }, 'invalid --layer-name: invalid layer name "my layer"; use only letters, digits, "-" and "_"'],
     [{ 'layer-name': 'arn:aws:lambda:us-east-1:123:layer:x' }, 'invalid --layer-name: invalid layer ARN'],
     [{ 'compatible-runtime': ['python3.12', 'python9'] }, 'invalid --compatible-runtime: unknown Lambda runtime "python9"'],
-    [{ 'compatible-runtime': ['python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14', 'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'java17', 'java21', 'ruby3.3', 'ruby3.4', 'provided.al2', 'provided.al2023'] }, 'invalid --compatible-runtime: 16 compatible runtimes given, more than Lambda\'s 15'],
+    [
+      {
+        'compatible-runtime': [
+          'python3.8',
+          'python3.9',
+          'python3.10',
+          'python3.11',
+          'python3.12',
+          'python3.13',
+          'python3.14',
+          'nodejs18.x',
+          'nodejs20.x',
+          'nodejs22.x',
+          'java17',
+          'java21',
+          'ruby3.3',
+          'ruby3.4',
+          'provided.al2',
+          'provided.al2023',
+        ],
+      },
+      "invalid --compatible-runtime: 16 compatible runtimes given, more than Lambda's 15",
+    ],
     [{ 'compatible-architecture': ['amd64'] }, 'invalid --compatible-architecture: unknown architecture "amd64"'],
     [{ 'index-url': 'https://user:secret@pkgs.example.com/simple/' }, 'invalid --index-url: the index URL must not contain a username or password'],
     [{ 'index-url': 'ftp://pkgs.example.com/' }, 'invalid --index-url: the index URL must be http or https, got ftp:'],
-    [{ description: 'd'.repeat(257) }, 'invalid --description: the description is 257 characters long, more than Lambda\'s 256'],
+    [{ description: 'd'.repeat(257) }, "invalid --description: the description is 257 characters long, more than Lambda's 256"],
     [{ region: 'US East' }, 'invalid --region: invalid AWS region "US East"'],
   ])('refuses the flag value %o as a usage error', async (flags, oneLine) => {
     const error = await resolveConfig({ projectDir: dir, env: {}, flags }).catch((e: unknown) => e);
@@ -125,12 +149,18 @@ describe('config', () => {
   });
 
   it('normalises values and says so when it completes an s3dir', async () => {
-    const config = await resolveConfig({ projectDir: dir, env: { LAYER_ARCHITECTURE: 'aarch64' }, flags: { 'python-version': 'python3.13', s3dir: 's3://b-1/app' } });
+    const config = await resolveConfig({
+      projectDir: dir,
+      env: { LAYER_ARCHITECTURE: 'aarch64' },
+      flags: { 'python-version': 'python3.13', s3dir: 's3://b-1/app' },
+    });
     expect(config.values).toMatchObject({ architecture: 'arm64', 'python-version': '3.13', s3dir: 's3://b-1/app/' });
     expect(config.notices).toEqual(['s3dir "s3://b-1/app" does not end with "/": using the folder s3://b-1/app/']);
     // From pyproject.toml, only when the value is the one in use.
     await pyproject('[tool.lambda-layer]\ns3dir = "s3://b-1/py"\n');
-    expect((await resolveConfig({ projectDir: dir, env: {} })).notices).toEqual(['s3dir "s3://b-1/py" does not end with "/": using the folder s3://b-1/py/']);
+    expect((await resolveConfig({ projectDir: dir, env: {} })).notices).toEqual([
+      's3dir "s3://b-1/py" does not end with "/": using the folder s3://b-1/py/',
+    ]);
     expect((await resolveConfig({ projectDir: dir, env: {}, flags: { s3dir: 's3://b-1/flag/' } })).notices).toEqual([]);
   });
 
@@ -150,9 +180,7 @@ describe('config', () => {
 
   it('says where to set a missing required value', async () => {
     const config = await resolveConfig({ projectDir: dir, env: {} });
-    expect(() => requireConfigValue(config, 's3dir')).toThrow(
-      'missing setting s3dir',
-    );
+    expect(() => requireConfigValue(config, 's3dir')).toThrow('missing setting s3dir');
     try {
       requireConfigValue(config, 's3dir');
     } catch (error) {
@@ -192,7 +220,10 @@ describe('config', () => {
     expect(configuredRegions(fromFile)).toEqual(['eu-west-1', 'us-east-1']);
     expect(fromFile.values.s3dir).toBe('s3://layers-{region}/app/');
     expect(s3dirForRegion(fromFile.values.s3dir ?? '', 'eu-west-1')).toBe('s3://layers-eu-west-1/app/');
-    expect(configuredRegions(await resolveConfig({ projectDir: dir, env: { LAYER_REGION: 'ap-south-1, ap-south-1,us-west-2' } }))).toEqual(['ap-south-1', 'us-west-2']);
+    expect(configuredRegions(await resolveConfig({ projectDir: dir, env: { LAYER_REGION: 'ap-south-1, ap-south-1,us-west-2' } }))).toEqual([
+      'ap-south-1',
+      'us-west-2',
+    ]);
     expect(configuredRegions(await resolveConfig({ projectDir: dir, env: {}, flags: { region: ['sa-east-1'] } }))).toEqual(['sa-east-1']);
     await pyproject('[tool.lambda-layer]\nregion = "eu-west-1"\nregions = ["us-east-1"]\n');
     const both = await resolveConfig({ projectDir: dir, env: {} });
@@ -205,11 +236,15 @@ describe('config', () => {
     expect(() => checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://one-bucket/app/' })).toThrow(
       '2 regions (us-east-1, eu-west-1) need one bucket each, but the s3dir s3://one-bucket/app/ has no {region}',
     );
-    expect(() => checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://b-{region}/', layerName: 'arn:aws:lambda:us-east-1:123456789012:layer:x' })).toThrow(
-      /is a layer ARN of region us-east-1, but 2 regions are configured/,
-    );
+    expect(() =>
+      checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://b-{region}/', layerName: 'arn:aws:lambda:us-east-1:123456789012:layer:x' }),
+    ).toThrow(/is a layer ARN of region us-east-1, but 2 regions are configured/);
     expect(() => checkRegionTargets(['us-east-1'], { s3dir: 's3://one-bucket/app/' })).not.toThrow();
-    expect(() => checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://b-{region}/', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })).toThrow(/exists in one region/);
-    await expect(resolveConfig({ projectDir: dir, env: {}, flags: { s3dir: 's3://Bad_{region}/' } })).rejects.toMatchObject({ code: ErrorCodes.USAGE });
+    expect(() =>
+      checkRegionTargets(['us-east-1', 'eu-west-1'], { s3dir: 's3://b-{region}/', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }),
+    ).toThrow(/exists in one region/);
+    await expect(resolveConfig({ projectDir: dir, env: {}, flags: { s3dir: 's3://Bad_{region}/' } })).rejects.toMatchObject({
+      code: ErrorCodes.USAGE,
+    });
   });
 });

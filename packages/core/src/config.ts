@@ -32,7 +32,12 @@ function invalidValue(key: string, origin: ValueOrigin, problem: string, hint: s
 }
 
 function wrongType(key: string, origin: ValueOrigin, expected: string, value: unknown): LayerError {
-  return invalidValue(key, origin, `must be ${expected}, got ${typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value)}`, `fix ${origin.source === 'pyproject' ? `${key} in ${origin.where}` : origin.where}`);
+  return invalidValue(
+    key,
+    origin,
+    `must be ${expected}, got ${typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value)}`,
+    `fix ${origin.source === 'pyproject' ? `${key} in ${origin.where}` : origin.where}`,
+  );
 }
 
 /** Checks one value's type (strings from the environment are parsed), then its `parse` rule. */
@@ -58,7 +63,11 @@ function coerceType(key: ConfigKey, value: unknown, origin: ValueOrigin): unknow
       if (typeof value === 'number' && !fromText && spec.fromNumber) return spec.fromNumber(value, origin.where);
       throw wrongType(key, origin, 'a string', value);
     case 'string[]':
-      if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+      if (fromText && typeof value === 'string')
+        return value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
       if (typeof value === 'string') return [value];
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
       throw wrongType(key, origin, 'a list of strings', value);
@@ -116,7 +125,7 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
   const { parse: parseToml, TomlError } = await import('smol-toml');
   let document: Record<string, unknown>;
   try {
-    document = parseToml(text) as Record<string, unknown>;
+    document = parseToml(text);
   } catch (error) {
     const where = error instanceof TomlError ? ` at line ${error.line}, column ${error.column}` : '';
     const reason = ((error as Error).message ?? '').split('\n')[0];
@@ -133,7 +142,9 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
   const origin: ValueOrigin = { source: 'pyproject', where: `[${CONFIG_SECTION}] of ${path}` };
   if (section !== undefined) {
     if (typeof section !== 'object' || section === null || Array.isArray(section)) {
-      throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `[${CONFIG_SECTION}] in ${path} must be a table`, { hint: `write it as a [${CONFIG_SECTION}] section` });
+      throw new LayerError(ErrorCodes.CONFIG_INVALID_VALUE, `[${CONFIG_SECTION}] in ${path} must be a table`, {
+        hint: `write it as a [${CONFIG_SECTION}] section`,
+      });
     }
     for (const [key, value] of Object.entries(section)) {
       if (!isConfigKey(key)) {
@@ -183,7 +194,8 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     const flag = input.flags?.[key];
     const envName = configEnvName(key);
     const envValue = env[envName];
-    if (flag !== undefined && !(Array.isArray(flag) && flag.length === 0)) set(key, coerce(key, flag, { source: 'flag', where: `--${key}` }, note), 'flag');
+    if (flag !== undefined && !(Array.isArray(flag) && flag.length === 0))
+      set(key, coerce(key, flag, { source: 'flag', where: `--${key}` }, note), 'flag');
     else if (envValue !== undefined && envValue !== '') set(key, coerce(key, envValue, { source: 'env', where: envName }, note), 'env');
     else if (pyproject.values[key] !== undefined) {
       set(key, pyproject.values[key], 'pyproject');
@@ -202,5 +214,5 @@ export function requireConfigValue<K extends ConfigKey>(config: ResolvedConfig, 
       details: { key },
     });
   }
-  return value as NonNullable<ConfigValues[K]>;
+  return value;
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { listInstalled, metadataHeader, parseDistFolderName, recordPaths } from './dist-info.js';
 import { normalizePackageName } from './manifest-packages.js';
 
@@ -28,7 +28,14 @@ describe('the dist-info reader', () => {
     await writeFile(join(dist, 'top_level.txt'), '_yaml\nyaml\n');
     await mkdir(join(temp.path, 'six-1.17.0.dist-info'));
     expect(await listInstalled(temp.path)).toEqual([
-      { name: 'pyyaml', version: '6.0.2', distInfo: 'PyYAML-6.0.2.dist-info', files: ['yaml/__init__.py', 'PyYAML-6.0.2.dist-info/RECORD'], requiresPython: '>=3.8', topLevel: ['_yaml', 'yaml'] },
+      {
+        name: 'pyyaml',
+        version: '6.0.2',
+        distInfo: 'PyYAML-6.0.2.dist-info',
+        files: ['yaml/__init__.py', 'PyYAML-6.0.2.dist-info/RECORD'],
+        requiresPython: '>=3.8',
+        topLevel: ['_yaml', 'yaml'],
+      },
       { name: 'six', version: '1.17.0', distInfo: 'six-1.17.0.dist-info', files: [], requiresPython: undefined, topLevel: [] },
     ]);
   });

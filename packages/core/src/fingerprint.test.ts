@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from './errors.js';
 import { md5Hex, readManifest, sha256File } from './fingerprint.js';
 
@@ -24,7 +24,10 @@ describe('fingerprints', () => {
     expect(digest.bytes).toBe(3);
     // What the system refuses is a one-line LayerError naming the path, never a raw errno error.
     await mkdir(join(temp.path, 'folder.zip'));
-    await expect(sha256File(join(temp.path, 'folder.zip'))).rejects.toMatchObject({ code: ErrorCodes.NOT_A_FILE, message: expect.stringContaining('folder.zip') });
+    await expect(sha256File(join(temp.path, 'folder.zip'))).rejects.toMatchObject({
+      code: ErrorCodes.NOT_A_FILE,
+      message: expect.stringContaining('folder.zip'),
+    });
     await expect(sha256File(join(temp.path, 'missing.zip'))).rejects.toMatchObject({ code: ErrorCodes.FILE_NOT_FOUND });
   });
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, LayerError } from './errors.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
-import { MANIFEST_HINTS, manifestFileName, type BuildTool } from './tools.js';
+import { type BuildTool, MANIFEST_HINTS, manifestFileName } from './tools.js';
 
 /** MD5 hex digest of bytes: the manifest fingerprint (the original tool's choice, kept for compatibility). */
 export function md5Hex(data: string | Uint8Array): string {

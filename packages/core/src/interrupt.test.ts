@@ -1,7 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from './errors.js';
-import { exitCodeForSignal, interruptedError, interruptSignalOf, InterruptReason, isInterruptedError, listenForInterrupts, throwIfInterrupted } from './interrupt.js';
+import {
+  exitCodeForSignal,
+  interruptedError,
+  InterruptReason,
+  interruptSignalOf,
+  isInterruptedError,
+  listenForInterrupts,
+  throwIfInterrupted,
+} from './interrupt.js';
 
 describe('listenForInterrupts', () => {
   it('aborts the run on the first signal and hands the second to onSecond', () => {
@@ -27,7 +35,10 @@ describe('interruptedError', () => {
     const controller = new AbortController();
     controller.abort(new InterruptReason('SIGINT'));
     const error = interruptedError(controller.signal, 'layer.zip was not changed', 'run `layer package` again');
-    expect(error).toMatchObject({ code: ErrorCodes.INTERRUPTED, oneLine: 'interrupted by SIGINT: layer.zip was not changed; run `layer package` again' });
+    expect(error).toMatchObject({
+      code: ErrorCodes.INTERRUPTED,
+      oneLine: 'interrupted by SIGINT: layer.zip was not changed; run `layer package` again',
+    });
     expect(error.details).toEqual({ signal: 'SIGINT', state: 'layer.zip was not changed' });
     expect(isInterruptedError(error)).toBe(true);
     expect(() => throwIfInterrupted(controller.signal, 'x')).toThrow('interrupted by SIGINT: x');

@@ -24,13 +24,51 @@ export type PythonVersion = (typeof PYTHON_VERSIONS)[number];
 
 /** Every runtime identifier Lambda accepts in CompatibleRuntimes. */
 export const LAMBDA_RUNTIMES = [
-  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
-  'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'nodejs4.3-edge',
-  'java8', 'java8.al2', 'java11', 'java17', 'java21', 'java25',
-  'python2.7', 'python3.6', 'python3.7', 'python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12',
-  'python3.13', 'python3.14',
-  'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1', 'dotnetcore3.1', 'dotnet6', 'dotnet8', 'dotnet10',
-  'go1.x', 'ruby2.5', 'ruby2.7', 'ruby3.2', 'ruby3.3', 'ruby3.4', 'provided', 'provided.al2', 'provided.al2023',
+  'nodejs',
+  'nodejs4.3',
+  'nodejs6.10',
+  'nodejs8.10',
+  'nodejs10.x',
+  'nodejs12.x',
+  'nodejs14.x',
+  'nodejs16.x',
+  'nodejs18.x',
+  'nodejs20.x',
+  'nodejs22.x',
+  'nodejs24.x',
+  'nodejs4.3-edge',
+  'java8',
+  'java8.al2',
+  'java11',
+  'java17',
+  'java21',
+  'java25',
+  'python2.7',
+  'python3.6',
+  'python3.7',
+  'python3.8',
+  'python3.9',
+  'python3.10',
+  'python3.11',
+  'python3.12',
+  'python3.13',
+  'python3.14',
+  'dotnetcore1.0',
+  'dotnetcore2.0',
+  'dotnetcore2.1',
+  'dotnetcore3.1',
+  'dotnet6',
+  'dotnet8',
+  'dotnet10',
+  'go1.x',
+  'ruby2.5',
+  'ruby2.7',
+  'ruby3.2',
+  'ruby3.3',
+  'ruby3.4',
+  'provided',
+  'provided.al2',
+  'provided.al2023',
 ] as const;
 
 export interface PythonTarget {
@@ -64,7 +102,9 @@ export const DEFAULT_IGNORED_PACKAGES = [
 ] as const;
 
 export function parsePythonVersion(value: unknown): PythonVersion {
-  const text = String(value).trim().replace(/^python/, '');
+  const text = String(value)
+    .trim()
+    .replace(/^python/, '');
   if ((PYTHON_VERSIONS as readonly string[]).includes(text)) return text as PythonVersion;
   const retired = RETIRED_PYTHON_RUNTIMES[text];
   throw new LayerError(

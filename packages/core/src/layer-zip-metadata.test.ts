@@ -14,6 +14,11 @@ describe('the layer.zip metadata contract', () => {
   it("reads one HeadObject answer into the zip's facts", () => {
     const head = { ContentLength: 10, ETag: '"e"', Metadata: layerZipMetadata('abc', 'sha=') };
     expect(layerZipFactsOf(head)).toEqual({ bytes: 10, manifestMd5: 'abc', zipSha256: 'sha=', etag: '"e"' });
-    expect(layerZipFactsOf({ Metadata: { manifest_md5: 'old' } })).toEqual({ bytes: undefined, manifestMd5: 'old', zipSha256: undefined, etag: undefined });
+    expect(layerZipFactsOf({ Metadata: { manifest_md5: 'old' } })).toEqual({
+      bytes: undefined,
+      manifestMd5: 'old',
+      zipSha256: undefined,
+      etag: undefined,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { manifestFileName, type BuildTool } from './tools.js';
+import { type BuildTool, manifestFileName } from './tools.js';
 
 /**
  * The local path layout, relative to the project folder (the one holding

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LayerError } from './errors.js';
 import {
   diffManifestPackages,
   formatPackageChanges,
@@ -6,7 +7,6 @@ import {
   parseRequirementEntries,
   readManifestPackages,
 } from './manifest-packages.js';
-import { LayerError } from './errors.js';
 
 describe('readManifestPackages', () => {
   it('reads requirements.txt pins: hashes, extras, markers, continuation lines, options and comments', async () => {

@@ -75,7 +75,13 @@ function requirementVersion(entry: RequirementEntry): string {
   const head = entry.text.replace(/\s--?[a-z][\w-]*(?:[= ]\S+)?/gi, ' ');
   const match = /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(.*)$/.exec(head.trim());
   const rest = (match?.[1] ?? '').trim();
-  if (rest.startsWith('@')) return `@ ${rest.slice(1).trim().split(/\s+;|\s/)[0] ?? ''}`.trim();
+  if (rest.startsWith('@'))
+    return `@ ${
+      rest
+        .slice(1)
+        .trim()
+        .split(/\s+;|\s/)[0] ?? ''
+    }`.trim();
   const specifier = rest.split(';')[0]?.replace(/\s+/g, '') ?? '';
   const pinned = /^===?([^,]+)$/.exec(specifier);
   if (pinned) return pinned[1] as string;
@@ -138,7 +144,7 @@ export async function readManifestPackages(tool: BuildTool, content: string): Pr
     const { parse } = await import('smol-toml');
     let document: TomlTable;
     try {
-      document = parse(content) as TomlTable;
+      document = parse(content);
     } catch (error) {
       throw new LayerError(ErrorCodes.LOCK_INVALID, `${fileName} cannot be read: ${String((error as Error).message ?? error).split('\n')[0]}`, {
         hint: tool === 'uv' ? 'run `uv lock`' : 'run `poetry lock`',

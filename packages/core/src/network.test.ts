@@ -58,7 +58,14 @@ describe('NO_PROXY, as curl reads it', () => {
 
 describe('proxy settings', () => {
   it('reads the proxy variables in both cases, lower case first, and NO_PROXY', () => {
-    expect(resolveProxySettings(undefined, { HTTPS_PROXY: 'http://upper:3128', https_proxy: 'http://lower:3128', HTTP_PROXY: 'http://plain:8080', NO_PROXY: '.internal' })).toEqual({
+    expect(
+      resolveProxySettings(undefined, {
+        HTTPS_PROXY: 'http://upper:3128',
+        https_proxy: 'http://lower:3128',
+        HTTP_PROXY: 'http://plain:8080',
+        NO_PROXY: '.internal',
+      }),
+    ).toEqual({
       proxy: { https: 'http://lower:3128', http: 'http://plain:8080', source: 'https_proxy and HTTP_PROXY' },
       noProxy: '.internal',
     });
@@ -104,7 +111,10 @@ describe('proxy settings', () => {
 
   it('shows proxy URLs without credentials and hands their passwords to redactors', () => {
     expect(displayUrl('http://alice:s3cr%40t@proxy:3128')).toBe('http://****@proxy:3128');
-    const settings = { proxy: { https: 'http://alice:s3cr%40t@proxy:3128', http: 'http://alice:s3cr%40t@proxy:3128', source: 'HTTPS_PROXY' }, noProxy: '127.0.0.1' };
+    const settings = {
+      proxy: { https: 'http://alice:s3cr%40t@proxy:3128', http: 'http://alice:s3cr%40t@proxy:3128', source: 'HTTPS_PROXY' },
+      noProxy: '127.0.0.1',
+    };
     expect(networkSecrets(settings)).toEqual(['s3cr@t', 's3cr@t']);
     expect(describeNetwork(settings)).toEqual(['proxy http://****@proxy:3128 (from HTTPS_PROXY), except NO_PROXY 127.0.0.1']);
   });
@@ -113,7 +123,11 @@ describe('proxy settings', () => {
 describe('the Python tools', () => {
   it('get the proxy in both cases, NO_PROXY, and the CA bundle through PIP_CERT, SSL_CERT_FILE and REQUESTS_CA_BUNDLE', () => {
     const env = pythonToolNetworkEnv(
-      { proxy: { https: 'http://p:3128', http: 'http://p:3128', source: '--proxy' }, noProxy: '.internal', caBundle: { path: '/ca.pem', source: '--ca-bundle', pem: '' } },
+      {
+        proxy: { https: 'http://p:3128', http: 'http://p:3128', source: '--proxy' },
+        noProxy: '.internal',
+        caBundle: { path: '/ca.pem', source: '--ca-bundle', pem: '' },
+      },
       {},
     );
     expect(env).toEqual({
@@ -132,7 +146,10 @@ describe('the Python tools', () => {
   it("keep a tool's own CA variable against AWS_CA_BUNDLE, not against --ca-bundle", () => {
     const fromAws = pythonToolNetworkEnv({ caBundle: { path: '/ca.pem', source: 'AWS_CA_BUNDLE', pem: '' } }, { PIP_CERT: '/mine.pem' });
     expect(fromAws).toEqual({ SSL_CERT_FILE: '/ca.pem', REQUESTS_CA_BUNDLE: '/ca.pem' });
-    const own = pythonToolNetworkEnv({ caBundle: { path: '/ca.pem', source: '--ca-bundle', pem: '', ownSetting: true } }, { PIP_CERT: '/mine.pem', SSL_CERT_FILE: '/system.pem' });
+    const own = pythonToolNetworkEnv(
+      { caBundle: { path: '/ca.pem', source: '--ca-bundle', pem: '', ownSetting: true } },
+      { PIP_CERT: '/mine.pem', SSL_CERT_FILE: '/system.pem' },
+    );
     expect(own).toEqual({ PIP_CERT: '/ca.pem', SSL_CERT_FILE: '/ca.pem', REQUESTS_CA_BUNDLE: '/ca.pem' });
   });
 

@@ -10,8 +10,8 @@
  * Proxy credentials are secrets like an index password: they reach a child
  * process only through its environment, and every URL is shown without them.
  */
-import { BlockList, isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import { BlockList, isIP } from 'node:net';
 import { ErrorCodes, LayerError } from './errors.js';
 import { toLayerErrorFromSystem } from './system-errors.js';
 
@@ -66,7 +66,10 @@ export function parseProxyUrl(value: string): string {
     throw invalidProxy(`the proxy ${JSON.stringify(displayUrl(text))} is not a URL`, 'use http://HOST:PORT, e.g. http://proxy.example.com:3128');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidProxy(`the proxy must be an http:// or https:// URL, got ${url.protocol}`, 'use an HTTP(S) proxy such as http://proxy.example.com:3128 (SOCKS proxies are not supported)');
+    throw invalidProxy(
+      `the proxy must be an http:// or https:// URL, got ${url.protocol}`,
+      'use an HTTP(S) proxy such as http://proxy.example.com:3128 (SOCKS proxies are not supported)',
+    );
   }
   if (!url.hostname) throw invalidProxy(`the proxy ${JSON.stringify(displayUrl(text))} has no host`, 'use http://HOST:PORT');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
@@ -115,7 +118,11 @@ function firstSet(env: Env, names: readonly string[]): { name: string; value: st
  * first, then upper case (`https_proxy`, `HTTPS_PROXY`; `http_proxy`,
  * `HTTP_PROXY`). ALL_PROXY is not read: it usually names a SOCKS proxy.
  */
-export const PROXY_VARIABLES = { https: ['https_proxy', 'HTTPS_PROXY'], http: ['http_proxy', 'HTTP_PROXY'], noProxy: ['no_proxy', 'NO_PROXY'] } as const;
+export const PROXY_VARIABLES = {
+  https: ['https_proxy', 'HTTPS_PROXY'],
+  http: ['http_proxy', 'HTTP_PROXY'],
+  noProxy: ['no_proxy', 'NO_PROXY'],
+} as const;
 
 /**
  * The proxy settings: `configured` (the --proxy flag, LAYER_PROXY or the
@@ -123,7 +130,10 @@ export const PROXY_VARIABLES = { https: ['https_proxy', 'HTTPS_PROXY'], http: ['
  * environment's HTTPS_PROXY / HTTP_PROXY. NO_PROXY always comes from the
  * environment. A malformed URL is a usage error naming the variable.
  */
-export function resolveProxySettings(configured: { url: string; source: string } | undefined, env: Env = process.env): Pick<NetworkSettings, 'proxy' | 'noProxy'> {
+export function resolveProxySettings(
+  configured: { url: string; source: string } | undefined,
+  env: Env = process.env,
+): Pick<NetworkSettings, 'proxy' | 'noProxy'> {
   const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value;
   if (configured) return { proxy: { https: configured.url, http: configured.url, source: configured.source }, noProxy };
   const https = firstSet(env, PROXY_VARIABLES.https);
@@ -134,10 +144,16 @@ export function resolveProxySettings(configured: { url: string; source: string }
     try {
       return parseProxyUrl(found.value);
     } catch (error) {
-      throw new LayerError(ErrorCodes.USAGE, `invalid ${found.name}: ${(error as LayerError).message}`, { hint: (error as LayerError).hint, details: { key: found.name } });
+      throw new LayerError(ErrorCodes.USAGE, `invalid ${found.name}: ${(error as LayerError).message}`, {
+        hint: (error as LayerError).hint,
+        details: { key: found.name },
+      });
     }
   };
-  const source = [https?.name, http?.name].filter(Boolean).filter((name, i, all) => all.indexOf(name) === i).join(' and ');
+  const source = [https?.name, http?.name]
+    .filter(Boolean)
+    .filter((name, i, all) => all.indexOf(name) === i)
+    .join(' and ');
   return { proxy: { https: parse(https), http: parse(http), source }, noProxy };
 }
 
@@ -193,11 +209,17 @@ function defaultPort(protocol: string): number {
  * `host:port` only that port. Names are compared without case; nothing is
  * resolved through DNS, and loopback is not exempt unless listed.
  */
-export function isNoProxyHost(target: { hostname: string; port?: number | string | undefined; protocol: string }, noProxy: string | undefined): boolean {
+export function isNoProxyHost(
+  target: { hostname: string; port?: number | string | undefined; protocol: string },
+  noProxy: string | undefined,
+): boolean {
   if (!noProxy) return false;
   const entries = noProxy.split(/[,\s]+/);
   if (entries.some((entry) => entry.trim() === '*')) return true;
-  const hostname = target.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  const hostname = target.hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
   const port = target.port === undefined || target.port === '' ? defaultPort(target.protocol) : Number(target.port);
   const family = isIP(hostname);
   for (const raw of entries) {
@@ -214,7 +236,10 @@ export function isNoProxyHost(target: { hostname: string; port?: number | string
 }
 
 /** The proxy a request to `target` goes through, or undefined when it goes direct. */
-export function proxyFor(target: { protocol: string; hostname: string; port?: number | string | undefined }, settings: NetworkSettings | undefined): string | undefined {
+export function proxyFor(
+  target: { protocol: string; hostname: string; port?: number | string | undefined },
+  settings: NetworkSettings | undefined,
+): string | undefined {
   const proxy = target.protocol === 'https:' ? settings?.proxy?.https : settings?.proxy?.http;
   if (!proxy) return undefined;
   return isNoProxyHost(target, settings?.noProxy) ? undefined : proxy;

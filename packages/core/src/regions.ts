@@ -36,11 +36,10 @@ export function configuredRegions(config: ResolvedConfig): string[] {
   if (singleRank >= 0 && singleRank === pluralRank && singleRank > 0) {
     const where = config.sources.region === 'pyproject' ? `[tool.lambda-layer] of ${config.pyproject.path}` : 'the environment';
     const fromFile = config.sources.region === 'pyproject';
-    throw new LayerError(
-      fromFile ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.USAGE,
-      `both region and regions are set in ${where}`,
-      { hint: fromFile ? 'keep one of them: regions = ["us-east-1", "eu-west-1"]' : 'set one of LAYER_REGION and LAYER_REGIONS', details: { key: 'regions' } },
-    );
+    throw new LayerError(fromFile ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.USAGE, `both region and regions are set in ${where}`, {
+      hint: fromFile ? 'keep one of them: regions = ["us-east-1", "eu-west-1"]' : 'set one of LAYER_REGION and LAYER_REGIONS',
+      details: { key: 'regions' },
+    });
   }
   const regions = singleRank >= pluralRank ? single : plural;
   return [...new Set(regions ?? [])];
@@ -59,16 +58,24 @@ export function checkRegionTargets(
   checkKmsKeyRegions(settings.kmsKeyId, regions);
   if (regions.length <= 1) return;
   if (settings.s3dir !== undefined && !hasRegionPlaceholder(settings.s3dir)) {
-    throw new LayerError(ErrorCodes.USAGE, `${regions.length} regions (${regions.join(', ')}) need one bucket each, but the s3dir ${settings.s3dir} has no ${REGION_PLACEHOLDER}`, {
-      hint: `put ${REGION_PLACEHOLDER} in the s3dir, e.g. s3://my-layers-${REGION_PLACEHOLDER}/app/lambda/ (Lambda reads a layer only from a bucket in its own region)`,
-      details: { key: 's3dir', regions },
-    });
+    throw new LayerError(
+      ErrorCodes.USAGE,
+      `${regions.length} regions (${regions.join(', ')}) need one bucket each, but the s3dir ${settings.s3dir} has no ${REGION_PLACEHOLDER}`,
+      {
+        hint: `put ${REGION_PLACEHOLDER} in the s3dir, e.g. s3://my-layers-${REGION_PLACEHOLDER}/app/lambda/ (Lambda reads a layer only from a bucket in its own region)`,
+        details: { key: 's3dir', regions },
+      },
+    );
   }
   const arnRegion = settings.layerName?.startsWith('arn:') ? settings.layerName.split(':')[3] : undefined;
   if (arnRegion !== undefined) {
-    throw new LayerError(ErrorCodes.USAGE, `the layer name ${settings.layerName} is a layer ARN of region ${arnRegion}, but ${regions.length} regions are configured`, {
-      hint: 'use the plain layer name with several regions',
-      details: { key: 'layer-name', regions },
-    });
+    throw new LayerError(
+      ErrorCodes.USAGE,
+      `the layer name ${settings.layerName} is a layer ARN of region ${arnRegion}, but ${regions.length} regions are configured`,
+      {
+        hint: 'use the plain layer name with several regions',
+        details: { key: 'layer-name', regions },
+      },
+    );
   }
 }

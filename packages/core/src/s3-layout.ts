@@ -1,15 +1,19 @@
 import { ErrorCodes, LayerError } from './errors.js';
 import { S3Path } from './s3-path.js';
-import { manifestFileName, type BuildTool } from './tools.js';
+import { type BuildTool, manifestFileName } from './tools.js';
 
 /** Zero-pads a layer version to 6 digits: 3 -> "000003". */
 export function formatLayerVersion(version: number): string {
   if (!Number.isInteger(version) || version < 1 || version > 999_999) {
     // The S3 layout (shared with the Python original) names a version's folder with 6 digits.
-    throw new LayerError(ErrorCodes.LAYER_VERSION_UNSUPPORTED, `layer version ${version} cannot be stored in the S3 layout, which names versions 000001 to 999999`, {
-      hint: 'publish under a new layer name (--layer-name): its versions start again at 1',
-      details: { version },
-    });
+    throw new LayerError(
+      ErrorCodes.LAYER_VERSION_UNSUPPORTED,
+      `layer version ${version} cannot be stored in the S3 layout, which names versions 000001 to 999999`,
+      {
+        hint: 'publish under a new layer name (--layer-name): its versions start again at 1',
+        details: { version },
+      },
+    );
   }
   return String(version).padStart(6, '0');
 }

@@ -11,8 +11,8 @@ import {
 import { createTestBucket, emulateBucketOwner, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toLayerErrorFromAws } from './aws-errors.js';
-import { ErrorCodes, LayerError } from './errors.js';
 import { parseAccountId } from './config-values.js';
+import { ErrorCodes, LayerError } from './errors.js';
 import { applyS3ObjectSettings, checkKmsKeyRegions, checkS3ObjectSettings, encryptionInput, parseKmsKeyId, parseSse } from './s3-object-settings.js';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -24,7 +24,13 @@ describe('S3 object settings', () => {
     expect(parseSse('AES256')).toBe('AES256');
     expect(parseSse('aes256')).toBe('AES256');
     expect(() => parseSse('aws:kms:dsse-x')).toThrow(/unknown server-side encryption "aws:kms:dsse-x"/);
-    for (const key of [KEY_ID, 'alias/layer-key', `arn:aws:kms:eu-west-1:${OWNER}:key/${KEY_ID}`, `arn:aws:kms:eu-west-1:${OWNER}:alias/layer`, 'mrk-1234abcd12ab34cd56ef1234567890ab']) {
+    for (const key of [
+      KEY_ID,
+      'alias/layer-key',
+      `arn:aws:kms:eu-west-1:${OWNER}:key/${KEY_ID}`,
+      `arn:aws:kms:eu-west-1:${OWNER}:alias/layer`,
+      'mrk-1234abcd12ab34cd56ef1234567890ab',
+    ]) {
       expect(parseKmsKeyId(key)).toBe(key);
     }
     expect(() => parseKmsKeyId('my key')).toThrow(LayerError);
@@ -37,11 +43,15 @@ describe('S3 object settings', () => {
     expect(checkS3ObjectSettings({ sse: 'aws:kms', bucketKey: true })).toEqual({ sse: 'aws:kms', bucketKey: true });
     expect(() => checkS3ObjectSettings({ sse: 'AES256', kmsKeyId: KEY_ID })).toThrow(/needs sse = aws:kms, not AES256/);
     expect(() => checkS3ObjectSettings({ bucketKey: true })).toThrow(/bucket-key needs sse = aws:kms/);
-    expect(encryptionInput({ sse: 'aws:kms', kmsKeyId: KEY_ID, bucketKey: true })).toEqual({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ID, BucketKeyEnabled: true });
+    expect(encryptionInput({ sse: 'aws:kms', kmsKeyId: KEY_ID, bucketKey: true })).toEqual({
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: KEY_ID,
+      BucketKeyEnabled: true,
+    });
     expect(encryptionInput({})).toEqual({});
   });
 
-  it('a KMS key must exist in every configured region: an ARN names one, a key id is one region\'s unless mrk-', () => {
+  it("a KMS key must exist in every configured region: an ARN names one, a key id is one region's unless mrk-", () => {
     const two = ['us-east-1', 'eu-west-1'];
     for (const key of ['alias/layers', 'mrk-1234abcd12ab34cd56ef1234567890ab', undefined]) expect(() => checkKmsKeyRegions(key, two)).not.toThrow();
     expect(() => checkKmsKeyRegions(KEY_ID, ['eu-west-1'])).not.toThrow();
@@ -50,7 +60,9 @@ describe('S3 object settings', () => {
       `the KMS key arn:aws:kms:eu-west-1:${OWNER}:key/${KEY_ID} is in eu-west-1, but objects are written in us-east-1`,
     );
     // One region only, but not the key's: S3 would refuse every write.
-    expect(() => checkKmsKeyRegions(`arn:aws:kms:eu-west-1:${OWNER}:alias/layers`, ['us-east-1'])).toThrow(/is in eu-west-1, but objects are written in us-east-1/);
+    expect(() => checkKmsKeyRegions(`arn:aws:kms:eu-west-1:${OWNER}:alias/layers`, ['us-east-1'])).toThrow(
+      /is in eu-west-1, but objects are written in us-east-1/,
+    );
     expect(() => checkKmsKeyRegions(KEY_ID, two)).toThrow(/exists in one region, but 2 regions are configured \(us-east-1, eu-west-1\)/);
   });
 });
@@ -62,10 +74,22 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
     bucket = await createTestBucket(testS3Client(), 'objsettings');
   });
 
-  const client = () => applyS3ObjectSettings(testS3Client({ endpoint: proxy.endpoint, maxAttempts: 1 }), { sse: 'aws:kms', kmsKeyId: KEY_ID, bucketKey: true, expectedBucketOwner: OWNER });
+  const client = () =>
+    applyS3ObjectSettings(testS3Client({ endpoint: proxy.endpoint, maxAttempts: 1 }), {
+      sse: 'aws:kms',
+      kmsKeyId: KEY_ID,
+      bucketKey: true,
+      expectedBucketOwner: OWNER,
+    });
   /** The one-line error of a request the client sends and S3 refuses. */
   const refusal = async (command: HeadObjectCommand | PutObjectCommand, doing: string) =>
-    toLayerErrorFromAws(await (client().send(command as HeadObjectCommand) as Promise<unknown>).then(() => undefined, (caught: unknown) => caught), doing);
+    toLayerErrorFromAws(
+      await (client().send(command) as Promise<unknown>).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      ),
+      doing,
+    );
 
   it('puts the encryption on every object write and the owner on every request', async () => {
     const s3 = client();
@@ -73,14 +97,30 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/a`, Body: 'a' }));
     const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}/m` }));
     const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: `${prefix}/m`, UploadId: created.UploadId, PartNumber: 1, Body: 'm' }));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}/m`, UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: `${prefix}/m`,
+        UploadId: created.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: `${prefix}/c`, CopySource: `${bucket}/${prefix}/a` }));
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}/a` }));
     await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/` }));
     await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/c` }))).Body?.transformToString();
 
     const requests = proxy.requests.filter((r) => r.service === 'S3');
-    expect(requests.map((r) => r.operation)).toEqual(['PutObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'CopyObject', 'HeadObject', 'ListObjectsV2', 'GetObject']);
+    expect(requests.map((r) => r.operation)).toEqual([
+      'PutObject',
+      'CreateMultipartUpload',
+      'UploadPart',
+      'CompleteMultipartUpload',
+      'CopyObject',
+      'HeadObject',
+      'ListObjectsV2',
+      'GetObject',
+    ]);
     for (const request of requests) expect(request.headers['x-amz-expected-bucket-owner'], request.operation).toBe(OWNER);
     for (const request of requests.filter((r) => ['PutObject', 'CreateMultipartUpload', 'CopyObject'].includes(r.operation))) {
       expect(request.headers['x-amz-server-side-encryption'], request.operation).toBe('aws:kms');
@@ -93,7 +133,7 @@ describe('applyS3ObjectSettings on a real client (moto, through the fault proxy)
     expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', KEY_ID]);
   });
 
-  it("keeps a value the command sets itself, and is replaced, not stacked, when applied again", async () => {
+  it('keeps a value the command sets itself, and is replaced, not stacked, when applied again', async () => {
     const s3 = applyS3ObjectSettings(client(), { sse: 'AES256' });
     const key = `${uniqueName('own')}/a`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'a', ServerSideEncryption: 'aws:kms' }));

@@ -39,13 +39,17 @@ export function parseSse(value: string): ServerSideEncryption {
   throw invalid(`unknown server-side encryption ${JSON.stringify(value)}`, 'use aws:kms (SSE-KMS) or AES256 (SSE-S3)');
 }
 
-const KMS_KEY = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)|alias\/[A-Za-z0-9/_-]+|(mrk-)?[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const KMS_KEY =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)|alias\/[A-Za-z0-9/_-]+|(mrk-)?[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** A KMS key as S3 takes it: a key id, a key ARN, `alias/NAME` or an alias ARN. */
 export function parseKmsKeyId(value: string): string {
   const text = value.trim();
   if (!KMS_KEY.test(text)) {
-    throw invalid(`invalid KMS key ${JSON.stringify(value)}`, 'use a key id (1234abcd-12ab-34cd-56ef-1234567890ab), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or alias/NAME');
+    throw invalid(
+      `invalid KMS key ${JSON.stringify(value)}`,
+      'use a key id (1234abcd-12ab-34cd-56ef-1234567890ab), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or alias/NAME',
+    );
   }
   return text;
 }
@@ -66,7 +70,7 @@ export function kmsKeyRegion(keyId: string): string | undefined {
  */
 export function checkKmsKeyRegions(kmsKeyId: string | undefined, regions: readonly string[]): void {
   if (!kmsKeyId || regions.length === 0) return;
-  const hint = 'SSE-KMS needs a key in each bucket\'s region: use alias/NAME (an alias of that name in every region) or a multi-Region key (mrk-…)';
+  const hint = "SSE-KMS needs a key in each bucket's region: use alias/NAME (an alias of that name in every region) or a multi-Region key (mrk-…)";
   const keyRegion = kmsKeyRegion(kmsKeyId);
   const elsewhere = keyRegion === undefined ? [] : regions.filter((region) => region !== keyRegion);
   if (elsewhere.length) {
@@ -76,10 +80,14 @@ export function checkKmsKeyRegions(kmsKeyId: string | undefined, regions: readon
     });
   }
   if (keyRegion === undefined && regions.length > 1 && !kmsKeyId.startsWith('alias/') && !kmsKeyId.startsWith('mrk-')) {
-    throw new LayerError(ErrorCodes.USAGE, `the KMS key ${kmsKeyId} exists in one region, but ${regions.length} regions are configured (${regions.join(', ')})`, {
-      hint,
-      details: { key: 'sse-kms-key-id', regions },
-    });
+    throw new LayerError(
+      ErrorCodes.USAGE,
+      `the KMS key ${kmsKeyId} exists in one region, but ${regions.length} regions are configured (${regions.join(', ')})`,
+      {
+        hint,
+        details: { key: 'sse-kms-key-id', regions },
+      },
+    );
   }
 }
 
@@ -93,7 +101,10 @@ export function checkS3ObjectSettings(settings: S3ObjectSettings): S3ObjectSetti
     throw invalid(`a KMS key (sse-kms-key-id) needs sse = aws:kms, not ${sse}`, 'use sse = aws:kms with the key, or drop the key for AES256');
   }
   if (settings.bucketKey && sse !== 'aws:kms') {
-    throw invalid(`bucket-key needs sse = aws:kms${sse ? `, not ${sse}` : ''}`, 'S3 Bucket Keys apply to SSE-KMS only: add --sse aws:kms or drop --bucket-key');
+    throw invalid(
+      `bucket-key needs sse = aws:kms${sse ? `, not ${sse}` : ''}`,
+      'S3 Bucket Keys apply to SSE-KMS only: add --sse aws:kms or drop --bucket-key',
+    );
   }
   return {
     ...(sse ? { sse } : {}),

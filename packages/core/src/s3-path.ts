@@ -77,7 +77,10 @@ export class S3Path {
    */
   join(...parts: string[]): S3Path {
     if (!this.isDir) throw invalid(this.uri, 'cannot join below an object; the path must end with "/"');
-    const tail = parts.join('/').replace(/\/{2,}/g, '/').replace(/^\//, '');
+    const tail = parts
+      .join('/')
+      .replace(/\/{2,}/g, '/')
+      .replace(/^\//, '');
     return S3Path.of(this.bucket, `${this.key}${tail}`);
   }
 

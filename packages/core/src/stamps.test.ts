@@ -1,10 +1,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { stampBuild, stampPackage, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from './errors.js';
-import { localLayout } from './layout.js';
 import { md5Hex, sha256File } from './fingerprint.js';
+import { localLayout } from './layout.js';
 import {
   buildResultFromStamp,
   isBuildStampFor,
@@ -34,10 +34,26 @@ describe('the build stamp', () => {
     expect(JSON.stringify(stamp)).not.toContain(dir);
     expect(await readBuildStamp(layout)).toEqual(stamp);
     expect(buildResultFromStamp(layout, stamp, 'unchanged')).toMatchObject({ status: 'unchanged', pythonDir: layout.pythonDir, files: 1, bytes: 6 });
-    const key = { manifestMd5: md5Hex('version = 1\n'), tool: 'uv', pythonVersion: '3.12', architecture: 'x86_64', container: false, installer: 'uv', installerVersion: 'test' } as const;
+    const key = {
+      manifestMd5: md5Hex('version = 1\n'),
+      tool: 'uv',
+      pythonVersion: '3.12',
+      architecture: 'x86_64',
+      container: false,
+      installer: 'uv',
+      installerVersion: 'test',
+    } as const;
     expect(isBuildStampFor(stamp, key)).toBe(true);
     // Any part of the key that differs means another build: the target, the tool, or the pinned installer and its version.
-    for (const change of [{ manifestMd5: 'def' }, { tool: 'pip' }, { pythonVersion: '3.11' }, { architecture: 'arm64' }, { container: true }, { installer: 'pip' }, { installerVersion: '0.14.0' }] as const) {
+    for (const change of [
+      { manifestMd5: 'def' },
+      { tool: 'pip' },
+      { pythonVersion: '3.11' },
+      { architecture: 'arm64' },
+      { container: true },
+      { installer: 'pip' },
+      { installerVersion: '0.14.0' },
+    ] as const) {
       expect(isBuildStampFor(stamp, { ...key, ...change }), JSON.stringify(change)).toBe(false);
     }
   });
@@ -67,16 +83,24 @@ describe('verifyLayerZip', () => {
   it('accepts the zip its package stamp names, from this manifest and build, and refuses each mismatch with the step to run', async () => {
     const { dir, layout } = await builtProject();
     await writeFile(layout.layerZip, 'zip bytes');
-    const facts = async () => ({ manifest: { file: 'uv.lock', md5: md5Hex('version = 1\n') }, zipSha256Base64: (await sha256File(layout.layerZip)).base64 });
-    await expect(verifyLayerZip(layout, await facts())).rejects.toMatchObject({ code: ErrorCodes.LAYER_ZIP_UNVERIFIED, details: { reason: 'no-stamp' } });
-    await stampPackage(dir, 'uv', (await readBuildStamp(layout))!);
+    const facts = async () => ({
+      manifest: { file: 'uv.lock', md5: md5Hex('version = 1\n') },
+      zipSha256Base64: (await sha256File(layout.layerZip)).base64,
+    });
+    await expect(verifyLayerZip(layout, await facts())).rejects.toMatchObject({
+      code: ErrorCodes.LAYER_ZIP_UNVERIFIED,
+      details: { reason: 'no-stamp' },
+    });
+    await stampPackage(dir, 'uv', await readBuildStamp(layout));
     expect(await verifyLayerZip(layout, await facts())).toEqual(await readPackageStamp(layout));
 
     await expect(verifyLayerZip(layout, { ...(await facts()), manifest: { file: 'uv.lock', md5: md5Hex('version = 2\n') } })).rejects.toMatchObject({
       oneLine: 'uv.lock changed since layer.zip was packaged; run `layer build` and `layer package`',
     });
     await writeFile(layout.layerZip, 'other bytes');
-    await expect(verifyLayerZip(layout, await facts())).rejects.toMatchObject({ oneLine: 'layer.zip changed since `layer package` wrote it; run `layer package`' });
+    await expect(verifyLayerZip(layout, await facts())).rejects.toMatchObject({
+      oneLine: 'layer.zip changed since `layer package` wrote it; run `layer package`',
+    });
     await writeFile(layout.layerZip, 'zip bytes');
     // A new build since: the zip is of the old one.
     await writeFile(join(layout.pythonDir, 'new.py'), '');

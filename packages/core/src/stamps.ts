@@ -83,10 +83,19 @@ function isCompleteBuildStamp(value: unknown): value is BuildStamp {
   return (
     isString(value.tool) &&
     typeof value.toolVersion === 'string' &&
-    (value.installer === 'pip' || value.installer === 'uv') && isString(value.installerVersion) &&
-    isObject(manifest) && isString(manifest.file) && isString(manifest.md5) &&
-    isObject(target) && isString(target.pythonVersion) && isString(target.architecture) && typeof target.container === 'boolean' &&
-    isObject(tree) && isString(tree.digest) && typeof tree.files === 'number' && typeof tree.bytes === 'number' &&
+    (value.installer === 'pip' || value.installer === 'uv') &&
+    isString(value.installerVersion) &&
+    isObject(manifest) &&
+    isString(manifest.file) &&
+    isString(manifest.md5) &&
+    isObject(target) &&
+    isString(target.pythonVersion) &&
+    isString(target.architecture) &&
+    typeof target.container === 'boolean' &&
+    isObject(tree) &&
+    isString(tree.digest) &&
+    typeof tree.files === 'number' &&
+    typeof tree.bytes === 'number' &&
     Array.isArray(value.packages)
   );
 }
@@ -95,10 +104,17 @@ function isCompletePackageStamp(value: unknown): value is PackageStamp {
   if (!isObject(value) || value.version !== PACKAGE_STAMP_VERSION) return false;
   const { build, zip, result } = value;
   return (
-    isObject(build) && isString(build.treeDigest) && isObject(build.manifest) && isString(build.manifest.md5) &&
+    isObject(build) &&
+    isString(build.treeDigest) &&
+    isObject(build.manifest) &&
+    isString(build.manifest.md5) &&
     isString(value.input) &&
-    isObject(zip) && typeof zip.bytes === 'number' && isString(zip.sha256Hex) && isString(zip.sha256Base64) &&
-    isObject(result) && Array.isArray(result.excluded)
+    isObject(zip) &&
+    typeof zip.bytes === 'number' &&
+    isString(zip.sha256Hex) &&
+    isString(zip.sha256Base64) &&
+    isObject(result) &&
+    Array.isArray(result.excluded)
   );
 }
 
@@ -248,16 +264,21 @@ export async function verifyArtifacts(layout: LocalLayout, signal?: AbortSignal)
   const refuse = (message: string, reason: string) =>
     new LayerError(ErrorCodes.ARTIFACTS_UNVERIFIED, message, { hint: 'run `layer build`', details: { path: layout.pythonDir, reason } });
   const stamp = await readBuildStamp(layout);
-  if (!stamp) throw refuse('artifacts/python/ has no build stamp: the build did not finish, or the files were not put there by `layer build`', 'no-stamp');
+  if (!stamp)
+    throw refuse('artifacts/python/ has no build stamp: the build did not finish, or the files were not put there by `layer build`', 'no-stamp');
   const manifestPath = join(layout.projectDir, stamp.manifest.file);
   const manifest = await readFile(manifestPath).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw toLayerErrorFromSystem(error, { path: manifestPath, doing: `read ${manifestPath}` }) ?? error;
   });
-  if (!manifest || md5Hex(manifest) !== stamp.manifest.md5) throw refuse(`${stamp.manifest.file} changed since artifacts/python/ was built`, 'manifest-changed');
+  if (!manifest || md5Hex(manifest) !== stamp.manifest.md5)
+    throw refuse(`${stamp.manifest.file} changed since artifacts/python/ was built`, 'manifest-changed');
   const tree = await digestArtifacts(layout, signal);
   if (tree.digest !== stamp.tree.digest) {
-    throw refuse(`artifacts/python/ is incomplete or changed since the build (${tree.files} files on disk, ${stamp.tree.files} built)`, 'tree-changed');
+    throw refuse(
+      `artifacts/python/ is incomplete or changed since the build (${tree.files} files on disk, ${stamp.tree.files} built)`,
+      'tree-changed',
+    );
   }
   return { stamp, tree };
 }
@@ -284,6 +305,7 @@ export async function verifyLayerZip(layout: LocalLayout, facts: LayerZipFacts):
   }
   // Without a build stamp here (an upload job that received only the zip and its stamp) the manifest check above stands alone.
   const build = await readBuildStamp(layout);
-  if (build && build.tree.digest !== stamp.build.treeDigest) throw refuse('layer.zip was packaged from an earlier build than the one in artifacts/python/', 'build-changed');
+  if (build && build.tree.digest !== stamp.build.treeDigest)
+    throw refuse('layer.zip was packaged from an earlier build than the one in artifacts/python/', 'build-changed');
   return stamp;
 }

@@ -9,7 +9,14 @@ const plan = defineSteps({
 
 describe('step plan', () => {
   it('numbers phases and steps from the one list, in order', () => {
-    expect(plan.outline()).toEqual(['1 Preflight check', '  1.1 Ensure the input exists', '  1.2 Ensure the input is valid', '2 Write the output', '  2.1 writeOutput(…)', '  2.2 Record the output']);
+    expect(plan.outline()).toEqual([
+      '1 Preflight check',
+      '  1.1 Ensure the input exists',
+      '  1.2 Ensure the input is valid',
+      '2 Write the output',
+      '  2.1 writeOutput(…)',
+      '  2.2 Record the output',
+    ]);
     expect(plan.stepHeader('writeOutput', '/tmp/out.zip')).toEqual({ phase: 'write', number: '2.1', title: 'Write /tmp/out.zip' });
   });
 
@@ -39,11 +46,18 @@ describe('step plan', () => {
     const again = new StepLog(plan, logger);
     again.phase('preflight');
     again.start('ensureInputExists');
-    expect(logger.lines).toEqual(['Step 2 - Write the output', 'Step 2.2 - Record the output', 'Step 1 - Preflight check', 'Step 1.1 - Ensure the input exists']);
+    expect(logger.lines).toEqual([
+      'Step 2 - Write the output',
+      'Step 2.2 - Record the output',
+      'Step 1 - Preflight check',
+      'Step 1.1 - Ensure the input exists',
+    ]);
   });
 
   it('refuses a plan without preflight first, and a step key declared twice', () => {
-    expect(() => defineSteps({ write: { title: 'Write', steps: {} } } as never)).toThrow("the first phase of a step plan is 'preflight', not 'write'");
+    expect(() => defineSteps({ write: { title: 'Write', steps: {} } } as never)).toThrow(
+      "the first phase of a step plan is 'preflight', not 'write'",
+    );
     expect(() =>
       defineSteps({ preflight: { title: 'Preflight check', steps: { check: 'Check' } }, act: { title: 'Act', steps: { check: 'Check again' } } }),
     ).toThrow("step 'check' is declared twice in one step plan");

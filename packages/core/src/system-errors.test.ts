@@ -1,14 +1,20 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes, LayerError } from './errors.js';
 import { errnoName, escapeFileName, fileNameNotUtf8, isSystemError, isUtf8FileName, toLayerErrorFromSystem } from './system-errors.js';
 
 const temp = useTempDir('system-errors-');
 
 /** The error a real fs call rejects with. */
-const failure = (promise: Promise<unknown>) => promise.then(() => { throw new Error('expected a failure'); }, (error: unknown) => error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: unknown) => error,
+  );
 
 describe('toLayerErrorFromSystem', () => {
   it('says a folder stands where a file should, naming the path', async () => {
@@ -16,7 +22,10 @@ describe('toLayerErrorFromSystem', () => {
     await mkdir(folder, { recursive: true });
     // A read through a file handle carries no path: the caller names it.
     const error = toLayerErrorFromSystem(await failure(readFile(folder)), { path: folder });
-    expect(error).toMatchObject({ code: ErrorCodes.NOT_A_FILE, oneLine: `${folder} is a folder, not a file; remove or rename that folder and put the file there` });
+    expect(error).toMatchObject({
+      code: ErrorCodes.NOT_A_FILE,
+      oneLine: `${folder} is a folder, not a file; remove or rename that folder and put the file there`,
+    });
     expect(error?.details).toMatchObject({ errno: 'EISDIR', path: folder });
   });
 
@@ -37,18 +46,43 @@ describe('toLayerErrorFromSystem', () => {
   // Root ignores file modes and a full disk needs a small file system: the catalogue test
   // (packages/cli/src/faults) provokes both for real; here the mapping is fed the errors Node gives.
   it.each([
-    [{ code: 'EACCES', errno: -13, syscall: 'open', path: '/p/layer.zip' }, ErrorCodes.PERMISSION_DENIED, 'permission denied: cannot open /p/layer.zip; check the owner and permissions of /p/layer.zip (ls -ld), or run as a user allowed to change it'],
-    [{ code: 'EPERM', errno: -1, syscall: 'unlink', path: '/p/x' }, ErrorCodes.PERMISSION_DENIED, 'permission denied: cannot remove /p/x; check the owner and permissions of /p/x (ls -ld), or run as a user allowed to change it'],
-    [{ code: 'EROFS', errno: -30, syscall: 'mkdir', path: '/ro/build' }, ErrorCodes.READ_ONLY_FILE_SYSTEM, 'read-only file system: cannot create the folder /ro/build; run in a writable folder, or remount the file system read-write'],
-    [{ code: 'EMFILE', errno: -24, syscall: 'open', path: '/p/a.py' }, ErrorCodes.TOO_MANY_OPEN_FILES, 'too many open files (while trying to open /p/a.py); raise the open-file limit (ulimit -n 4096) and run again'],
-    [{ code: 'EIO', errno: -5, syscall: 'read', message: 'EIO: i/o error, read' }, ErrorCodes.SYSTEM_ERROR, 'cannot read: i/o error (EIO); run again with --debug for details'],
+    [
+      { code: 'EACCES', errno: -13, syscall: 'open', path: '/p/layer.zip' },
+      ErrorCodes.PERMISSION_DENIED,
+      'permission denied: cannot open /p/layer.zip; check the owner and permissions of /p/layer.zip (ls -ld), or run as a user allowed to change it',
+    ],
+    [
+      { code: 'EPERM', errno: -1, syscall: 'unlink', path: '/p/x' },
+      ErrorCodes.PERMISSION_DENIED,
+      'permission denied: cannot remove /p/x; check the owner and permissions of /p/x (ls -ld), or run as a user allowed to change it',
+    ],
+    [
+      { code: 'EROFS', errno: -30, syscall: 'mkdir', path: '/ro/build' },
+      ErrorCodes.READ_ONLY_FILE_SYSTEM,
+      'read-only file system: cannot create the folder /ro/build; run in a writable folder, or remount the file system read-write',
+    ],
+    [
+      { code: 'EMFILE', errno: -24, syscall: 'open', path: '/p/a.py' },
+      ErrorCodes.TOO_MANY_OPEN_FILES,
+      'too many open files (while trying to open /p/a.py); raise the open-file limit (ulimit -n 4096) and run again',
+    ],
+    [
+      { code: 'EIO', errno: -5, syscall: 'read', message: 'EIO: i/o error, read' },
+      ErrorCodes.SYSTEM_ERROR,
+      'cannot read: i/o error (EIO); run again with --debug for details',
+    ],
   ])('maps %o', (error, code, oneLine) => {
     expect(toLayerErrorFromSystem(error)).toMatchObject({ code, oneLine });
   });
 
   it('says the disk is full, where, and how much was needed when known', () => {
-    const error = toLayerErrorFromSystem({ code: 'ENOSPC', errno: -28, syscall: 'write' }, { path: '/p/build/lambda/layer/layer.zip', bytesNeeded: 3 * 1024 * 1024 });
-    expect(error?.oneLine).toBe('disk full: no space left on the device holding /p/build/lambda/layer/layer.zip (about 3.0 MiB needed); free space there (df -h /p/build/lambda/layer) and run again');
+    const error = toLayerErrorFromSystem(
+      { code: 'ENOSPC', errno: -28, syscall: 'write' },
+      { path: '/p/build/lambda/layer/layer.zip', bytesNeeded: 3 * 1024 * 1024 },
+    );
+    expect(error?.oneLine).toBe(
+      'disk full: no space left on the device holding /p/build/lambda/layer/layer.zip (about 3.0 MiB needed); free space there (df -h /p/build/lambda/layer) and run again',
+    );
     expect(error?.code).toBe(ErrorCodes.DISK_FULL);
   });
 

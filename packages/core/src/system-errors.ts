@@ -88,29 +88,57 @@ export function toLayerErrorFromSystem(error: unknown, context: SystemErrorConte
   const verb = context.doing ?? `${VERBS[error.syscall ?? ''] ?? error.syscall ?? 'use'}${path ? ` ${path}` : ''}`;
   const where = path ?? 'the file';
   const make = (code: ErrorCode, message: string, hint: string) =>
-    new LayerError(code, message, { hint, cause: error, details: { errno: error.code, ...(path ? { path } : {}), ...(error.syscall ? { syscall: error.syscall } : {}) } });
+    new LayerError(code, message, {
+      hint,
+      cause: error,
+      details: { errno: error.code, ...(path ? { path } : {}), ...(error.syscall ? { syscall: error.syscall } : {}) },
+    });
 
   switch (error.code) {
     case 'EACCES':
     case 'EPERM':
-      return make(ErrorCodes.PERMISSION_DENIED, `permission denied: cannot ${verb}`, `check the owner and permissions of ${where} (ls -ld), or run as a user allowed to change it`);
+      return make(
+        ErrorCodes.PERMISSION_DENIED,
+        `permission denied: cannot ${verb}`,
+        `check the owner and permissions of ${where} (ls -ld), or run as a user allowed to change it`,
+      );
     case 'ENOSPC':
     case 'EDQUOT': {
       const needed = context.bytesNeeded ? ` (about ${formatBytes(context.bytesNeeded)} needed)` : '';
       const what = error.code === 'EDQUOT' ? 'disk quota exceeded' : 'disk full';
-      return make(ErrorCodes.DISK_FULL, `${what}: no space left on the device holding ${path ?? 'the output'}${needed}`, `free space there${path ? ` (df -h ${dirname(path)})` : ''} and run again`);
+      return make(
+        ErrorCodes.DISK_FULL,
+        `${what}: no space left on the device holding ${path ?? 'the output'}${needed}`,
+        `free space there${path ? ` (df -h ${dirname(path)})` : ''} and run again`,
+      );
     }
     case 'EISDIR':
       return make(ErrorCodes.NOT_A_FILE, `${where} is a folder, not a file`, 'remove or rename that folder and put the file there');
     case 'ENOTDIR':
-      return make(ErrorCodes.NOT_A_FOLDER, `${where} is not a folder (it, or a part of its path, is a file)`, 'remove or rename the file that stands where a folder is expected');
+      return make(
+        ErrorCodes.NOT_A_FOLDER,
+        `${where} is not a folder (it, or a part of its path, is a file)`,
+        'remove or rename the file that stands where a folder is expected',
+      );
     case 'ENOENT':
-      return make(ErrorCodes.FILE_NOT_FOUND, `${where} does not exist${context.doing ? ` (while trying to ${context.doing})` : ''}`, 'check the path, or run the step that creates it');
+      return make(
+        ErrorCodes.FILE_NOT_FOUND,
+        `${where} does not exist${context.doing ? ` (while trying to ${context.doing})` : ''}`,
+        'check the path, or run the step that creates it',
+      );
     case 'EMFILE':
     case 'ENFILE':
-      return make(ErrorCodes.TOO_MANY_OPEN_FILES, `too many open files (while trying to ${verb})`, 'raise the open-file limit (ulimit -n 4096) and run again');
+      return make(
+        ErrorCodes.TOO_MANY_OPEN_FILES,
+        `too many open files (while trying to ${verb})`,
+        'raise the open-file limit (ulimit -n 4096) and run again',
+      );
     case 'EROFS':
-      return make(ErrorCodes.READ_ONLY_FILE_SYSTEM, `read-only file system: cannot ${verb}`, 'run in a writable folder, or remount the file system read-write');
+      return make(
+        ErrorCodes.READ_ONLY_FILE_SYSTEM,
+        `read-only file system: cannot ${verb}`,
+        'run in a writable folder, or remount the file system read-write',
+      );
     case 'ENAMETOOLONG':
       return make(ErrorCodes.SYSTEM_ERROR, `file name too long: ${where}`, 'use a shorter project path or file name');
     case 'ELOOP':
@@ -153,7 +181,8 @@ export async function fullestOf(paths: ReadonlyArray<string | undefined>): Promi
  */
 export function escapeFileName(bytes: Uint8Array): string {
   let out = '';
-  for (const byte of bytes) out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  for (const byte of bytes)
+    out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
   return out;
 }
 

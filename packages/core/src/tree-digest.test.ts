@@ -1,14 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, cp, mkdir, rename, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { useTempDir, writeTree } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from './errors.js';
 import { InterruptReason } from './interrupt.js';
 import { digestTree } from './tree-digest.js';
 
 const temp = useTempDir('tree-digest-', { each: true });
-const TREE = { 'six.py': 'x = 1\n', 'pkg/__init__.py': '', 'pkg/core.py': 'def f():\n    return 42\n', 'pkg-1.0.dist-info/RECORD': 'pkg/core.py,,\n' };
+const TREE = {
+  'six.py': 'x = 1\n',
+  'pkg/__init__.py': '',
+  'pkg/core.py': 'def f():\n    return 42\n',
+  'pkg-1.0.dist-info/RECORD': 'pkg/core.py,,\n',
+};
 
 describe('digestTree', () => {
   it('counts files and bytes, and is the same for a copy elsewhere with other times', async () => {
@@ -41,7 +46,8 @@ describe('digestTree', () => {
     execFileSync('mkfifo', [join(root, 'pkg', 'pipe')]);
     await expect(digestTree(root, { displayRoot: 'artifacts/python' })).rejects.toMatchObject({
       code: ErrorCodes.SPECIAL_FILE,
-      oneLine: 'artifacts/python/pkg/pipe is a FIFO (named pipe): a layer holds only files, folders and links; remove it, then run `layer build` again',
+      oneLine:
+        'artifacts/python/pkg/pipe is a FIFO (named pipe): a layer holds only files, folders and links; remove it, then run `layer build` again',
     });
   });
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheInputKeys, configEnvName, loadPyprojectConfig, localLayout, manifestFileName, parseBuildTool } from '@lambda-layer/core';
 import { repoRoot } from '@lambda-layer/testing';
-import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
+import type { CreateNodesContext, TargetConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLayerNodes, createNodes, createNodesV2, name, type LambdaLayerPluginOptions } from './index.js';
+import { createLayerNodes, createNodes, createNodesV2, type LambdaLayerPluginOptions, name } from './index.js';
 
 const UV_PYPROJECT = `[project]
 name = "orders-api"
@@ -51,13 +51,14 @@ async function infer(files: string[], options?: LambdaLayerPluginOptions, root =
 function onlyProject(results: Awaited<ReturnType<typeof infer>>, file: string) {
   const entry = results.find(([source]) => source === file);
   expect(entry, `a result for ${file}`).toBeDefined();
-  const projects = (entry![1] as CreateNodesResult).projects ?? {};
+  const projects = entry![1].projects ?? {};
   const roots = Object.keys(projects);
   expect(roots).toHaveLength(1);
   return { root: roots[0]!, project: projects[roots[0]!]! };
 }
 
-const envNames = (target: TargetConfiguration) => (target.inputs ?? []).flatMap((input) => (typeof input === 'object' && 'env' in input ? [input.env] : []));
+const envNames = (target: TargetConfiguration) =>
+  (target.inputs ?? []).flatMap((input) => (typeof input === 'object' && 'env' in input ? [input.env] : []));
 const fileInputs = (target: TargetConfiguration) => (target.inputs ?? []).filter((input): input is string => typeof input === 'string');
 
 describe('createNodes', () => {
@@ -73,7 +74,9 @@ describe('createNodes', () => {
     for (const step of ['build', 'package', 'upload', 'publish']) {
       expect(targets[`layer-${step}`]!.executor).toBe('nx:run-commands');
       // The bin of the @lambda-layer/cli the plugin depends on (here the repository's, outside the workspace: an absolute path).
-      expect(targets[`layer-${step}`]!.options).toEqual({ command: `node ${join(repoRoot, 'packages', 'cli', 'bin', 'layer.js')} ${step} --project-dir {projectRoot}` });
+      expect(targets[`layer-${step}`]!.options).toEqual({
+        command: `node ${join(repoRoot, 'packages', 'cli', 'bin', 'layer.js')} ${step} --project-dir {projectRoot}`,
+      });
     }
     expect(targets['layer-build']!.dependsOn).toBeUndefined();
     expect(targets['layer-package']!.dependsOn).toEqual(['layer-build']);
@@ -88,7 +91,15 @@ describe('createNodes', () => {
 
     expect(build!.cache).toBe(true);
     expect(fileInputs(build!)).toEqual(['{projectRoot}/pyproject.toml', '{projectRoot}/uv.lock']);
-    expect(envNames(build!)).toEqual(['LAYER_TOOL', 'LAYER_PYTHON_VERSION', 'LAYER_ARCHITECTURE', 'LAYER_INSTALLER', 'LAYER_CONTAINER', 'LAYER_INDEX_URL', 'LAYER_INDEX_NAME']);
+    expect(envNames(build!)).toEqual([
+      'LAYER_TOOL',
+      'LAYER_PYTHON_VERSION',
+      'LAYER_ARCHITECTURE',
+      'LAYER_INSTALLER',
+      'LAYER_CONTAINER',
+      'LAYER_INDEX_URL',
+      'LAYER_INDEX_NAME',
+    ]);
     // Secrets never become part of a cache key; the function's own code is not an input of its layer.
     expect(envNames(build!)).not.toContain('LAYER_INDEX_PASSWORD');
     expect(fileInputs(build!).some((input) => input.includes('**'))).toBe(false);
@@ -105,14 +116,17 @@ describe('createNodes', () => {
 
     expect(pkg!.cache).toBe(true);
     expect(pkg!.inputs!.slice(0, build!.inputs!.length)).toEqual(build!.inputs);
-    expect(envNames(pkg!)).toEqual(expect.arrayContaining(['LAYER_IGNORE', 'LAYER_DEFAULT_IGNORE', 'LAYER_KEEP_BYTECODE', 'LAYER_COMPRESSION_LEVEL']));
+    expect(envNames(pkg!)).toEqual(
+      expect.arrayContaining(['LAYER_IGNORE', 'LAYER_DEFAULT_IGNORE', 'LAYER_KEEP_BYTECODE', 'LAYER_COMPRESSION_LEVEL']),
+    );
     expect(envNames(build!)).not.toContain('LAYER_IGNORE');
     // The variables are exactly the keys core's schema marks as cache inputs: none named here by hand.
     expect(envNames(build!)).toEqual(cacheInputKeys('build').map(configEnvName));
     expect(envNames(pkg!)).toEqual([...cacheInputKeys('build'), ...cacheInputKeys('package')].map(configEnvName));
     // And the README's table of the targets names the same variables.
     const readme = readFileSync(join(repoRoot, 'packages', 'nx', 'README.md'), 'utf8');
-    const readmeVariables = (target: string) => [...(readme.split('\n').find((line) => line.startsWith(`| \`${target}\``)) ?? '').matchAll(/`(LAYER_[A-Z_]+)`/g)].map((m) => m[1]);
+    const readmeVariables = (target: string) =>
+      [...(readme.split('\n').find((line) => line.startsWith(`| \`${target}\``)) ?? '').matchAll(/`(LAYER_[A-Z_]+)`/g)].map((m) => m[1]);
     expect(readmeVariables('layer-build')).toEqual(cacheInputKeys('build').map(configEnvName));
     expect(readmeVariables('layer-package')).toEqual(cacheInputKeys('package').map(configEnvName));
 
@@ -126,7 +140,8 @@ describe('createNodes', () => {
     await writeFiles({ 'apps/orders/pyproject.toml': UV_PYPROJECT });
     const { project } = onlyProject(await infer(['apps/orders/pyproject.toml']), 'apps/orders/pyproject.toml');
     const layout = localLayout(join(workspaceRoot, 'apps/orders'));
-    const resolveOutputs = (target: TargetConfiguration) => target.outputs!.map((output) => join(workspaceRoot, output.replace('{projectRoot}', 'apps/orders')));
+    const resolveOutputs = (target: TargetConfiguration) =>
+      target.outputs!.map((output) => join(workspaceRoot, output.replace('{projectRoot}', 'apps/orders')));
 
     expect(resolveOutputs(project.targets!['layer-build']!)).toEqual([layout.artifactsDir, layout.buildStamp]);
     expect(resolveOutputs(project.targets!['layer-package']!)).toEqual([layout.layerZip, layout.packageStamp]);
@@ -157,13 +172,17 @@ describe('createNodes', () => {
     for (const [, result] of results) expect(Object.keys(result.projects ?? {})).toEqual([]);
   });
 
-  it("skips the copy of pyproject.toml that build leaves in build/lambda/layer/repo/ (not a second project of the same name)", async () => {
+  it('skips the copy of pyproject.toml that build leaves in build/lambda/layer/repo/ (not a second project of the same name)', async () => {
     await writeFiles({
       'apps/orders/pyproject.toml': UV_PYPROJECT,
       'apps/orders/build/lambda/layer/repo/pyproject.toml': UV_PYPROJECT,
       'build/lambda/layer/repo/pyproject.toml': UV_PYPROJECT,
     });
-    const results = await infer(['apps/orders/pyproject.toml', 'apps/orders/build/lambda/layer/repo/pyproject.toml', 'build/lambda/layer/repo/pyproject.toml']);
+    const results = await infer([
+      'apps/orders/pyproject.toml',
+      'apps/orders/build/lambda/layer/repo/pyproject.toml',
+      'build/lambda/layer/repo/pyproject.toml',
+    ]);
     const roots = results.flatMap(([, result]) => Object.keys(result.projects ?? {}));
     expect(roots).toEqual(['apps/orders']);
   });
@@ -175,14 +194,21 @@ describe('createNodes', () => {
       'unparsable/pyproject.toml': '[project]\nname = "unparsable"\n[tool.lambda-layer]\nlayer-name = "x\n',
     });
     const warnings: string[] = [];
-    const results = await createLayerNodes(['good/pyproject.toml', 'typo/pyproject.toml', 'unparsable/pyproject.toml'], undefined, context(), (line) => warnings.push(line));
+    const results = await createLayerNodes(
+      ['good/pyproject.toml', 'typo/pyproject.toml', 'unparsable/pyproject.toml'],
+      undefined,
+      context(),
+      (line) => warnings.push(line),
+    );
     expect(results.map(([file, result]) => [file, Object.values(result.projects ?? {}).map((project) => project.name)])).toEqual([
       ['good/pyproject.toml', ['good']],
       ['typo/pyproject.toml', []],
       ['unparsable/pyproject.toml', []],
     ]);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^\[@lambda-layer\/nx\] skipped typo\/pyproject\.toml: unknown key "layer_name" in \[tool\.lambda-layer\] of .*typo[/\\]pyproject\.toml/);
+    expect(warnings[0]).toMatch(
+      /^\[@lambda-layer\/nx\] skipped typo\/pyproject\.toml: unknown key "layer_name" in \[tool\.lambda-layer\] of .*typo[/\\]pyproject\.toml/,
+    );
     expect(warnings[1]).toMatch(/^\[@lambda-layer\/nx\] skipped unparsable\/pyproject\.toml: .*unparsable[/\\]pyproject\.toml.*line 4/i);
     for (const warning of warnings) expect(warning).not.toContain('\n');
   });

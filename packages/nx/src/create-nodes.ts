@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { isBuildTool, loadPyprojectConfig, localLayout } from '@lambda-layer/core';
 import type { CreateNodesContext, CreateNodesResult, CreateNodesV2 } from '@nx/devkit';
-import { normalizeOptions, type LambdaLayerPluginOptions, type NormalizedPluginOptions } from './options.js';
+import { type LambdaLayerPluginOptions, type NormalizedPluginOptions, normalizeOptions } from './options.js';
 import { projectNameFor } from './project-name.js';
 import { inferLayerTargets } from './targets.js';
 
@@ -95,7 +95,10 @@ export async function createLayerNodes(
 }
 
 /** The Nx plugin entry: infers the layer targets for every pyproject.toml with `[tool.lambda-layer]`. */
-export const createNodes: CreateNodesV2<LambdaLayerPluginOptions> = [PYPROJECT_GLOB, (files, options, context) => createLayerNodes(files, options, context)];
+export const createNodes: CreateNodesV2<LambdaLayerPluginOptions> = [
+  PYPROJECT_GLOB,
+  (files, options, context) => createLayerNodes(files, options, context),
+];
 
 /** The same entry under its older name: Nx 21 looks for `createNodesV2`; Nx 22 and later read `createNodes` first. */
 export const createNodesV2 = createNodes;

@@ -71,10 +71,15 @@ describe('@lambda-layer/nx in an Nx workspace', () => {
     expect(Object.keys(targets).sort()).toEqual(['layer-build', 'layer-package', 'layer-publish', 'layer-upload']);
     // Nx has interpolated {projectRoot} in the command.
     // The bin of the CLI the plugin depends on (the repository's, linked in: outside the workspace, so an absolute path).
-    expect(targets['layer-build']!.options).toEqual({ command: `node ${join(repoRoot, 'packages', 'cli', 'bin', 'layer.js')} build --project-dir ${PROJECT_ROOT}` });
+    expect(targets['layer-build']!.options).toEqual({
+      command: `node ${join(repoRoot, 'packages', 'cli', 'bin', 'layer.js')} build --project-dir ${PROJECT_ROOT}`,
+    });
     expect(targets['layer-build']!.cache).toBe(true);
     expect(targets['layer-build']!.inputs).toContain('{projectRoot}/requirements.txt');
-    expect(targets['layer-build']!.outputs).toEqual(['{projectRoot}/build/lambda/layer/artifacts', '{projectRoot}/build/lambda/layer/.build-stamp.json']);
+    expect(targets['layer-build']!.outputs).toEqual([
+      '{projectRoot}/build/lambda/layer/artifacts',
+      '{projectRoot}/build/lambda/layer/.build-stamp.json',
+    ]);
     expect(targets['layer-package']!.dependsOn).toEqual(['layer-build']);
     expect(targets['layer-upload']!.cache).toBe(false);
     expect(targets['layer-publish']!.dependsOn).toEqual(['layer-upload']);
@@ -119,9 +124,11 @@ if (step === 'package') {
 }
 console.log('stand-in layer ' + step + ' done');
 `;
-    const allRuns = async () => (existsSync(join(workspace, 'runs.log')) ? (await readFile(join(workspace, 'runs.log'), 'utf8')).trim().split('\n') : []);
+    const allRuns = async () =>
+      existsSync(join(workspace, 'runs.log')) ? (await readFile(join(workspace, 'runs.log'), 'utf8')).trim().split('\n') : [];
     /** The runs of one project's tasks, as "<step> python=<LAYER_PYTHON_VERSION>". */
-    const runs = async (root = PROJECT_ROOT) => (await allRuns()).filter((line) => line.startsWith(`${root} `)).map((line) => line.slice(root.length + 1));
+    const runs = async (root = PROJECT_ROOT) =>
+      (await allRuns()).filter((line) => line.startsWith(`${root} `)).map((line) => line.slice(root.length + 1));
     const layerZip = () => join(workspace, PROJECT_ROOT, 'build', 'lambda', 'layer', 'layer.zip');
 
     beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { posix, relative, sep } from 'node:path';
-import { BUILD_TOOLS, cacheInputKeys, configEnvName, localLayout, manifestFileName, type BuildTool, type ConfigKey } from '@lambda-layer/core';
+import { BUILD_TOOLS, type BuildTool, cacheInputKeys, configEnvName, type ConfigKey, localLayout, manifestFileName } from '@lambda-layer/core';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { NormalizedPluginOptions } from './options.js';
 import { hasLockFile, layerBinPath, shellWord, toolVersionsScriptPath, workspacePath } from './workspace-paths.js';
@@ -87,7 +87,11 @@ export function toolVersionsInput(tool: BuildTool | undefined, workspaceRoot: st
  * (upload compares the object's fingerprints, publish the latest version's
  * manifest) and returns "unchanged" in one or two API calls.
  */
-export function inferLayerTargets(tool: BuildTool | undefined, options: NormalizedPluginOptions, workspaceRoot: string): Record<string, TargetConfiguration> {
+export function inferLayerTargets(
+  tool: BuildTool | undefined,
+  options: NormalizedPluginOptions,
+  workspaceRoot: string,
+): Record<string, TargetConfiguration> {
   const paths = layoutPaths();
   const command = layerCommand(options, workspaceRoot);
   const run = (step: LayerStep) => ({

@@ -7,8 +7,8 @@
  * itself reports it properly.
  */
 import { pathToFileURL } from 'node:url';
-import { BUILD_TOOLS, isBuildTool, type BuildTool } from '@lambda-layer/core';
 import { findPoetry, findUv, type ToolCommand } from '@lambda-layer/build';
+import { BUILD_TOOLS, type BuildTool, isBuildTool } from '@lambda-layer/core';
 
 type Env = Record<string, string | undefined>;
 

@@ -23,7 +23,10 @@ export function layerBinPath(): string {
   try {
     manifest = require.resolve('@lambda-layer/cli/package.json');
   } catch (error) {
-    throw new Error(`@lambda-layer/cli (which @lambda-layer/nx depends on and its targets run) is not installed: run your package manager's install`, { cause: error });
+    throw new Error(
+      `@lambda-layer/cli (which @lambda-layer/nx depends on and its targets run) is not installed: run your package manager's install`,
+      { cause: error },
+    );
   }
   return join(dirname(manifest), 'bin', 'layer.js');
 }

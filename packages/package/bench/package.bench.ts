@@ -54,9 +54,18 @@ async function ensureFixture(): Promise<string> {
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   sh('python3', [
-    '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-    '--target', join(staging, 'python'),
-    '--platform', 'manylinux2014_x86_64', '--only-binary=:all:', '--python-version', '3.12',
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '--target',
+    join(staging, 'python'),
+    '--platform',
+    'manylinux2014_x86_64',
+    '--only-binary=:all:',
+    '--python-version',
+    '3.12',
     ...PACKAGES,
   ]);
   await rename(staging, FIXTURE);
@@ -145,9 +154,25 @@ try {
       sh('cp', ['-al', join(python, 'pandas'), join(bigLayout.pythonDir, 'pandas_copy')]);
       await writeFile(join(big, 'requirements.txt'), `${PACKAGES.join('\n')}\n`);
       await stampBuild(big, 'pip');
-      const rss = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, layerBin, 'package', '--project-dir', big, '--force', '--keep-bytecode', '--no-default-ignore', '--json'], {
-        encoding: 'utf8',
-      });
+      const rss = spawnSync(
+        '/usr/bin/time',
+        [
+          '-f',
+          'MAXRSS_KB=%M',
+          process.execPath,
+          layerBin,
+          'package',
+          '--project-dir',
+          big,
+          '--force',
+          '--keep-bytecode',
+          '--no-default-ignore',
+          '--json',
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
       const kb = Number(/MAXRSS_KB=(\d+)/.exec(rss.stderr)?.[1]);
       const unzipped = rss.status === 0 ? (JSON.parse(rss.stdout) as { unzippedBytes: number }).unzippedBytes : 0;
       rssLine =
@@ -167,14 +192,24 @@ try {
   const size9 = oursResult.zippedBytes / zip9Bytes;
   const ok = (pass: boolean) => (pass ? 'PASS' : 'MISS');
   console.log('');
-  console.log(`layer package (level 6, same files):  ${oursS.toFixed(2)}s (median of ${RUNS}: ${ours.map((s) => s.toFixed(2)).join(', ')})  ${oursResult.zippedBytes} bytes`);
+  console.log(
+    `layer package (level 6, same files):  ${oursS.toFixed(2)}s (median of ${RUNS}: ${ours.map((s) => s.toFixed(2)).join(', ')})  ${oursResult.zippedBytes} bytes`,
+  );
   console.log(`zip -r -9 -q:                         ${zip9S.toFixed(2)}s                              ${zip9Bytes} bytes`);
-  console.log(`zip -r -6 -q:                         ${zip6S.toFixed(2)}s (median of ${RUNS}: ${zip6.seconds.map((s) => s.toFixed(2)).join(', ')})  ${zip6Bytes} bytes`);
+  console.log(
+    `zip -r -6 -q:                         ${zip6S.toFixed(2)}s (median of ${RUNS}: ${zip6.seconds.map((s) => s.toFixed(2)).join(', ')})  ${zip6Bytes} bytes`,
+  );
   console.log('');
-  console.log(`vs zip -9: ${speed9.toFixed(2)}x faster (target >= ${TARGETS.vsZip9Speed}x) ${ok(speed9 >= TARGETS.vsZip9Speed)}; size ${pct(size9)} vs zip -9 (target <= +1.5%) ${ok(size9 <= TARGETS.vsZip9Size)}`);
-  console.log(`vs zip -6: ${speed6.toFixed(2)}x faster (target >= ${TARGETS.vsZip6Speed}x) ${ok(speed6 >= TARGETS.vsZip6Speed)}; size ${pct(oursResult.zippedBytes / zip6Bytes)} vs zip -6`);
+  console.log(
+    `vs zip -9: ${speed9.toFixed(2)}x faster (target >= ${TARGETS.vsZip9Speed}x) ${ok(speed9 >= TARGETS.vsZip9Speed)}; size ${pct(size9)} vs zip -9 (target <= +1.5%) ${ok(size9 <= TARGETS.vsZip9Size)}`,
+  );
+  console.log(
+    `vs zip -6: ${speed6.toFixed(2)}x faster (target >= ${TARGETS.vsZip6Speed}x) ${ok(speed6 >= TARGETS.vsZip6Speed)}; size ${pct(oursResult.zippedBytes / zip6Bytes)} vs zip -6`,
+  );
   console.log(rssLine);
-  console.log(`re-package with the compressed-bytes cache: ${warmSeconds.toFixed(2)}s warm (identical bytes) vs ${fillSeconds.toFixed(2)}s for the run that fills it (${(fillSeconds / warmSeconds).toFixed(1)}x)`);
+  console.log(
+    `re-package with the compressed-bytes cache: ${warmSeconds.toFixed(2)}s warm (identical bytes) vs ${fillSeconds.toFixed(2)}s for the run that fills it (${(fillSeconds / warmSeconds).toFixed(1)}x)`,
+  );
   console.log(
     `with the default filters (bytecode, boto3/urllib3/… left out): ${filteredSeconds.toFixed(2)}s, ${filtered.files} files, ${formatBytes(filtered.unzippedBytes)} -> ${formatBytes(filtered.zippedBytes)}`,
   );

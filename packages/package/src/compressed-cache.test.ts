@@ -72,7 +72,12 @@ describe('the compressed-bytes cache', () => {
 
   it('keys pieces by level, position and dictionary as well as content', () => {
     const data = Buffer.from('x');
-    const keys = new Set([pieceKey(6, true, undefined, data), pieceKey(9, true, undefined, data), pieceKey(6, false, undefined, data), pieceKey(6, true, Buffer.from('d'), data)]);
+    const keys = new Set([
+      pieceKey(6, true, undefined, data),
+      pieceKey(9, true, undefined, data),
+      pieceKey(6, false, undefined, data),
+      pieceKey(6, true, Buffer.from('d'), data),
+    ]);
     expect(keys.size).toBe(4);
   });
 });

@@ -1,5 +1,5 @@
+import { useTempDir, writeTree } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { writeTree, useTempDir } from '@lambda-layer/testing';
 import { BYTECODE_RULE, DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 import { explicitlyNamedPackages, requirementName, requirementsTxtNames } from './explicit-pins.js';
 
@@ -49,7 +49,8 @@ describe('loadExclusionRules', () => {
   it('finds the packages a project names: requirements.txt, [project].dependencies, Poetry dependencies', async () => {
     const dir = await tree({
       'requirements.txt': '# pinned\nurllib3==1.26.20 \\\n  --hash=sha256:abc\n-r other.txt\nRequests[socks]==2.32.3 ; python_version >= "3.9"\n',
-      'pyproject.toml': '[project]\nname = "app"\ndependencies = ["Boto3>=1.35", "six"]\n[tool.poetry.dependencies]\npython = "^3.12"\nPyTest = "8.0"\n[dependency-groups]\ndev = ["pip"]\n',
+      'pyproject.toml':
+        '[project]\nname = "app"\ndependencies = ["Boto3>=1.35", "six"]\n[tool.poetry.dependencies]\npython = "^3.12"\nPyTest = "8.0"\n[dependency-groups]\ndev = ["pip"]\n',
     });
     expect([...(await explicitlyNamedPackages(dir))].sort()).toEqual(['boto3', 'pytest', 'requests', 'six', 'urllib3']);
     expect(requirementName('  --index-url https://x')).toBeUndefined();

@@ -5,8 +5,8 @@
  * what it left out and how many bytes that saved.
  */
 import { readdir } from 'node:fs/promises';
-import picomatch from 'picomatch';
 import { DEFAULT_IGNORED_PACKAGES, normalizePackageName, parseDistFolderName, readDistInfo } from '@lambda-layer/core';
+import picomatch from 'picomatch';
 
 /** The original tool's default ignore list (in core, so `layer package --help` can show it without loading this package). */
 export { DEFAULT_IGNORED_PACKAGES };

@@ -43,7 +43,12 @@ export function requirementsTxtNames(text: string): string[] {
     const via = /#\s*via\b:?\s*(.*)$/.exec(trimmed);
     if (via) {
       current.inVia = true;
-      current.via.push(...(via[1] ?? '').split(',').map((part) => part.trim()).filter(Boolean));
+      current.via.push(
+        ...(via[1] ?? '')
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      );
     } else if (current.inVia && /^#\s+\S/.test(trimmed)) {
       // `#   boto3`: the next item of a multi-line `# via` list.
       current.via.push(trimmed.replace(/^#\s+/, ''));
@@ -60,7 +65,7 @@ export async function explicitlyNamedPackages(projectDir: string): Promise<Set<s
   };
   const requirements = await readFile(join(projectDir, 'requirements.txt'), 'utf8').catch(() => '');
   for (const name of requirementsTxtNames(requirements)) add(name);
-  const { document } = await loadPyprojectConfig(projectDir).catch(() => ({ document: {} as Record<string, unknown> }));
+  const { document } = await loadPyprojectConfig(projectDir).catch((): { document: Record<string, unknown> } => ({ document: {} }));
   const dependencies = (document.project as { dependencies?: unknown } | undefined)?.dependencies;
   if (Array.isArray(dependencies)) for (const dependency of dependencies) if (typeof dependency === 'string') add(requirementName(dependency));
   const poetry = (document.tool as { poetry?: { dependencies?: Record<string, unknown> } } | undefined)?.poetry?.dependencies;

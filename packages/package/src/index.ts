@@ -3,7 +3,7 @@
  * fast (parallel deflate), byte-reproducible, filtered and checked against Lambda's limits.
  */
 import type { PackageResult } from '@lambda-layer/core';
-import { validatePackageOptions, type PackageLayerOptions } from './options.js';
+import { type PackageLayerOptions, validatePackageOptions } from './options.js';
 import { PackageLayerCommand } from './package-layer-command.js';
 
 export type { PackageLayerOptions } from './options.js';

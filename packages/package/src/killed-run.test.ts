@@ -26,7 +26,8 @@ describe('a packaging run killed midway', () => {
     const layout = localLayout(dir);
     await mkdir(layout.pythonDir, { recursive: true });
     // ~48 MB that deflate at level 9 works on for a while (base64 of random bytes).
-    for (let i = 0; i < 24; i += 1) await writeFile(join(layout.pythonDir, `blob${String(i).padStart(2, '0')}.txt`), randomBytes(1_500_000).toString('base64'));
+    for (let i = 0; i < 24; i += 1)
+      await writeFile(join(layout.pythonDir, `blob${String(i).padStart(2, '0')}.txt`), randomBytes(1_500_000).toString('base64'));
     await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
     await stampBuild(dir, 'uv');
     const previous = await packageLayer({ projectDir: dir, compressionLevel: 1 });
@@ -34,7 +35,10 @@ describe('a packaging run killed midway', () => {
 
     const script = join(dir, 'run-package.mts');
     const entry = join(fileURLToPath(new URL('.', import.meta.url)), 'index.ts');
-    await writeFile(script, `import { packageLayer } from ${JSON.stringify(entry)};\nawait packageLayer({ projectDir: ${JSON.stringify(dir)}, compressionLevel: 9, force: true });\n`);
+    await writeFile(
+      script,
+      `import { packageLayer } from ${JSON.stringify(entry)};\nawait packageLayer({ projectDir: ${JSON.stringify(dir)}, compressionLevel: 9, force: true });\n`,
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -45,7 +49,7 @@ describe('a packaging run killed midway', () => {
     let killedMidway = false;
     while (Date.now() < deadline) {
       const temps = await tempFiles(layout.buildDir);
-      const size = temps[0] ? (await stat(join(layout.buildDir, temps[0])).catch(() => undefined))?.size ?? 0 : 0;
+      const size = temps[0] ? ((await stat(join(layout.buildDir, temps[0])).catch(() => undefined))?.size ?? 0) : 0;
       if (size > 1024 * 1024) {
         child.kill('SIGKILL');
         killedMidway = true;

@@ -1,4 +1,4 @@
-import { ErrorCodes, LayerError, silentLogger, type BuildTool, type Logger } from '@lambda-layer/core';
+import { type BuildTool, ErrorCodes, LayerError, type Logger, silentLogger } from '@lambda-layer/core';
 import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './size-limits.js';
 
 export interface PackageLayerOptions {
@@ -47,9 +47,13 @@ export const DEFAULT_COMPRESSION_LEVEL = 6;
 export function validatePackageOptions(options: PackageLayerOptions): ValidatedPackageOptions {
   const level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL;
   if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw new LayerError(ErrorCodes.INVALID_OPTION, `compression level must be a whole number from 0 to 9, got ${JSON.stringify(options.compressionLevel)}`, {
-      hint: 'pass --compression-level 0-9 (0 stores, 9 is smallest and slowest; default 6)',
-    });
+    throw new LayerError(
+      ErrorCodes.INVALID_OPTION,
+      `compression level must be a whole number from 0 to 9, got ${JSON.stringify(options.compressionLevel)}`,
+      {
+        hint: 'pass --compression-level 0-9 (0 stores, 9 is smallest and slowest; default 6)',
+      },
+    );
   }
   const ignore = options.ignore ?? [];
   for (const pattern of ignore) {

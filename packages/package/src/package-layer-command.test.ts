@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createMemoryLogger, digestTree, localLayout } from '@lambda-layer/core';
@@ -45,7 +45,9 @@ const FILES: Array<[string, string]> = [
 ];
 
 function zipNames(zipPath: string): string[] {
-  return execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath], { encoding: 'utf8' })
+  return execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath], {
+    encoding: 'utf8',
+  })
     .trim()
     .split('\n');
 }
@@ -56,7 +58,16 @@ describe('packageLayer', () => {
     const logger = createMemoryLogger();
     const result = await packageLayer({ projectDir: dir, logger });
     const zipPath = localLayout(dir).layerZip;
-    expect(result).toMatchObject({ status: 'packaged', zipPath, files: 4, unzippedBytes: (await Promise.all(['six.py', 'pkg/__init__.py', 'pkg/core.py', 'pkg-1.0.dist-info/METADATA'].map((p) => stat(join(localLayout(dir).pythonDir, p))))).reduce((s, i) => s + i.size, 0) });
+    expect(result).toMatchObject({
+      status: 'packaged',
+      zipPath,
+      files: 4,
+      unzippedBytes: (
+        await Promise.all(
+          ['six.py', 'pkg/__init__.py', 'pkg/core.py', 'pkg-1.0.dist-info/METADATA'].map((p) => stat(join(localLayout(dir).pythonDir, p))),
+        )
+      ).reduce((s, i) => s + i.size, 0),
+    });
     expect(result.zippedBytes).toBe((await stat(zipPath)).size);
     expect(result.sha256.hex).toMatch(/^[0-9a-f]{64}$/);
     expect(Buffer.from(result.sha256.base64, 'base64').toString('hex')).toBe(result.sha256.hex);
@@ -66,7 +77,15 @@ describe('packageLayer', () => {
     ]);
     const names = zipNames(zipPath);
     expect(names.every((name) => name.startsWith('python/'))).toBe(true);
-    expect(names).toEqual(['python/', 'python/pkg-1.0.dist-info/', 'python/pkg-1.0.dist-info/METADATA', 'python/pkg/', 'python/pkg/__init__.py', 'python/pkg/core.py', 'python/six.py']);
+    expect(names).toEqual([
+      'python/',
+      'python/pkg-1.0.dist-info/',
+      'python/pkg-1.0.dist-info/METADATA',
+      'python/pkg/',
+      'python/pkg/__init__.py',
+      'python/pkg/core.py',
+      'python/six.py',
+    ]);
     execFileSync('unzip', ['-tq', zipPath]);
     expect(logger.lines).toContain('Step 1.4 - Scan artifacts/python and apply exclusions');
     expect(logger.lines.some((line) => line.includes('excluded boto3: 1 files'))).toBe(true);
@@ -74,7 +93,11 @@ describe('packageLayer', () => {
   });
 
   it('keeps a default-listed package the project pins itself (urllib3), and says so', async () => {
-    const dir = await project([['urllib3/__init__.py', 'u'], ['urllib3-1.26.20.dist-info/METADATA', 'Name: urllib3\n'], ['boto3/__init__.py', 'b']]);
+    const dir = await project([
+      ['urllib3/__init__.py', 'u'],
+      ['urllib3-1.26.20.dist-info/METADATA', 'Name: urllib3\n'],
+      ['boto3/__init__.py', 'b'],
+    ]);
     await writeFile(join(dir, 'requirements.txt'), 'urllib3==1.26.20\n');
     const logger = createMemoryLogger();
     const result = await packageLayer({ projectDir: dir, logger });
@@ -116,13 +139,20 @@ describe('packageLayer', () => {
   });
 
   it('keeps the executable bit and normalises other permissions', async () => {
-    const dir = await project([['bin/tool', '#!/bin/sh\n'], ['mod.py', '']]);
+    const dir = await project([
+      ['bin/tool', '#!/bin/sh\n'],
+      ['mod.py', ''],
+    ]);
     const python = localLayout(dir).pythonDir;
     await chmod(join(python, 'bin/tool'), 0o700);
     await chmod(join(python, 'mod.py'), 0o600);
     await stampBuild(dir, 'uv');
     const result = await packageLayer({ projectDir: dir });
-    const modes = execFileSync('python3', ['-c', 'import sys, zipfile; [print(i.filename, oct(i.external_attr >> 16)) for i in zipfile.ZipFile(sys.argv[1]).infolist()]', result.zipPath], { encoding: 'utf8' });
+    const modes = execFileSync(
+      'python3',
+      ['-c', 'import sys, zipfile; [print(i.filename, oct(i.external_attr >> 16)) for i in zipfile.ZipFile(sys.argv[1]).infolist()]', result.zipPath],
+      { encoding: 'utf8' },
+    );
     expect(modes).toContain('python/bin/tool 0o100755');
     expect(modes).toContain('python/mod.py 0o100644');
   });
@@ -201,32 +231,60 @@ describe('packageLayer', () => {
   // The loopback index holds x86_64 wheels for CPython 3.11 and 3.12 (tools/testing/wheels.json): that Python's pip installs them and it imports them.
   const minor = [11, 12].find((candidate) => !cannotImportWheels(candidate));
   const skipped = minor === undefined ? ` (skipped: ${cannotImportWheels(11)})` : '';
-  it.skipIf(minor === undefined)(`packages a layer pip installed from the package index; it imports with PYTHONPATH set to the extracted python/${skipped}`, async () => {
-    const host = pythonOf(minor as number) as string;
-    const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
-    const dir = await project([]);
-    const python = localLayout(dir).pythonDir;
-    execFileSync(host, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', '--target', python, '--index-url', indexUrl, 'six', 'markupsafe', 'pyyaml', 'setuptools'], {
-      stdio: 'pipe',
-    });
-    await stampBuild(dir, 'uv');
-    const result = await packageLayer({ projectDir: dir });
-    expect(result.excluded.map((entry) => entry.name)).toEqual(expect.arrayContaining(['setuptools', 'bytecode (__pycache__/, *.pyc)']));
-    const names = zipNames(result.zipPath);
-    expect(names.some((name) => name.includes('__pycache__') || name.endsWith('.pyc'))).toBe(false);
-    expect(names.some((name) => /^python\/(setuptools|pkg_resources|_distutils_hack)\//.test(name) || name === 'python/distutils-precedence.pth')).toBe(false);
-    execFileSync('unzip', ['-tq', result.zipPath]);
+  it.skipIf(minor === undefined)(
+    `packages a layer pip installed from the package index; it imports with PYTHONPATH set to the extracted python/${skipped}`,
+    async () => {
+      const host = pythonOf(minor as number) as string;
+      const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
+      const dir = await project([]);
+      const python = localLayout(dir).pythonDir;
+      execFileSync(
+        host,
+        [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          '--only-binary=:all:',
+          '--target',
+          python,
+          '--index-url',
+          indexUrl,
+          'six',
+          'markupsafe',
+          'pyyaml',
+          'setuptools',
+        ],
+        {
+          stdio: 'pipe',
+        },
+      );
+      await stampBuild(dir, 'uv');
+      const result = await packageLayer({ projectDir: dir });
+      expect(result.excluded.map((entry) => entry.name)).toEqual(expect.arrayContaining(['setuptools', 'bytecode (__pycache__/, *.pyc)']));
+      const names = zipNames(result.zipPath);
+      expect(names.some((name) => name.includes('__pycache__') || name.endsWith('.pyc'))).toBe(false);
+      expect(
+        names.some((name) => /^python\/(setuptools|pkg_resources|_distutils_hack)\//.test(name) || name === 'python/distutils-precedence.pth'),
+      ).toBe(false);
+      execFileSync('unzip', ['-tq', result.zipPath]);
 
-    const extracted = await mkdtemp(join(root, 'extracted-'));
-    execFileSync('unzip', ['-q', result.zipPath, '-d', extracted]);
-    const script = 'import six, markupsafe, yaml; print(six.__file__); print(markupsafe.escape("<b>")); print(yaml.safe_dump({"a": 1}).strip()); print(yaml.__with_libyaml__)';
-    const out = execFileSync(host, ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(extracted, 'python'), PYTHONNOUSERSITE: '1' } });
-    const [sixFile, escaped, dumped, libyaml] = out.trim().split('\n');
-    expect(sixFile?.startsWith(join(extracted, 'python'))).toBe(true);
-    expect(escaped).toBe('&lt;b&gt;');
-    expect(dumped).toBe('a: 1');
-    expect(libyaml).toBe('True');
-  });
+      const extracted = await mkdtemp(join(root, 'extracted-'));
+      execFileSync('unzip', ['-q', result.zipPath, '-d', extracted]);
+      const script =
+        'import six, markupsafe, yaml; print(six.__file__); print(markupsafe.escape("<b>")); print(yaml.safe_dump({"a": 1}).strip()); print(yaml.__with_libyaml__)';
+      const out = execFileSync(host, ['-c', script], {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPATH: join(extracted, 'python'), PYTHONNOUSERSITE: '1' },
+      });
+      const [sixFile, escaped, dumped, libyaml] = out.trim().split('\n');
+      expect(sixFile?.startsWith(join(extracted, 'python'))).toBe(true);
+      expect(escaped).toBe('&lt;b&gt;');
+      expect(dumped).toBe('a: 1');
+      expect(libyaml).toBe('True');
+    },
+  );
 
   describe('trusts only a finished build', () => {
     it('refuses artifacts/python without a build stamp, and after the lock changed', async () => {
@@ -234,11 +292,14 @@ describe('packageLayer', () => {
       await rm(localLayout(dir).buildStamp);
       await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({
         code: 'E_ARTIFACTS_UNVERIFIED',
-        oneLine: 'artifacts/python/ has no build stamp: the build did not finish, or the files were not put there by `layer build`; run `layer build`',
+        oneLine:
+          'artifacts/python/ has no build stamp: the build did not finish, or the files were not put there by `layer build`; run `layer build`',
       });
       await stampBuild(dir, 'uv');
       await writeFile(join(dir, 'uv.lock'), 'version = 1\n# relocked\n');
-      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ oneLine: 'uv.lock changed since artifacts/python/ was built; run `layer build`' });
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({
+        oneLine: 'uv.lock changed since artifacts/python/ was built; run `layer build`',
+      });
       await expect(stat(localLayout(dir).layerZip)).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
@@ -246,10 +307,16 @@ describe('packageLayer', () => {
       const dir = await project(FILES);
       const python = localLayout(dir).pythonDir;
       execFileSync('mkfifo', [join(python, 'pkg', 'events')]);
-      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ code: 'E_SPECIAL_FILE', message: 'artifacts/python/pkg/events is a FIFO (named pipe): a layer holds only files, folders and links' });
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({
+        code: 'E_SPECIAL_FILE',
+        message: 'artifacts/python/pkg/events is a FIFO (named pipe): a layer holds only files, folders and links',
+      });
       await rm(join(python, 'pkg', 'events'));
       await writeFile(Buffer.concat([Buffer.from(`${python}/na`), Buffer.from([0xef, 0xbb]), Buffer.from('ve.py')]), 'x');
-      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({ code: 'E_FILE_NAME_NOT_UTF8', message: 'the file name "na\\xef\\xbbve.py" in artifacts/python is not UTF-8' });
+      await expect(packageLayer({ projectDir: dir })).rejects.toMatchObject({
+        code: 'E_FILE_NAME_NOT_UTF8',
+        message: 'the file name "na\\xef\\xbbve.py" in artifacts/python is not UTF-8',
+      });
     });
 
     it('stops when its signal fires, leaving layer.zip, its stamp and no temporary file', async () => {

@@ -17,8 +17,8 @@ import {
   formatBytes,
   interruptedError,
   LayerError,
-  localLayout,
   type LocalLayout,
+  localLayout,
   normalizePackageName,
   type PackageResult,
   packageResultFromStamp,
@@ -36,9 +36,9 @@ import { FileCompressedCache } from './compressed-cache.js';
 import { DEFAULT_IGNORED_PACKAGES, loadExclusionRules } from './exclusions.js';
 import { explicitlyNamedPackages } from './explicit-pins.js';
 import type { ValidatedPackageOptions } from './options.js';
-import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
-import { moveVenvSitePackages } from './site-packages.js';
 import { scanTree, type TreeScan } from './scan-tree.js';
+import { moveVenvSitePackages } from './site-packages.js';
+import { checkUnzippedSize, warnIfZipLarge } from './size-limits.js';
 import { writeZip, type ZipWriteSummary } from './zip-writer.js';
 
 /**
@@ -152,7 +152,9 @@ export class PackageLayerCommand {
   async ensureArtifactsComplete(): Promise<BuildStamp> {
     this.steps.start('ensureArtifactsComplete');
     const { stamp, tree } = await verifyArtifacts(this.layout, this.options.signal);
-    this.logger.detail(`built from ${stamp.manifest.file} (md5 ${stamp.manifest.md5}) with ${stamp.tool} ${stamp.toolVersion}; ${tree.files} files match the build stamp`);
+    this.logger.detail(
+      `built from ${stamp.manifest.file} (md5 ${stamp.manifest.md5}) with ${stamp.tool} ${stamp.toolVersion}; ${tree.files} files match the build stamp`,
+    );
     return stamp;
   }
 
@@ -197,7 +199,9 @@ export class PackageLayerCommand {
       return undefined;
     }
     const stamp = await findCurrentPackageStamp(this.layout, this.stampKey(build));
-    this.logger.detail(stamp ? 'layer.zip was packaged from this build with these options and is intact: nothing to do' : 'layer.zip is missing or out of date');
+    this.logger.detail(
+      stamp ? 'layer.zip was packaged from this build with these options and is intact: nothing to do' : 'layer.zip is missing or out of date',
+    );
     return stamp ? packageResultFromStamp(this.layout, stamp, 'unchanged') : undefined;
   }
 
@@ -227,10 +231,14 @@ export class PackageLayerCommand {
     } catch (error) {
       await cache?.discard();
       // A write through a file handle names no path: name layer.zip, and at most how much it needed.
-      throw toLayerErrorFromSystem(error, { path: this.layout.layerZip, doing: `write ${this.layout.layerZip}`, bytesNeeded: scan.unzippedBytes }) ?? error;
+      throw (
+        toLayerErrorFromSystem(error, { path: this.layout.layerZip, doing: `write ${this.layout.layerZip}`, bytesNeeded: scan.unzippedBytes }) ??
+        error
+      );
     }
     await cache?.commit();
-    if (cache?.hits) this.logger.detail(`reused ${cache.hits} compressed pieces (${formatBytes(cache.hitBytes)}) from the last run; deflated ${cache.misses}`);
+    if (cache?.hits)
+      this.logger.detail(`reused ${cache.hits} compressed pieces (${formatBytes(cache.hitBytes)}) from the last run; deflated ${cache.misses}`);
     const ratio = summary.unzippedBytes ? ((summary.zippedBytes / summary.unzippedBytes) * 100).toFixed(1) : '0';
     progress.finish(`${formatBytes(summary.zippedBytes)} zipped (${ratio}% of ${formatBytes(summary.unzippedBytes)})`);
     warnIfZipLarge(summary.zippedBytes, this.logger, this.options.limits);

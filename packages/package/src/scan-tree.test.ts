@@ -1,8 +1,8 @@
 import { realpath, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { useTempDir, writeTree } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { writeTree, useTempDir } from '@lambda-layer/testing';
-import { BYTECODE_RULE, loadExclusionRules, type ExclusionSettings } from './exclusions.js';
+import { BYTECODE_RULE, type ExclusionSettings, loadExclusionRules } from './exclusions.js';
 import { scanTree } from './scan-tree.js';
 
 const temp = useTempDir('scan-tree-');
@@ -22,7 +22,14 @@ describe('scanTree', () => {
       'boto3-1.0.dist-info/METADATA': '12',
     });
     const result = await scan(dir);
-    expect(result.entries.map((e) => e.name)).toEqual(['python/', 'python/alpha/', 'python/alpha/__init__.py', 'python/six.py', 'python/zeta/', 'python/zeta/__init__.py']);
+    expect(result.entries.map((e) => e.name)).toEqual([
+      'python/',
+      'python/alpha/',
+      'python/alpha/__init__.py',
+      'python/six.py',
+      'python/zeta/',
+      'python/zeta/__init__.py',
+    ]);
     expect(result.files).toBe(3);
     expect(result.unzippedBytes).toBe(7);
     expect(result.excluded).toEqual([

@@ -6,7 +6,7 @@
  */
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { ErrorCodes, LayerError, specialFileError, type ExcludedEntry } from '@lambda-layer/core';
+import { ErrorCodes, type ExcludedEntry, LayerError, specialFileError } from '@lambda-layer/core';
 import type { ExclusionRules } from './exclusions.js';
 import type { ZipInputEntry } from './zip-writer.js';
 

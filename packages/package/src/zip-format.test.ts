@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { centralRecord, endRecords, localHeader, METHOD_DEFLATED, needsZip64Local, U32_MAX, type CentralEntry } from './zip-format.js';
+import { type CentralEntry, centralRecord, endRecords, localHeader, METHOD_DEFLATED, needsZip64Local, U32_MAX } from './zip-format.js';
 
 const entry = (over: Partial<CentralEntry> = {}): CentralEntry => ({
-  name: 'python/a.py', directory: false, executable: false, method: METHOD_DEFLATED, crc32: 0xdeadbeef, compressedSize: 10, uncompressedSize: 20, localHeaderOffset: 0, zip64Local: false, ...over,
+  name: 'python/a.py',
+  directory: false,
+  executable: false,
+  method: METHOD_DEFLATED,
+  crc32: 0xdeadbeef,
+  compressedSize: 10,
+  uncompressedSize: 20,
+  localHeaderOffset: 0,
+  zip64Local: false,
+  ...over,
 });
 
 describe('zip-format', () => {

@@ -97,11 +97,18 @@ describe('writeZip', () => {
     execFileSync('unzip', ['-tq', forced]);
     expect(pythonRead(forced)).toHaveLength(1);
 
-    const many: ZipInputEntry[] = Array.from({ length: 70_000 }, (_, i) => ({ name: `python/d${String(i).padStart(5, '0')}/`, directory: true, size: 0, executable: false }));
+    const many: ZipInputEntry[] = Array.from({ length: 70_000 }, (_, i) => ({
+      name: `python/d${String(i).padStart(5, '0')}/`,
+      directory: true,
+      size: 0,
+      executable: false,
+    }));
     const manyPath = join(dir, 'many.zip');
     const summary = await writeZip(many, manyPath, { level: 6 });
     expect(summary.entries).toBe(70_000);
-    const count = execFileSync('python3', ['-c', 'import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).infolist()))', manyPath], { encoding: 'utf8' });
+    const count = execFileSync('python3', ['-c', 'import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).infolist()))', manyPath], {
+      encoding: 'utf8',
+    });
     expect(Number(count)).toBe(70_000);
     execFileSync('unzip', ['-tq', manyPath]);
   });

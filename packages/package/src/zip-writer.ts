@@ -23,12 +23,13 @@
  * than the reads themselves, which come from the page cache.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import zlib from 'node:zlib';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
-import { pieceKey, type CompressedCache } from './compressed-cache.js';
+import { type CompressedCache, pieceKey } from './compressed-cache.js';
 import {
+  type CentralEntry,
   centralRecord,
   endRecords,
   localHeader,
@@ -37,7 +38,6 @@ import {
   METHOD_STORED,
   needsZip64Local,
   sizes64,
-  type CentralEntry,
 } from './zip-format.js';
 
 export interface ZipInputEntry {

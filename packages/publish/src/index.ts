@@ -16,12 +16,7 @@ export {
   validateRuntimes,
   validateArchitectures,
 } from './options.js';
-export {
-  findLatestLayerVersion,
-  findLatestLayerVersionQuickly,
-  listLayerVersions,
-  type LatestLayerVersion,
-} from './latest-version.js';
+export { findLatestLayerVersion, findLatestLayerVersionQuickly, listLayerVersions, type LatestLayerVersion } from './latest-version.js';
 export { publishLayerVersionOnce, findVersionPublishedSince, type PublishOnceInput, type PublishedVersion } from './publish-once.js';
 export { withoutSdkRetries } from './aws-call.js';
 export { parseLayerArn, checkLayerArnTarget, type LayerArn } from './layer-arn.js';

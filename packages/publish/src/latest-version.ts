@@ -1,9 +1,4 @@
-import {
-  GetLayerVersionCommand,
-  type LambdaClient,
-  paginateListLayers,
-  paginateListLayerVersions,
-} from '@aws-sdk/client-lambda';
+import { GetLayerVersionCommand, type LambdaClient, paginateListLayers, paginateListLayerVersions } from '@aws-sdk/client-lambda';
 import { isNotFound } from '@lambda-layer/core';
 import { parseLayerArn } from './layer-arn.js';
 
@@ -69,7 +64,11 @@ export interface QuickLookupOptions {
  * re-checked with `findLatestLayerVersion` under the lock before publishing.
  * A layer ARN matches only by ARN, never by its short name.
  */
-export async function findLatestLayerVersionQuickly(lambda: LambdaClient, layerName: string, options: QuickLookupOptions = {}): Promise<LatestLayerVersion | undefined> {
+export async function findLatestLayerVersionQuickly(
+  lambda: LambdaClient,
+  layerName: string,
+  options: QuickLookupOptions = {},
+): Promise<LatestLayerVersion | undefined> {
   const isArn = parseLayerArn(layerName) !== undefined;
   let accountSeen = false;
   for await (const page of paginateListLayers({ client: lambda }, {}, { abortSignal: options.signal })) {
@@ -89,7 +88,12 @@ export async function findLatestLayerVersionQuickly(lambda: LambdaClient, layerN
 }
 
 /** The CodeSha256 (base64 SHA-256 of the zip) of one layer version. */
-export async function getLayerVersionCodeSha256(lambda: LambdaClient, layerName: string, version: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function getLayerVersionCodeSha256(
+  lambda: LambdaClient,
+  layerName: string,
+  version: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const response = await lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: version }), { abortSignal: signal });
   return response.Content?.CodeSha256;
 }

@@ -7,10 +7,10 @@ import { type LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/
 import { createMemoryLogger, ErrorCodes, s3Layout } from '@lambda-layer/core';
 import { createTestFunction, testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { applyRetention, findLayerVersionUsers, planRetention } from './layer-retention.js';
 import { listLayerVersions } from './latest-version.js';
-import { publishLayerVersion } from './publish-layer-version.js';
+import { applyRetention, findLayerVersionUsers, planRetention } from './layer-retention.js';
 import { failure, layerKeys, type PublishFixture, publishOptionsOf, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { publishLayerVersion } from './publish-layer-version.js';
 
 const proxy = useFaultProxy();
 const { ready } = usePublishFixtures();
@@ -94,8 +94,22 @@ describe('retention against moto', () => {
     expect(users.get(await arnOf(f.lambda, f.layerName, 1))).toEqual([`${fn}:1`]);
     expect(users.get(await arnOf(f.lambda, f.layerName, 3))).toEqual([fn]);
 
-    const result = await applyRetention({ lambda, s3: f.s3, layerName: f.layerName, layout: s3Layout(f.s3dir, f.tool), keepVersions: 1, deleteManifests: true, dryRun: false, logger: createMemoryLogger() });
-    expect(result).toMatchObject({ kept: [3], inUse: [{ layerVersion: 1, functions: [`${fn}:1`] }], deleted: [2], deletedManifests: [`${f.s3dir}layer/000002/uv.lock`] });
+    const result = await applyRetention({
+      lambda,
+      s3: f.s3,
+      layerName: f.layerName,
+      layout: s3Layout(f.s3dir, f.tool),
+      keepVersions: 1,
+      deleteManifests: true,
+      dryRun: false,
+      logger: createMemoryLogger(),
+    });
+    expect(result).toMatchObject({
+      kept: [3],
+      inUse: [{ layerVersion: 1, functions: [`${fn}:1`] }],
+      deleted: [2],
+      deletedManifests: [`${f.s3dir}layer/000002/uv.lock`],
+    });
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([1, 3]);
     expect(await layerKeys(f)).toEqual(['000001/uv.lock', '000003/uv.lock', 'layer.zip']);
   });
@@ -131,10 +145,17 @@ describe('retention against moto', () => {
     proxy.addRule({
       service: 'Lambda',
       operation: 'ListFunctions',
-      action: { kind: 'respond', status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, body: '{"Message":"no"}' },
+      action: {
+        kind: 'respond',
+        status: 403,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
+        body: '{"Message":"no"}',
+      },
     });
     const settings = { endpoint: proxy.endpoint, maxAttempts: 3, timeoutMs: 1_500 };
-    const error = await failure(publishLayerVersion(publishOptionsOf(f, { s3Client: testS3Client(settings), lambdaClient: testLambdaClient(settings), keepVersions: 1 })));
+    const error = await failure(
+      publishLayerVersion(publishOptionsOf(f, { s3Client: testS3Client(settings), lambdaClient: testLambdaClient(settings), keepVersions: 1 })),
+    );
     expect(error.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
     expect(error.message).toMatch(new RegExp(`layer version 3 of ${f.layerName} is published, but old versions were not all deleted$`));
     expect(error.hint).toMatch(/run `layer prune --keep-versions 1`$/);

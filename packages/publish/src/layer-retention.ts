@@ -50,7 +50,12 @@ export interface RetentionPlan {
  * stay too. `upcoming` counts a version about to be published (a dry run) as
  * the newest.
  */
-export function planRetention(versions: readonly LatestLayerVersion[], keep: number, users: ReadonlyMap<string, string[]>, upcoming?: number): RetentionPlan {
+export function planRetention(
+  versions: readonly LatestLayerVersion[],
+  keep: number,
+  users: ReadonlyMap<string, string[]>,
+  upcoming?: number,
+): RetentionPlan {
   const newestFirst = [...versions].sort((a, b) => b.version - a.version);
   const room = upcoming === undefined ? keep : keep - 1;
   const kept = [...(upcoming === undefined ? [] : [upcoming]), ...newestFirst.slice(0, Math.max(0, room)).map((v) => v.version)];
@@ -90,11 +95,17 @@ export interface RetentionOptions {
  */
 export async function applyRetention(options: RetentionOptions): Promise<RetentionResult> {
   const { lambda, layerName, logger, signal, keepVersions } = options;
-  const versions = await awsCall(`list the versions of layer ${layerName}`, () => listLayerVersions(lambda, layerName, signal), { service: 'Lambda' });
+  const versions = await awsCall(`list the versions of layer ${layerName}`, () => listLayerVersions(lambda, layerName, signal), {
+    service: 'Lambda',
+  });
   const older = versions.length - (options.upcoming === undefined ? keepVersions : keepVersions - 1);
   // ListFunctions pages over the whole account: only asked when some version is old enough to go.
   const users =
-    older > 0 ? await awsCall('list the functions of the account (to keep the layer versions they use)', () => findLayerVersionUsers(lambda, signal), { service: 'Lambda' }) : new Map<string, string[]>();
+    older > 0
+      ? await awsCall('list the functions of the account (to keep the layer versions they use)', () => findLayerVersionUsers(lambda, signal), {
+          service: 'Lambda',
+        })
+      : new Map<string, string[]>();
   const plan = planRetention(versions, keepVersions, users, options.upcoming);
   const result: RetentionResult = { keepVersions, kept: plan.kept, inUse: plan.inUse, deleted: [], deletedManifests: [] };
   const would = options.dryRun ? 'would ' : '';
@@ -112,11 +123,16 @@ export async function applyRetention(options: RetentionOptions): Promise<Retenti
     const manifest = options.layout.manifestForVersion(version.version);
     try {
       if (!options.dryRun) {
-        await awsCall(`delete version ${version.version} of layer ${layerName}`, () => deleteLayerVersion(lambda, layerName, version.version, signal), { service: 'Lambda' });
+        await awsCall(
+          `delete version ${version.version} of layer ${layerName}`,
+          () => deleteLayerVersion(lambda, layerName, version.version, signal),
+          { service: 'Lambda' },
+        );
       }
       result.deleted.push(version.version);
       // After the version: a kill in between leaves a backup without a version, never the reverse.
-      if (options.deleteManifests && !options.dryRun) await awsCall(`delete ${manifest.uri}`, () => deleteManifest(options.s3, manifest, signal), { service: 'S3' });
+      if (options.deleteManifests && !options.dryRun)
+        await awsCall(`delete ${manifest.uri}`, () => deleteManifest(options.s3, manifest, signal), { service: 'S3' });
     } catch (error) {
       if (signal?.aborted) throw stopped();
       throw error;

@@ -10,8 +10,8 @@ import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/tes
 import { describe, expect, it } from 'vitest';
 import { grantOfStatement, grantsOf, planSharing } from './layer-sharing.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { publishLayerVersion } from './publish-layer-version.js';
 import { failure, type PublishFixture, publishOptionsOf, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { publishLayerVersion } from './publish-layer-version.js';
 
 const proxy = useFaultProxy();
 const LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
@@ -27,10 +27,14 @@ function viaProxy(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> 
 }
 
 /** The version's policy statements as Lambda holds them: Sid → principal (and organization). */
-async function policyOf(f: PublishFixture, version: number): Promise<Array<{ Sid: string; Principal: unknown; OrganizationId?: string; Action: string }>> {
+async function policyOf(
+  f: PublishFixture,
+  version: number,
+): Promise<Array<{ Sid: string; Principal: unknown; OrganizationId?: string; Action: string }>> {
   try {
     const { Policy } = await f.lambda.send(new GetLayerVersionPolicyCommand({ LayerName: f.layerName, VersionNumber: version }));
-    return (JSON.parse(Policy ?? '{}') as { Statement: Array<{ Sid: string; Principal: unknown; OrganizationId?: string; Action: string }> }).Statement;
+    return (JSON.parse(Policy ?? '{}') as { Statement: Array<{ Sid: string; Principal: unknown; OrganizationId?: string; Action: string }> })
+      .Statement;
   } catch {
     return [];
   }
@@ -56,7 +60,9 @@ describe('grants of this tool', () => {
 describe('sharing against moto', () => {
   it('grants accounts, an organization and the public on the published version', async () => {
     const f = await ready(LOCK);
-    const result = await publishLayerVersion(publishOptionsOf(f, { sharing: { accounts: [ACCOUNT_A, ACCOUNT_B], organizations: [ORG], public: true } }));
+    const result = await publishLayerVersion(
+      publishOptionsOf(f, { sharing: { accounts: [ACCOUNT_A, ACCOUNT_B], organizations: [ORG], public: true } }),
+    );
     expect(result.status).toBe('published');
     expect(result.sharing?.added.map((g) => g.statementId)).toEqual([
       `lambda-layer-account-${ACCOUNT_A}`,
@@ -78,10 +84,18 @@ describe('sharing against moto', () => {
     await publishLayerVersion(publishOptionsOf(f, { sharing: { accounts: [ACCOUNT_A], organizations: [], public: true } }));
     // Someone else's grant, made by hand.
     await f.lambda.send(
-      new AddLayerVersionPermissionCommand({ LayerName: f.layerName, VersionNumber: 1, StatementId: 'partner-team', Action: 'lambda:GetLayerVersion', Principal: '999988887777' }),
+      new AddLayerVersionPermissionCommand({
+        LayerName: f.layerName,
+        VersionNumber: 1,
+        StatementId: 'partner-team',
+        Action: 'lambda:GetLayerVersion',
+        Principal: '999988887777',
+      }),
     );
     const logger = createMemoryLogger();
-    const result = await publishLayerVersion(publishOptionsOf(f, { logger, sharing: { accounts: [ACCOUNT_B], organizations: [ORG], public: false } }));
+    const result = await publishLayerVersion(
+      publishOptionsOf(f, { logger, sharing: { accounts: [ACCOUNT_B], organizations: [ORG], public: false } }),
+    );
 
     expect(result.status).toBe('unchanged');
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
@@ -147,7 +161,12 @@ describe('sharing against moto', () => {
     proxy.addRule({
       service: 'Lambda',
       operation: 'AddLayerVersionPermission',
-      action: { kind: 'respond', status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, body: '{"Message":"not allowed"}' },
+      action: {
+        kind: 'respond',
+        status: 403,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
+        body: '{"Message":"not allowed"}',
+      },
     });
     const error = await failure(publishLayerVersion(viaProxy(f, { sharing: { accounts: [ACCOUNT_A], organizations: [], public: false } })));
     expect(error.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);

@@ -36,7 +36,11 @@ const GET_LAYER_VERSION = 'lambda:GetLayerVersion';
 /** The grants a sharing setting asks for, in a stable order: accounts, organizations, public. */
 export function grantsOf(sharing: LayerSharing): LayerGrant[] {
   return [
-    ...sharing.accounts.map((account): LayerGrant => ({ kind: 'account', principal: account, statementId: `${STATEMENT_ID_PREFIX}account-${account}` })),
+    ...sharing.accounts.map((account): LayerGrant => ({
+      kind: 'account',
+      principal: account,
+      statementId: `${STATEMENT_ID_PREFIX}account-${account}`,
+    })),
     ...sharing.organizations.map((org): LayerGrant => ({ kind: 'organization', principal: org, statementId: `${STATEMENT_ID_PREFIX}org-${org}` })),
     ...(sharing.public ? [{ kind: 'public', principal: '*', statementId: `${STATEMENT_ID_PREFIX}public` } satisfies LayerGrant] : []),
   ];
@@ -98,7 +102,14 @@ function isConflict(error: unknown): boolean {
  * after a lost answer, or a conflict, the policy is read: the statement
  * there means the grant was made.
  */
-async function addGrant(lambda: LambdaClient, layerName: string, version: number, grant: LayerGrant, logger: Logger, signal?: AbortSignal): Promise<void> {
+async function addGrant(
+  lambda: LambdaClient,
+  layerName: string,
+  version: number,
+  grant: LayerGrant,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
   const isThere = async () => ((await readPolicyStatementIds(lambda, layerName, version, signal)).includes(grant.statementId) ? true : undefined);
   await sendOnce<true>({
     client: lambda,
@@ -132,7 +143,9 @@ async function addGrant(lambda: LambdaClient, layerName: string, version: number
 /** Removes one of our grants; one already gone is the success it means (a retry after a lost answer meets 404). */
 async function removeGrant(lambda: LambdaClient, layerName: string, version: number, grant: LayerGrant, signal?: AbortSignal): Promise<void> {
   try {
-    await lambda.send(new RemoveLayerVersionPermissionCommand({ LayerName: layerName, VersionNumber: version, StatementId: grant.statementId }), { abortSignal: signal });
+    await lambda.send(new RemoveLayerVersionPermissionCommand({ LayerName: layerName, VersionNumber: version, StatementId: grant.statementId }), {
+      abortSignal: signal,
+    });
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -161,24 +174,38 @@ export async function shareLayerVersion(options: ShareOptions): Promise<SharingR
   const { lambda, layerName, version, logger, signal } = options;
   const target = `${layerName}:${version}`;
   const statementIds =
-    options.statementIds ?? (await awsCall(`read the policy of layer version ${target}`, () => readPolicyStatementIds(lambda, layerName, version, signal), { service: 'Lambda' }));
+    options.statementIds ??
+    (await awsCall(`read the policy of layer version ${target}`, () => readPolicyStatementIds(lambda, layerName, version, signal), {
+      service: 'Lambda',
+    }));
   const plan = planSharing(version, grantsOf(options.sharing), statementIds);
   const would = options.dryRun ? 'would ' : '';
   for (const grant of plan.added) {
     if (!options.dryRun) {
-      await awsCall(`grant ${describeGrant(grant)} the use of layer version ${target}`, () => addGrant(lambda, layerName, version, grant, logger, signal), { service: 'Lambda' });
+      await awsCall(
+        `grant ${describeGrant(grant)} the use of layer version ${target}`,
+        () => addGrant(lambda, layerName, version, grant, logger, signal),
+        { service: 'Lambda' },
+      );
     }
     logger.detail(`${would}grant ${describeGrant(grant)} lambda:GetLayerVersion (statement ${grant.statementId})`);
   }
   for (const grant of plan.removed) {
     if (!options.dryRun) {
-      await awsCall(`remove the grant ${grant.statementId} from layer version ${target}`, () => removeGrant(lambda, layerName, version, grant, signal), { service: 'Lambda' });
+      await awsCall(
+        `remove the grant ${grant.statementId} from layer version ${target}`,
+        () => removeGrant(lambda, layerName, version, grant, signal),
+        { service: 'Lambda' },
+      );
     }
     logger.detail(`${would}remove the grant to ${describeGrant(grant)}: no longer configured (statement ${grant.statementId})`);
   }
   if (!plan.added.length && !plan.removed.length) {
-    logger.detail(plan.grants.length ? `shared as configured: ${plan.grants.map(describeGrant).join(', ')}` : 'not shared by this tool, as configured');
+    logger.detail(
+      plan.grants.length ? `shared as configured: ${plan.grants.map(describeGrant).join(', ')}` : 'not shared by this tool, as configured',
+    );
   }
-  if (plan.otherStatements.length) logger.detail(`left alone: ${plan.otherStatements.length} grant(s) made by others (${plan.otherStatements.join(', ')})`);
+  if (plan.otherStatements.length)
+    logger.detail(`left alone: ${plan.otherStatements.length} grant(s) made by others (${plan.otherStatements.join(', ')})`);
   return plan;
 }

@@ -24,7 +24,7 @@ describe('layer zip in S3', () => {
     expect(await bucketExists(s3, S3Path.parseDir('s3://no-such-bucket-for-zip-tests/none/layer/'))).toBe(false);
   });
 
-  it('computes the zip SHA-256 in Lambda\'s CodeSha256 form', async () => {
+  it("computes the zip SHA-256 in Lambda's CodeSha256 form", async () => {
     const path = S3Path.parse(`s3://${bucket}/b/layer/layer.zip`);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: path.key, Body: 'some zip' }));
     expect(await computeLayerZipSha256(s3, path)).toBe(createHash('sha256').update('some zip').digest('base64'));

@@ -1,4 +1,4 @@
-import { ErrorCodes, LayerError, LAMBDA_RUNTIMES, S3Path } from '@lambda-layer/core';
+import { ErrorCodes, LAMBDA_RUNTIMES, LayerError, S3Path } from '@lambda-layer/core';
 import { testLambdaClient, testS3Client } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import { type PublishLayerVersionOptions, validateArchitectures, validateLayerName, validatePublishOptions, validateRuntimes } from './options.js';
@@ -24,7 +24,12 @@ function errorOf(run: () => unknown): LayerError {
 
 describe('validatePublishOptions', () => {
   it('normalises good options: s3dir as a folder, layout under layer/', () => {
-    const options = validatePublishOptions({ ...base, description: 'x', compatibleRuntimes: ['python3.12', 'python3.12'], compatibleArchitectures: ['arm64'] });
+    const options = validatePublishOptions({
+      ...base,
+      description: 'x',
+      compatibleRuntimes: ['python3.12', 'python3.12'],
+      compatibleArchitectures: ['arm64'],
+    });
     expect(options.layout.layerZip.uri).toBe('s3://bucket/app/lambda/layer/layer.zip');
     expect(options.layout.manifestForVersion(7).uri).toBe('s3://bucket/app/lambda/layer/000007/uv.lock');
     expect(options.compatibleRuntimes).toEqual(['python3.12']);
@@ -35,7 +40,11 @@ describe('validatePublishOptions', () => {
   });
 
   it('accepts an S3Path and a layer ARN', () => {
-    const options = validatePublishOptions({ ...base, s3dir: S3Path.parseDir('s3://bucket/x/'), layerName: 'arn:aws:lambda:us-east-1:123456789012:layer:my-deps' });
+    const options = validatePublishOptions({
+      ...base,
+      s3dir: S3Path.parseDir('s3://bucket/x/'),
+      layerName: 'arn:aws:lambda:us-east-1:123456789012:layer:my-deps',
+    });
     expect(options.layout.s3dir.uri).toBe('s3://bucket/x/');
     expect(options.layerName).toBe('arn:aws:lambda:us-east-1:123456789012:layer:my-deps');
   });
@@ -47,14 +56,17 @@ describe('validatePublishOptions', () => {
     [{ layerName: 'arn:aws:lambda:us-east-1:12:layer:x' }, 'invalid layer ARN'],
     [{ s3dir: '' }, 'the S3 folder is missing'],
     [{ s3dir: 's3://Bad_Bucket/x/' }, 'is not a valid bucket name'],
-    [{ description: 'd'.repeat(257) }, "--description is 257 characters long, more than Lambda's 256; shorten --description to at most 256 characters"],
+    [
+      { description: 'd'.repeat(257) },
+      "--description is 257 characters long, more than Lambda's 256; shorten --description to at most 256 characters",
+    ],
     [{ licenseInfo: 'l'.repeat(513) }, "--license-info is 513 characters long, more than Lambda's 512"],
     [{ compatibleRuntimes: ['python3.12', 'python4'] }, 'unknown Lambda runtime "python4" in --compatible-runtime'],
-    [{ compatibleRuntimes: LAMBDA_RUNTIMES.slice(0, 16) as unknown as string[] }, "16 compatible runtimes given, more than Lambda's 15"],
+    [{ compatibleRuntimes: LAMBDA_RUNTIMES.slice(0, 16) }, "16 compatible runtimes given, more than Lambda's 15"],
     [{ compatibleArchitectures: ['x86_64', 'amd64'] }, 'unknown architecture "amd64" in --compatible-architecture; use x86_64 and/or arm64'],
     [{ tool: 'conda' as never }, 'unknown build tool "conda"'],
     [{ projectDir: '' }, 'projectDir is missing'],
-    [{ s3Client: undefined as never }, 's3Client is missing'],
+    [{ s3Client: undefined }, 's3Client is missing'],
     [{ lambdaClient: {} as never }, 'lambdaClient is missing'],
   ] as Array<[Partial<PublishLayerVersionOptions>, string]>)('rejects %j in one line', (bad, message) => {
     const error = errorOf(() => validatePublishOptions({ ...base, ...bad }));

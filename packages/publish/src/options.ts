@@ -1,13 +1,13 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  ARCHITECTURES,
   type Architecture,
+  ARCHITECTURES,
   type BuildTool,
   ErrorCodes,
+  hasRegionPlaceholder,
   LAMBDA_LIMITS,
   LAMBDA_RUNTIMES,
-  hasRegionPlaceholder,
   LayerError,
   type Logger,
   parseAccountIds,
@@ -15,9 +15,9 @@ import {
   parseKeepVersions,
   parseOrganizationIds,
   REGION_PLACEHOLDER,
-  S3Path,
-  s3Layout,
   type S3Layout,
+  s3Layout,
+  S3Path,
   silentLogger,
 } from '@lambda-layer/core';
 import { parseLayerArn } from './layer-arn.js';
@@ -143,7 +143,11 @@ function checkLength(value: string | undefined, max: number, option: string): st
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw invalid(`--${option} must be text`, `fix --${option}`, option);
   if (value.length > max) {
-    throw invalid(`--${option} is ${value.length} characters long, more than Lambda's ${max}`, `shorten --${option} to at most ${max} characters`, option);
+    throw invalid(
+      `--${option} is ${value.length} characters long, more than Lambda's ${max}`,
+      `shorten --${option} to at most ${max} characters`,
+      option,
+    );
   }
   return value === '' ? undefined : value;
 }
@@ -200,7 +204,11 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
     throw invalid('the S3 folder is missing', 'pass --s3dir s3://bucket/prefix/ or add s3dir = "…" to [tool.lambda-layer]', 's3dir');
   }
   if (typeof options.s3dir === 'string' && hasRegionPlaceholder(options.s3dir)) {
-    throw invalid(`the s3dir ${options.s3dir} holds ${REGION_PLACEHOLDER}`, 'pass the s3dir of one region: s3dirForRegion(s3dir, region) from @lambda-layer/core', 's3dir');
+    throw invalid(
+      `the s3dir ${options.s3dir} holds ${REGION_PLACEHOLDER}`,
+      'pass the s3dir of one region: s3dirForRegion(s3dir, region) from @lambda-layer/core',
+      's3dir',
+    );
   }
   const layout = s3Layout(typeof options.s3dir === 'string' ? S3Path.parseDir(options.s3dir) : options.s3dir, tool);
   const description = checkLength(options.description, LAMBDA_LIMITS.descriptionMaxLength, 'description');
@@ -212,7 +220,8 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
     throw invalid('lambdaClient is missing', 'pass a LambdaClient', 'lambdaClient');
   }
   const sharing = validateSharing(options.sharing);
-  const keepVersions = options.keepVersions === undefined ? undefined : checked('keep-versions', () => parseKeepVersions(options.keepVersions as number));
+  const keepVersions =
+    options.keepVersions === undefined ? undefined : checked('keep-versions', () => parseKeepVersions(options.keepVersions as number));
   const lock = options.lock ?? {};
   const staleAfterMs = lock.staleAfterMs ?? DEFAULT_LOCK_LEASE_MS;
   return {
@@ -256,11 +265,12 @@ function checked<T>(option: string, parse: () => T): T {
 /** Account and organization ids checked before any call: a typo must not grant the wrong account. */
 export function validateSharing(sharing: LayerSharing | undefined): LayerSharing | undefined {
   if (sharing === undefined) return undefined;
-  if (typeof sharing !== 'object' || sharing === null) throw invalid('sharing must be an object', 'pass { accounts, organizations, public }', 'sharing');
+  if (typeof sharing !== 'object' || sharing === null)
+    throw invalid('sharing must be an object', 'pass { accounts, organizations, public }', 'sharing');
   return {
     accounts: checked('share-with-account', () => parseAccountIds([...(sharing.accounts ?? [])])),
     organizations: checked('share-with-org', () => parseOrganizationIds([...(sharing.organizations ?? [])])),
-    public: sharing.public === true,
+    public: sharing.public,
   };
 }
 
@@ -302,7 +312,11 @@ export interface ValidatedPruneOptions {
 export function validatePruneOptions(options: PruneLayerVersionsOptions): ValidatedPruneOptions {
   if (!options || typeof options !== 'object') throw invalid('prune options are missing', 'pass the options object', 'options');
   if (options.keepVersions === undefined) {
-    throw invalid('keep-versions is missing', 'pass --keep-versions N (how many of the newest versions to keep) or add keep-versions = N to [tool.lambda-layer]', 'keep-versions');
+    throw invalid(
+      'keep-versions is missing',
+      'pass --keep-versions N (how many of the newest versions to keep) or add keep-versions = N to [tool.lambda-layer]',
+      'keep-versions',
+    );
   }
   const keepVersions = checked('keep-versions', () => parseKeepVersions(options.keepVersions));
   // The publish checks cover the name, the s3dir, the tool, the clients and the lock settings.

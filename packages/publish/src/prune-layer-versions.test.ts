@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { listLayerVersions } from './latest-version.js';
 import type { PruneLayerVersionsOptions } from './options.js';
 import { pruneLayerVersions } from './prune-layer-versions.js';
-import { publishLayerVersion } from './publish-layer-version.js';
 import { failure, layerKeys, type PublishFixture, publishOptionsOf, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { publishLayerVersion } from './publish-layer-version.js';
 
 const proxy = useFaultProxy();
 const { ready } = usePublishFixtures();
@@ -73,7 +73,12 @@ describe('pruneLayerVersions', () => {
     expect(await layerKeys(f)).toEqual(['000002/requirements.txt', '000003/requirements.txt', '000004/requirements.txt', 'layer.zip']);
     // The lock was taken first and released last.
     const writes = proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map((r) => `${r.operation} ${r.key ?? ''}`.trim());
-    expect(writes).toEqual(['PutObject app/lambda/layer/.publish.lock', 'DeleteLayerVersion', 'DeleteObject app/lambda/layer/000001/requirements.txt', 'DeleteObject app/lambda/layer/.publish.lock']);
+    expect(writes).toEqual([
+      'PutObject app/lambda/layer/.publish.lock',
+      'DeleteLayerVersion',
+      'DeleteObject app/lambda/layer/000001/requirements.txt',
+      'DeleteObject app/lambda/layer/.publish.lock',
+    ]);
 
     // Nothing left to do.
     expect(await pruneLayerVersions(pruneOptions(f, { keepVersions: 2 }))).toMatchObject({ status: 'unchanged', deleted: [] });

@@ -9,8 +9,8 @@ import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/
 import { type FaultRule, testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import type { PublishLayerVersionOptions } from './options.js';
-import { publishLayerVersion } from './publish-layer-version.js';
 import { failure, layerKeys, type PublishFixture, publishOptionsOf, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { publishLayerVersion } from './publish-layer-version.js';
 
 const proxy = useFaultProxy();
 
@@ -19,7 +19,11 @@ const publishFixtures = usePublishFixtures();
 const ready = () => publishFixtures.ready(LOCK);
 
 /** Options whose clients go through the proxy (SDK retries: 3 attempts; a request silent for 1.5 s times out). */
-function viaProxy(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}, client: { maxAttempts?: number; timeoutMs?: number } = {}): PublishLayerVersionOptions {
+function viaProxy(
+  f: PublishFixture,
+  extra: Partial<PublishLayerVersionOptions> = {},
+  client: { maxAttempts?: number; timeoutMs?: number } = {},
+): PublishLayerVersionOptions {
   const settings = { endpoint: proxy.endpoint, maxAttempts: client.maxAttempts ?? 3, timeoutMs: client.timeoutMs ?? 1_500 };
   return publishOptionsOf(f, { s3Client: testS3Client(settings), lambdaClient: testLambdaClient(settings), ...extra });
 }
@@ -46,8 +50,10 @@ describe('publish under lost answers: exactly one version', () => {
     expect((await storedManifest(f, 1))?.body).toBe(LOCK);
     expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
     const log = logger.lines.join('\n');
-    expect(log).toMatch(/no answer to PublishLayerVersion \(the connection to Lambda at 127\.0\.0\.1:\d+ was closed before an answer came \(ECONNRESET\)/);
-    expect(log).toContain('Lambda did publish it: version 1 appeared with this layer.zip\'s CodeSha256; adopting it');
+    expect(log).toMatch(
+      /no answer to PublishLayerVersion \(the connection to Lambda at 127\.0\.0\.1:\d+ was closed before an answer came \(ECONNRESET\)/,
+    );
+    expect(log).toContain("Lambda did publish it: version 1 appeared with this layer.zip's CodeSha256; adopting it");
   });
 
   it('PublishLayerVersion acted but never answered (timeout): adopted as well', async () => {
@@ -76,7 +82,12 @@ describe('publish under lost answers: exactly one version', () => {
     const result = await publishLayerVersion(viaProxy(f));
     expect(result).toMatchObject({ status: 'published', layerVersion: 1 });
     expect(proxy.count('PublishLayerVersion')).toBe(2);
-    expect(proxy.operations((r) => r.service === 'Lambda')).toEqual(['ListLayers', 'ListLayerVersions', 'PublishLayerVersion', 'PublishLayerVersion']);
+    expect(proxy.operations((r) => r.service === 'Lambda')).toEqual([
+      'ListLayers',
+      'ListLayerVersions',
+      'PublishLayerVersion',
+      'PublishLayerVersion',
+    ]);
   });
 
   it('PublishLayerVersion failing on every attempt: one line with the attempts, no version, no lock left', async () => {
@@ -85,7 +96,9 @@ describe('publish under lost answers: exactly one version', () => {
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
     expect(error.oneLine).toMatch(
-      new RegExp(`^Lambda answered HTTP 500 ServiceException \\(request id [0-9A-F]{16}\\) after 3 attempts while trying to publish a version of layer ${f.layerName}; this is a failure on the AWS side`),
+      new RegExp(
+        `^Lambda answered HTTP 500 ServiceException \\(request id [0-9A-F]{16}\\) after 3 attempts while trying to publish a version of layer ${f.layerName}; this is a failure on the AWS side`,
+      ),
     );
     expect(proxy.count('PublishLayerVersion')).toBe(3);
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
@@ -112,7 +125,9 @@ describe('publish under lost answers: exactly one version', () => {
     proxy.addRule({ service: 'S3', operation: 'PutObject', keyIncludes: manifestKey, action: { kind: 'drop-response' } });
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.AWS_CONNECTION_RESET);
-    expect(error.oneLine).toMatch(/after 3 attempts while trying to store s3:\/\/.*\/000001\/uv\.lock; layer version 1 is published but its uv\.lock is not stored; run `layer publish` again/);
+    expect(error.oneLine).toMatch(
+      /after 3 attempts while trying to store s3:\/\/.*\/000001\/uv\.lock; layer version 1 is published but its uv\.lock is not stored; run `layer publish` again/,
+    );
     // Each dropped PUT did land: the bytes are the manifest's, whatever the answers said.
     expect((await storedManifest(f, 1))?.etag).toBe(md5Hex(LOCK));
     proxy.clearRules();
@@ -142,7 +157,9 @@ describe('publish under lost answers: exactly one version', () => {
     proxy.addRule(onPublish({ kind: 'respond', status: 201, headers: { 'content-type': 'application/json' }, body: '{}' }));
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.PUBLISH_FAILED);
-    expect(error.oneLine).toBe(`PublishLayerVersion for ${f.layerName} returned no version number; check the layer in the Lambda console and run again`);
+    expect(error.oneLine).toBe(
+      `PublishLayerVersion for ${f.layerName} returned no version number; check the layer in the Lambda console and run again`,
+    );
     // The canned answer never reached Lambda: no version, no manifest stored for one, and no lock left behind.
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
     expect(await layerKeys(f)).toEqual(['layer.zip']);
@@ -150,7 +167,7 @@ describe('publish under lost answers: exactly one version', () => {
 });
 
 describe('publish under 5xx and throttling', () => {
-  it('5xx and throttling bursts on reads and the lock succeed after the SDK\'s retries', async () => {
+  it("5xx and throttling bursts on reads and the lock succeed after the SDK's retries", async () => {
     const f = await ready();
     proxy.addRule({ service: 'S3', operation: 'HeadObject', times: 2, action: { kind: 'server-error' } });
     proxy.addRule({ service: 'Lambda', operation: 'ListLayers', times: 1, action: { kind: 'throttle' } });
@@ -169,7 +186,9 @@ describe('publish under 5xx and throttling', () => {
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
     expect(error.oneLine).toMatch(
-      new RegExp(`^Lambda answered HTTP 500 ServiceException \\(request id [0-9A-F]{16}\\) after 3 attempts while trying to list the versions of layer ${f.layerName};`),
+      new RegExp(
+        `^Lambda answered HTTP 500 ServiceException \\(request id [0-9A-F]{16}\\) after 3 attempts while trying to list the versions of layer ${f.layerName};`,
+      ),
     );
     expect(proxy.count('PublishLayerVersion')).toBe(0);
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
@@ -182,7 +201,9 @@ describe('publish under 5xx and throttling', () => {
     const error = await failure(publishLayerVersion(viaProxy(f, {}, { maxAttempts: 2 })));
     expect(error.code).toBe(ErrorCodes.AWS_THROTTLED);
     expect(error.oneLine).toMatch(
-      new RegExp(`^Lambda kept throttling requests \\(HTTP 429 TooManyRequestsException, request id [0-9A-F]{16}\\) after 2 attempts while trying to list the versions of layer ${f.layerName}; wait a minute and run again, or raise AWS_MAX_ATTEMPTS$`),
+      new RegExp(
+        `^Lambda kept throttling requests \\(HTTP 429 TooManyRequestsException, request id [0-9A-F]{16}\\) after 2 attempts while trying to list the versions of layer ${f.layerName}; wait a minute and run again, or raise AWS_MAX_ATTEMPTS$`,
+      ),
     );
     expect(await layerKeys(f)).toEqual(['layer.zip']);
   });
@@ -192,7 +213,12 @@ describe('publish under 5xx and throttling', () => {
     proxy.addRule({
       service: 'S3',
       operation: 'HeadObject',
-      action: { kind: 'respond', status: 403, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' },
+      action: {
+        kind: 'respond',
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      },
     });
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
@@ -201,20 +227,32 @@ describe('publish under 5xx and throttling', () => {
     );
   });
 
-  it('a bucket in another region is named (S3\'s 301 on the first HeadObject)', async () => {
+  it("a bucket in another region is named (S3's 301 on the first HeadObject)", async () => {
     const f = await ready();
-    proxy.addRule({ service: 'S3', operation: 'HeadObject', action: { kind: 'respond', status: 301, headers: { 'x-amz-bucket-region': 'ap-southeast-2' } } });
+    proxy.addRule({
+      service: 'S3',
+      operation: 'HeadObject',
+      action: { kind: 'respond', status: 301, headers: { 'x-amz-bucket-region': 'ap-southeast-2' } },
+    });
     const error = await failure(publishLayerVersion(viaProxy(f)));
     expect(error.code).toBe(ErrorCodes.AWS_WRONG_REGION);
-    expect(error.oneLine).toMatch(/^the S3 bucket is in region ap-southeast-2, not in the region this run uses \(while trying to read s3:\/\/.*layer\.zip\); pass --region ap-southeast-2/);
+    expect(error.oneLine).toMatch(
+      /^the S3 bucket is in region ap-southeast-2, not in the region this run uses \(while trying to read s3:\/\/.*layer\.zip\); pass --region ap-southeast-2/,
+    );
   });
 });
 
 describe('publish interrupted (AbortSignal, as Ctrl-C / SIGTERM give it)', () => {
-  it('while waiting for another run\'s lock: nothing published, the other lock untouched', async () => {
+  it("while waiting for another run's lock: nothing published, the other lock untouched", async () => {
     const f = await ready();
     const lockPath = s3Layout(f.s3dir, f.tool).publishLock;
-    await f.s3.send(new PutObjectCommand({ Bucket: lockPath.bucket, Key: lockPath.key, Body: JSON.stringify({ owner: 'x', host: 'other-machine', pid: 1, acquiredAt: 'now' }) }));
+    await f.s3.send(
+      new PutObjectCommand({
+        Bucket: lockPath.bucket,
+        Key: lockPath.key,
+        Body: JSON.stringify({ owner: 'x', host: 'other-machine', pid: 1, acquiredAt: 'now' }),
+      }),
+    );
     const controller = new AbortController();
     const logger = createMemoryLogger();
     const running = publishLayerVersion(viaProxy(f, { signal: controller.signal, logger, lock: { waitMs: 60_000, pollMs: 100 } }));
@@ -287,16 +325,28 @@ describe('publish --force, --force-unlock and layer ARN checks', () => {
     const f = await ready();
     const lockPath = s3Layout(f.s3dir, f.tool).publishLock;
     await f.s3.send(
-      new PutObjectCommand({ Bucket: lockPath.bucket, Key: lockPath.key, Body: JSON.stringify({ owner: 'x', host: 'ci-runner-3', pid: 4711, acquiredAt: '2026-01-01T00:00:00.000Z' }) }),
+      new PutObjectCommand({
+        Bucket: lockPath.bucket,
+        Key: lockPath.key,
+        Body: JSON.stringify({ owner: 'x', host: 'ci-runner-3', pid: 4711, acquiredAt: '2026-01-01T00:00:00.000Z' }),
+      }),
     );
     const logger = createMemoryLogger();
     const result = await publishLayerVersion(publishOptionsOf(f, { forceUnlock: true, logger, lock: { waitMs: 0, pollMs: 10 } }));
     expect(result).toMatchObject({ status: 'published', layerVersion: 1 });
-    expect(logger.lines).toContain(`warning: --force-unlock: removed the publish lock ${lockPath.uri} (held by pid 4711 on ci-runner-3 since 2026-01-01T00:00:00.000Z)`);
+    expect(logger.lines).toContain(
+      `warning: --force-unlock: removed the publish lock ${lockPath.uri} (held by pid 4711 on ci-runner-3 since 2026-01-01T00:00:00.000Z)`,
+    );
     expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
 
     // With nothing to publish, the stuck lock goes all the same.
-    await f.s3.send(new PutObjectCommand({ Bucket: lockPath.bucket, Key: lockPath.key, Body: JSON.stringify({ owner: 'y', host: 'ci-runner-4', pid: 1, acquiredAt: 'then' }) }));
+    await f.s3.send(
+      new PutObjectCommand({
+        Bucket: lockPath.bucket,
+        Key: lockPath.key,
+        Body: JSON.stringify({ owner: 'y', host: 'ci-runner-4', pid: 1, acquiredAt: 'then' }),
+      }),
+    );
     expect(await publishLayerVersion(publishOptionsOf(f, { forceUnlock: true }))).toMatchObject({ status: 'unchanged', layerVersion: 1 });
     expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
@@ -315,7 +365,11 @@ describe('publish --force, --force-unlock and layer ARN checks', () => {
     const f = await ready();
     const arn = `arn:aws:lambda:us-east-1:999999999999:layer:${f.layerName}`;
     const options = viaProxy(f, { layerName: arn });
-    (options.lambdaClient.config as { credentials: () => Promise<object> }).credentials = async () => ({ accessKeyId: 't', secretAccessKey: 't', accountId: '123456789012' });
+    (options.lambdaClient.config as { credentials: () => Promise<object> }).credentials = async () => ({
+      accessKeyId: 't',
+      secretAccessKey: 't',
+      accountId: '123456789012',
+    });
     const early = await failure(publishLayerVersion(options));
     expect(early.oneLine).toBe(
       `--layer-name ${arn} is a layer of account 999999999999, but the AWS credentials are for account 123456789012; use credentials of account 999999999999 (--profile), or the plain layer name ${f.layerName} to publish in account 123456789012`,

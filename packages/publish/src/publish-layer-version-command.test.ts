@@ -2,17 +2,15 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ErrorCodes, md5Hex } from '@lambda-layer/core';
 import { describe, expect, it } from 'vitest';
 import { type PublishLayerVersionOptions, validatePublishOptions } from './options.js';
-import { PublishLayerVersionCommand } from './publish-layer-version-command.js';
 import { type PublishFixture, publishOptionsOf, usePublishFixtures } from './publish.fixture.js';
+import { PublishLayerVersionCommand } from './publish-layer-version-command.js';
 
 const LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
 const publishFixtures = usePublishFixtures();
 const ready = () => publishFixtures.ready(LOCK);
 
 function command(f: PublishFixture, extra: Partial<PublishLayerVersionOptions> = {}): PublishLayerVersionCommand {
-  return new PublishLayerVersionCommand(
-    validatePublishOptions(publishOptionsOf(f, extra)),
-  );
+  return new PublishLayerVersionCommand(validatePublishOptions(publishOptionsOf(f, extra)));
 }
 
 describe('PublishLayerVersionCommand steps, each alone', () => {
@@ -55,7 +53,12 @@ describe('PublishLayerVersionCommand steps, each alone', () => {
     const second = command(f);
     const again = await second.readLocalManifest();
     expect(await second.hasDependencyManifestChanged(again)).toBe(false);
-    expect((await second.ensureDependenciesChanged(again)).unchanged).toEqual({ ...published, status: 'unchanged', changes: [], reason: 'uv.lock unchanged since version 1' });
+    expect((await second.ensureDependenciesChanged(again)).unchanged).toEqual({
+      ...published,
+      status: 'unchanged',
+      changes: [],
+      reason: 'uv.lock unchanged since version 1',
+    });
   });
 
   it('2.1 runPublishLayerVersionApi then 2.2 uploadDependencyManifest', async () => {

@@ -8,8 +8,8 @@ import {
   isAbortError,
   type LayerDeployment,
   LayerError,
-  type Logger,
   localLayout,
+  type Logger,
   type ManifestFingerprint,
   type PackageChange,
   type PublishPlan,
@@ -20,7 +20,6 @@ import {
   toLayerErrorFromAws,
 } from '@lambda-layer/core';
 import { awsCall } from './aws-call.js';
-import { checkLayerArnAccount, checkLayerArnTarget } from './layer-arn.js';
 import {
   findLatestLayerVersionQuickly,
   getLayerVersionCodeSha256,
@@ -28,12 +27,13 @@ import {
   type LatestLayerVersion,
   listLayerVersions,
 } from './latest-version.js';
+import { checkLayerArnAccount, checkLayerArnTarget } from './layer-arn.js';
 import { applyRetention } from './layer-retention.js';
 import { shareLayerVersion } from './layer-sharing.js';
 import { bucketExists, computeLayerZipSha256, headLayerZip, type LayerZipInfo } from './layer-zip.js';
 import type { ValidatedPublishOptions } from './options.js';
-import { findVersionPublishedSince, publishLayerVersionOnce } from './publish-once.js';
 import { describeHolder, PublishLock } from './publish-lock.js';
+import { findVersionPublishedSince, publishLayerVersionOnce } from './publish-once.js';
 import { compareStoredManifest, putManifest, readStoredManifest, type StoredManifestState } from './stored-manifest.js';
 
 /** How long the state check after Ctrl-C may take: the step must stop within about 2 s. */
@@ -54,7 +54,8 @@ export const PUBLISH_STEPS = defineSteps({
     steps: {
       runPublishLayerVersionApi: 'Publish a new layer version',
       uploadDependencyManifest: 'Upload the dependency manifest for this layer version',
-      reconcileSharing: (published: boolean, version: number) => (published ? `Share layer version ${version}` : `Reconcile who may use layer version ${version}`),
+      reconcileSharing: (published: boolean, version: number) =>
+        published ? `Share layer version ${version}` : `Reconcile who may use layer version ${version}`,
       deleteOldVersions: (keepVersions: number) => `Delete the layer versions older than the newest ${keepVersions} that no function uses`,
     },
   },
@@ -160,8 +161,16 @@ export class PublishLayerVersionCommand {
       const checked = await this.preflightCheck(manifest, this.options.checkLayerZip);
       if (checked.unchanged) return await this.planUnchanged(checked.unchanged);
       const { latest, layerZip, diff } = checked;
-      if (latest && checked.latestManifestState === 'missing' && layerZip && !this.options.force && (await this.isLatestVersionHoldingLayerZip(latest, layerZip))) {
-        this.logger.detail(`version ${latest.version} already holds this layer.zip (same CodeSha256): a publish would store its ${manifest.fileName} and publish nothing`);
+      if (
+        latest &&
+        checked.latestManifestState === 'missing' &&
+        layerZip &&
+        !this.options.force &&
+        (await this.isLatestVersionHoldingLayerZip(latest, layerZip))
+      ) {
+        this.logger.detail(
+          `version ${latest.version} already holds this layer.zip (same CodeSha256): a publish would store its ${manifest.fileName} and publish nothing`,
+        );
         return this.planUnchanged(this.deployment('unchanged', latest, manifest, diff));
       }
       const version = (latest?.version ?? 0) + 1;
@@ -180,7 +189,16 @@ export class PublishLayerVersionCommand {
       if (this.options.sharing) {
         this.steps.start('reconcileSharing', true, version);
         const { lambdaClient, sharing } = this.options;
-        plan.sharing = await shareLayerVersion({ lambda: lambdaClient, layerName, version, sharing, dryRun: true, statementIds: [], logger: this.logger, signal: this.signal });
+        plan.sharing = await shareLayerVersion({
+          lambda: lambdaClient,
+          layerName,
+          version,
+          sharing,
+          dryRun: true,
+          statementIds: [],
+          logger: this.logger,
+          signal: this.signal,
+        });
       }
       if (this.options.keepVersions !== undefined) plan.retention = await this.deleteOldVersions(version);
       return plan;
@@ -254,9 +272,13 @@ export class PublishLayerVersionCommand {
       this.logger.detail(`found ${layerZip.uri}`);
       return found;
     }
-    const bucketThere = await awsCall(`check the bucket ${layerZip.bucket}`, () => bucketExists(this.options.s3Client, this.options.layout.layerDir, this.signal), {
-      service: 'S3',
-    });
+    const bucketThere = await awsCall(
+      `check the bucket ${layerZip.bucket}`,
+      () => bucketExists(this.options.s3Client, this.options.layout.layerDir, this.signal),
+      {
+        service: 'S3',
+      },
+    );
     if (!bucketThere) {
       throw new LayerError(ErrorCodes.AWS_BUCKET_NOT_FOUND, `the S3 bucket ${layerZip.bucket} does not exist`, {
         hint: 'create the bucket or fix --s3dir',
@@ -297,7 +319,9 @@ export class PublishLayerVersionCommand {
    * The latest version and how its stored manifest compares with the local one.
    * Cheap on purpose: with the zip's HeadObject, an unchanged publish costs ListLayers + HeadObject.
    */
-  async findLatestVersion(manifest: ManifestFingerprint): Promise<{ latest: LatestLayerVersion | undefined; latestManifestState: StoredManifestState | undefined }> {
+  async findLatestVersion(
+    manifest: ManifestFingerprint,
+  ): Promise<{ latest: LatestLayerVersion | undefined; latestManifestState: StoredManifestState | undefined }> {
     const { lambdaClient, layerName } = this.options;
     const latest = await awsCall(
       `find the latest version of layer ${layerName}`,
@@ -342,11 +366,19 @@ export class PublishLayerVersionCommand {
    * manifest that cannot be read or parsed leaves the diff unknown (a
    * warning), never stops a publish.
    */
-  async computeChanges(latest: LatestLayerVersion | undefined, state: StoredManifestState | undefined, manifest: ManifestFingerprint): Promise<ManifestDiff> {
+  async computeChanges(
+    latest: LatestLayerVersion | undefined,
+    state: StoredManifestState | undefined,
+    manifest: ManifestFingerprint,
+  ): Promise<ManifestDiff> {
     const { layerName, tool } = this.options;
     const against = latest?.version;
     if (latest && state === 'missing') return { changes: undefined, reason: `version ${latest.version} has no stored ${manifest.fileName}`, against };
-    const reason = !latest ? `first version of ${layerName}` : state === 'equal' ? `--force; ${manifest.fileName} unchanged` : `${manifest.fileName} changed`;
+    const reason = !latest
+      ? `first version of ${layerName}`
+      : state === 'equal'
+        ? `--force; ${manifest.fileName} unchanged`
+        : `${manifest.fileName} changed`;
     try {
       let before = '';
       if (latest) {
@@ -357,7 +389,9 @@ export class PublishLayerVersionCommand {
       return { changes: diffManifestPackages(old, now), reason, against };
     } catch (error) {
       if (this.signal?.aborted || isAbortError(error)) throw error;
-      this.logger.warn(`the package diff against version ${latest?.version} is unknown: ${error instanceof LayerError ? error.message : String(error)}`);
+      this.logger.warn(
+        `the package diff against version ${latest?.version} is unknown: ${error instanceof LayerError ? error.message : String(error)}`,
+      );
       return { changes: undefined, reason, against };
     }
   }
@@ -385,7 +419,11 @@ export class PublishLayerVersionCommand {
   }
 
   private publishLock(): PublishLock {
-    return new PublishLock(this.options.s3Client, this.options.layout.publishLock, { ...this.options.lock, logger: this.logger, signal: this.signal });
+    return new PublishLock(this.options.s3Client, this.options.layout.publishLock, {
+      ...this.options.lock,
+      logger: this.logger,
+      signal: this.signal,
+    });
   }
 
   /** `--force-unlock`: removes the publish lock whoever holds it, saying who held it. */
@@ -450,7 +488,11 @@ export class PublishLayerVersionCommand {
   }
 
   /** Exactly once, also when the answer is lost (see publishLayerVersionOnce). */
-  async runPublishLayerVersionApi(layerZip: LayerZipInfo | undefined, journal: PublishJournal = newJournal(), lock?: PublishLock): Promise<LatestLayerVersion> {
+  async runPublishLayerVersionApi(
+    layerZip: LayerZipInfo | undefined,
+    journal: PublishJournal = newJournal(),
+    lock?: PublishLock,
+  ): Promise<LatestLayerVersion> {
     const { lambdaClient, layerName, layout, description, compatibleRuntimes, compatibleArchitectures, licenseInfo } = this.options;
     this.steps.start('runPublishLayerVersionApi');
     const zipSha256 = await this.layerZipSha256(layerZip);
@@ -526,14 +568,18 @@ export class PublishLayerVersionCommand {
     const mapped = error instanceof LayerError ? error : toLayerErrorFromAws(error, finishing ?? 'finish', { service: 'Lambda' });
     const { layerVersion, layerName } = result;
     const sharing = finishing === 'sharing it';
-    return new LayerError(mapped.code, `${mapped.message}; layer version ${layerVersion} of ${layerName} is published, but ${sharing ? 'its grants are not all made' : 'old versions were not all deleted'}`, {
-      hint: sharing
-        ? `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer publish\` again: it finds version ${layerVersion} unchanged and makes its grants`
-        : `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer prune --keep-versions ${this.options.keepVersions}\``,
-      cause: error,
-      details: { ...mapped.details, layerVersion },
-      result,
-    });
+    return new LayerError(
+      mapped.code,
+      `${mapped.message}; layer version ${layerVersion} of ${layerName} is published, but ${sharing ? 'its grants are not all made' : 'old versions were not all deleted'}`,
+      {
+        hint: sharing
+          ? `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer publish\` again: it finds version ${layerVersion} unchanged and makes its grants`
+          : `${mapped.hint ? `${mapped.hint}, then ` : ''}run \`layer prune --keep-versions ${this.options.keepVersions}\``,
+        cause: error,
+        details: { ...mapped.details, layerVersion },
+        result,
+      },
+    );
   }
 
   /**
@@ -583,7 +629,13 @@ export class PublishLayerVersionCommand {
     if (version === undefined && journal.publishAttempted) {
       try {
         version = (
-          await findVersionPublishedSince(this.options.lambdaClient, this.options.layerName, journal.versionsBefore, await this.layerZipSha256(journal.layerZip), AbortSignal.timeout(INTERRUPT_CHECK_MS))
+          await findVersionPublishedSince(
+            this.options.lambdaClient,
+            this.options.layerName,
+            journal.versionsBefore,
+            await this.layerZipSha256(journal.layerZip),
+            AbortSignal.timeout(INTERRUPT_CHECK_MS),
+          )
         )?.version;
       } catch {
         return interrupted(
@@ -595,7 +647,9 @@ export class PublishLayerVersionCommand {
     if (version !== undefined && journal.manifestStored) {
       return interrupted(
         `version ${version} was published and its manifest stored; ${journal.finishing ?? 'what follows'} did not finish`,
-        journal.finishing === 'deleting old versions' ? `run \`layer prune --keep-versions ${this.options.keepVersions}\`` : 'run `layer publish` again (it finds the version unchanged and finishes)',
+        journal.finishing === 'deleting old versions'
+          ? `run \`layer prune --keep-versions ${this.options.keepVersions}\``
+          : 'run `layer publish` again (it finds the version unchanged and finishes)',
         version,
       );
     }
@@ -608,7 +662,12 @@ export class PublishLayerVersionCommand {
     return awsCall(`read ${path.uri}`, () => compareStoredManifest(this.options.s3Client, path, manifest, this.signal), { service: 'S3' });
   }
 
-  private deployment(status: LayerDeployment['status'], version: LatestLayerVersion, manifest: ManifestFingerprint, diff: ManifestDiff): LayerDeployment {
+  private deployment(
+    status: LayerDeployment['status'],
+    version: LatestLayerVersion,
+    manifest: ManifestFingerprint,
+    diff: ManifestDiff,
+  ): LayerDeployment {
     const unchanged = status === 'unchanged';
     return {
       status,

@@ -3,9 +3,9 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, md5Hex, s3Layout } from '@lambda-layer/core';
 import { recordCalls, testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { planLayerVersion, publishLayerVersion } from './publish-layer-version.js';
 import type { PlanLayerVersionOptions, PublishLayerVersionOptions } from './options.js';
-import { failure, layerKeys, publishOptionsOf, type PublishFixture, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { failure, layerKeys, type PublishFixture, publishOptionsOf, storedManifest, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { planLayerVersion, publishLayerVersion } from './publish-layer-version.js';
 
 const { fixture } = usePublishFixtures();
 
@@ -28,7 +28,13 @@ describe('publishLayerVersion against moto', () => {
     const logger = createMemoryLogger();
 
     const result = await publishLayerVersion(
-      publishOptionsOf(f, { logger, description: 'deps for app', compatibleRuntimes: ['python3.12'], compatibleArchitectures: ['arm64'], licenseInfo: 'MIT' }),
+      publishOptionsOf(f, {
+        logger,
+        description: 'deps for app',
+        compatibleRuntimes: ['python3.12'],
+        compatibleArchitectures: ['arm64'],
+        licenseInfo: 'MIT',
+      }),
     );
 
     expect(result).toEqual({
@@ -44,7 +50,12 @@ describe('publishLayerVersion against moto', () => {
     const stored = await storedManifest(f, 1);
     expect(stored).toEqual({ body: LOCK_V1, etag: md5Hex(LOCK_V1), contentType: 'text/plain' });
     const version = await f.lambda.send(new GetLayerVersionCommand({ LayerName: f.layerName, VersionNumber: 1 }));
-    expect(version).toMatchObject({ Description: 'deps for app', CompatibleRuntimes: ['python3.12'], CompatibleArchitectures: ['arm64'], LicenseInfo: 'MIT' });
+    expect(version).toMatchObject({
+      Description: 'deps for app',
+      CompatibleRuntimes: ['python3.12'],
+      CompatibleArchitectures: ['arm64'],
+      LicenseInfo: 'MIT',
+    });
     expect(logger.lines.filter((line) => line.startsWith('Step '))).toEqual([
       'Step 1 - Preflight check',
       'Step 1.1 - Ensure layer.zip exists in S3',
@@ -99,7 +110,9 @@ describe('publishLayerVersion against moto', () => {
     await f.writeManifest(LOCK_V1);
     const error = await failure(publishLayerVersion(publishOptionsOf(f)));
     expect(error.code).toBe(ErrorCodes.LAYER_ZIP_NOT_FOUND);
-    expect(error.oneLine).toBe(`layer.zip not found at ${f.s3dir}layer/layer.zip; run \`layer upload\` (or \`layer workflow\`) first, with the same --s3dir`);
+    expect(error.oneLine).toBe(
+      `layer.zip not found at ${f.s3dir}layer/layer.zip; run \`layer upload\` (or \`layer workflow\`) first, with the same --s3dir`,
+    );
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([]);
   });
 
@@ -255,8 +268,8 @@ describe('publishLayerVersion against moto', () => {
     const cases: Array<[Partial<PublishLayerVersionOptions>, string]> = [
       [{ layerName: 'bad name!' }, 'invalid layer name "bad name!"'],
       [{ layerName: 'x'.repeat(141) }, 'the layer name is 141 characters long'],
-      [{ description: 'd'.repeat(257) }, '--description is 257 characters long, more than Lambda\'s 256'],
-      [{ licenseInfo: 'l'.repeat(513) }, '--license-info is 513 characters long, more than Lambda\'s 512'],
+      [{ description: 'd'.repeat(257) }, "--description is 257 characters long, more than Lambda's 256"],
+      [{ licenseInfo: 'l'.repeat(513) }, "--license-info is 513 characters long, more than Lambda's 512"],
       [{ compatibleRuntimes: ['python3.99'] }, 'unknown Lambda runtime "python3.99"'],
       [{ compatibleArchitectures: ['i386'] }, 'unknown architecture "i386"'],
       [{ s3dir: 'https://bucket/x' }, 'must start with s3://'],
@@ -325,56 +338,71 @@ describe('planLayerVersion (--dry-run): what would be published and why, without
     `${packages.map(([name, version]) => `[[package]]\nname = "${name}"\nversion = "${version}"\ngroups = ["main"]\n`).join('\n')}\n[metadata]\nlock-version = "2.1"\n`;
   const uvLock = (packages: Array<[string, string]>) =>
     `version = 1\n[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { virtual = "." }\n${packages.map(([name, version]) => `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = { registry = "https://pypi.org/simple" }\n`).join('')}`;
-  const before: Array<[string, string]> = [['six', '1.16.0'], ['chardet', '5.2.0'], ['requests', '2.32.3']];
-  const after: Array<[string, string]> = [['requests', '2.32.3'], ['six', '1.17.0'], ['idna', '3.10']];
+  const before: Array<[string, string]> = [
+    ['six', '1.16.0'],
+    ['chardet', '5.2.0'],
+    ['requests', '2.32.3'],
+  ];
+  const after: Array<[string, string]> = [
+    ['requests', '2.32.3'],
+    ['six', '1.17.0'],
+    ['idna', '3.10'],
+  ];
   const cases = [
     ['pip', 'requirements.txt', (p: Array<[string, string]>) => p.map(([n, v]) => `${n}==${v}\n`).join('')],
     ['poetry', 'poetry.lock', poetryLock],
     ['uv', 'uv.lock', uvLock],
   ] as const;
 
-  it.each(cases)('%s: diffs %s against the latest version, writes nothing, then a real publish reports the same diff', async (tool, fileName, write) => {
-    const f = await fixture(tool);
-    await f.writeManifest(write(before));
-    await f.uploadZip(write(before));
-    await publishLayerVersion(publishOptionsOf(f));
-    await f.writeManifest(write(after));
-    await f.uploadZip(write(after));
-    proxy.clearLog();
-    const logger = createMemoryLogger();
+  it.each(cases)(
+    '%s: diffs %s against the latest version, writes nothing, then a real publish reports the same diff',
+    async (tool, fileName, write) => {
+      const f = await fixture(tool);
+      await f.writeManifest(write(before));
+      await f.uploadZip(write(before));
+      await publishLayerVersion(publishOptionsOf(f));
+      await f.writeManifest(write(after));
+      await f.uploadZip(write(after));
+      proxy.clearLog();
+      const logger = createMemoryLogger();
 
-    const plan = await planLayerVersion(viaProxy(f, { logger }));
+      const plan = await planLayerVersion(viaProxy(f, { logger }));
 
-    const changes = [
-      { name: 'six', from: '1.16.0', to: '1.17.0' },
-      { name: 'idna', from: null, to: '3.10' },
-      { name: 'chardet', from: '5.2.0', to: null },
-    ];
-    expect(plan).toEqual({
-      status: 'would-publish',
-      dryRun: true,
-      layerName: f.layerName,
-      layerVersion: 2,
-      latestVersion: 1,
-      s3pathManifest: `${f.s3dir}layer/000002/${fileName}`,
-      changes,
-      reason: `${fileName} changed`,
-    });
-    expect(logger.lines).toContain(`would publish version 2 of ${f.layerName}: six 1.16.0 \u2192 1.17.0, + idna 3.10, \u2212 chardet 5.2.0 (${fileName} changed)`);
-    expect(writes()).toEqual([]);
-    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
-    expect(await layerKeys(f)).toEqual([`000001/${fileName}`, 'layer.zip']);
+      const changes = [
+        { name: 'six', from: '1.16.0', to: '1.17.0' },
+        { name: 'idna', from: null, to: '3.10' },
+        { name: 'chardet', from: '5.2.0', to: null },
+      ];
+      expect(plan).toEqual({
+        status: 'would-publish',
+        dryRun: true,
+        layerName: f.layerName,
+        layerVersion: 2,
+        latestVersion: 1,
+        s3pathManifest: `${f.s3dir}layer/000002/${fileName}`,
+        changes,
+        reason: `${fileName} changed`,
+      });
+      expect(logger.lines).toContain(
+        `would publish version 2 of ${f.layerName}: six 1.16.0 \u2192 1.17.0, + idna 3.10, \u2212 chardet 5.2.0 (${fileName} changed)`,
+      );
+      expect(writes()).toEqual([]);
+      expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
+      expect(await layerKeys(f)).toEqual([`000001/${fileName}`, 'layer.zip']);
 
-    const published = await publishLayerVersion(publishOptionsOf(f));
-    expect(published).toMatchObject({ status: 'published', layerVersion: 2, changes, reason: `${fileName} changed` });
-  });
+      const published = await publishLayerVersion(publishOptionsOf(f));
+      expect(published).toMatchObject({ status: 'published', layerVersion: 2, changes, reason: `${fileName} changed` });
+    },
+  );
 
   it('an unchanged dry run names the latest version; with sharing and retention it says what would be granted and deleted', async () => {
     const f = await fixture('pip');
     for (const version of [1, 2, 3]) {
       await f.writeManifest(`six==1.${version}.0\n`);
       await f.uploadZip(`six==1.${version}.0\n`);
-      await publishLayerVersion(publishOptionsOf(f, version === 3 ? { sharing: { accounts: ['111122223333'], organizations: [], public: false } } : {}));
+      await publishLayerVersion(
+        publishOptionsOf(f, version === 3 ? { sharing: { accounts: ['111122223333'], organizations: [], public: false } } : {}),
+      );
     }
     proxy.clearLog();
     const sharing = { accounts: ['444455556666'], organizations: [], public: true };
@@ -412,7 +440,10 @@ describe('planLayerVersion (--dry-run): what would be published and why, without
     expect(plan).toMatchObject({
       status: 'would-publish',
       layerVersion: 1,
-      changes: [{ name: 'idna', from: null, to: '3.10' }, { name: 'six', from: null, to: '1.17.0' }],
+      changes: [
+        { name: 'idna', from: null, to: '3.10' },
+        { name: 'six', from: null, to: '1.17.0' },
+      ],
       reason: `first version of ${f.layerName}`,
     });
     expect(plan.latestVersion).toBeUndefined();

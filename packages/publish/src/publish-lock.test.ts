@@ -4,8 +4,8 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/
 import { createMemoryLogger, currentProcessIdentity, ErrorCodes, LayerError, S3Path } from '@lambda-layer/core';
 import { createTestBucket, testS3Client, useFaultProxy } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CurrentLock, PublishLock, type PublishLockBody, type PublishLockOptions } from './publish-lock.js';
 import { failure } from './publish.fixture.js';
+import { type CurrentLock, PublishLock, type PublishLockBody, type PublishLockOptions } from './publish-lock.js';
 
 const s3 = testS3Client();
 let bucket: string;
@@ -29,7 +29,9 @@ async function head(path: S3Path) {
 }
 
 async function body(path: S3Path): Promise<PublishLockBody> {
-  return JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }))).Body?.transformToString()) ?? '{}') as PublishLockBody;
+  return JSON.parse(
+    (await (await s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }))).Body?.transformToString()) ?? '{}',
+  ) as PublishLockBody;
 }
 
 /** A lock object as another run would have left it. */
@@ -116,7 +118,7 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     expect(await head(path)).toBeUndefined();
   });
 
-  it('takes over a lock whose lease ran out (another machine\'s dead run); only one of two contenders does', async () => {
+  it("takes over a lock whose lease ran out (another machine's dead run); only one of two contenders does", async () => {
     const path = lockPath();
     await plantLock(path, { host: 'another-machine' });
     // LastModified has one-second resolution, so the lease is kept well above it and the wait below it.
@@ -147,7 +149,10 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
   });
 
   it('waits for (does not take over) a lock of a live process of this machine or of another machine', async () => {
-    for (const holder of [{ ...currentProcessIdentity(), pid: process.ppid, startTime: undefined }, { host: 'another-machine', pid: deadPid() }]) {
+    for (const holder of [
+      { ...currentProcessIdentity(), pid: process.ppid, startTime: undefined },
+      { host: 'another-machine', pid: deadPid() },
+    ]) {
       const path = lockPath();
       await plantLock(path, holder);
       const error = await failure(lock(path, { waitMs: 100 }).acquire());
@@ -183,7 +188,9 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     expect(held.isHeld).toBe(false);
     const error = await failure(Promise.resolve().then(() => held.assertHeld()));
     expect(error.code).toBe(ErrorCodes.PUBLISH_LOCK_LOST);
-    expect(error.oneLine).toMatch(/^lost the publish lock .*: another run took it over \(held by pid 7 on another-machine since .*\); nothing was published by this run/);
+    expect(error.oneLine).toMatch(
+      /^lost the publish lock .*: another run took it over \(held by pid 7 on another-machine since .*\); nothing was published by this run/,
+    );
     // Release leaves the other run's lock alone.
     await held.release();
     expect((await body(path)).pid).toBe(7);
@@ -206,12 +213,19 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     setTimeout(() => controller.abort(), 100);
     const error = await failure(waiting);
     expect(error.code).toBe(ErrorCodes.INTERRUPTED);
-    expect(error.oneLine).toBe(`interrupted: stopped while waiting for the publish lock ${path.uri}; nothing was published; run \`layer publish\` again`);
+    expect(error.oneLine).toBe(
+      `interrupted: stopped while waiting for the publish lock ${path.uri}; nothing was published; run \`layer publish\` again`,
+    );
   });
 
-  it('measures expiry on S3\'s clock (LastModified vs the answer\'s Date), whatever the local clock says', () => {
+  it("measures expiry on S3's clock (LastModified vs the answer's Date), whatever the local clock says", () => {
     const l = lock(lockPath(), { staleAfterMs: 60_000 });
-    const at = (modified: string, server: string): CurrentLock => ({ etag: 'e', lastModified: new Date(modified), serverDate: new Date(server), body: undefined });
+    const at = (modified: string, server: string): CurrentLock => ({
+      etag: 'e',
+      lastModified: new Date(modified),
+      serverDate: new Date(server),
+      body: undefined,
+    });
     // Both S3 timestamps are a year off the local clock: only their difference counts.
     expect(l.isExpired(at('2001-01-01T00:00:00Z', '2001-01-01T00:00:59Z'))).toBe(false);
     expect(l.isExpired(at('2001-01-01T00:00:00Z', '2001-01-01T00:01:01Z'))).toBe(true);

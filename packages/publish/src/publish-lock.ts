@@ -117,10 +117,14 @@ export class PublishLock {
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new LayerError(ErrorCodes.PUBLISH_LOCKED, `another publish holds ${this.path.uri} (${describeHolder(current.body)}, ${describeExpiry(current, this.options.staleAfterMs)})`, {
-          hint: `wait for it to finish and run again, or run \`layer publish --force-unlock\` if no publish is running; a dead run's lock expires ${Math.round(this.options.staleAfterMs / 1000)}s after its last renewal`,
-          details: { lock: this.path.uri, ...(current.body ? { holder: current.body } : {}) },
-        });
+        throw new LayerError(
+          ErrorCodes.PUBLISH_LOCKED,
+          `another publish holds ${this.path.uri} (${describeHolder(current.body)}, ${describeExpiry(current, this.options.staleAfterMs)})`,
+          {
+            hint: `wait for it to finish and run again, or run \`layer publish --force-unlock\` if no publish is running; a dead run's lock expires ${Math.round(this.options.staleAfterMs / 1000)}s after its last renewal`,
+            details: { lock: this.path.uri, ...(current.body ? { holder: current.body } : {}) },
+          },
+        );
       }
       const line = `waiting for the publish lock ${this.path.uri}: ${describeHolder(current.body)}; ${describeExpiry(current, this.options.staleAfterMs)}`;
       if (current.body?.owner !== announced) {
@@ -148,12 +152,17 @@ export class PublishLock {
    */
   assertHeld(): void {
     if (this.lostReason !== undefined) {
-      throw new LayerError(ErrorCodes.PUBLISH_LOCK_LOST, `lost the publish lock ${this.path.uri} before publishing: ${this.lostReason}; nothing was published by this run`, {
-        hint: 'run `layer publish` again',
-        details: { lock: this.path.uri },
-      });
+      throw new LayerError(
+        ErrorCodes.PUBLISH_LOCK_LOST,
+        `lost the publish lock ${this.path.uri} before publishing: ${this.lostReason}; nothing was published by this run`,
+        {
+          hint: 'run `layer publish` again',
+          details: { lock: this.path.uri },
+        },
+      );
     }
-    if (!this.held) throw new LayerError(ErrorCodes.PUBLISH_LOCK_LOST, `the publish lock ${this.path.uri} is not held`, { hint: 'call acquire() first' });
+    if (!this.held)
+      throw new LayerError(ErrorCodes.PUBLISH_LOCK_LOST, `the publish lock ${this.path.uri} is not held`, { hint: 'call acquire() first' });
   }
 
   /** Renews the lock now (the heartbeat calls this); a lock taken over by another run is marked lost. */
@@ -166,7 +175,8 @@ export class PublishLock {
       this.lostReason = current ? `another run took it over (${describeHolder(current.body)})` : 'it was removed (layer publish --force-unlock?)';
     } catch (error) {
       // A renewal that fails on the network is tried again at the next beat; past the lease, the lock is gone.
-      if (Date.now() - held.writtenAt > this.options.staleAfterMs) this.lostReason = `it could not be renewed for ${Math.round(this.options.staleAfterMs / 1000)}s (${(error as Error).message})`;
+      if (Date.now() - held.writtenAt > this.options.staleAfterMs)
+        this.lostReason = `it could not be renewed for ${Math.round(this.options.staleAfterMs / 1000)}s (${(error as Error).message})`;
       else this.logger.debug(`could not renew the publish lock: ${(error as Error).message}`);
     }
     if (this.lostReason !== undefined) this.logger.warn(`lost the publish lock ${this.path.uri}: ${this.lostReason}`);
@@ -288,7 +298,13 @@ export class PublishLock {
     const body = this.newBody(this.held?.body.acquiredAt);
     try {
       const response = await this.s3.send(
-        new PutObjectCommand({ Bucket: this.path.bucket, Key: this.path.key, Body: JSON.stringify(body), ContentType: 'application/json', ...condition }),
+        new PutObjectCommand({
+          Bucket: this.path.bucket,
+          Key: this.path.key,
+          Body: JSON.stringify(body),
+          ContentType: 'application/json',
+          ...condition,
+        }),
         { abortSignal: this.options.signal },
       );
       this.held = { etag: bareEtag(response.ETag), body, writtenAt: Date.now() };
@@ -332,7 +348,11 @@ export class PublishLock {
   private throwIfInterrupted(): void {
     if (!this.options.signal?.aborted) return;
     const when = this.held ? 'while holding' : 'while waiting for';
-    throw interruptedError(this.options.signal, `stopped ${when} the publish lock ${this.path.uri}; nothing was published`, 'run `layer publish` again');
+    throw interruptedError(
+      this.options.signal,
+      `stopped ${when} the publish lock ${this.path.uri}; nothing was published`,
+      'run `layer publish` again',
+    );
   }
 }
 

@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { ErrorCodes, LayerError, type Logger } from '@lambda-layer/core';
 import { withoutSdkRetries } from './aws-call.js';
-import { sendOnce } from './send-once.js';
 import { getLayerVersionCodeSha256, type LatestLayerVersion, listLayerVersions } from './latest-version.js';
+import { sendOnce } from './send-once.js';
 
 export interface PublishOnceInput {
   lambda: LambdaClient;
@@ -68,7 +68,8 @@ export async function publishLayerVersionOnce(publish: PublishOnceInput): Promis
       return { version: response.Version, layerVersionArn: response.LayerVersionArn };
     },
     findEffect: () => findVersionPublishedSince(lambda, layerName, publish.before, publish.zipSha256, signal),
-    describeEffect: (adopted) => `Lambda did publish it: version ${adopted.version} appeared with this layer.zip's CodeSha256; adopting it instead of publishing again`,
+    describeEffect: (adopted) =>
+      `Lambda did publish it: version ${adopted.version} appeared with this layer.zip's CodeSha256; adopting it instead of publishing again`,
     describeNoEffect: 'no version appeared: Lambda did not publish it',
     ...(publish.beforeAttempt ? { beforeAttempt: publish.beforeAttempt } : {}),
     logger: publish.logger,

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LambdaClient, ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { PublishLayerVersionOptions } from './options.js';
 import { type BuildTool, LayerError, layerZipMetadata, manifestFileName, md5Hex, s3Layout } from '@lambda-layer/core';
-import { afterEach, expect } from 'vitest';
 import { createTestBucket, testLambdaClient, testS3Client, uniqueName } from '@lambda-layer/testing';
-
+import { afterEach, expect } from 'vitest';
+import type { PublishLayerVersionOptions } from './options.js';
 
 export interface PublishFixture {
   projectDir: string;
@@ -94,11 +93,18 @@ export async function versionsOf(lambda: LambdaClient, layerName: string): Promi
 }
 
 /** The manifest stored for a version: body, bare ETag and content type, or undefined. */
-export async function storedManifest(f: PublishFixture, version: number): Promise<{ body: string; etag: string; contentType: string | undefined } | undefined> {
+export async function storedManifest(
+  f: PublishFixture,
+  version: number,
+): Promise<{ body: string; etag: string; contentType: string | undefined } | undefined> {
   const path = s3Layout(f.s3dir, f.tool).manifestForVersion(version);
   try {
     const response = await f.s3.send(new GetObjectCommand({ Bucket: path.bucket, Key: path.key }));
-    return { body: (await response.Body?.transformToString()) ?? '', etag: (response.ETag ?? '').replace(/"/g, ''), contentType: response.ContentType };
+    return {
+      body: (await response.Body?.transformToString()) ?? '',
+      etag: (response.ETag ?? '').replace(/"/g, ''),
+      contentType: response.ContentType,
+    };
   } catch {
     return undefined;
   }

@@ -1,4 +1,10 @@
-import { CreateMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { type ManifestFingerprint, md5Hex, S3Path } from '@lambda-layer/core';
 import { createTestBucket, recordCalls, testS3Client } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +68,9 @@ describe('compareStoredManifest', () => {
     const key = 'c/layer/000001/uv.lock';
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
     const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: 'same' }));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] } }),
+    );
     const path = S3Path.parse(`s3://${bucket}/${key}`);
     expect(await compareStoredManifest(s3, path, fingerprint('same'))).toBe('equal');
     expect(await compareStoredManifest(s3, path, fingerprint('not same'))).toBe('different');

@@ -22,7 +22,12 @@ export type StoredManifestState = 'equal' | 'different' | 'missing';
  * that are not its MD5, and a multipart object's has a "-N": for those the
  * ETag is never compared, not even for equality; the content is read instead.
  */
-export async function compareStoredManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint, signal?: AbortSignal): Promise<StoredManifestState> {
+export async function compareStoredManifest(
+  s3: S3Client,
+  path: S3Path,
+  local: ManifestFingerprint,
+  signal?: AbortSignal,
+): Promise<StoredManifestState> {
   let etag: string | undefined;
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
@@ -44,7 +49,12 @@ export async function compareStoredManifest(s3: S3Client, path: S3Path, local: M
  * content, which `compareStoredManifest` relies on. Idempotent by content (the
  * same key, the same bytes), so the SDK may retry it after a lost answer.
  */
-export async function putManifest(s3: S3Client, path: S3Path, local: ManifestFingerprint, signal?: AbortSignal): Promise<{ etag: string | undefined }> {
+export async function putManifest(
+  s3: S3Client,
+  path: S3Path,
+  local: ManifestFingerprint,
+  signal?: AbortSignal,
+): Promise<{ etag: string | undefined }> {
   const response = await s3.send(
     new PutObjectCommand({
       Bucket: path.bucket,

@@ -60,14 +60,21 @@ try {
   delete env.AWS_PROFILE;
 
   const awsCp = () => {
-    const result = spawnSync('aws', ['s3', 'cp', layout.layerZip, `s3://${bucket}/aws-cli/layer.zip`, '--endpoint-url', moto.endpoint, '--only-show-errors'], {
-      env,
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      'aws',
+      ['s3', 'cp', layout.layerZip, `s3://${bucket}/aws-cli/layer.zip`, '--endpoint-url', moto.endpoint, '--only-show-errors'],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
     if (result.error || result.status !== 0) throw new Error(`aws s3 cp failed: ${result.error?.message ?? result.stderr}`);
   };
   const layerCli = () => {
-    const result = spawnSync(process.execPath, [layerBin, 'upload', '--project-dir', dir, '--s3dir', s3dir, '--tool', 'pip', '--force', '--quiet'], { env, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [layerBin, 'upload', '--project-dir', dir, '--s3dir', s3dir, '--tool', 'pip', '--force', '--quiet'], {
+      env,
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`layer upload failed: ${result.stderr}`);
   };
 
@@ -102,8 +109,12 @@ try {
   const ratio = median(theirs) / median(ours);
   console.log(`upload of ${SIZE / MiB} MiB to moto at ${moto.endpoint}, median of ${RUNS} runs`);
   console.log(`  uploadLayerZip (hash + multipart) ${median(ours).toFixed(2)} s  ${mbps(median(ours))}`);
-  console.log(`  aws s3 cp                         ${median(theirs).toFixed(2)} s  ${mbps(median(theirs))}  (of which ~${median(awsVersion).toFixed(2)} s is AWS CLI start-up)`);
-  console.log(`  ratio (aws s3 cp / uploadLayerZip) ${ratio.toFixed(2)}x  (target >= ${TARGET_RATIO.toFixed(1)}x: ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'})`);
+  console.log(
+    `  aws s3 cp                         ${median(theirs).toFixed(2)} s  ${mbps(median(theirs))}  (of which ~${median(awsVersion).toFixed(2)} s is AWS CLI start-up)`,
+  );
+  console.log(
+    `  ratio (aws s3 cp / uploadLayerZip) ${ratio.toFixed(2)}x  (target >= ${TARGET_RATIO.toFixed(1)}x: ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'})`,
+  );
   if (hasBin) {
     const cliRatio = median(theirs) / median(ourCli);
     console.log(`  layer upload --force (CLI process) ${median(ourCli).toFixed(2)} s  ${mbps(median(ourCli))}  ratio ${cliRatio.toFixed(2)}x`);

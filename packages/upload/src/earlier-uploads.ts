@@ -1,5 +1,5 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { captureServerDate, isDeadLocalProcess, isNotFound, toLayerErrorFromAws, type Logger, type S3Path } from '@lambda-layer/core';
+import { captureServerDate, isDeadLocalProcess, isNotFound, type Logger, type S3Path, toLayerErrorFromAws } from '@lambda-layer/core';
 import type { MultipartUploadRecords } from './multipart-records.js';
 
 /**
@@ -52,7 +52,9 @@ export async function abortEarlierUploads(input: AbortEarlierUploadsInput): Prom
     }
     if (await abort(record.uploadId)) {
       aborted += 1;
-      logger.detail(`aborted the incomplete multipart upload ${record.uploadId} (started ${record.startedAt} by pid ${record.pid} on ${record.host})`);
+      logger.detail(
+        `aborted the incomplete multipart upload ${record.uploadId} (started ${record.startedAt} by pid ${record.pid} on ${record.host})`,
+      );
     }
     await records.remove(record.uploadId);
   }

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes } from '@lambda-layer/core';
-import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { computeFingerprints } from './fingerprints.js';
 
 const temp = useTempDir('upload-fp-');

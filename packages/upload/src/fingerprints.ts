@@ -1,4 +1,4 @@
-import { readManifest, sha256File, type BuildTool } from '@lambda-layer/core';
+import { type BuildTool, readManifest, sha256File } from '@lambda-layer/core';
 
 /** The two fingerprints publish relies on, plus the zip's size. */
 export interface LayerZipFingerprints {

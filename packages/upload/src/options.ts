@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parseBuildTool, S3Path, silentLogger, type BuildTool, type Logger } from '@lambda-layer/core';
+import { type BuildTool, type Logger, parseBuildTool, S3Path, silentLogger } from '@lambda-layer/core';
 
 /** What `uploadLayerZip` takes; the S3 client is injected, never created here. */
 export interface UploadLayerZipOptions {

@@ -8,8 +8,8 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutObjectCommand,
-  UploadPartCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createMemoryLogger, ErrorCodes, LayerError, layerZipMetadata, S3Path } from '@lambda-layer/core';
 import { countCommands, createTestBucket, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
@@ -112,7 +112,15 @@ describe('putLayerZip', () => {
     const s3 = testS3Client();
     const key = `${uniqueName('app')}/layer/layer.zip`;
     // The object a previous run left.
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: small, ContentType: 'application/zip', Metadata: { 'layer-zip-sha256': sha256(small) } }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: small,
+        ContentType: 'application/zip',
+        Metadata: { 'layer-zip-sha256': sha256(small) },
+      }),
+    );
     const before = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
 
     proxy.addRule({ operation: 'UploadPart', keyIncludes: key, action: { kind: 'server-error' } });
@@ -177,7 +185,14 @@ describe('putLayerZip', () => {
     proxy.addRule({ operation: 'UploadPart', keyIncludes: key, action: { kind: 'slow-body', bytesPerSecond: 256 * 1024 } });
     const records = new MultipartUploadRecords(join(dir, uniqueName('records')));
     const controller = new AbortController();
-    const running = putLayerZip({ ...input(viaProxy(), largeFile, large.length, key), partSize: 5 * MiB, queueSize: 2, signal: controller.signal, records, hadPrevious: true });
+    const running = putLayerZip({
+      ...input(viaProxy(), largeFile, large.length, key),
+      partSize: 5 * MiB,
+      queueSize: 2,
+      signal: controller.signal,
+      records,
+      hadPrevious: true,
+    });
     await proxy.waitFor('UploadPart');
     // The upload id is on disk before the first part goes out.
     expect((await records.list(bucket, key)).map((r) => r.pid)).toEqual([process.pid]);
@@ -217,7 +232,9 @@ describe('putLayerZip', () => {
       [smallFile, small.length],
       [largeFile, large.length],
     ] as const) {
-      const error = await putLayerZip({ ...input(s3, file, bytes, 'layer/layer.zip'), target: S3Path.of(missing, 'layer/layer.zip') }).catch((e: unknown) => e);
+      const error = await putLayerZip({ ...input(s3, file, bytes, 'layer/layer.zip'), target: S3Path.of(missing, 'layer/layer.zip') }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(LayerError);
       expect((error as LayerError).code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
       expect((error as LayerError).oneLine).toMatch(/the S3 bucket does not exist .*; create the bucket or fix --s3dir/);
@@ -228,11 +245,18 @@ describe('putLayerZip', () => {
     // moto does not enforce IAM: the proxy answers S3's own 403, which the SDK's real error parser reads.
     proxy.addRule({
       operation: 'PutObject',
-      action: { kind: 'respond', status: 403, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' },
+      action: {
+        kind: 'respond',
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      },
     });
     const error = await putLayerZip(input(viaProxy(), smallFile, small.length, 'layer/layer.zip')).catch((e: unknown) => e);
     expect((error as LayerError).code).toBe(ErrorCodes.AWS_ACCESS_DENIED);
-    expect((error as LayerError).oneLine).toMatch(/^access denied while trying to upload layer\.zip to s3:\/\/.*: Access Denied; check that your AWS identity/);
+    expect((error as LayerError).oneLine).toMatch(
+      /^access denied while trying to upload layer\.zip to s3:\/\/.*: Access Denied; check that your AWS identity/,
+    );
   });
 });
 

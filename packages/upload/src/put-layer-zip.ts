@@ -9,7 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { interruptedError, isNotFound, LayerError, readLayerZipSha256, toLayerErrorFromAws, type Logger, type S3Path } from '@lambda-layer/core';
+import { interruptedError, isNotFound, LayerError, type Logger, readLayerZipSha256, type S3Path, toLayerErrorFromAws } from '@lambda-layer/core';
 import type { MultipartUploadRecords } from './multipart-records.js';
 
 export interface PutLayerZipInput {
@@ -98,7 +98,11 @@ export async function putLayerZip(input: PutLayerZipInput): Promise<number> {
       const left = cleaned ? '' : `; its multipart upload could not be aborted now, the next \`layer upload\` aborts it`;
       if (stored === true) throw interrupted(signal, target, `S3 had already stored the new layer.zip before the interruption${left}`);
       if (stored === undefined) throw interrupted(signal, target, `S3 may or may not hold the new layer.zip (it did not answer in time)${left}`);
-      throw interrupted(signal, target, `${previousState(input.hadPrevious)}${uploadId && cleaned ? ' and no multipart upload is left open' : ''}${left}`);
+      throw interrupted(
+        signal,
+        target,
+        `${previousState(input.hadPrevious)}${uploadId && cleaned ? ' and no multipart upload is left open' : ''}${left}`,
+      );
     }
     if (stored === true) {
       // The answer was lost (a reset connection, a retried Complete that found its upload gone), the upload was not.
@@ -127,7 +131,12 @@ function interrupted(signal: AbortSignal | undefined, target: S3Path, state: str
 }
 
 /** Whether the object now carries our zip's SHA-256 (undefined: S3 did not answer). */
-async function isStored(s3Client: S3Client, target: S3Path, metadata: Record<string, string>, signal: AbortSignal | undefined): Promise<boolean | undefined> {
+async function isStored(
+  s3Client: S3Client,
+  target: S3Path,
+  metadata: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<boolean | undefined> {
   try {
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }), { abortSignal: signal });
     return readLayerZipSha256(head.Metadata) === readLayerZipSha256(metadata);

@@ -1,5 +1,5 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isNotFound, layerZipFactsOf, type LayerZipObjectFacts, toLayerErrorFromAws, type S3Path } from '@lambda-layer/core';
+import { isNotFound, layerZipFactsOf, type LayerZipObjectFacts, type S3Path, toLayerErrorFromAws } from '@lambda-layer/core';
 import type { LayerZipFingerprints } from './fingerprints.js';
 
 /** What S3 says about the layer.zip already there. */

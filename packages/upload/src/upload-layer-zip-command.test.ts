@@ -1,9 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -149,7 +149,7 @@ describe('uploadLayerZip', () => {
     expect((await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: s3 })).status).toBe('unchanged');
   });
 
-  it('replaces an object that carries only the original tool\'s manifest_md5', async () => {
+  it("replaces an object that carries only the original tool's manifest_md5", async () => {
     const { dir, zip } = await project();
     const s3dir = s3dirOf();
     const s3 = testS3Client();
@@ -209,7 +209,9 @@ describe('UploadLayerZipCommand.preflightCheck', () => {
     const { dir } = await project({ lock: null });
     const error = await failure({ projectDir: dir, tool: 'poetry', s3dir: s3dirOf(), s3Client: testS3Client() });
     expect(error.code).toBe(ErrorCodes.MANIFEST_NOT_FOUND);
-    expect(error.oneLine).toBe(`manifest poetry.lock not found at ${join(dir, 'poetry.lock')}; run \`poetry lock\` in the project folder, or pass the right --tool`);
+    expect(error.oneLine).toBe(
+      `manifest poetry.lock not found at ${join(dir, 'poetry.lock')}; run \`poetry lock\` in the project folder, or pass the right --tool`,
+    );
   });
 
   it('rejects a bad --s3dir in one line and creates nothing', async () => {
@@ -226,15 +228,17 @@ describe('UploadLayerZipCommand.preflightCheck', () => {
 
   it('rejects an unknown tool', async () => {
     const { dir } = await project();
-    expect(() => new UploadLayerZipCommand(validateUploadOptions({ projectDir: dir, tool: 'npm' as never, s3dir: s3dirOf(), s3Client: testS3Client() }))).toThrow(
-      /unknown build tool "npm"/,
-    );
+    expect(
+      () => new UploadLayerZipCommand(validateUploadOptions({ projectDir: dir, tool: 'npm' as never, s3dir: s3dirOf(), s3Client: testS3Client() })),
+    ).toThrow(/unknown build tool "npm"/);
   });
 
   it('accepts an S3Path and an s3dir without the trailing slash', async () => {
     const { dir } = await project();
     const prefix = uniqueName('app');
-    const command = new UploadLayerZipCommand(validateUploadOptions({ projectDir: dir, tool: 'uv', s3dir: `s3://${bucket}/${prefix}`, s3Client: testS3Client() }));
+    const command = new UploadLayerZipCommand(
+      validateUploadOptions({ projectDir: dir, tool: 'uv', s3dir: `s3://${bucket}/${prefix}`, s3Client: testS3Client() }),
+    );
     const { target } = await command.preflightCheck();
     expect(target.uri).toBe(`s3://${bucket}/${prefix}/layer/layer.zip`);
     expect(await command.isLayerZipExists()).toBe(true);
@@ -246,7 +250,9 @@ describe('uploadLayerZip AWS failures', () => {
   it('reports a missing bucket in one line and leaves nothing behind', async () => {
     const { dir } = await project();
     const missing = uniqueName('no-such-bucket');
-    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir: `s3://${missing}/app/`, s3Client: testS3Client() }).catch((e: unknown) => e)) as LayerError;
+    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir: `s3://${missing}/app/`, s3Client: testS3Client() }).catch(
+      (e: unknown) => e,
+    )) as LayerError;
     expect(error.code).toBe(ErrorCodes.AWS_BUCKET_NOT_FOUND);
     expect(error.oneLine).toBe(
       `the S3 bucket does not exist (while trying to list the incomplete multipart uploads of s3://${missing}/app/layer/layer.zip); create the bucket or fix --s3dir`,
@@ -275,7 +281,9 @@ describe('uploadLayerZip AWS failures', () => {
     proxy.addRule({ operation: 'CompleteMultipartUpload', action: { kind: 'server-error' } });
     const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() }).catch((e: unknown) => e)) as LayerError;
     expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
-    expect(error.oneLine).toMatch(/^S3 answered HTTP 500 InternalError \(request id [0-9A-F]{16}\) after 3 attempts while trying to upload layer\.zip to s3:\/\//);
+    expect(error.oneLine).toMatch(
+      /^S3 answered HTTP 500 InternalError \(request id [0-9A-F]{16}\) after 3 attempts while trying to upload layer\.zip to s3:\/\//,
+    );
     const prefix = s3dir.slice(`s3://${bucket}/`.length);
     const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     expect(listed.KeyCount ?? 0).toBe(0);

@@ -2,25 +2,25 @@ import { stat } from 'node:fs/promises';
 import {
   defineSteps,
   ErrorCodes,
-  interruptedError,
-  toLayerErrorFromAws,
   formatBytes,
+  interruptedError,
   LayerError,
   layerZipMetadata,
+  type LocalLayout,
   localLayout,
   MANIFEST_HINTS,
   manifestFileName,
-  type S3Path,
   s3Layout,
-  type LocalLayout,
+  type S3Path,
   StepLog,
+  toLayerErrorFromAws,
   type UploadResult,
   verifyLayerZip,
 } from '@lambda-layer/core';
 import { abortEarlierUploads } from './earlier-uploads.js';
 import { computeFingerprints, type LayerZipFingerprints } from './fingerprints.js';
 import { MultipartUploadRecords } from './multipart-records.js';
-import { type UploadLayerZipOptions, validateUploadOptions, type ValidatedUploadOptions } from './options.js';
+import { type UploadLayerZipOptions, type ValidatedUploadOptions, validateUploadOptions } from './options.js';
 import { putLayerZip } from './put-layer-zip.js';
 import { headLayerZip, isSameLayerZip, type RemoteLayerZip } from './remote-layer-zip.js';
 
@@ -84,7 +84,11 @@ export class UploadLayerZipCommand {
   /** Stops between steps once interrupted: nothing was sent yet. */
   private throwIfInterrupted(target: S3Path | undefined): void {
     if (!this.options.signal?.aborted) return;
-    throw interruptedError(this.options.signal, `layer.zip was not sent${target ? ` to ${target.uri}` : ''}; nothing changed in S3`, 'run `layer upload` again');
+    throw interruptedError(
+      this.options.signal,
+      `layer.zip was not sent${target ? ` to ${target.uri}` : ''}; nothing changed in S3`,
+      'run `layer upload` again',
+    );
   }
 
   private get logger() {
@@ -153,7 +157,9 @@ export class UploadLayerZipCommand {
   async computeFingerprints(): Promise<LayerZipFingerprints> {
     this.steps.start('computeFingerprints');
     const fingerprints = await computeFingerprints(this.manifestPath, this.options.tool, this.layout.layerZip);
-    this.logger.detail(`manifest md5 ${fingerprints.manifestMd5}, layer.zip sha256 ${fingerprints.zipSha256} (${formatBytes(fingerprints.zipBytes)})`);
+    this.logger.detail(
+      `manifest md5 ${fingerprints.manifestMd5}, layer.zip sha256 ${fingerprints.zipSha256} (${formatBytes(fingerprints.zipBytes)})`,
+    );
     return fingerprints;
   }
 
@@ -163,7 +169,10 @@ export class UploadLayerZipCommand {
    */
   async ensureLayerZipPackaged(local: LayerZipFingerprints): Promise<void> {
     this.steps.start('ensureLayerZipPackaged', manifestFileName(this.options.tool));
-    const stamp = await verifyLayerZip(this.layout, { manifest: { file: manifestFileName(this.options.tool), md5: local.manifestMd5 }, zipSha256Base64: local.zipSha256 });
+    const stamp = await verifyLayerZip(this.layout, {
+      manifest: { file: manifestFileName(this.options.tool), md5: local.manifestMd5 },
+      zipSha256Base64: local.zipSha256,
+    });
     this.logger.detail(`its package stamp names this zip (sha256 ${stamp.zip.sha256Base64}) and manifest (md5 ${stamp.build.manifest.md5})`);
   }
 
@@ -237,7 +246,8 @@ export class UploadLayerZipCommand {
         listRemote: options.listRemote,
         signal: this.options.signal,
       });
-      if (aborted) this.logger.info(`aborted ${aborted} incomplete multipart upload${aborted === 1 ? '' : 's'} of ${target.uri} left by an earlier run`);
+      if (aborted)
+        this.logger.info(`aborted ${aborted} incomplete multipart upload${aborted === 1 ? '' : 's'} of ${target.uri} left by an earlier run`);
       else this.logger.detail('none');
       return aborted;
     } catch (error) {

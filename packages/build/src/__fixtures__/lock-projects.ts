@@ -99,10 +99,18 @@ export interface LockIndexes {
 
 async function createGitRepo(dir: string): Promise<string> {
   await mkdir(join(dir, 'gitpkg'), { recursive: true });
-  await writeFile(join(dir, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "gitpkg"\nversion = "1.0"\n');
+  await writeFile(
+    join(dir, 'pyproject.toml'),
+    '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "gitpkg"\nversion = "1.0"\n',
+  );
   await writeFile(join(dir, 'gitpkg', '__init__.py'), 'VERSION = "1.0"\n');
-  const git = (args: string[]) => run('git', ['-c', 'user.email=fixture@example.com', '-c', 'user.name=fixture', '-c', 'init.defaultBranch=main', ...args], { cwd: dir });
-  for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'gitpkg 1.0']]) {
+  const git = (args: string[]) =>
+    run('git', ['-c', 'user.email=fixture@example.com', '-c', 'user.name=fixture', '-c', 'init.defaultBranch=main', ...args], { cwd: dir });
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'gitpkg 1.0'],
+  ]) {
     const result = await git(args);
     if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
   }
@@ -175,12 +183,22 @@ function pyprojectFor(tool: 'uv' | 'poetry', spec: LockProjectSpec, indexes: Loc
   if (tool === 'uv') {
     lines.push('[dependency-groups]', `dev = [${quote(spec.dev ?? [])}]`, '');
     lines.push('[[tool.uv.index]]', 'name = "main"', `url = "${indexes.main.url}"`, 'default = true', '');
-    lines.push('[[tool.uv.index]]', 'name = "second"', `url = "${indexes.second.url}"`, ...(spec.secondIndex === 'supplemental' ? [] : ['explicit = true']), '');
+    lines.push(
+      '[[tool.uv.index]]',
+      'name = "second"',
+      `url = "${indexes.second.url}"`,
+      ...(spec.secondIndex === 'supplemental' ? [] : ['explicit = true']),
+      '',
+    );
     lines.push('[tool.uv.sources]', ...(spec.fromSecond ?? []).map((name) => `${name} = { index = "second" }`), '');
   } else {
     lines.push('[tool.poetry]', 'package-mode = false', '');
     lines.push('[tool.poetry.dependencies]', ...(spec.fromSecond ?? []).map((name) => `${name} = { source = "second" }`), '');
-    lines.push('[tool.poetry.group.dev.dependencies]', ...(spec.dev ?? []).map((dep) => `${dep.split('==')[0]} = "${dep.split('==')[1] ?? '*'}"`), '');
+    lines.push(
+      '[tool.poetry.group.dev.dependencies]',
+      ...(spec.dev ?? []).map((dep) => `${dep.split('==')[0]} = "${dep.split('==')[1] ?? '*'}"`),
+      '',
+    );
     lines.push('[[tool.poetry.source]]', 'name = "main"', `url = "${indexes.main.url}"`, 'priority = "primary"', '');
     lines.push('[[tool.poetry.source]]', 'name = "second"', `url = "${indexes.second.url}"`, `priority = "${spec.secondIndex ?? 'explicit'}"`, '');
   }
@@ -212,9 +230,26 @@ export async function createLockedProject(toolName: 'uv' | 'poetry', spec: LockP
 /** `uv export --frozen --no-dev --no-emit-project` / `poetry export --only main`, as the build runs them today. */
 export async function exportLock(toolName: 'uv' | 'poetry', dir: string, extras: readonly string[] = []): Promise<string> {
   if (toolName === 'uv') {
-    return tool('uv', ['export', '--frozen', '--no-dev', '--no-emit-project', '--format', 'requirements-txt', '--no-header', ...extras.flatMap((e) => ['--extra', e])], dir);
+    return tool(
+      'uv',
+      [
+        'export',
+        '--frozen',
+        '--no-dev',
+        '--no-emit-project',
+        '--format',
+        'requirements-txt',
+        '--no-header',
+        ...extras.flatMap((e) => ['--extra', e]),
+      ],
+      dir,
+    );
   }
-  return tool('poetry', ['export', '--format', 'requirements.txt', '--only', 'main', '--no-interaction', '--no-ansi', ...extras.flatMap((e) => ['--extras', e])], dir);
+  return tool(
+    'poetry',
+    ['export', '--format', 'requirements.txt', '--only', 'main', '--no-interaction', '--no-ansi', ...extras.flatMap((e) => ['--extras', e])],
+    dir,
+  );
 }
 
 export interface ExportedPackage {
@@ -289,7 +324,10 @@ export const ORACLE_TARGETS = [
 ] as const;
 
 /** What the tool's export installs on one target: normalised pin -> sorted hashes, markers judged by `packaging`. */
-export async function exportedForTargets(exported: ExportedPackage[], environments: Array<Record<string, string>>): Promise<Array<Map<string, string[]>>> {
+export async function exportedForTargets(
+  exported: ExportedPackage[],
+  environments: Array<Record<string, string>>,
+): Promise<Array<Map<string, string[]>>> {
   const verdicts = await evaluateWithPackaging(environments.map((env) => [env, exported.map((pkg) => pkg.marker)]));
   return verdicts.map((row) => {
     const kept = new Map<string, string[]>();
@@ -305,7 +343,12 @@ export function readerPins(set: LockedInstallSet): Map<string, string[]> {
   return new Map(
     set.packages.map((pkg) => {
       const source = pkg.source;
-      const pin = source.kind === 'url' ? `${pkg.name} @ ${source.url}` : source.kind === 'git' ? `${pkg.name} @ git+${source.url}@${source.commit}` : `${pkg.name}==${pkg.version}`;
+      const pin =
+        source.kind === 'url'
+          ? `${pkg.name} @ ${source.url}`
+          : source.kind === 'git'
+            ? `${pkg.name} @ git+${source.url}@${source.commit}`
+            : `${pkg.name}==${pkg.version}`;
       return [pin, [...new Set(pkg.files.map((file) => file.sha256))].sort()];
     }),
   );

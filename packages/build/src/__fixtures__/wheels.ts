@@ -30,9 +30,14 @@ export async function createWheel(dir: string, spec: WheelSpec): Promise<string>
   const text = (value: string) => new TextEncoder().encode(value);
   const files: Record<string, Uint8Array> = {
     [`${module}/__init__.py`]: text(`TAG = ${JSON.stringify(spec.tag)}\n`),
-    [`${distInfo}/METADATA`]: text(`Metadata-Version: 2.1\nName: ${spec.name}\nVersion: ${spec.version}\n${spec.requiresPython ? `Requires-Python: ${spec.requiresPython}\n` : ''}`),
+    [`${distInfo}/METADATA`]: text(
+      `Metadata-Version: 2.1\nName: ${spec.name}\nVersion: ${spec.version}\n${spec.requiresPython ? `Requires-Python: ${spec.requiresPython}\n` : ''}`,
+    ),
     [`${distInfo}/WHEEL`]: text(
-      `Wheel-Version: 1.0\nGenerator: lambda-layer-tests\nRoot-Is-Purelib: ${platforms === 'any'}\n${python.split('.').flatMap((py) => abi.split('.').flatMap((a) => platforms.split('.').map((plat) => `Tag: ${py}-${a}-${plat}\n`))).join('')}`,
+      `Wheel-Version: 1.0\nGenerator: lambda-layer-tests\nRoot-Is-Purelib: ${platforms === 'any'}\n${python
+        .split('.')
+        .flatMap((py) => abi.split('.').flatMap((a) => platforms.split('.').map((plat) => `Tag: ${py}-${a}-${plat}\n`)))
+        .join('')}`,
     ),
   };
   const record = [...Object.entries(files).map(([path, bytes]) => `${path},${recordHash(bytes)},${bytes.length}`), `${distInfo}/RECORD,,`].join('\n');
@@ -40,6 +45,9 @@ export async function createWheel(dir: string, spec: WheelSpec): Promise<string>
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${module}-${spec.version}-${spec.tag}.whl`);
   // Fixed times, so the same spec is the same bytes (the tools cache files by hash).
-  await writeFile(path, zipSync(Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [bytes, { mtime: new Date('1980-01-02T00:00:00Z') }]]))));
+  await writeFile(
+    path,
+    zipSync(Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [bytes, { mtime: new Date('1980-01-02T00:00:00Z') }]]))),
+  );
   return path;
 }

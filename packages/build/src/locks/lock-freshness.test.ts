@@ -30,11 +30,22 @@ const SPEC = {
 /** pyproject.toml edits, each with whether it leaves the lock fresh. */
 const EDITS: Array<{ what: string; edit: (text: string) => string; fresh: boolean | { uv: boolean; poetry: boolean } }> = [
   { what: 'nothing changed', edit: (t) => t, fresh: true },
-  { what: 'comments and layout only', edit: (t) => t.replace('dependencies = [', '# what the layer holds\ndependencies = [ # pinned\n  ').replace('requires-python', 'requires-python    '), fresh: true },
+  {
+    what: 'comments and layout only',
+    edit: (t) =>
+      t.replace('dependencies = [', '# what the layer holds\ndependencies = [ # pinned\n  ').replace('requires-python', 'requires-python    '),
+    fresh: true,
+  },
   {
     // uv records requirements normalised; Poetry hashes the strings as written.
     what: 'the same requirements written differently (spacing, quotes, clause order, name case)',
-    edit: (t) => t.replace('"alpha[extra1]==1.0"', '"Alpha [ extra1 ] == 1.0"').replace(`"beta>=1,<3; python_version < \\"3.13\\" and sys_platform != \\"win32\\""`, `"beta <3, >=1 ;  sys_platform != 'win32' and python_version < '3.13'"`),
+    edit: (t) =>
+      t
+        .replace('"alpha[extra1]==1.0"', '"Alpha [ extra1 ] == 1.0"')
+        .replace(
+          `"beta>=1,<3; python_version < \\"3.13\\" and sys_platform != \\"win32\\""`,
+          `"beta <3, >=1 ;  sys_platform != 'win32' and python_version < '3.13'"`,
+        ),
     fresh: { uv: true, poetry: false },
   },
   { what: 'a [tool.lambda-layer] setting added', edit: (t) => `${t}\n[tool.lambda-layer]\npython-version = "3.12"\n`, fresh: true },
@@ -43,7 +54,11 @@ const EDITS: Array<{ what: string; edit: (text: string) => string; fresh: boolea
   { what: 'a marker changed', edit: (t) => t.replace('python_version < \\"3.13\\"', 'python_version < \\"3.14\\"'), fresh: false },
   { what: 'an extra of a dependency dropped', edit: (t) => t.replace('alpha[extra1]==1.0', 'alpha==1.0'), fresh: false },
   { what: 'requires-python changed', edit: (t) => t.replace('requires-python = ">=3.11"', 'requires-python = ">=3.10"'), fresh: false },
-  { what: 'an optional dependency added', edit: (t) => t.replace('feature = ["pyyaml==6.0.2"]', 'feature = ["pyyaml==6.0.2", "markupsafe==3.0.2"]'), fresh: false },
+  {
+    what: 'an optional dependency added',
+    edit: (t) => t.replace('feature = ["pyyaml==6.0.2"]', 'feature = ["pyyaml==6.0.2", "markupsafe==3.0.2"]'),
+    fresh: false,
+  },
 ];
 
 describe.each(['uv', 'poetry'] as const)('%s lock freshness, answered from the files, agrees with the tool', (tool) => {
@@ -77,7 +92,10 @@ describe.each(['uv', 'poetry'] as const)('%s lock freshness, answered from the f
   });
 
   it('a dev-group change: Poetry hashes it (stale); for uv it is not a change of the layer (fresh), though `uv lock --check` objects', async () => {
-    const edited = tool === 'uv' ? original.replace('dev = ["devonly==1.0"]', 'dev = ["devonly==1.0", "epsilon==1.0"]') : original.replace('devonly = "1.0"', 'devonly = "1.0"\nepsilon = "1.0"');
+    const edited =
+      tool === 'uv'
+        ? original.replace('dev = ["devonly==1.0"]', 'dev = ["devonly==1.0", "epsilon==1.0"]')
+        : original.replace('devonly = "1.0"', 'devonly = "1.0"\nepsilon = "1.0"');
     expect(edited).not.toBe(original);
     await writeFile(join(dir, 'pyproject.toml'), edited);
     try {
@@ -93,13 +111,16 @@ describe.each(['uv', 'poetry'] as const)('%s lock freshness, answered from the f
     try {
       const error = (() => {
         try {
-          return assertLockFresh({ fresh: false, reasons: ['x changed'] }, tool === 'uv' ? 'uv.lock' : 'poetry.lock');
+          assertLockFresh({ fresh: false, reasons: ['x changed'] }, tool === 'uv' ? 'uv.lock' : 'poetry.lock');
+          return;
         } catch (e) {
           return e;
         }
       })();
       expect(isLayerError(error) && error.code).toBe(ErrorCodes.LOCK_OUTDATED);
-      expect(isLayerError(error) && error.oneLine).toBe(`${tool}.lock is out of date with pyproject.toml: x changed; run \`${tool} lock\` and build again`);
+      expect(isLayerError(error) && error.oneLine).toBe(
+        `${tool}.lock is out of date with pyproject.toml: x changed; run \`${tool} lock\` and build again`,
+      );
       const reasons = (await readerSaysFresh(tool, dir)).reasons;
       if (tool === 'uv') expect(reasons[0]).toMatch(/alpha\[extra1\]>=1\.0/);
       else expect(reasons[0]).toMatch(/content-hash/);

@@ -3,8 +3,16 @@ import { normalizePackageName } from './locked-package.js';
 import { normalizeExtra } from './marker.js';
 import { poetryContentHash } from './poetry-content-hash.js';
 import type { PoetryLock } from './poetry-lock.js';
-import { formatRequirement, normalizeSpecifier, parseRequirement, type Requirement, samePythonRange, sameRequirement, splitExtras } from './requirement.js';
-import { arrayOf, stringOf, type TomlTable, tableOf } from './toml.js';
+import {
+  formatRequirement,
+  normalizeSpecifier,
+  parseRequirement,
+  type Requirement,
+  samePythonRange,
+  sameRequirement,
+  splitExtras,
+} from './requirement.js';
+import { arrayOf, stringOf, tableOf, type TomlTable } from './toml.js';
 import { findUvProject, type UvLock } from './uv-lock.js';
 
 /**
@@ -40,7 +48,7 @@ export function poetryLockFreshness(lock: PoetryLock, pyproject: TomlTable): Loc
   if (olderThan(lock.generatedBy, GROUPS_HASHED_SINCE) && poetryContentHash(pyproject, { withDependencyGroups: false }) === lock.contentHash) {
     return { fresh: true, reasons: [] };
   }
-  return { fresh: false, reasons: ["the dependencies in pyproject.toml changed since poetry.lock was written (its content-hash differs)"] };
+  return { fresh: false, reasons: ['the dependencies in pyproject.toml changed since poetry.lock was written (its content-hash differs)'] };
 }
 
 /** A requirement uv.lock recorded (`{ name = "x", extras = [...], specifier = "...", marker = "..." }`). */
@@ -106,13 +114,20 @@ export function uvLockFreshness(lock: UvLock, pyproject: TomlTable): LockFreshne
   for (const [extra, values] of Object.entries(tableOf(project['optional-dependencies']))) {
     declared.push(...declaredRequirements(values, `extra == '${normalizeExtra(extra)}'`));
   }
-  const recorded = arrayOf(metadata['requires-dist']).map(recordedRequirement).filter((r): r is Requirement => r !== undefined);
+  const recorded = arrayOf(metadata['requires-dist'])
+    .map(recordedRequirement)
+    .filter((r): r is Requirement => r !== undefined);
   reasons.push(...compareRequirements('requires', declared, recorded, lock.requiresPython));
 
   const uvSettings = tableOf(tableOf(pyproject.tool).uv);
   const manifest = tableOf(lock.document.manifest);
-  for (const [setting, key] of [['constraint-dependencies', 'constraints'], ['override-dependencies', 'overrides']] as const) {
-    const recordedList = arrayOf(manifest[key]).map(recordedRequirement).filter((r): r is Requirement => r !== undefined);
+  for (const [setting, key] of [
+    ['constraint-dependencies', 'constraints'],
+    ['override-dependencies', 'overrides'],
+  ] as const) {
+    const recordedList = arrayOf(manifest[key])
+      .map(recordedRequirement)
+      .filter((r): r is Requirement => r !== undefined);
     reasons.push(...compareRequirements(`[tool.uv] ${setting} lists`, declaredRequirements(uvSettings[setting]), recordedList, lock.requiresPython));
   }
   return { fresh: reasons.length === 0, reasons };

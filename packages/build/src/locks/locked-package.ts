@@ -66,10 +66,14 @@ export function sha256Of(hash: unknown): string | undefined {
 export function checkTargetPython(requiresPython: string | undefined, environment: LockTarget['environment'], lockFile: string): void {
   const version = environment.python_full_version ?? environment.python_version;
   if (!requiresPython || !version || constraintAllows(requiresPython, version)) return;
-  throw new LayerError(ErrorCodes.PYTHON_VERSION_EXCLUDED, `the project's requires-python ${requiresPython} (recorded in ${lockFile}) excludes Python ${environment.python_version ?? version}`, {
-    hint: 'build for a Python version the project supports (--python-version), or widen requires-python and lock again',
-    details: { requiresPython, pythonVersion: version },
-  });
+  throw new LayerError(
+    ErrorCodes.PYTHON_VERSION_EXCLUDED,
+    `the project's requires-python ${requiresPython} (recorded in ${lockFile}) excludes Python ${environment.python_version ?? version}`,
+    {
+      hint: 'build for a Python version the project supports (--python-version), or widen requires-python and lock again',
+      details: { requiresPython, pythonVersion: version },
+    },
+  );
 }
 
 export function lockInvalid(lockFile: string, reason: string, hint: string): LayerError {

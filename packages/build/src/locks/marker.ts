@@ -14,8 +14,7 @@ import { satisfies, valid } from '@renovatebot/pep440';
  */
 
 export type MarkerNode =
-  | { kind: 'and' | 'or'; left: MarkerNode; right: MarkerNode }
-  | { kind: 'compare'; left: MarkerValue; op: MarkerOperator; right: MarkerValue };
+  { kind: 'and' | 'or'; left: MarkerNode; right: MarkerNode } | { kind: 'compare'; left: MarkerValue; op: MarkerOperator; right: MarkerValue };
 
 export type MarkerValue = { variable: string } | { literal: string };
 export type MarkerOperator = '<' | '<=' | '==' | '!=' | '>=' | '>' | '~=' | '===' | 'in' | 'not in';
@@ -38,9 +37,20 @@ export class MarkerSyntaxError extends Error {
 }
 
 const VARIABLES = new Set([
-  'python_version', 'python_full_version', 'os_name', 'sys_platform', 'platform_release', 'platform_system',
-  'platform_version', 'platform_machine', 'platform_python_implementation', 'implementation_name',
-  'implementation_version', 'extra', 'extras', 'dependency_groups',
+  'python_version',
+  'python_full_version',
+  'os_name',
+  'sys_platform',
+  'platform_release',
+  'platform_system',
+  'platform_version',
+  'platform_machine',
+  'platform_python_implementation',
+  'implementation_name',
+  'implementation_version',
+  'extra',
+  'extras',
+  'dependency_groups',
 ]);
 /** Pre-PEP 508 spellings that packaging still accepts. */
 const ALIASES: Record<string, string> = {
@@ -58,7 +68,8 @@ export function normalizeExtra(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
-type Token = { type: 'string'; value: string } | { type: 'word'; value: string } | { type: 'op'; value: string } | { type: 'paren'; value: '(' | ')' };
+type Token =
+  { type: 'string'; value: string } | { type: 'word'; value: string } | { type: 'op'; value: string } | { type: 'paren'; value: '(' | ')' };
 
 function tokenize(marker: string): Token[] {
   const tokens: Token[] = [];
@@ -193,7 +204,9 @@ export function evaluateMarker(marker: string | undefined, environment: MarkerEn
 
 function evaluate(node: MarkerNode, environment: MarkerEnvironment): boolean {
   if (node.kind !== 'compare') {
-    return node.kind === 'and' ? evaluate(node.left, environment) && evaluate(node.right, environment) : evaluate(node.left, environment) || evaluate(node.right, environment);
+    return node.kind === 'and'
+      ? evaluate(node.left, environment) && evaluate(node.right, environment)
+      : evaluate(node.left, environment) || evaluate(node.right, environment);
   }
   const variable = 'variable' in node.left ? node.left.variable : (node.right as { variable: string }).variable;
   if (variable === 'extra') return compareExtra(node, environment.extras);

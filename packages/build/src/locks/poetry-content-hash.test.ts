@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot, run, toolsBin } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { parsePoetryLock } from './poetry-lock.js';
 import { poetryContentHash, pythonJsonDumps } from './poetry-content-hash.js';
+import { parsePoetryLock } from './poetry-lock.js';
 import { parseToml } from './toml.js';
 
 /** The oracle: Poetry's own Locker computes the hash of a pyproject.toml. */
@@ -68,8 +68,11 @@ describe('poetryContentHash equals the hash Poetry computes', () => {
   });
 
   it('prints JSON exactly like Python (separators, key order, escapes, ints vs floats)', async () => {
-    const value = { b: [1n, 1.0, 0.1, 1e-5, 1e16, true, null], a: { 'é': 'x\u007f"\n😀' } };
-    const result = await run(join(toolsBin, 'python'), ['-c', 'import json; print(json.dumps({"b": [1, 1.0, 0.1, 1e-5, 1e16, True, None], "a": {"é": "x\\x7f\\"\\n😀"}}, sort_keys=True))']);
+    const value = { b: [1n, 1.0, 0.1, 1e-5, 1e16, true, null], a: { é: 'x\u007f"\n😀' } };
+    const result = await run(join(toolsBin, 'python'), [
+      '-c',
+      'import json; print(json.dumps({"b": [1, 1.0, 0.1, 1e-5, 1e16, True, None], "a": {"é": "x\\x7f\\"\\n😀"}}, sort_keys=True))',
+    ]);
     expect(pythonJsonDumps(value)).toBe(result.stdout.trim());
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isTable, type TomlTable, tableOf } from './toml.js';
+import { isTable, tableOf, type TomlTable } from './toml.js';
 
 /**
  * Poetry's `content-hash` (poetry/packages/locker.py, `_get_content_hash`):

@@ -4,14 +4,14 @@ import {
   type LockedFile,
   type LockedInstallSet,
   type LockedPackage,
-  type LockTarget,
   lockInvalid,
+  type LockTarget,
   normalizePackageName,
   type PackageSource,
   sha256Of,
 } from './locked-package.js';
 import { evaluateMarker, MarkerSyntaxError, normalizeExtra } from './marker.js';
-import { arrayOf, isTable, parseToml, stringOf, type TomlTable, tableOf } from './toml.js';
+import { arrayOf, isTable, parseToml, stringOf, tableOf, type TomlTable } from './toml.js';
 
 /**
  * poetry.lock read directly: the packages `poetry export --only main` lists
@@ -110,9 +110,13 @@ function mainMarker(table: TomlTable): string | undefined {
 export function readPoetryLock(input: string | PoetryLock, target: LockTarget): LockedInstallSet {
   const lock = typeof input === 'string' ? parsePoetryLock(input) : input;
   if (!hasLockedGroupsAndMarkers(lock)) {
-    throw new LayerError(ErrorCodes.LOCK_UNSUPPORTED, `poetry.lock is lock-version ${lock.lockVersion}, which records no groups and markers per package`, {
-      hint: 'run `poetry lock` with Poetry 2 to rewrite it as lock-version 2.1 (the locked versions stay as they are)',
-    });
+    throw new LayerError(
+      ErrorCodes.LOCK_UNSUPPORTED,
+      `poetry.lock is lock-version ${lock.lockVersion}, which records no groups and markers per package`,
+      {
+        hint: 'run `poetry lock` with Poetry 2 to rewrite it as lock-version 2.1 (the locked versions stay as they are)',
+      },
+    );
   }
   checkTargetPython(lock.pythonVersions, target.environment, 'poetry.lock');
   const environment = { values: target.environment, extras: new Set((target.extras ?? []).map(normalizeExtra)) };
@@ -121,7 +125,9 @@ export function readPoetryLock(input: string | PoetryLock, target: LockTarget): 
     const name = normalizePackageName(stringOf(table.name) ?? '');
     const version = stringOf(table.version);
     if (!name || !version) throw lockInvalid('poetry.lock', 'a [[package]] has no name or version', RELOCK);
-    const groups = arrayOf(table.groups).filter((group): group is string => typeof group === 'string').map(normalizePackageName);
+    const groups = arrayOf(table.groups)
+      .filter((group): group is string => typeof group === 'string')
+      .map(normalizePackageName);
     if (!groups.includes(MAIN_GROUP)) continue;
     const marker = mainMarker(table);
     let holds: boolean;

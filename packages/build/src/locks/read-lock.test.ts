@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@lambda-layer/core';
 import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { readLockedInstallSet } from './read-lock.js';
 
 const temp = useTempDir('read-lock-', { each: true });
@@ -14,6 +14,9 @@ describe('readLockedInstallSet', () => {
     await expect(readLockedInstallSet({ dir: temp.path, tool: 'uv', ...target })).rejects.toMatchObject({ code: ErrorCodes.MANIFEST_NOT_FOUND });
     // A folder where the lock should be: the system error, mapped (never a raw EISDIR).
     await mkdir(join(temp.path, 'uv.lock'));
-    await expect(readLockedInstallSet({ dir: temp.path, tool: 'uv', ...target })).rejects.toMatchObject({ code: ErrorCodes.NOT_A_FILE, message: expect.stringContaining('uv.lock') });
+    await expect(readLockedInstallSet({ dir: temp.path, tool: 'uv', ...target })).rejects.toMatchObject({
+      code: ErrorCodes.NOT_A_FILE,
+      message: expect.stringContaining('uv.lock'),
+    });
   });
 });

@@ -43,6 +43,8 @@ async function readText(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toLayerErrorFromSystem(error, { path, doing: `read ${path}` }) ?? error;
-    throw new LayerError(ErrorCodes.MANIFEST_NOT_FOUND, `${path} does not exist`, { hint: 'run the build from the folder holding pyproject.toml and the lock file' });
+    throw new LayerError(ErrorCodes.MANIFEST_NOT_FOUND, `${path} does not exist`, {
+      hint: 'run the build from the folder holding pyproject.toml and the lock file',
+    });
   }
 }

@@ -45,7 +45,10 @@ function findMarkerSeparator(text: string): number {
 
 export function splitExtras(extras: string | readonly unknown[] | undefined): string[] {
   const list = typeof extras === 'string' ? extras.split(',') : (extras ?? []).filter((e): e is string => typeof e === 'string');
-  return list.map((extra) => normalizeExtra(extra.trim())).filter(Boolean).sort();
+  return list
+    .map((extra) => normalizeExtra(extra.trim()))
+    .filter(Boolean)
+    .sort();
 }
 
 export function normalizeSpecifier(specifier: string | undefined): string[] {
@@ -91,7 +94,11 @@ export function sameMarker(a: string | undefined, b: string | undefined, require
   for (const tree of trees) collectLiterals(tree, literals);
 
   const dimensions: Array<{ apply: (env: { values: Record<string, string>; extras: Set<string> }, choice: string) => void; choices: string[] }> = [];
-  const pythonLiterals = new Set([...(literals.get('python_version') ?? []), ...(literals.get('python_full_version') ?? []), ...(literals.get('implementation_version') ?? [])]);
+  const pythonLiterals = new Set([
+    ...(literals.get('python_version') ?? []),
+    ...(literals.get('python_full_version') ?? []),
+    ...(literals.get('implementation_version') ?? []),
+  ]);
   if (pythonLiterals.size) {
     const choices = pythonCandidates(pythonLiterals).filter((version) => !requiresPython || constraintAllows(requiresPython, version));
     dimensions.push({
@@ -106,7 +113,8 @@ export function sameMarker(a: string | undefined, b: string | undefined, require
   for (const [variable, values] of literals) {
     if (variable === 'python_version' || variable === 'python_full_version' || variable === 'implementation_version') continue;
     if (variable === 'extra' || variable === 'extras') {
-      for (const extra of values) dimensions.push({ choices: ['on', 'off'], apply: (env, choice) => void (choice === 'on' && env.extras.add(normalizeExtra(extra))) });
+      for (const extra of values)
+        dimensions.push({ choices: ['on', 'off'], apply: (env, choice) => void (choice === 'on' && env.extras.add(normalizeExtra(extra))) });
       continue;
     }
     dimensions.push({ choices: [...values, '\u0000other'], apply: (env, choice) => void (env.values[variable] = choice) });

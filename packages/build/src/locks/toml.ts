@@ -7,7 +7,7 @@ export type TomlTable = Record<string, unknown>;
 export function parseToml(text: string, fileName: string, hint: string): TomlTable {
   try {
     // Integers as BigInt keep them apart from floats (Poetry's content hash prints them differently).
-    return parse(text, { integersAsBigInt: true }) as TomlTable;
+    return parse(text, { integersAsBigInt: true });
   } catch (error) {
     const reason = error instanceof TomlError ? `invalid TOML at line ${error.line}: ${error.message.split('\n')[0]}` : String(error);
     throw lockInvalid(fileName, reason, hint);

@@ -3,16 +3,9 @@ import { join } from 'node:path';
 import { ErrorCodes, isLayerError } from '@lambda-layer/core';
 import { repoRoot } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  createLockedProject,
-  environmentOf,
-  expectSameAsExport,
-  ORACLE_TARGETS,
-  tool,
-  useLockIndexes,
-} from '../__fixtures__/lock-projects.js';
-import { formatInstallRequirements, type LockedInstallSet } from './locked-package.js';
+import { createLockedProject, environmentOf, expectSameAsExport, ORACLE_TARGETS, tool, useLockIndexes } from '../__fixtures__/lock-projects.js';
 import { targetPlatform } from '../platform.js';
+import { formatInstallRequirements, type LockedInstallSet } from './locked-package.js';
 import { readLockedInstallSet } from './read-lock.js';
 import { readUvLock } from './uv-lock.js';
 
@@ -42,7 +35,8 @@ describe('readUvLock against `uv export` (real uv.lock files)', () => {
     expect(names(arm)).toContain('armonly==1.0');
     for (const absent of ['six==1.17.0', 'oldpy==1.0']) expect(names(arm)).not.toContain(absent);
     for (const set of [x86, arm]) {
-      for (const absent of ['winonly', 'devonly', 'pyyaml', 'markupsafe', 'lock-fixture']) expect(set.packages.map((pkg) => pkg.name)).not.toContain(absent);
+      for (const absent of ['winonly', 'devonly', 'pyyaml', 'markupsafe', 'lock-fixture'])
+        expect(set.packages.map((pkg) => pkg.name)).not.toContain(absent);
     }
     // Sources: the second index for zeta, a direct URL for viaurl.
     expect(arm.packages.find((pkg) => pkg.name === 'zeta')?.source).toEqual({ kind: 'registry', url: fixture.indexes.second.url });
@@ -69,10 +63,35 @@ describe('readUvLock against `uv export` (real uv.lock files)', () => {
     const platform = targetPlatform(target);
     await tool(
       'uv',
-      ['pip', 'install', '--require-hashes', '--no-deps', '--target', targetDir, '--python-platform', platform.uvPlatform, '--python-version', target.pythonVersion, '--index-url', fixture.indexes.main.url, '--extra-index-url', fixture.indexes.second.url, '-r', file],
+      [
+        'pip',
+        'install',
+        '--require-hashes',
+        '--no-deps',
+        '--target',
+        targetDir,
+        '--python-platform',
+        platform.uvPlatform,
+        '--python-version',
+        target.pythonVersion,
+        '--index-url',
+        fixture.indexes.main.url,
+        '--extra-index-url',
+        fixture.indexes.second.url,
+        '-r',
+        file,
+      ],
       fixture.graphDir,
     );
-    const installed = (await readdir(targetDir)).filter((name) => name.endsWith('.dist-info')).map((name) => name.replace(/\.dist-info$/, '').toLowerCase().replace(/_/g, '-').replace(/-(?=[^-]*$)/, '=='));
+    const installed = (await readdir(targetDir))
+      .filter((name) => name.endsWith('.dist-info'))
+      .map((name) =>
+        name
+          .replace(/\.dist-info$/, '')
+          .toLowerCase()
+          .replace(/_/g, '-')
+          .replace(/-(?=[^-]*$)/, '=='),
+      );
     expect(installed.sort()).toEqual(set.packages.map((pkg) => `${pkg.name}==${pkg.version}`).sort());
   });
 });
@@ -81,7 +100,11 @@ describe('readLockedInstallSet for uv.lock: refusals', () => {
   const fixture = useLockIndexes();
 
   it('refuses a local path dependency by name, with the fix', async () => {
-    const dir = await createLockedProject('uv', { dependencies: [`localwheel @ file://${join(fixture.indexes.wheelDir, 'localwheel-1.0-py3-none-any.whl')}`, 'beta==2.0'] }, fixture.indexes);
+    const dir = await createLockedProject(
+      'uv',
+      { dependencies: [`localwheel @ file://${join(fixture.indexes.wheelDir, 'localwheel-1.0-py3-none-any.whl')}`, 'beta==2.0'] },
+      fixture.indexes,
+    );
     const error = await readLockedInstallSet({ dir, tool: 'uv', environment: environmentOf(ORACLE_TARGETS[1]) }).catch((e: unknown) => e);
     expect(isLayerError(error) && error.code).toBe(ErrorCodes.LOCK_UNSUPPORTED);
     expect((error as Error).message).toMatch(/local path dependencies.*localwheel/);

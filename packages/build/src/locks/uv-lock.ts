@@ -4,14 +4,14 @@ import {
   type LockedFile,
   type LockedInstallSet,
   type LockedPackage,
-  type LockTarget,
   lockInvalid,
+  type LockTarget,
   normalizePackageName,
   type PackageSource,
   sha256Of,
 } from './locked-package.js';
 import { evaluateMarker, type MarkerEnvironment, MarkerSyntaxError, normalizeExtra } from './marker.js';
-import { arrayOf, isTable, parseToml, stringOf, type TomlTable, tableOf } from './toml.js';
+import { arrayOf, isTable, parseToml, stringOf, tableOf, type TomlTable } from './toml.js';
 
 /**
  * uv.lock read directly: the packages `uv export --frozen --no-dev
@@ -73,11 +73,18 @@ export function parseUvLock(text: string): UvLock {
 export function findUvProject(lock: UvLock, projectName?: string): UvNode {
   const name = projectName === undefined ? undefined : normalizePackageName(projectName);
   const atRoot = lock.packages.filter((node) => node.source.virtual === '.' || node.source.editable === '.');
-  const found = (name ? lock.packages.find((node) => node.name === name && (node.source.virtual !== undefined || node.source.editable !== undefined)) : undefined) ?? atRoot[0];
+  const found =
+    (name
+      ? lock.packages.find((node) => node.name === name && (node.source.virtual !== undefined || node.source.editable !== undefined))
+      : undefined) ?? atRoot[0];
   if (!found) {
-    throw new LayerError(ErrorCodes.LOCK_UNSUPPORTED, `uv.lock has no package for the project${name ? ` ${name}` : ''} itself (a workspace without a root project?)`, {
-      hint: 'give pyproject.toml a [project] table with the dependencies of the layer, then run `uv lock`',
-    });
+    throw new LayerError(
+      ErrorCodes.LOCK_UNSUPPORTED,
+      `uv.lock has no package for the project${name ? ` ${name}` : ''} itself (a workspace without a root project?)`,
+      {
+        hint: 'give pyproject.toml a [project] table with the dependencies of the layer, then run `uv lock`',
+      },
+    );
   }
   return found;
 }
@@ -91,7 +98,9 @@ function edgesOf(value: unknown, owner: string): UvEdge[] {
       name: normalizePackageName(name),
       version: stringOf(table.version),
       source: isTable(table.source) ? table.source : undefined,
-      extras: arrayOf(table.extra).filter((extra): extra is string => typeof extra === 'string').map(normalizeExtra),
+      extras: arrayOf(table.extra)
+        .filter((extra): extra is string => typeof extra === 'string')
+        .map(normalizeExtra),
       marker: stringOf(table.marker),
     };
   });

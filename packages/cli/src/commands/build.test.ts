@@ -1,7 +1,6 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildResult } from '@lambda-layer/core';
 import {
   createFixtureProject,
@@ -14,6 +13,7 @@ import {
   toolCacheEnv,
   wheelCacheDir,
 } from '@lambda-layer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
@@ -32,11 +32,32 @@ afterAll(async () => {
 describe('layer build (the bin)', () => {
   it('builds a uv lock for 3.12 arm64, prints one JSON result, then reports unchanged', async () => {
     const dir = await fixture('uv');
-    const args = ['build', '--project-dir', dir, '--tool', 'uv', '--python-version', '3.12', '--architecture', 'arm64', '--index-url', indexUrl, '--yes', '--json'];
+    const args = [
+      'build',
+      '--project-dir',
+      dir,
+      '--tool',
+      'uv',
+      '--python-version',
+      '3.12',
+      '--architecture',
+      'arm64',
+      '--index-url',
+      indexUrl,
+      '--yes',
+      '--json',
+    ];
     const first = await runLayer(args, { env });
     expect(first.code, first.stderr).toBe(0);
     const result = parseJsonOutput<BuildResult>(first);
-    expect(result).toMatchObject({ status: 'built', tool: 'uv', pythonVersion: '3.12', architecture: 'arm64', container: false, packages: MAIN_PACKAGES });
+    expect(result).toMatchObject({
+      status: 'built',
+      tool: 'uv',
+      pythonVersion: '3.12',
+      architecture: 'arm64',
+      container: false,
+      packages: MAIN_PACKAGES,
+    });
     expect(result.pythonDir).toBe(join(dir, 'build', 'lambda', 'layer', 'artifacts', 'python'));
     expect(first.stderr).toContain('Step 1.1 - ');
     expect(first.stderr).toContain('Step 2.5 - Put the new build in place and record it');
@@ -71,7 +92,12 @@ describe('layer build (the bin)', () => {
       runLayer(['build', '--project-dir', dir, '--index-url', indexUrl, '--yes', '--force', '--json', ...extra], { env: { ...env, ...extraEnv } });
     const fromPyproject = await build([]);
     expect(fromPyproject.code, fromPyproject.stderr).toBe(0);
-    expect(parseJsonOutput<BuildResult>(fromPyproject)).toMatchObject({ tool: 'uv', installer: 'pip', installerVersion: '25.3', packages: MAIN_PACKAGES });
+    expect(parseJsonOutput<BuildResult>(fromPyproject)).toMatchObject({
+      tool: 'uv',
+      installer: 'pip',
+      installerVersion: '25.3',
+      packages: MAIN_PACKAGES,
+    });
     expect(parseJsonOutput<BuildResult>(await build([], { LAYER_INSTALLER: 'uv' }))).toMatchObject({ installer: 'uv', installerVersion: '0.13.9' });
     expect(parseJsonOutput<BuildResult>(await build(['--installer', 'pip'], { LAYER_INSTALLER: 'uv' }))).toMatchObject({ installer: 'pip' });
     await writeFile(join(dir, 'pyproject.toml'), pyproject);
@@ -79,7 +105,10 @@ describe('layer build (the bin)', () => {
 
     const usage = await build(['--installer', 'conda']);
     expect(usage.code).toBe(2);
-    expect(parseJsonOutput(usage)).toMatchObject({ status: 'error', error: { code: 'E_USAGE', message: 'invalid --installer: unknown installer "conda"' } });
+    expect(parseJsonOutput(usage)).toMatchObject({
+      status: 'error',
+      error: { code: 'E_USAGE', message: 'invalid --installer: unknown installer "conda"' },
+    });
     const help = await runLayer(['build', '--help']);
     expect(help.stdout).toMatch(/--installer\s+who installs the locked wheels: uv \(default\) or pip/);
   });
@@ -88,10 +117,16 @@ describe('layer build (the bin)', () => {
     const dir = await fixture('pip');
     const result = await runLayer(['build', '--project-dir', dir, '--tool', 'uv', '--json'], { env });
     expect(result.code).toBe(1);
-    expect(parseJsonOutput(result)).toMatchObject({ status: 'error', error: { code: 'E_MANIFEST_NOT_FOUND', hint: 'run `uv lock` in the project folder' } });
-    expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual([
-      `error: uv.lock not found in ${dir} (the uv build needs it); run \`uv lock\` in the project folder`,
-    ]);
+    expect(parseJsonOutput(result)).toMatchObject({
+      status: 'error',
+      error: { code: 'E_MANIFEST_NOT_FOUND', hint: 'run `uv lock` in the project folder' },
+    });
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('error:')),
+    ).toEqual([`error: uv.lock not found in ${dir} (the uv build needs it); run \`uv lock\` in the project folder`]);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -116,7 +151,10 @@ describe('layer build (the bin)', () => {
 
       const bad = await runLayer([...args, '--force'], { env: { ...env, LAYER_INDEX_USERNAME: 'ci', LAYER_INDEX_PASSWORD: 'not-the-password' } });
       expect(bad.code).toBe(1);
-      expect(parseJsonOutput(bad)).toMatchObject({ status: 'error', error: { code: 'E_INDEX_AUTH_FAILED', message: `the package index ${privateIndex.url} refused the credentials (HTTP 401)` } });
+      expect(parseJsonOutput(bad)).toMatchObject({
+        status: 'error',
+        error: { code: 'E_INDEX_AUTH_FAILED', message: `the package index ${privateIndex.url} refused the credentials (HTTP 401)` },
+      });
       expect(`${bad.stdout}${bad.stderr}`).not.toContain('not-the-password');
     });
   });
@@ -140,15 +178,33 @@ describe('layer build (the bin)', () => {
     const target = argv[argv.indexOf('--target') + 1] as string;
     expect(target).toMatch(/^\/var\/task\/build\/lambda\/layer\/\.artifacts\.\d+\.[0-9a-f]{8}\.tmp\/python$/);
     expect(argv).toEqual([
-      'run', '--rm', '--platform', 'linux/amd64',
-      '--volume', `${dir}:/var/task`, '--workdir', '/var/task',
-      '--user', `${process.getuid?.()}:${process.getgid?.()}`, '--env', 'HOME=/tmp',
+      'run',
+      '--rm',
+      '--platform',
+      'linux/amd64',
+      '--volume',
+      `${dir}:/var/task`,
+      '--workdir',
+      '/var/task',
+      '--user',
+      `${process.getuid?.()}:${process.getgid?.()}`,
+      '--env',
+      'HOME=/tmp',
       // The pinned pip from the tool cache runs inside the image.
-      '--volume', `${join(layerCacheDir, 'tools', 'pip-25.3')}:/opt/lambda-layer-pip:ro`,
+      '--volume',
+      `${join(layerCacheDir, 'tools', 'pip-25.3')}:/opt/lambda-layer-pip:ro`,
       'public.ecr.aws/sam/build-python3.11:latest-x86_64',
-      'python', '-I', '/opt/lambda-layer-pip/pip', 'install', '--no-input', '--disable-pip-version-check', '--no-compile',
-      '--target', target,
-      '-r', '/var/task/build/lambda/layer/repo/requirements.container.txt',
+      'python',
+      '-I',
+      '/opt/lambda-layer-pip/pip',
+      'install',
+      '--no-input',
+      '--disable-pip-version-check',
+      '--no-compile',
+      '--target',
+      target,
+      '-r',
+      '/var/task/build/lambda/layer/repo/requirements.container.txt',
     ]);
     expect(result.stderr).toContain(`$ docker ${argv.join(' ')}`);
   });

@@ -8,8 +8,8 @@ import {
   parseBuildTool,
   requireConfigValue,
   type ResolvedConfig,
-  S3Path,
   s3dirForRegion,
+  S3Path,
 } from '@lambda-layer/core';
 import type { CommandContext, LayerCommand } from '../command.js';
 import { iamPolicy, type PolicyDocument } from '../iam-policy/policy.js';
@@ -72,7 +72,8 @@ export function policyFeaturesOf(step: PolicyStep, config: ResolvedConfig, kmsKe
 
 export const iamPolicyCommand: LayerCommand<IamPolicyResult> = {
   name: 'iam-policy',
-  describe: 'Print the least-privilege IAM policy this configuration needs (buckets, prefix, layer ARNs of every region, KMS key, sharing, retention)',
+  describe:
+    'Print the least-privilege IAM policy this configuration needs (buckets, prefix, layer ARNs of every region, KMS key, sharing, retention)',
   flags: {
     'account-id': {
       type: 'string',
@@ -89,9 +90,15 @@ export const iamPolicyCommand: LayerCommand<IamPolicyResult> = {
     },
   },
   examples: [
-    ['layer iam-policy --account-id 123456789012 > policy.json', 'the policy of the whole pipeline for pyproject\'s settings'],
-    ['aws iam create-policy --policy-name layer-publish --policy-document "$(layer iam-policy --step publish)"', 'a policy for a publish-only CI role'],
-    ['layer iam-policy --region us-east-1 --region eu-west-1 --keep-versions 10 --share-with-org o-a1b2c3d4e5', 'with retention and sharing, one layer ARN and one bucket per region'],
+    ['layer iam-policy --account-id 123456789012 > policy.json', "the policy of the whole pipeline for pyproject's settings"],
+    [
+      'aws iam create-policy --policy-name layer-publish --policy-document "$(layer iam-policy --step publish)"',
+      'a policy for a publish-only CI role',
+    ],
+    [
+      'layer iam-policy --region us-east-1 --region eu-west-1 --keep-versions 10 --share-with-org o-a1b2c3d4e5',
+      'with retention and sharing, one layer ARN and one bucket per region',
+    ],
   ],
   run: async (context) => {
     const values = context.config.values;
@@ -103,7 +110,10 @@ export const iamPolicyCommand: LayerCommand<IamPolicyResult> = {
     const { parseLayerArn } = await import('@lambda-layer/publish');
     const arn = parseLayerArn(layerName);
     if (arn && context.regions.length <= 1 && context.region && context.region !== arn.region) {
-      throw usage(`--layer-name ${layerName} is a layer in region ${arn.region}, not ${context.region}`, `pass --region ${arn.region} or the plain layer name`);
+      throw usage(
+        `--layer-name ${layerName} is a layer in region ${arn.region}, not ${context.region}`,
+        `pass --region ${arn.region} or the plain layer name`,
+      );
     }
     // What upload, publish and prune refuse before any call, refused here too: no policy for a run that cannot happen.
     checkRegionTargets(context.regions, { s3dir: s3dirTemplate, layerName, kmsKeyId });
@@ -111,15 +121,23 @@ export const iamPolicyCommand: LayerCommand<IamPolicyResult> = {
     const rawAccount = context.argv['account-id'] as string | undefined;
     let account: string | undefined;
     try {
-      account = rawAccount !== undefined ? parseAccountId(rawAccount) : (arn?.account ?? (process.env.AWS_ACCOUNT_ID ? parseAccountId(process.env.AWS_ACCOUNT_ID) : undefined));
+      account =
+        rawAccount !== undefined
+          ? parseAccountId(rawAccount)
+          : (arn?.account ?? (process.env.AWS_ACCOUNT_ID ? parseAccountId(process.env.AWS_ACCOUNT_ID) : undefined));
     } catch (error) {
-      throw usage(`invalid ${rawAccount !== undefined ? '--account-id' : 'AWS_ACCOUNT_ID'}: ${(error as LayerError).message}`, (error as LayerError).hint ?? 'use the 12-digit account id');
+      throw usage(
+        `invalid ${rawAccount !== undefined ? '--account-id' : 'AWS_ACCOUNT_ID'}: ${(error as LayerError).message}`,
+        (error as LayerError).hint ?? 'use the 12-digit account id',
+      );
     }
-    if (arn && account && account !== arn.account) throw usage(`--account-id ${account} is not the account of the layer ARN ${layerName}`, `pass --account-id ${arn.account}`);
+    if (arn && account && account !== arn.account)
+      throw usage(`--account-id ${account} is not the account of the layer ARN ${layerName}`, `pass --account-id ${arn.account}`);
 
     const notes: string[] = [];
     const features = policyFeaturesOf(step, context.config, kmsKeyId);
-    if (context.s3Objects.sse === 'aws:kms' && !kmsKeyId) notes.push('SSE-KMS with the AWS managed key aws/s3: its key policy already lets the account use it through S3, so no KMS statement is needed');
+    if (context.s3Objects.sse === 'aws:kms' && !kmsKeyId)
+      notes.push('SSE-KMS with the AWS managed key aws/s3: its key policy already lets the account use it through S3, so no KMS statement is needed');
     if (!account) notes.push('the account of the layer ARNs is "*": pass --account-id (or set AWS_ACCOUNT_ID) to name it');
     const policy = iamPolicy({
       account,

@@ -9,11 +9,11 @@ import { workflowCommand } from './workflow.js';
 
 /** The commands in pipeline order, then the lifecycle ones, then the helpers. */
 export const commands: readonly LayerCommand[] = [
-  buildCommand as LayerCommand,
-  packageCommand as LayerCommand,
-  uploadCommand as LayerCommand,
-  publishCommand as LayerCommand,
-  workflowCommand as LayerCommand,
-  pruneCommand as LayerCommand,
-  iamPolicyCommand as LayerCommand,
+  buildCommand,
+  packageCommand,
+  uploadCommand,
+  publishCommand,
+  workflowCommand,
+  pruneCommand,
+  iamPolicyCommand,
 ];

@@ -39,7 +39,9 @@ const FILES = {
 };
 
 const names = (zipPath: string) =>
-  execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath], { encoding: 'utf8' }).trim().split('\n');
+  execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', zipPath], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
 
 describe('layer package (the bin)', () => {
   it('packages with --json, then reports unchanged, then packages again with --force', async () => {
@@ -51,7 +53,14 @@ describe('layer package (the bin)', () => {
     expect(result).toMatchObject({ status: 'packaged', zipPath, files: 3, unzippedBytes: 617 });
     expect(result.zippedBytes).toBe((await readFile(zipPath)).length);
     expect(result.excluded.map((e) => e.name).sort()).toEqual(['botocore', 'bytecode (__pycache__/, *.pyc)', 'pip']);
-    expect(names(zipPath)).toEqual(['python/', 'python/pkg/', 'python/pkg/__init__.py', 'python/pkg/tests/', 'python/pkg/tests/test_a.py', 'python/six.py']);
+    expect(names(zipPath)).toEqual([
+      'python/',
+      'python/pkg/',
+      'python/pkg/__init__.py',
+      'python/pkg/tests/',
+      'python/pkg/tests/test_a.py',
+      'python/six.py',
+    ]);
     expect(first.stderr).toContain('Step 1.4 - Scan artifacts/python and apply exclusions');
     expect(first.stderr).toMatch(/excluded botocore: 1 files, 4 B/);
 
@@ -65,12 +74,38 @@ describe('layer package (the bin)', () => {
 
   it('maps --ignore, --no-default-ignore, --keep-bytecode and --compression-level', async () => {
     const dir = await project(FILES);
-    const run = await runLayer(['package', '--project-dir', dir, '--json', '--ignore', 'tests', '--ignore', '*.dist-info', '--no-default-ignore', '--keep-bytecode', '--compression-level', '0']);
+    const run = await runLayer([
+      'package',
+      '--project-dir',
+      dir,
+      '--json',
+      '--ignore',
+      'tests',
+      '--ignore',
+      '*.dist-info',
+      '--no-default-ignore',
+      '--keep-bytecode',
+      '--compression-level',
+      '0',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const result = parseJsonOutput<PackageResult>(run);
     expect(result.excluded.map((e) => e.name).sort()).toEqual(['*.dist-info', 'tests']);
-    expect(names(result.zipPath)).toEqual(['python/', 'python/botocore/', 'python/botocore/__init__.py', 'python/pkg/', 'python/pkg/__init__.py', 'python/pkg/__pycache__/', 'python/pkg/__pycache__/__init__.cpython-312.pyc', 'python/six.py']);
-    const methods = execFileSync('python3', ['-c', 'import sys, zipfile; print({i.compress_type for i in zipfile.ZipFile(sys.argv[1]).infolist()})', result.zipPath], { encoding: 'utf8' });
+    expect(names(result.zipPath)).toEqual([
+      'python/',
+      'python/botocore/',
+      'python/botocore/__init__.py',
+      'python/pkg/',
+      'python/pkg/__init__.py',
+      'python/pkg/__pycache__/',
+      'python/pkg/__pycache__/__init__.cpython-312.pyc',
+      'python/six.py',
+    ]);
+    const methods = execFileSync(
+      'python3',
+      ['-c', 'import sys, zipfile; print({i.compress_type for i in zipfile.ZipFile(sys.argv[1]).infolist()})', result.zipPath],
+      { encoding: 'utf8' },
+    );
     expect(methods.trim()).toBe('{0}');
   });
 
@@ -88,7 +123,9 @@ describe('layer package (the bin)', () => {
     const dir = await project({});
     const missing = await runLayer(['package', '--project-dir', dir, '--json']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.split('\n').filter((line) => line.startsWith('error: '))).toEqual([expect.stringMatching(/no layer content at .*artifacts\/python; run `layer build` first/)]);
+    expect(missing.stderr.split('\n').filter((line) => line.startsWith('error: '))).toEqual([
+      expect.stringMatching(/no layer content at .*artifacts\/python; run `layer build` first/),
+    ]);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
     expect(parseJsonOutput(missing)).toMatchObject({ status: 'error', error: { code: 'E_ARTIFACTS_NOT_FOUND' } });
 

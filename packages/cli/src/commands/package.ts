@@ -1,4 +1,4 @@
-import { DEFAULT_IGNORED_PACKAGES, formatBytes, parseBuildTool, type PackageResult } from '@lambda-layer/core';
+import { DEFAULT_IGNORED_PACKAGES, formatBytes, type PackageResult, parseBuildTool } from '@lambda-layer/core';
 import type { LayerCommand } from '../command.js';
 
 export const packageCommand: LayerCommand<PackageResult> = {
@@ -7,7 +7,10 @@ export const packageCommand: LayerCommand<PackageResult> = {
   examples: [
     ['layer package --ignore "*/tests/*"', 'package, leaving out test folders too'],
     ['layer package --no-default-ignore --keep-bytecode', 'keep boto3, pip, … and __pycache__ in the zip'],
-    ['layer package', `leaves out by default: ${DEFAULT_IGNORED_PACKAGES.join(', ')} (not one the project itself pins, e.g. urllib3 in requirements.txt)`],
+    [
+      'layer package',
+      `leaves out by default: ${DEFAULT_IGNORED_PACKAGES.join(', ')} (not one the project itself pins, e.g. urllib3 in requirements.txt)`,
+    ],
   ],
   run: async (context) => {
     const values = context.config.values;
@@ -32,9 +35,7 @@ export const packageCommand: LayerCommand<PackageResult> = {
     return [
       result.status === 'unchanged' ? `layer.zip is up to date: ${result.zipPath}` : `packaged ${result.zipPath}`,
       `${result.files} files, ${formatBytes(result.unzippedBytes)} unzipped -> ${formatBytes(result.zippedBytes)} zipped`,
-      ...(result.excluded.length
-        ? [`excluded ${result.excluded.map((entry) => entry.name).join(', ')} (${formatBytes(saved)} saved)`]
-        : []),
+      ...(result.excluded.length ? [`excluded ${result.excluded.map((entry) => entry.name).join(', ')} (${formatBytes(saved)} saved)`] : []),
       `sha256 ${result.sha256.hex} (base64 ${result.sha256.base64})`,
     ];
   },

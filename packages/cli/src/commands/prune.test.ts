@@ -29,13 +29,22 @@ const proxy = useFaultProxy();
 async function publishedProject(count: number) {
   const bucket = await createTestBucket(s3, 'cli-prune');
   const layerName = uniqueName('prune-deps');
-  const dir = await writeTree(temp.path, { 'pyproject.toml': `[project]\nname = "app"\n\n[tool.lambda-layer]\nlayer-name = "${layerName}"\ns3dir = "s3://${bucket}/app/lambda/"\n` }, 'project-');
+  const dir = await writeTree(
+    temp.path,
+    { 'pyproject.toml': `[project]\nname = "app"\n\n[tool.lambda-layer]\nlayer-name = "${layerName}"\ns3dir = "s3://${bucket}/app/lambda/"\n` },
+    'project-',
+  );
   for (let version = 1; version <= count; version += 1) {
     const manifest = `six==1.${version}.0\n`;
     await writeFile(join(dir, 'requirements.txt'), manifest);
     const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, Metadata: layerZipMetadata(md5Hex(manifest), createHash('sha256').update(body).digest('base64')) }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'app/lambda/layer/layer.zip',
+        Body: body,
+        Metadata: layerZipMetadata(md5Hex(manifest), createHash('sha256').update(body).digest('base64')),
+      }),
     );
     const published = await runLayer(['publish', '--project-dir', dir]);
     expect(published.code, published.stderr).toBe(0);
@@ -45,7 +54,8 @@ async function publishedProject(count: number) {
   return { dir, bucket, layerName, arnOf };
 }
 
-const versionsOf = async (layerName: string) => ((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions ?? []).map((v) => v.Version).sort();
+const versionsOf = async (layerName: string) =>
+  ((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions ?? []).map((v) => v.Version).sort();
 
 describe('layer prune (the real bin)', () => {
   it('a dry run names what would go and the functions that keep an old version, writing nothing; then deletes it', async () => {
@@ -53,9 +63,16 @@ describe('layer prune (the real bin)', () => {
     const fn = await createTestFunction(lambda, { layers: [p.arnOf(1)] });
     proxy.clearLog();
 
-    const dry = await runLayer(['prune', '--project-dir', p.dir, '--keep-versions', '2', '--dry-run'], { env: { ...process.env, AWS_ENDPOINT_URL: proxy.endpoint } });
+    const dry = await runLayer(['prune', '--project-dir', p.dir, '--keep-versions', '2', '--dry-run'], {
+      env: { ...process.env, AWS_ENDPOINT_URL: proxy.endpoint },
+    });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout.split('\n')).toEqual([`Would delete version 2 of ${p.layerName}`, '  kept:     4, 3 (the newest 2)', `  kept:     1, used by ${fn}`, '']);
+    expect(dry.stdout.split('\n')).toEqual([
+      `Would delete version 2 of ${p.layerName}`,
+      '  kept:     4, 3 (the newest 2)',
+      `  kept:     1, used by ${fn}`,
+      '',
+    ]);
     expect(proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
     expect(await versionsOf(p.layerName)).toEqual([1, 2, 3, 4]);
 
@@ -82,7 +99,12 @@ describe('layer prune (the real bin)', () => {
     await writeFile(join(p.dir, 'requirements.txt'), 'six==1.9.0\n');
     const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
     await s3.send(
-      new PutObjectCommand({ Bucket: p.bucket, Key: 'app/lambda/layer/layer.zip', Body: body, Metadata: layerZipMetadata(md5Hex('six==1.9.0\n'), createHash('sha256').update(body).digest('base64')) }),
+      new PutObjectCommand({
+        Bucket: p.bucket,
+        Key: 'app/lambda/layer/layer.zip',
+        Body: body,
+        Metadata: layerZipMetadata(md5Hex('six==1.9.0\n'), createHash('sha256').update(body).digest('base64')),
+      }),
     );
     const result = await runLayer(['publish', '--project-dir', p.dir, '--keep-versions', '1', '--delete-manifests']);
     expect(result.code, result.stderr).toBe(0);
@@ -96,7 +118,9 @@ describe('layer prune (the real bin)', () => {
     const p = await publishedProject(3);
     proxy.clearLog();
     proxy.addRule({ service: 'Lambda', operation: 'DeleteLayerVersion', skip: 1, action: { kind: 'hang' } });
-    const run = startLayer(['prune', '--project-dir', p.dir, '--keep-versions', '1', '--json'], { env: { ...process.env, AWS_ENDPOINT_URL: proxy.endpoint } });
+    const run = startLayer(['prune', '--project-dir', p.dir, '--keep-versions', '1', '--json'], {
+      env: { ...process.env, AWS_ENDPOINT_URL: proxy.endpoint },
+    });
     await run.waitUntil(() => proxy.count('DeleteLayerVersion') >= 2, 'the second DeleteLayerVersion');
     run.kill('SIGINT');
     const exit = await run.exited;
@@ -104,17 +128,27 @@ describe('layer prune (the real bin)', () => {
     expect(errorLines(exit.stderr)).toEqual([
       `error: interrupted by SIGINT: deleted version(s) 1 of ${p.layerName}; 1 old version(s) left; run \`layer prune --keep-versions 1\` again`,
     ]);
-    expect(parseJsonOutput({ code: exit.code ?? 0, stdout: exit.stdout, stderr: exit.stderr })).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED' } });
+    expect(parseJsonOutput({ code: exit.code ?? 0, stdout: exit.stdout, stderr: exit.stderr })).toMatchObject({
+      status: 'interrupted',
+      error: { code: 'E_INTERRUPTED' },
+    });
     expect(await versionsOf(p.layerName)).toEqual([2, 3]);
     // No lock left for the next run to wait on.
     const keys = (await s3.send(new ListObjectsV2Command({ Bucket: p.bucket, Prefix: 'app/lambda/layer/.publish.lock' }))).Contents ?? [];
     expect(keys).toEqual([]);
     proxy.clearRules();
-    expect(parseJsonOutput(await runLayer(['prune', '--project-dir', p.dir, '--keep-versions', '1', '--json']))).toMatchObject({ status: 'pruned', deleted: [2] });
+    expect(parseJsonOutput(await runLayer(['prune', '--project-dir', p.dir, '--keep-versions', '1', '--json']))).toMatchObject({
+      status: 'pruned',
+      deleted: [2],
+    });
   });
 
   it('asks for --keep-versions (a usage error naming the flag, the variable and the key)', async () => {
-    const dir = await writeTree(temp.path, { 'pyproject.toml': '[tool.lambda-layer]\nlayer-name = "x"\ns3dir = "s3://some-bucket/app/"\n', 'uv.lock': 'version = 1\n' }, 'project-');
+    const dir = await writeTree(
+      temp.path,
+      { 'pyproject.toml': '[tool.lambda-layer]\nlayer-name = "x"\ns3dir = "s3://some-bucket/app/"\n', 'uv.lock': 'version = 1\n' },
+      'project-',
+    );
     const result = await runLayer(['prune', '--project-dir', dir, '--json']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(

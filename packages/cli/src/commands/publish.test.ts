@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetLayerVersionCommand, GetLayerVersionPolicyCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { layerZipMetadata, md5Hex } from '@lambda-layer/core';
 import { createTestBucket, parseJsonOutput, runLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
-import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const s3 = testS3Client();
@@ -40,7 +40,13 @@ async function project(options: { files?: Record<string, string>; pyproject?: st
     const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
     const sha256 = createHash('sha256').update(body).digest('base64');
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: layerZipMetadata(md5Hex(manifest), sha256) }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'app/lambda/layer/layer.zip',
+        Body: body,
+        ContentType: 'application/zip',
+        Metadata: layerZipMetadata(md5Hex(manifest), sha256),
+      }),
     );
   }
   return { dir, bucket, s3dir, layerName };
@@ -49,7 +55,18 @@ async function project(options: { files?: Record<string, string>; pyproject?: st
 describe('layer publish (the real bin against moto)', () => {
   it('publishes, then reports unchanged, printing one JSON object and logging steps on stderr', async () => {
     const p = await project();
-    const args = ['publish', '--layer-name', p.layerName, '--s3dir', p.s3dir, '--compatible-runtime', 'python3.12', '--compatible-runtime', 'python3.13', '--json'];
+    const args = [
+      'publish',
+      '--layer-name',
+      p.layerName,
+      '--s3dir',
+      p.s3dir,
+      '--compatible-runtime',
+      'python3.12',
+      '--compatible-runtime',
+      'python3.13',
+      '--json',
+    ];
     const first = await runLayer(args, { cwd: p.dir });
     expect(first.code, first.stderr).toBe(0);
     const published = parseJsonOutput(first);
@@ -97,14 +114,35 @@ describe('layer publish (the real bin against moto)', () => {
 
   it.each([
     ['a missing layer.zip', { upload: false }, [], 1, 'E_LAYER_ZIP_NOT_FOUND', /layer\.zip not found at s3:\/\/.*; run `layer upload`/],
-    ['a too long description', {}, ['--description', 'x'.repeat(257)], 2, 'E_USAGE', /^error: invalid --description: the description is 257 characters long/],
-    ['an unknown runtime', {}, ['--compatible-runtime', 'python2'], 2, 'E_USAGE', /^error: invalid --compatible-runtime: unknown Lambda runtime "python2"/],
+    [
+      'a too long description',
+      {},
+      ['--description', 'x'.repeat(257)],
+      2,
+      'E_USAGE',
+      /^error: invalid --description: the description is 257 characters long/,
+    ],
+    [
+      'an unknown runtime',
+      {},
+      ['--compatible-runtime', 'python2'],
+      2,
+      'E_USAGE',
+      /^error: invalid --compatible-runtime: unknown Lambda runtime "python2"/,
+    ],
     ['an unknown architecture', {}, ['--compatible-architecture', 'sparc'], 2, 'E_USAGE', /unknown architecture "sparc"/],
     ['a bad layer name', {}, ['--layer-name', 'no spaces'], 2, 'E_USAGE', /^error: invalid --layer-name: invalid layer name "no spaces"/],
-    ['two lock files and no --tool', { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } }, [], 2, 'E_TOOL_AMBIGUOUS', /cannot tell the build tool/],
+    [
+      'two lock files and no --tool',
+      { files: { 'poetry.lock': 'a', 'requirements.txt': 'b' } },
+      [],
+      2,
+      'E_TOOL_AMBIGUOUS',
+      /cannot tell the build tool/,
+    ],
     ['no lock file', { files: {} }, [], 1, 'E_MANIFEST_NOT_FOUND', /no manifest .* found/],
   ] as const)('fails with one line for %s (exit 2 for a usage error, else 1)', async (_, setup, extra, exitCode, code, message) => {
-    const p = await project(setup as Parameters<typeof project>[0]);
+    const p = await project(setup);
     const name = (extra as readonly string[]).includes('--layer-name') ? [] : ['--layer-name', p.layerName];
     const result = await runLayer(['publish', ...name, '--s3dir', p.s3dir, ...extra, '--json'], { cwd: p.dir });
     expect(result.code).toBe(exitCode);
@@ -159,7 +197,14 @@ describe('layer publish --dry-run, sharing and retention (the real bin, through 
     expect((await runLayer(base, { cwd: p.dir })).code).toBe(0);
     await writeFile(join(p.dir, 'uv.lock'), CHANGED);
     const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-    await s3.send(new PutObjectCommand({ Bucket: p.bucket, Key: 'app/lambda/layer/layer.zip', Body: body, Metadata: layerZipMetadata(md5Hex(CHANGED), createHash('sha256').update(body).digest('base64')) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: p.bucket,
+        Key: 'app/lambda/layer/layer.zip',
+        Body: body,
+        Metadata: layerZipMetadata(md5Hex(CHANGED), createHash('sha256').update(body).digest('base64')),
+      }),
+    );
     const githubOutput = join(p.dir, 'github-output');
     proxy.clearLog();
 
@@ -172,13 +217,30 @@ describe('layer publish --dry-run, sharing and retention (the real bin, through 
     expect(await readFile(githubOutput, 'utf8')).toBe('layer-version=2\nstatus=would-publish\n');
 
     const json = await runLayer([...base, '--dry-run', '--json'], { cwd: p.dir, env: viaProxy() });
-    expect(parseJsonOutput(json)).toMatchObject({ status: 'would-publish', dryRun: true, layerVersion: 2, latestVersion: 1, changes: [{ name: 'six', from: '1.16.0', to: '1.17.0' }, { name: 'idna', from: null, to: '3.10' }] });
+    expect(parseJsonOutput(json)).toMatchObject({
+      status: 'would-publish',
+      dryRun: true,
+      layerVersion: 2,
+      latestVersion: 1,
+      changes: [
+        { name: 'six', from: '1.16.0', to: '1.17.0' },
+        { name: 'idna', from: null, to: '3.10' },
+      ],
+    });
     // publish-result.json still describes what is published: version 1.
     expect(JSON.parse(await readFile(join(p.dir, 'build', 'lambda', 'layer', 'publish-result.json'), 'utf8'))).toMatchObject({ layerVersion: 1 });
     expect(writes()).toEqual([]);
 
     const real = await runLayer([...base, '--json'], { cwd: p.dir });
-    expect(parseJsonOutput(real)).toMatchObject({ status: 'published', layerVersion: 2, changes: [{ name: 'six', from: '1.16.0', to: '1.17.0' }, { name: 'idna', from: null, to: '3.10' }], reason: 'uv.lock changed' });
+    expect(parseJsonOutput(real)).toMatchObject({
+      status: 'published',
+      layerVersion: 2,
+      changes: [
+        { name: 'six', from: '1.16.0', to: '1.17.0' },
+        { name: 'idna', from: null, to: '3.10' },
+      ],
+      reason: 'uv.lock changed',
+    });
     const unchanged = await runLayer([...base, '--dry-run', '--json'], { cwd: p.dir, env: viaProxy() });
     expect(parseJsonOutput(unchanged)).toMatchObject({ status: 'unchanged', dryRun: true, layerVersion: 2 });
   });
@@ -197,7 +259,9 @@ describe('layer publish --dry-run, sharing and retention (the real bin, through 
       'lambda-layer-public',
     ]);
     // Flags win over pyproject: one account only, not public, no organization.
-    const second = await runLayer(['publish', '--share-with-account', '444455556666', '--share-with-org', 'o-abcdefghij', '--no-public'], { cwd: p.dir });
+    const second = await runLayer(['publish', '--share-with-account', '444455556666', '--share-with-org', 'o-abcdefghij', '--no-public'], {
+      cwd: p.dir,
+    });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('  shared:   444455556666, o-abcdefghij (change: +444455556666 -111122223333 -public)');
     const { Policy } = await lambda.send(new GetLayerVersionPolicyCommand({ LayerName: p.layerName, VersionNumber: 1 }));

@@ -53,7 +53,8 @@ export async function publishInRegion(ctx: CommandContext, options: PublishStepO
   // A new version for an unchanged lock only when asked on this command line: a `force`
   // in the environment or pyproject.toml (meant for build, package, upload) would publish on every run.
   const force = !options.inWorkflow && values.force === true && ctx.config.sources.force === 'flag';
-  if (values.force === true && !force && !options.inWorkflow) ctx.logger.debug(`publish ignores force from ${ctx.config.sources.force}: pass --force on the command line`);
+  if (values.force === true && !force && !options.inWorkflow)
+    ctx.logger.debug(`publish ignores force from ${ctx.config.sources.force}: pass --force on the command line`);
   const sharing = sharingOf(ctx.config);
   // Creating the clients sends nothing; publishLayerVersion validates every option before its first AWS call.
   const publishOptions = {
@@ -81,11 +82,16 @@ export async function publishInRegion(ctx: CommandContext, options: PublishStepO
 /** Publishes in every configured region (see `inEachRegion`). */
 export async function publishInRegions(ctx: CommandContext, options: PublishStepOptions = {}): Promise<PublishOutcome> {
   const layerName = requireConfigValue(ctx.config, 'layer-name');
-  return inEachRegion('publish', await regionRuns(ctx), (context) => publishInRegion(context, options), (base) => ({
-    ...base,
-    layerName,
-    ...(ctx.config.values['dry-run'] === true ? { dryRun: true as const } : {}),
-  }));
+  return inEachRegion(
+    'publish',
+    await regionRuns(ctx),
+    (context) => publishInRegion(context, options),
+    (base) => ({
+      ...base,
+      layerName,
+      ...(ctx.config.values['dry-run'] === true ? { dryRun: true as const } : {}),
+    }),
+  );
 }
 
 export function isMultiRegion(outcome: PublishOutcome): outcome is MultiRegionPublication {
@@ -96,20 +102,29 @@ export function isMultiRegion(outcome: PublishOutcome): outcome is MultiRegionPu
 export function describePublication(result: Publication, indent = ''): string[] {
   const changes = result.changes ? formatPackageChanges(result.changes) : 'package changes unknown';
   const lines: string[] = [];
-  if (result.status === 'would-publish') lines.push(`${indent}Would publish version ${result.layerVersion} of ${result.layerName}: ${changes} (${result.reason})`);
-  else if (result.status === 'published') lines.push(`${indent}Published layer version ${result.layerVersion} of ${result.layerName}: ${changes} (${result.reason})`);
+  if (result.status === 'would-publish')
+    lines.push(`${indent}Would publish version ${result.layerVersion} of ${result.layerName}: ${changes} (${result.reason})`);
+  else if (result.status === 'published')
+    lines.push(`${indent}Published layer version ${result.layerVersion} of ${result.layerName}: ${changes} (${result.reason})`);
   else lines.push(`${indent}Unchanged: layer version ${result.layerVersion} of ${result.layerName} already holds these dependencies`);
   if (result.layerVersionArn) lines.push(`${indent}  arn:      ${result.layerVersionArn}`);
   lines.push(`${indent}  manifest: ${result.s3pathManifest}${result.status === 'would-publish' ? ' (would be stored)' : ''}`);
   const would = 'dryRun' in result ? 'would ' : '';
   if (result.sharing) {
     const { grants, added, removed } = result.sharing;
-    const changed = [...added.map((g) => `+${g.kind === 'public' ? 'public' : g.principal}`), ...removed.map((g) => `-${g.kind === 'public' ? 'public' : g.principal}`)];
-    lines.push(`${indent}  shared:   ${grants.length ? grants.map((g) => (g.kind === 'public' ? 'every AWS account' : g.principal)).join(', ') : 'with no one (by this tool)'}${changed.length ? ` (${would}change: ${changed.join(' ')})` : ''}`);
+    const changed = [
+      ...added.map((g) => `+${g.kind === 'public' ? 'public' : g.principal}`),
+      ...removed.map((g) => `-${g.kind === 'public' ? 'public' : g.principal}`),
+    ];
+    lines.push(
+      `${indent}  shared:   ${grants.length ? grants.map((g) => (g.kind === 'public' ? 'every AWS account' : g.principal)).join(', ') : 'with no one (by this tool)'}${changed.length ? ` (${would}change: ${changed.join(' ')})` : ''}`,
+    );
   }
   if (result.retention) {
     const { deleted, inUse } = result.retention;
-    lines.push(`${indent}  retention: ${deleted.length ? `${would}delete${would ? '' : 'd'} version${deleted.length === 1 ? '' : 's'} ${deleted.join(', ')}` : 'no version to delete'}`);
+    lines.push(
+      `${indent}  retention: ${deleted.length ? `${would}delete${would ? '' : 'd'} version${deleted.length === 1 ? '' : 's'} ${deleted.join(', ')}` : 'no version to delete'}`,
+    );
     for (const used of inUse) lines.push(`${indent}             kept version ${used.layerVersion}: used by ${used.functions.join(', ')}`);
   }
   return lines;

@@ -1,10 +1,10 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { BuildTool, UploadResult } from '@lambda-layer/core';
-import { spawn } from 'node:child_process';
 import { createTestBucket, layerBin, parseJsonOutput, runLayer, stampPackage, testS3Client, uniqueName } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -135,7 +135,9 @@ describe('layer upload (the bin, against moto)', () => {
   it('aborts the multipart upload on Ctrl-C: no parts, no object, exit 130 with one line and one JSON object', async () => {
     const { dir } = await project({ zip: randomBytes(96 * MiB) });
     const s3dir = s3dirOf();
-    const child = spawn(process.execPath, [layerBin, 'upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [layerBin, 'upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -170,7 +172,12 @@ describe('layer upload (the bin, against moto)', () => {
     it('with a bad --s3dir', async () => {
       const { dir } = await project();
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', `s3://${bucket.toUpperCase()}/x/`, '--json']);
-      expectOneLineFailure(result, 'E_USAGE', /^error: invalid --s3dir: invalid S3 URI .* is not a valid bucket name; use the form s3:\/\/bucket\/prefix\//, 2);
+      expectOneLineFailure(
+        result,
+        'E_USAGE',
+        /^error: invalid --s3dir: invalid S3 URI .* is not a valid bucket name; use the form s3:\/\/bucket\/prefix\//,
+        2,
+      );
     });
 
     it('before `layer package` ran', async () => {
@@ -195,7 +202,11 @@ describe('layer upload (the bin, against moto)', () => {
       const { dir } = await project({ zip: randomBytes(17 * MiB) });
       const missing = uniqueName('no-such-bucket');
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', `s3://${missing}/app/`, '--json']);
-      expectOneLineFailure(result, 'E_AWS_BUCKET_NOT_FOUND', /^error: the S3 bucket does not exist \(while trying to list the incomplete multipart uploads of s3:\/\/.*\); create the bucket or fix --s3dir$/);
+      expectOneLineFailure(
+        result,
+        'E_AWS_BUCKET_NOT_FOUND',
+        /^error: the S3 bucket does not exist \(while trying to list the incomplete multipart uploads of s3:\/\/.*\); create the bucket or fix --s3dir$/,
+      );
     });
 
     it('without AWS credentials', async () => {
@@ -209,11 +220,23 @@ describe('layer upload (the bin, against moto)', () => {
         AWS_SHARED_CREDENTIALS_FILE: join(home, 'nope-credentials'),
         AWS_EC2_METADATA_DISABLED: 'true',
       };
-      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+      for (const name of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_PROFILE',
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+        'AWS_WEB_IDENTITY_TOKEN_FILE',
+      ]) {
         delete env[name];
       }
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], { env });
-      expectOneLineFailure(result, 'E_AWS_CREDENTIALS_MISSING', /^error: no AWS credentials found while trying to .*; set AWS_PROFILE \(or pass --profile\)/);
+      expectOneLineFailure(
+        result,
+        'E_AWS_CREDENTIALS_MISSING',
+        /^error: no AWS credentials found while trying to .*; set AWS_PROFILE \(or pass --profile\)/,
+      );
       const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keyOf(s3dir) }));
       expect(listed.KeyCount ?? 0).toBe(0);
     });
@@ -221,7 +244,12 @@ describe('layer upload (the bin, against moto)', () => {
     it('when two manifests leave the tool open', async () => {
       const { dir } = await project({ files: { 'uv.lock': LOCK, 'poetry.lock': '# poetry\n' } });
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dirOf(), '--json']);
-      expectOneLineFailure(result, 'E_TOOL_AMBIGUOUS', /^error: cannot tell the build tool: poetry\.lock and uv\.lock are both in .*; pass --tool poetry\|uv/, 2);
+      expectOneLineFailure(
+        result,
+        'E_TOOL_AMBIGUOUS',
+        /^error: cannot tell the build tool: poetry\.lock and uv\.lock are both in .*; pass --tool poetry\|uv/,
+        2,
+      );
     });
   });
 

@@ -30,7 +30,9 @@ export async function uploadInRegion(context: CommandContext): Promise<UploadRes
 function describeUpload(result: UploadResult, indent = ''): string[] {
   return [
     `${indent}${result.status === 'unchanged' ? `layer.zip unchanged at ${result.s3uri} (nothing sent)` : result.status === 'would-upload' ? `would upload layer.zip to ${result.s3uri} (--dry-run: nothing sent)` : `uploaded layer.zip to ${result.s3uri}`}`,
-    ...(result.abortedMultipartUploads ? [`${indent}aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`] : []),
+    ...(result.abortedMultipartUploads
+      ? [`${indent}aborted ${result.abortedMultipartUploads} incomplete multipart upload(s) left by an earlier run`]
+      : []),
     `${indent}console: ${result.consoleUrl}`,
   ];
 }
@@ -40,7 +42,10 @@ export const uploadCommand: LayerCommand<UploadOutcome> = {
   describe: 'Step 3: upload layer.zip to {s3dir}layer/layer.zip with the manifest fingerprint',
   examples: [
     ['layer upload --s3dir s3://my-bucket/app/lambda/', 'upload the packaged layer'],
-    ['layer upload --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'upload to one bucket per region, in parallel'],
+    [
+      'layer upload --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/',
+      'upload to one bucket per region, in parallel',
+    ],
     ['layer upload --dry-run', 'say whether S3 already holds this zip, sending nothing'],
     ['layer upload --force', 'upload even when S3 already has this zip and manifest'],
   ],

@@ -12,7 +12,10 @@ export const workflowCommand: LayerCommand<WorkflowResult> = {
   examples: [
     ['layer workflow --tool uv --layer-name my-deps --s3dir s3://my-bucket/app/lambda/', 'the whole pipeline'],
     ['layer workflow --dry-run', 'build, package and upload nothing; say whether publish would make a new version, and the package diff'],
-    ['layer workflow --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/', 'build once, upload and publish in two regions'],
+    [
+      'layer workflow --region us-east-1 --region eu-west-1 --s3dir s3://my-layers-{region}/app/lambda/',
+      'build once, upload and publish in two regions',
+    ],
     ['layer workflow --share-with-org o-a1b2c3d4e5 --keep-versions 10', 'share with an organization, keep the newest 10 versions'],
     ['layer workflow --force', 'redo build, package and upload even when nothing changed'],
   ],

@@ -13,7 +13,18 @@ import { join } from 'node:path';
 import { localLayout } from '@lambda-layer/core';
 import { errorLines, parseJsonOutput, runLayer, runningWith, startLayer, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { buildFolderTemps, builtProject, downloadRequested, emptyCachesEnv, env, expectInterrupted, expectPreviousBuildIntact, freshProject, indexUrl, useFaultFixtures } from './__fixtures__/faults.js';
+import {
+  buildFolderTemps,
+  builtProject,
+  downloadRequested,
+  emptyCachesEnv,
+  env,
+  expectInterrupted,
+  expectPreviousBuildIntact,
+  freshProject,
+  indexUrl,
+  useFaultFixtures,
+} from './__fixtures__/faults.js';
 
 const f = useFaultFixtures();
 
@@ -22,7 +33,9 @@ async function rebuilding(tool: 'pip' | 'uv') {
   const dir = await builtProject(f.temps, tool);
   const stampBefore = await readFile(localLayout(dir).buildStamp, 'utf8');
   const seen = f.stalling.requests.length;
-  const run = startLayer(['build', '--project-dir', dir, '--tool', tool, '--index-url', f.stalling.url, '--force', '--yes', '--json'], { env: await emptyCachesEnv(f.temps) });
+  const run = startLayer(['build', '--project-dir', dir, '--tool', tool, '--index-url', f.stalling.url, '--force', '--yes', '--json'], {
+    env: await emptyCachesEnv(f.temps),
+  });
   await downloadRequested(run, f.stalling, seen);
   return { dir, stampBefore, run };
 }
@@ -48,7 +61,11 @@ describe('signals during `layer build`', () => {
   it('SIGTERM while uv downloads: exit 143 with the same guarantees', async () => {
     const { dir, stampBefore, run } = await rebuilding('uv');
     run.kill('SIGTERM');
-    expectInterrupted(await run.exited, 143, 'error: interrupted by SIGTERM: artifacts/python/ still holds the previous build; run `layer build` again');
+    expectInterrupted(
+      await run.exited,
+      143,
+      'error: interrupted by SIGTERM: artifacts/python/ still holds the previous build; run `layer build` again',
+    );
     await expectStoppedCleanly(dir, stampBefore);
   });
 
@@ -65,10 +82,14 @@ describe('signals during `layer build`', () => {
     const exit = await run.exited;
     // 130 from the run, or (the second signal landing while Node tears the finished process down, when no
     // listener can run any more) death by SIGINT itself, which a shell reports as 130 too.
-    expect(exit.code === 130 || (exit.code === null && exit.signal === 'SIGINT'), `exit ${exit.code}, signal ${exit.signal}: ${exit.stderr}`).toBe(true);
+    expect(exit.code === 130 || (exit.code === null && exit.signal === 'SIGINT'), `exit ${exit.code}, signal ${exit.signal}: ${exit.stderr}`).toBe(
+      true,
+    );
     // Whichever came first, the clean stop or the quit: one line, one JSON object, the same state.
     expect(errorLines(exit.stderr)).toHaveLength(1);
-    expect(errorLines(exit.stderr)[0]).toMatch(/^error: interrupted by SIGINT(: artifacts\/python\/ still holds the previous build| again: quit at once)/);
+    expect(errorLines(exit.stderr)[0]).toMatch(
+      /^error: interrupted by SIGINT(: artifacts\/python\/ still holds the previous build| again: quit at once)/,
+    );
     expect(exit.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(exit.stdout)).toMatchObject({ status: 'interrupted', error: { code: 'E_INTERRUPTED', details: { signal: 'SIGINT' } } });
     // After a quit at once, the tools' groups were sent SIGKILL as the process exited: give the kernel a moment.
@@ -88,7 +109,9 @@ describe('signals during `layer build`', () => {
     const stampBefore = await readFile(layout.buildStamp, 'utf8');
     const held = await startPackageIndex({ dirs: [wheelCacheDir], holdDownloads: true });
     try {
-      const run = startLayer(['build', '--project-dir', dir, '--index-url', held.url, '--force', '--yes', '--json'], { env: await emptyCachesEnv(f.temps) });
+      const run = startLayer(['build', '--project-dir', dir, '--index-url', held.url, '--force', '--yes', '--json'], {
+        env: await emptyCachesEnv(f.temps),
+      });
       await held.firstDownload;
       run.kill('SIGKILL');
       const exit = await run.exited;
@@ -114,7 +137,9 @@ describe('signals during `layer build`', () => {
     const dir = await freshProject(f.temps, 'pip');
     const held = await startPackageIndex({ dirs: [wheelCacheDir], holdDownloads: true });
     try {
-      const run = startLayer(['build', '--project-dir', dir, '--tool', 'pip', '--index-url', held.url, '--yes'], { env: await emptyCachesEnv(f.temps) });
+      const run = startLayer(['build', '--project-dir', dir, '--tool', 'pip', '--index-url', held.url, '--yes'], {
+        env: await emptyCachesEnv(f.temps),
+      });
       await held.firstDownload;
       run.kill('SIGKILL');
       await run.exited;
@@ -134,4 +159,3 @@ describe('signals during `layer build`', () => {
     ]);
   });
 });
-

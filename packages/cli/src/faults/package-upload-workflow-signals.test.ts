@@ -29,7 +29,18 @@ import {
   wheelCacheDir,
 } from '@lambda-layer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bigBuiltProject, downloadRequested, emptyCachesEnv, env, expectInterrupted, freshProject, indexUrl, useFaultFixtures, waitForGrowingTemp, zipTemp } from './__fixtures__/faults.js';
+import {
+  bigBuiltProject,
+  downloadRequested,
+  emptyCachesEnv,
+  env,
+  expectInterrupted,
+  freshProject,
+  indexUrl,
+  useFaultFixtures,
+  waitForGrowingTemp,
+  zipTemp,
+} from './__fixtures__/faults.js';
 
 const f = useFaultFixtures();
 
@@ -87,7 +98,9 @@ describe('`layer upload` takes only a finished package of the current build', ()
 
     const refused = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], { env });
     expect(refused.code).toBe(1);
-    expect(errorLines(refused.stderr)).toEqual(['error: layer.zip was packaged from an earlier build than the one in artifacts/python/; run `layer package`']);
+    expect(errorLines(refused.stderr)).toEqual([
+      'error: layer.zip was packaged from an earlier build than the one in artifacts/python/; run `layer package`',
+    ]);
     expect(parseJsonOutput(refused)).toMatchObject({ status: 'error', error: { code: 'E_LAYER_ZIP_UNVERIFIED' } });
     expect((await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount ?? 0).toBe(0);
 
@@ -103,10 +116,19 @@ describe('signals during `layer workflow`', () => {
     const dir = await freshProject(f.temps, 'uv');
     const bucket = await createTestBucket(testS3Client(), 'fault-workflow');
     const layerName = uniqueName('fault-wf');
-    return { dir, bucket, layerName, args: ['workflow', '--project-dir', dir, '--s3dir', `s3://${bucket}/app/lambda/`, '--layer-name', layerName, '--yes', '--json'] };
+    return {
+      dir,
+      bucket,
+      layerName,
+      args: ['workflow', '--project-dir', dir, '--s3dir', `s3://${bucket}/app/lambda/`, '--layer-name', layerName, '--yes', '--json'],
+    };
   }
   const versionsOf = async (layerName: string) =>
-    (await testLambdaClient().send(new ListLayerVersionsCommand({ LayerName: layerName })).catch(() => ({ LayerVersions: [] }))).LayerVersions ?? [];
+    (
+      await testLambdaClient()
+        .send(new ListLayerVersionsCommand({ LayerName: layerName }))
+        .catch(() => ({ LayerVersions: [] }))
+    ).LayerVersions ?? [];
 
   it('SIGTERM in the build step: exit 143, nothing uploaded or published, and the line says where it stopped', async () => {
     const { dir, bucket, layerName, args } = await workflowProject();
@@ -142,4 +164,3 @@ describe('signals during `layer workflow`', () => {
     expect((await versionsOf(layerName)).map((version) => version.Version)).toEqual([1]);
   });
 });
-

@@ -14,9 +14,9 @@ import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListO
 import { localLayout } from '@lambda-layer/core';
 import {
   createTestBucket,
+  type LayerExit,
   parseJsonOutput,
   runLayer,
-  type LayerExit,
   type RunResult,
   stampPackage,
   startLayer,
@@ -64,7 +64,14 @@ async function project(zipBytes = 4096): Promise<Project> {
   await stampPackage(dir);
   const app = uniqueName('app');
   const prefix = `${app}/lambda/layer/`;
-  return { dir, s3dir: `s3://${bucket}/${app}/lambda/`, prefix, zipKey: `${prefix}layer.zip`, lockKey: `${prefix}.publish.lock`, layerName: uniqueName('deps') };
+  return {
+    dir,
+    s3dir: `s3://${bucket}/${app}/lambda/`,
+    prefix,
+    zipKey: `${prefix}layer.zip`,
+    lockKey: `${prefix}.publish.lock`,
+    layerName: uniqueName('deps'),
+  };
 }
 
 /** The bin's environment with its AWS endpoint at the proxy (or moto itself). */
@@ -72,7 +79,8 @@ function env(extra: Record<string, string> = {}, endpoint = proxy.endpoint): Nod
   return { ...process.env, AWS_ENDPOINT_URL: endpoint, ...extra };
 }
 
-const upload = (p: Project, extra: string[] = [], environment = env()) => runLayer(['upload', '--project-dir', p.dir, '--s3dir', p.s3dir, '--json', ...extra], { env: environment });
+const upload = (p: Project, extra: string[] = [], environment = env()) =>
+  runLayer(['upload', '--project-dir', p.dir, '--s3dir', p.s3dir, '--json', ...extra], { env: environment });
 const publishArgs = (p: Project, extra: string[] = []) => [
   'publish',
   '--project-dir',
@@ -114,43 +122,50 @@ async function uploaded(): Promise<Project> {
 const head = (key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
 const openUploads = async (prefix: string) => (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }))).Uploads ?? [];
 const keysUnder = async (prefix: string) =>
-  ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length)).sort();
+  ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? [])
+    .map((o) => (o.Key ?? '').slice(prefix.length))
+    .sort();
 const versionsOf = async (layerName: string) =>
-  ((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName })).catch(() => ({ LayerVersions: [] }))).LayerVersions ?? []).map((v) => v.Version).sort();
+  ((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName })).catch(() => ({ LayerVersions: [] }))).LayerVersions ?? [])
+    .map((v) => v.Version)
+    .sort();
 const records = (p: Project) => readdir(localLayout(p.dir).multipartUploads).catch(() => [] as string[]);
 
 describe('layer upload: signals', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-multipart really aborts: S3 keeps the previous zip (same ETag), no upload left open', async (signal) => {
-    const p = await project(24 * MiB);
-    // The previous good upload.
-    expect((await upload(p, [], env({}, process.env.AWS_ENDPOINT_URL))).code).toBe(0);
-    const before = await head(p.zipKey);
-    await writeFile(localLayout(p.dir).layerZip, randomBytes(24 * MiB));
-    await stampPackage(p.dir);
-    // Parts crawl through the proxy, so the signal lands with parts in flight.
-    proxy.addRule({ operation: 'UploadPart', action: { kind: 'slow-body', bytesPerSecond: 512 * 1024 } });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s mid-multipart really aborts: S3 keeps the previous zip (same ETag), no upload left open',
+    async (signal) => {
+      const p = await project(24 * MiB);
+      // The previous good upload.
+      expect((await upload(p, [], env({}, process.env.AWS_ENDPOINT_URL))).code).toBe(0);
+      const before = await head(p.zipKey);
+      await writeFile(localLayout(p.dir).layerZip, randomBytes(24 * MiB));
+      await stampPackage(p.dir);
+      // Parts crawl through the proxy, so the signal lands with parts in flight.
+      proxy.addRule({ operation: 'UploadPart', action: { kind: 'slow-body', bytesPerSecond: 512 * 1024 } });
 
-    const running = startLayer(['upload', '--project-dir', p.dir, '--s3dir', p.s3dir, '--json'], { env: env() });
-    await proxy.waitFor('UploadPart');
-    expect(await records(p)).toHaveLength(1);
-    const signalledAt = Date.now();
-    running.kill(signal);
-    const result = await running.exited;
-    // The step stops within about 2 s; the bound is generous for a loaded machine.
-    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+      const running = startLayer(['upload', '--project-dir', p.dir, '--s3dir', p.s3dir, '--json'], { env: env() });
+      await proxy.waitFor('UploadPart');
+      expect(await records(p)).toHaveLength(1);
+      const signalledAt = Date.now();
+      running.kill(signal);
+      const result = await running.exited;
+      // The step stops within about 2 s; the bound is generous for a loaded machine.
+      expect(Date.now() - signalledAt).toBeLessThan(5_000);
 
-    expectInterrupted(
-      result,
-      signal,
-      /^error: interrupted by SIG(?:INT|TERM): the upload of layer\.zip to s3:\/\/.* stopped; S3 still holds the previous layer\.zip and no multipart upload is left open; run `layer upload` again$/,
-    );
-    expect(result.stdout).not.toContain('"uploaded"');
-    expect(proxy.count('CompleteMultipartUpload')).toBe(0);
-    expect(proxy.count('AbortMultipartUpload')).toBe(1);
-    expect(await openUploads(p.prefix)).toEqual([]);
-    expect((await head(p.zipKey))?.ETag).toBe(before?.ETag);
-    expect(await records(p)).toEqual([]);
-  });
+      expectInterrupted(
+        result,
+        signal,
+        /^error: interrupted by SIG(?:INT|TERM): the upload of layer\.zip to s3:\/\/.* stopped; S3 still holds the previous layer\.zip and no multipart upload is left open; run `layer upload` again$/,
+      );
+      expect(result.stdout).not.toContain('"uploaded"');
+      expect(proxy.count('CompleteMultipartUpload')).toBe(0);
+      expect(proxy.count('AbortMultipartUpload')).toBe(1);
+      expect(await openUploads(p.prefix)).toEqual([]);
+      expect((await head(p.zipKey))?.ETag).toBe(before?.ETag);
+      expect(await records(p)).toEqual([]);
+    },
+  );
 
   it('SIGKILL mid-multipart leaves the upload open; the next upload aborts it and says how many', async () => {
     const p = await project(24 * MiB);
@@ -196,7 +211,11 @@ describe('layer upload: lost answers, 5xx, throttling, hangs', () => {
     proxy.addRule({ operation: 'HeadObject', times: 1, action: { kind: 'server-error', status: 503, raw: true } });
     const result = await upload(p);
     expect(result.code, result.stderr).toBe(0);
-    expect(proxy.requests.filter((r) => r.fault).map((r) => `${r.operation} ${r.outcome}`)).toEqual(['HeadObject 503', 'PutObject 500', 'PutObject 500']);
+    expect(proxy.requests.filter((r) => r.fault).map((r) => `${r.operation} ${r.outcome}`)).toEqual([
+      'HeadObject 503',
+      'PutObject 500',
+      'PutObject 500',
+    ]);
     expect(await head(p.zipKey)).toBeDefined();
   });
 
@@ -217,14 +236,22 @@ describe('layer upload: lost answers, 5xx, throttling, hangs', () => {
     const p = await project();
     proxy.addRule({ operation: 'PutObject', action: { kind: 'server-error', status: 502, raw: true } });
     const result = await upload(p, [], env({ AWS_MAX_ATTEMPTS: '2' }));
-    expectOneLineError(result, 'E_AWS_SERVER_ERROR', /^error: S3 answered HTTP 502 with no S3 error code or request id \(an HTTP proxy or load balancer in between\?\) after 2 attempts/);
+    expectOneLineError(
+      result,
+      'E_AWS_SERVER_ERROR',
+      /^error: S3 answered HTTP 502 with no S3 error code or request id \(an HTTP proxy or load balancer in between\?\) after 2 attempts/,
+    );
   });
 
   it('throttling that outlasts the retries', async () => {
     const p = await project();
     proxy.addRule({ operation: 'PutObject', action: { kind: 'throttle' } });
     const result = await upload(p, [], env({ AWS_MAX_ATTEMPTS: '2' }));
-    expectOneLineError(result, 'E_AWS_THROTTLED', /^error: S3 kept throttling requests \(HTTP 503 SlowDown, request id [0-9A-F]{16}\) after 2 attempts while trying to upload/);
+    expectOneLineError(
+      result,
+      'E_AWS_THROTTLED',
+      /^error: S3 kept throttling requests \(HTTP 503 SlowDown, request id [0-9A-F]{16}\) after 2 attempts while trying to upload/,
+    );
     expect(await keysUnder(p.prefix)).toEqual([]);
   });
 
@@ -235,7 +262,9 @@ describe('layer upload: lost answers, 5xx, throttling, hangs', () => {
     expectOneLineError(
       result,
       'E_AWS_TIMEOUT',
-      new RegExp(`^error: S3 at ${new URL(proxy.endpoint).host.replace(/\./g, '\\.')} did not answer within 1 s after 2 attempts while trying to read s3://`),
+      new RegExp(
+        `^error: S3 at ${new URL(proxy.endpoint).host.replace(/\./g, '\\.')} did not answer within 1 s after 2 attempts while trying to read s3://`,
+      ),
     );
     expect(proxy.count('PutObject')).toBe(0);
   });
@@ -243,10 +272,18 @@ describe('layer upload: lost answers, 5xx, throttling, hangs', () => {
   it('an unreachable endpoint and an invalid endpoint URL: one line each, nothing sent', async () => {
     const p = await project();
     const refused = await upload(p, [], env({ AWS_MAX_ATTEMPTS: '1' }, 'http://127.0.0.1:1'));
-    expectOneLineError(refused, 'E_AWS_UNREACHABLE', /^error: cannot connect to S3 at 127\.0\.0\.1:1: connection refused after 1 attempt while trying to read s3:\/\//);
+    expectOneLineError(
+      refused,
+      'E_AWS_UNREACHABLE',
+      /^error: cannot connect to S3 at 127\.0\.0\.1:1: connection refused after 1 attempt while trying to read s3:\/\//,
+    );
     const invalid = await upload(p, ['--endpoint-url', 'notaurl']);
     expect(invalid.code).toBe(2);
-    expectOneLineError(invalid, 'E_USAGE', /^error: invalid --endpoint-url: endpoint URL invalid: "notaurl" is not an http\(s\) URL; pass a URL such as/);
+    expectOneLineError(
+      invalid,
+      'E_USAGE',
+      /^error: invalid --endpoint-url: endpoint URL invalid: "notaurl" is not an http\(s\) URL; pass a URL such as/,
+    );
     expect(proxy.requests).toEqual([]);
   });
 });
@@ -259,7 +296,9 @@ describe('layer publish: signals and kill -9', () => {
     await proxy.waitFor('PublishLayerVersion');
     running.kill('SIGKILL');
     await running.exited;
-    const lock = JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: p.lockKey }))).Body?.transformToString()) ?? '{}') as { pid: number };
+    const lock = JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: p.lockKey }))).Body?.transformToString()) ?? '{}') as {
+      pid: number;
+    };
     expect(lock.pid).toBe(running.child.pid);
     expect(await versionsOf(p.layerName)).toEqual([]);
 
@@ -267,7 +306,9 @@ describe('layer publish: signals and kill -9', () => {
     const next = await publish(p);
     expect(next.code, next.stderr).toBe(0);
     expect(parseJsonOutput(next)).toMatchObject({ status: 'published', layerVersion: 1 });
-    expect(next.stderr).toContain(`took over the publish lock s3://${bucket}/${p.lockKey}: its process (pid ${running.child.pid}) is gone from this machine`);
+    expect(next.stderr).toContain(
+      `took over the publish lock s3://${bucket}/${p.lockKey}: its process (pid ${running.child.pid}) is gone from this machine`,
+    );
     expect(next.stderr).not.toContain('waiting for the publish lock');
     expect(await versionsOf(p.layerName)).toEqual([1]);
     expect(await keysUnder(p.prefix)).toEqual(['000001/uv.lock', 'layer.zip']);
@@ -296,24 +337,44 @@ describe('layer publish: signals and kill -9', () => {
     expect(await keysUnder(p.prefix)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
 
-  it('SIGTERM while waiting for another run\'s lock: no version, the other lock untouched', async () => {
+  it("SIGTERM while waiting for another run's lock: no version, the other lock untouched", async () => {
     const p = await uploaded();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: p.lockKey, Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: p.lockKey,
+        Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }),
+      }),
+    );
     const running = startLayer(publishArgs(p), { env: env() });
-    await running.waitForStderr(/waiting for the publish lock .*: held by pid 77 on ci-runner-9 since 2026-01-01T00:00:00\.000Z; it expires at \S+ unless renewed/);
+    await running.waitForStderr(
+      /waiting for the publish lock .*: held by pid 77 on ci-runner-9 since 2026-01-01T00:00:00\.000Z; it expires at \S+ unless renewed/,
+    );
     running.kill('SIGTERM');
     const result = await running.exited;
-    expectInterrupted(result, 'SIGTERM', /^error: interrupted by SIGTERM: no version was published \(stopped before PublishLayerVersion\); run `layer publish` again$/);
+    expectInterrupted(
+      result,
+      'SIGTERM',
+      /^error: interrupted by SIGTERM: no version was published \(stopped before PublishLayerVersion\); run `layer publish` again$/,
+    );
     expect(await versionsOf(p.layerName)).toEqual([]);
     expect(await keysUnder(p.prefix)).toEqual(['.publish.lock', 'layer.zip']);
   });
 
   it('--force-unlock prints who held the lock, removes it and publishes', async () => {
     const p = await uploaded();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: p.lockKey, Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: p.lockKey,
+        Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }),
+      }),
+    );
     const result = await publish(p, ['--force-unlock']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`warning: --force-unlock: removed the publish lock s3://${bucket}/${p.lockKey} (held by pid 77 on ci-runner-9 since 2026-01-01T00:00:00.000Z)`);
+    expect(result.stderr).toContain(
+      `warning: --force-unlock: removed the publish lock s3://${bucket}/${p.lockKey} (held by pid 77 on ci-runner-9 since 2026-01-01T00:00:00.000Z)`,
+    );
     expect(parseJsonOutput(result)).toMatchObject({ status: 'published', layerVersion: 1 });
     expect(await keysUnder(p.prefix)).toEqual(['000001/uv.lock', 'layer.zip']);
   });
@@ -360,7 +421,9 @@ describe('layer publish: lost answers, 5xx, throttling', () => {
     expectOneLineError(
       result,
       'E_AWS_SERVER_ERROR',
-      new RegExp(`^error: Lambda answered HTTP 500 ServiceException \\(request id [0-9A-F]{16}\\) after 3 attempts while trying to find the latest version of layer ${p.layerName};`),
+      new RegExp(
+        `^error: Lambda answered HTTP 500 ServiceException \\(request id [0-9A-F]{16}\\) after 3 attempts while trying to find the latest version of layer ${p.layerName};`,
+      ),
     );
     expect(await versionsOf(p.layerName)).toEqual([]);
     expect(await keysUnder(p.prefix)).toEqual(['layer.zip']);
@@ -370,7 +433,11 @@ describe('layer publish: lost answers, 5xx, throttling', () => {
     const p = await uploaded();
     proxy.addRule({ service: 'Lambda', action: { kind: 'throttle' } });
     const result = await publish(p, [], env({ AWS_MAX_ATTEMPTS: '2' }));
-    expectOneLineError(result, 'E_AWS_THROTTLED', /^error: Lambda kept throttling requests \(HTTP 429 TooManyRequestsException, request id [0-9A-F]{16}\) after 2 attempts/);
+    expectOneLineError(
+      result,
+      'E_AWS_THROTTLED',
+      /^error: Lambda kept throttling requests \(HTTP 429 TooManyRequestsException, request id [0-9A-F]{16}\) after 2 attempts/,
+    );
     expect(await versionsOf(p.layerName)).toEqual([]);
   });
 
@@ -391,7 +458,25 @@ describe('layer publish: refused before any call', () => {
   it.each([
     [
       'more than 15 compatible runtimes',
-      ['--compatible-runtime', 'python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14', 'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'java17', 'java21', 'ruby3.3', 'provided.al2', 'provided.al2023', 'dotnet8'],
+      [
+        '--compatible-runtime',
+        'python3.8',
+        'python3.9',
+        'python3.10',
+        'python3.11',
+        'python3.12',
+        'python3.13',
+        'python3.14',
+        'nodejs18.x',
+        'nodejs20.x',
+        'nodejs22.x',
+        'java17',
+        'java21',
+        'ruby3.3',
+        'provided.al2',
+        'provided.al2023',
+        'dotnet8',
+      ],
       /^error: invalid --compatible-runtime: 16 compatible runtimes given, more than Lambda's 15; list at most 15$/,
       // An invalid flag value is a usage error (exit 2).
       { exit: 2, code: 'E_USAGE' },
@@ -403,7 +488,7 @@ describe('layer publish: refused before any call', () => {
     ],
   ])('%s', async (_, extra, line, expected = { exit: 1, code: 'E_INVALID_OPTION' }) => {
     const p = await project();
-    const result = await publish(p, extra as string[]);
+    const result = await publish(p, extra);
     expect(result.code, result.stderr).toBe(expected.exit);
     expectOneLineError(result, expected.code, line);
     expect(proxy.requests).toEqual([]);
@@ -412,7 +497,11 @@ describe('layer publish: refused before any call', () => {
   it('a layer ARN of another account (credentials naming the account)', async () => {
     const p = await project();
     const result = await publish(p, ['--layer-name', 'arn:aws:lambda:us-east-1:999999999999:layer:deps'], env({ AWS_ACCOUNT_ID: '123456789012' }));
-    expectOneLineError(result, 'E_INVALID_OPTION', /^error: --layer-name arn:aws:lambda:us-east-1:999999999999:layer:deps is a layer of account 999999999999, but the AWS credentials are for account 123456789012;/);
+    expectOneLineError(
+      result,
+      'E_INVALID_OPTION',
+      /^error: --layer-name arn:aws:lambda:us-east-1:999999999999:layer:deps is a layer of account 999999999999, but the AWS credentials are for account 123456789012;/,
+    );
     expect(proxy.requests).toEqual([]);
   });
 });

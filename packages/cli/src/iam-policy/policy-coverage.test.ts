@@ -82,7 +82,14 @@ function expectEncryptedAndOwned(s3: readonly LoggedRequest[]): LoggedRequest[] 
   expect(s3.filter((r) => r.headers['x-amz-expected-bucket-owner'] !== ACCOUNT).map(describeRequest)).toEqual([]);
   const writes = s3.filter((r) => ['PutObject', 'CreateMultipartUpload', 'CopyObject'].includes(r.operation));
   for (const write of writes) {
-    expect([write.headers['x-amz-server-side-encryption'], write.headers['x-amz-server-side-encryption-aws-kms-key-id'], write.headers['x-amz-server-side-encryption-bucket-key-enabled']], describeRequest(write)).toEqual(['aws:kms', KEY_ID, 'true']);
+    expect(
+      [
+        write.headers['x-amz-server-side-encryption'],
+        write.headers['x-amz-server-side-encryption-aws-kms-key-id'],
+        write.headers['x-amz-server-side-encryption-bucket-key-enabled'],
+      ],
+      describeRequest(write),
+    ).toEqual(['aws:kms', KEY_ID, 'true']);
   }
   return writes;
 }
@@ -101,7 +108,8 @@ async function deniedByPolicyOf(settings: string[], runEnv: NodeJS.ProcessEnv = 
 }
 
 /** uv.lock of one package at one version: each version a new lock, and a package diff to show. */
-const lockOf = (sixVersion: string) => `version = 1\n[[package]]\nname = "six"\nversion = "${sixVersion}"\nsource = { registry = "https://pypi.org/simple" }\n`;
+const lockOf = (sixVersion: string) =>
+  `version = 1\n[[package]]\nname = "six"\nversion = "${sixVersion}"\nsource = { registry = "https://pypi.org/simple" }\n`;
 
 /** A project after `layer package` (uv.lock and a layer.zip its stamps vouch for); called again, it moves to a new lock. */
 async function packaged(dir: string, sixVersion: string): Promise<string> {
@@ -151,7 +159,20 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     await testS3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: zipKey }));
     await layer(['publish', '--project-dir', big], 1);
     expect(proxy.count('ListObjectsV2')).toBeGreaterThan(0);
-    expect(proxy.operations(), proxy.operations().join(' ')).toEqual(expect.arrayContaining(['PutObject', 'CreateMultipartUpload', 'CompleteMultipartUpload', 'ListMultipartUploads', 'PublishLayerVersion', 'ListLayerVersions', 'ListLayers', 'DeleteObject', 'GetObject', 'HeadObject']));
+    expect(proxy.operations(), proxy.operations().join(' ')).toEqual(
+      expect.arrayContaining([
+        'PutObject',
+        'CreateMultipartUpload',
+        'CompleteMultipartUpload',
+        'ListMultipartUploads',
+        'PublishLayerVersion',
+        'ListLayerVersions',
+        'ListLayers',
+        'DeleteObject',
+        'GetObject',
+        'HeadObject',
+      ]),
+    );
 
     // The policy for exactly these settings.
     const printed = await runLayer(['iam-policy', '--project-dir', app, '--json', '--account-id', ACCOUNT], { env });
@@ -162,15 +183,27 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     expect(deniedRequests(policy, requests, POLICY_TABLE, { account: ACCOUNT, features, kmsKeyArn: keyArn })).toEqual([]);
 
     // The test can fail: the upload step's policy denies what publish did.
-    const uploadOnly = parseJsonOutput<IamPolicyResult>(await runLayer(['iam-policy', '--project-dir', app, '--json', '--account-id', ACCOUNT, '--step', 'upload'], { env }));
+    const uploadOnly = parseJsonOutput<IamPolicyResult>(
+      await runLayer(['iam-policy', '--project-dir', app, '--json', '--account-id', ACCOUNT, '--step', 'upload'], { env }),
+    );
     const denied = deniedRequests(uploadOnly.policy, requests, POLICY_TABLE, { account: ACCOUNT, features, kmsKeyArn: keyArn });
-    expect(denied).toEqual(expect.arrayContaining([expect.stringMatching(/^Lambda PublishLayerVersion .*: lambda:PublishLayerVersion on arn:aws:lambda:us-east-1:123456789012:layer:coverage-/)]));
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Lambda PublishLayerVersion .*: lambda:PublishLayerVersion on arn:aws:lambda:us-east-1:123456789012:layer:coverage-/),
+      ]),
+    );
 
     // Every S3 request carried the owner; every object written carried SSE-KMS with the key and a Bucket Key.
     const writes = expectEncryptedAndOwned(s3Requests());
-    expect(writes.map((r) => r.key)).toEqual(expect.arrayContaining([expect.stringMatching(/layer\/layer\.zip$/), expect.stringMatching(/layer\/\.publish\.lock$/), expect.stringMatching(/layer\/000001\/uv\.lock$/)]));
+    expect(writes.map((r) => r.key)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/layer\/layer\.zip$/),
+        expect.stringMatching(/layer\/\.publish\.lock$/),
+        expect.stringMatching(/layer\/000001\/uv\.lock$/),
+      ]),
+    );
     // What S3 holds is encrypted with the key.
-    const manifestKey = writes.find((r) => /000001\/uv\.lock$/.test(r.key ?? ''))?.key as string;
+    const manifestKey = writes.find((r) => (r.key ?? '').endsWith('000001/uv.lock'))?.key as string;
     const head = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: manifestKey }));
     expect([head.ServerSideEncryption, head.SSEKMSKeyId, head.BucketKeyEnabled]).toEqual(['aws:kms', KEY_ID, true]);
   }, 240_000);
@@ -203,7 +236,11 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     // 3. Published for real: version 2 shared; retention keeps version 1, which the function uses.
     proxy.clearLog();
     const second = await layerJson<LayerDeployment>(['publish', '--project-dir', dir, ...allGrants, ...retention], lifeEnv);
-    expect(second).toMatchObject({ status: 'published', layerVersion: 2, retention: { kept: [2], inUse: [{ layerVersion: 1, functions: [fn] }], deleted: [] } });
+    expect(second).toMatchObject({
+      status: 'published',
+      layerVersion: 2,
+      retention: { kept: [2], inUse: [{ layerVersion: 1, functions: [fn] }], deleted: [] },
+    });
     expect(await deniedByPolicyOf(['--project-dir', dir, ...allGrants, ...retention], lifeEnv)).toEqual([]);
 
     // 4. Unchanged, with fewer grants configured: the organization's and the public grant of version 2 are removed.
@@ -219,7 +256,10 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     await layerJson(['upload', '--project-dir', dir], lifeEnv);
     await layerJson(['publish', '--project-dir', dir], lifeEnv);
     proxy.clearLog();
-    expect(await layerJson<PruneResult>(['prune', '--project-dir', dir, ...retention, '--dry-run'], lifeEnv)).toMatchObject({ status: 'would-prune', deleted: [2] });
+    expect(await layerJson<PruneResult>(['prune', '--project-dir', dir, ...retention, '--dry-run'], lifeEnv)).toMatchObject({
+      status: 'would-prune',
+      deleted: [2],
+    });
     const pruned = await layerJson<PruneResult>(['prune', '--project-dir', dir, ...retention], lifeEnv);
     expect(pruned).toMatchObject({ status: 'pruned', deleted: [2], inUse: [{ layerVersion: 1, functions: [fn] }] });
     expect(pruned.deletedManifests).toEqual([expect.stringMatching(/layer\/000002\/uv\.lock$/)]);
@@ -228,7 +268,9 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     expect(await deniedByPolicyOf(['--project-dir', dir, '--step', 'prune', ...retention], lifeEnv)).toEqual([]);
     expect(await deniedByPolicyOf(['--project-dir', dir, ...retention], lifeEnv)).toEqual([]);
     // A pipeline policy without retention would deny it: the test can fail.
-    expect(await deniedByPolicyOf(['--project-dir', dir], lifeEnv)).toEqual(expect.arrayContaining([expect.stringMatching(/^Lambda DeleteLayerVersion .*: lambda:DeleteLayerVersion on /)]));
+    expect(await deniedByPolicyOf(['--project-dir', dir], lifeEnv)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Lambda DeleteLayerVersion .*: lambda:DeleteLayerVersion on /)]),
+    );
 
     const versions = (await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions?.map((v) => v.Version);
     expect(versions?.sort()).toEqual([1, 3]);
@@ -248,7 +290,9 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     await layerJson(['publish', '--project-dir', dir, ...settings], regionEnv);
     await packaged(dir, '1.17.0');
     await layerJson(['upload', '--project-dir', dir, ...regions.flatMap((region) => ['--region', region])], regionEnv);
-    const published = await layerJson<{ regions: Array<{ region: string; status: string; layerVersion: number; retention?: { deleted: number[] } }> }>(['publish', '--project-dir', dir, ...settings], regionEnv);
+    const published = await layerJson<{
+      regions: Array<{ region: string; status: string; layerVersion: number; retention?: { deleted: number[] } }>;
+    }>(['publish', '--project-dir', dir, ...settings], regionEnv);
     expect(published.regions.map((r) => [r.region, r.status, r.layerVersion, r.retention?.deleted])).toEqual([
       ['us-east-1', 'published', 2, [1]],
       ['eu-west-1', 'published', 2, [1]],
@@ -257,12 +301,19 @@ describe('the policy of `layer iam-policy` covers every AWS call of real runs', 
     // Each region's requests went to its own bucket and layer, signed for that region.
     for (const region of regions) {
       expect(proxy.requests.filter((r) => r.region === region && r.service === 'S3').every((r) => r.bucket === `${prefix}-${region}`)).toBe(true);
-      expect(proxy.operations((r) => r.region === region)).toEqual(expect.arrayContaining(['PutObject', 'PublishLayerVersion', 'AddLayerVersionPermission', 'DeleteLayerVersion']));
+      expect(proxy.operations((r) => r.region === region)).toEqual(
+        expect.arrayContaining(['PutObject', 'PublishLayerVersion', 'AddLayerVersionPermission', 'DeleteLayerVersion']),
+      );
     }
     expectEncryptedAndOwned(s3Requests());
     expect(await deniedByPolicyOf(['--project-dir', dir, ...settings], regionEnv)).toEqual([]);
     // The policy of one region denies the other's calls.
-    const oneRegion = await deniedByPolicyOf(['--project-dir', dir, '--region', 'us-east-1', '--share-with-account', '111122223333', '--keep-versions', '1'], { ...regionEnv, LAYER_S3DIR: `s3://${prefix}-us-east-1/app/lambda/` });
-    expect(oneRegion).toEqual(expect.arrayContaining([expect.stringMatching(/^Lambda PublishLayerVersion .*: lambda:PublishLayerVersion on arn:aws:lambda:eu-west-1:/)]));
+    const oneRegion = await deniedByPolicyOf(
+      ['--project-dir', dir, '--region', 'us-east-1', '--share-with-account', '111122223333', '--keep-versions', '1'],
+      { ...regionEnv, LAYER_S3DIR: `s3://${prefix}-us-east-1/app/lambda/` },
+    );
+    expect(oneRegion).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Lambda PublishLayerVersion .*: lambda:PublishLayerVersion on arn:aws:lambda:eu-west-1:/)]),
+    );
   }, 240_000);
 });

@@ -37,15 +37,7 @@ export const POLICY_FEATURES: readonly PolicyFeature[] = ['upload', 'publish', '
  * Lambda API accepts no resource (ListLayers, ListLayerVersions, ListFunctions).
  */
 export type PolicyResource =
-  | 'bucket'
-  | 'layer-folder'
-  | 'layer-zip'
-  | 'manifest-backups'
-  | 'publish-lock'
-  | 'layer'
-  | 'layer-versions'
-  | 'kms-key'
-  | 'any';
+  'bucket' | 'layer-folder' | 'layer-zip' | 'manifest-backups' | 'publish-lock' | 'layer' | 'layer-versions' | 'kms-key' | 'any';
 
 export interface PolicyRow {
   feature: PolicyFeature;

@@ -72,7 +72,7 @@ interface Grant {
 /** The KMS key's resource and condition in one region: a key by ARN or id, an alias through kms:ResourceAliases. */
 function kmsGrant(keyId: string, region: string, partition: string, account: string): { resource: string; alias?: string } {
   const aliasArn = /^arn:[^:]+:kms:[^:]+:\d{12}:(alias\/.+)$/.exec(keyId);
-  if (aliasArn) return { resource: `arn:${partition}:kms:${region}:${account}:key/*`, alias: aliasArn[1] as string };
+  if (aliasArn) return { resource: `arn:${partition}:kms:${region}:${account}:key/*`, alias: aliasArn[1] };
   if (keyId.startsWith('arn:')) return { resource: keyId };
   if (keyId.startsWith('alias/')) return { resource: `arn:${partition}:kms:${region}:${account}:key/*`, alias: keyId };
   return { resource: `arn:${partition}:kms:${region}:${account}:key/${keyId}` };
@@ -81,7 +81,8 @@ function kmsGrant(keyId: string, region: string, partition: string, account: str
 function grantsFor(resource: PolicyResource, input: PolicyInput, account: string): Grant[] {
   const s3 = (target: PolicyTarget, key = '') => `arn:${partitionOf(target.region)}:s3:::${target.s3dir.bucket}${key ? `/${key}` : ''}`;
   const layerDir = (target: PolicyTarget) => `${target.s3dir.key}layer/`;
-  const lambda = (target: PolicyTarget, suffix = '') => `arn:${partitionOf(target.region)}:lambda:${target.region}:${account}:layer:${input.layerName}${suffix}`;
+  const lambda = (target: PolicyTarget, suffix = '') =>
+    `arn:${partitionOf(target.region)}:lambda:${target.region}:${account}:layer:${input.layerName}${suffix}`;
   const all = (make: (target: PolicyTarget) => string): Grant[] => [{ resources: input.targets.map(make) }];
   switch (resource) {
     case 'layer-zip':

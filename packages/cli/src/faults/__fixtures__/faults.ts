@@ -90,7 +90,11 @@ export async function expectPreviousBuildIntact(dir: string, stampBefore: string
 }
 
 /** Exit code, speed, exactly one error line and one JSON object, saying the same. */
-export function expectInterrupted(exit: { code: number | null; stdout: string; stderr: string; msAfterSignal: number | undefined }, code: number, line: string): void {
+export function expectInterrupted(
+  exit: { code: number | null; stdout: string; stderr: string; msAfterSignal: number | undefined },
+  code: number,
+  line: string,
+): void {
   expect(exit.code, exit.stderr).toBe(code);
   expect(exit.msAfterSignal).toBeLessThan(STOP_DEADLINE_MS);
   expect(errorLines(exit.stderr)).toEqual([line]);
@@ -114,7 +118,8 @@ export async function bigBuiltProject(temps: string[]): Promise<string> {
 }
 
 /** The temporary zip `layer package` is writing, if any. */
-export const zipTemp = async (dir: string) => (await readdir(localLayout(dir).buildDir)).find((name) => /^\.layer\.zip\.\d+\.[0-9a-f]+\.tmp$/.test(name));
+export const zipTemp = async (dir: string) =>
+  (await readdir(localLayout(dir).buildDir)).find((name) => /^\.layer\.zip\.\d+\.[0-9a-f]+\.tmp$/.test(name));
 
 export async function waitForGrowingTemp(run: LayerProcess, dir: string): Promise<void> {
   await run.waitUntil(async () => {

@@ -8,7 +8,8 @@ beforeEach(() => {
   tree = createTreeWithEmptyWorkspace();
 });
 
-const ourEntries = () => (readNxJson(tree)?.plugins ?? []).filter((entry) => (typeof entry === 'string' ? entry : entry.plugin) === '@lambda-layer/nx');
+const ourEntries = () =>
+  (readNxJson(tree)?.plugins ?? []).filter((entry) => (typeof entry === 'string' ? entry : entry.plugin) === '@lambda-layer/nx');
 
 describe('nx g @lambda-layer/nx:init', () => {
   it('registers the plugin with explicit target names and git-ignores the build folders', async () => {
@@ -20,11 +21,18 @@ describe('nx g @lambda-layer/nx:init', () => {
   it('appends to an existing .gitignore after a blank line', async () => {
     tree.write('.gitignore', 'node_modules\ndist');
     await initGenerator(tree, {});
-    expect(tree.read('.gitignore', 'utf-8')).toBe(`node_modules\ndist\n\n# lambda-layer build folders (installed packages, layer.zip)\n${BUILD_DIR_GITIGNORE}\n`);
+    expect(tree.read('.gitignore', 'utf-8')).toBe(
+      `node_modules\ndist\n\n# lambda-layer build folders (installed packages, layer.zip)\n${BUILD_DIR_GITIGNORE}\n`,
+    );
   });
 
   it('takes the options: target prefix, command, which pyproject.toml files (include/exclude)', async () => {
-    await initGenerator(tree, { targetPrefix: 'py-', command: 'pnpm exec layer', include: ['services/**/pyproject.toml'], exclude: ['services/legacy/**'] });
+    await initGenerator(tree, {
+      targetPrefix: 'py-',
+      command: 'pnpm exec layer',
+      include: ['services/**/pyproject.toml'],
+      exclude: ['services/legacy/**'],
+    });
     expect(ourEntries()).toEqual([
       {
         plugin: '@lambda-layer/nx',
@@ -44,7 +52,10 @@ describe('nx g @lambda-layer/nx:init', () => {
 
     const after = readNxJson(tree)!;
     expect(after.defaultBase).toBe('trunk');
-    expect(after.plugins).toEqual(['@nx/js/typescript', { plugin: '@lambda-layer/nx', options: { targetPrefix: 'deps-' }, exclude: ['examples/**'] }]);
+    expect(after.plugins).toEqual([
+      '@nx/js/typescript',
+      { plugin: '@lambda-layer/nx', options: { targetPrefix: 'deps-' }, exclude: ['examples/**'] },
+    ]);
     expect(tree.read('.gitignore', 'utf-8')).toBe(`node_modules\n${BUILD_DIR_GITIGNORE}`);
   });
 
@@ -56,7 +67,9 @@ describe('nx g @lambda-layer/nx:init', () => {
 
   it('refuses an nx.json that is not JSON in one line naming the file and the fix, writing nothing', async () => {
     tree.write('nx.json', '{ "plugins": [ ');
-    await expect(initGenerator(tree, {})).rejects.toThrow(/^nx\.json is not valid JSON \(.*\): fix it, then run `nx g @lambda-layer\/nx:init` again$/);
+    await expect(initGenerator(tree, {})).rejects.toThrow(
+      /^nx\.json is not valid JSON \(.*\): fix it, then run `nx g @lambda-layer\/nx:init` again$/,
+    );
     expect(tree.read('nx.json', 'utf-8')).toBe('{ "plugins": [ ');
     expect(tree.exists('.gitignore')).toBe(false);
   });
