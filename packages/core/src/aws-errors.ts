@@ -61,8 +61,8 @@ function socketCode(error: SdkErrorShape, depth = 0): string | undefined {
 function serviceOf(error: SdkErrorShape, fallback: AwsServiceName | undefined): string {
   if (fallback) return fallback;
   if (error.$service) return error.$service;
-  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    const match = /^(\w+)ServiceException$/.exec(String(proto.constructor?.name ?? ''));
+  for (let proto: unknown = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const match = /^(\w+)ServiceException$/.exec((proto as { constructor?: { name?: string } }).constructor?.name ?? '');
     if (match?.[1]) return match[1];
   }
   return 'AWS';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPyprojectConfig, requireConfigValue, resolveConfig } from './config.js';
 import { configEnvName } from './config-schema.js';
-import { ErrorCodes } from './errors.js';
+import { ErrorCodes, type LayerError } from './errors.js';
 import { checkRegionTargets, configuredRegions, s3dirForRegion } from './regions.js';
 
 let dir: string;
@@ -66,7 +66,7 @@ describe('config', () => {
 
   it('rejects a pyproject.toml that is not valid TOML, naming the file and line', async () => {
     await pyproject('[tool.lambda-layer]\nlayer-name = "unterminated\n');
-    const error = await loadPyprojectConfig(dir).catch((e) => e);
+    const error = (await loadPyprojectConfig(dir).catch((e: unknown) => e)) as LayerError;
     expect(error.code).toBe(ErrorCodes.PYPROJECT_INVALID_TOML);
     expect(error.oneLine).toMatch(new RegExp(`^${join(dir, 'pyproject.toml')} is not valid TOML at line 2`));
     expect(error.oneLine).not.toContain('\n');
@@ -74,7 +74,7 @@ describe('config', () => {
 
   it('rejects an unknown key, naming the key and the file', async () => {
     await pyproject('[tool.lambda-layer]\nlayer_name = "typo"\n');
-    const error = await loadPyprojectConfig(dir).catch((e) => e);
+    const error = (await loadPyprojectConfig(dir).catch((e: unknown) => e)) as LayerError;
     expect(error.code).toBe(ErrorCodes.CONFIG_UNKNOWN_KEY);
     expect(error.message).toBe(`unknown key "layer_name" in [tool.lambda-layer] of ${join(dir, 'pyproject.toml')}`);
     expect(error.details).toEqual({ key: 'layer_name', file: join(dir, 'pyproject.toml') });

@@ -128,7 +128,7 @@ export async function loadPyprojectConfig(projectDir: string, options: { require
     document = parseToml(text);
   } catch (error) {
     const where = error instanceof TomlError ? ` at line ${error.line}, column ${error.column}` : '';
-    const reason = ((error as Error).message ?? '').split('\n')[0];
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new LayerError(ErrorCodes.PYPROJECT_INVALID_TOML, `${path} is not valid TOML${where}: ${reason}`, {
       hint: 'fix the syntax of pyproject.toml',
       cause: error,

@@ -42,7 +42,7 @@ export function recordPath(line: string): string {
         path += '"';
         i += 1;
       } else break;
-    } else path += line[i];
+    } else path += line.charAt(i);
   }
   return path;
 }

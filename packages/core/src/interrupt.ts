@@ -59,7 +59,7 @@ export function interruptedError(
   extras: InterruptedErrorExtras = {},
 ): LayerError {
   const by = typeof signal === 'string' ? signal : interruptSignalOf(signal);
-  const cause = 'cause' in extras ? extras.cause : typeof signal === 'object' ? signal.reason : undefined;
+  const cause = 'cause' in extras ? extras.cause : typeof signal === 'object' ? (signal.reason as unknown) : undefined;
   return new LayerError(ErrorCodes.INTERRUPTED, `interrupted${by ? ` by ${by}` : ''}${extras.again ? ' again' : ''}${state ? `: ${state}` : ''}`, {
     hint,
     details: { ...(state ? { state } : {}), ...details, ...(by ? { signal: by } : {}) },

@@ -21,10 +21,12 @@ type UserMetadata = Record<string, string | undefined> | undefined;
 /** Reads the manifest MD5 from S3 user metadata: hyphenated key first, then the original's. */
 export function readManifestMd5(metadata: UserMetadata): string | undefined {
   if (!metadata) return undefined;
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty value counts as missing
   return metadata[METADATA_MANIFEST_MD5] || metadata[METADATA_MANIFEST_MD5_LEGACY] || undefined;
 }
 
 export function readLayerZipSha256(metadata: UserMetadata): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty value counts as missing
   return metadata?.[METADATA_LAYER_ZIP_SHA256] || undefined;
 }
 

@@ -146,9 +146,13 @@ export async function readManifestPackages(tool: BuildTool, content: string): Pr
     try {
       document = parse(content);
     } catch (error) {
-      throw new LayerError(ErrorCodes.LOCK_INVALID, `${fileName} cannot be read: ${String((error as Error).message ?? error).split('\n')[0]}`, {
-        hint: tool === 'uv' ? 'run `uv lock`' : 'run `poetry lock`',
-      });
+      throw new LayerError(
+        ErrorCodes.LOCK_INVALID,
+        `${fileName} cannot be read: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`,
+        {
+          hint: tool === 'uv' ? 'run `uv lock`' : 'run `poetry lock`',
+        },
+      );
     }
     pins = tool === 'uv' ? fromUvLock(document) : fromPoetryLock(document);
   }

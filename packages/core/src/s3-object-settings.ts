@@ -175,7 +175,7 @@ export function applyS3ObjectSettings<C extends MiddlewareClient>(client: C, set
   const middleware =
     (next: (args: MiddlewareArgs) => Promise<unknown>, context: { commandName?: string }) =>
     async (args: MiddlewareArgs): Promise<unknown> => {
-      const operation = String(context.commandName ?? '').replace(/Command$/, '');
+      const operation = (context.commandName ?? '').replace(/Command$/, '');
       const input: Record<string, unknown> = { ...args.input };
       if ((S3_OBJECT_WRITES as readonly string[]).includes(operation)) {
         for (const [field, value] of Object.entries(encryption)) if (input[field] === undefined) input[field] = value;
@@ -188,7 +188,7 @@ export function applyS3ObjectSettings<C extends MiddlewareClient>(client: C, set
         return await next({ ...args, input });
       } catch (error) {
         if (owner && input.ExpectedBucketOwner === owner && statusOf(error) === 403 && error !== null && typeof error === 'object') {
-          const fact: BucketOwnerFact = { bucket: String(input.Bucket ?? ''), expected: owner, mismatch: undefined };
+          const fact: BucketOwnerFact = { bucket: typeof input.Bucket === 'string' ? input.Bucket : '', expected: owner, mismatch: undefined };
           if (OWNER_PROBES.has(operation)) {
             try {
               await next({ ...args, input: { ...input, ExpectedBucketOwner: undefined } });

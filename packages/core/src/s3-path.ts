@@ -33,7 +33,8 @@ export class S3Path {
 
   /** Parses `s3://bucket/key`. */
   static parse(uri: string): S3Path {
-    if (typeof uri !== 'string' || uri.trim() === '') throw invalid(String(uri), 'it is empty');
+    const given: unknown = uri; // JavaScript callers may pass anything
+    if (typeof given !== 'string' || uri.trim() === '') throw invalid(String(given), 'it is empty');
     const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(uri.trim());
     if (!match) throw invalid(uri, 'it must start with s3://');
     const bucket = match[1] ?? '';

@@ -267,8 +267,8 @@ export async function verifyArtifacts(layout: LocalLayout, signal?: AbortSignal)
   if (!stamp)
     throw refuse('artifacts/python/ has no build stamp: the build did not finish, or the files were not put there by `layer build`', 'no-stamp');
   const manifestPath = join(layout.projectDir, stamp.manifest.file);
-  const manifest = await readFile(manifestPath).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
+  const manifest = await readFile(manifestPath).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw toLayerErrorFromSystem(error, { path: manifestPath, doing: `read ${manifestPath}` }) ?? error;
   });
   if (!manifest || md5Hex(manifest) !== stamp.manifest.md5)

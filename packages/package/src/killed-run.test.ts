@@ -63,7 +63,7 @@ describe('a packaging run killed midway', () => {
     expect((await readFile(layout.layerZip)).equals(previousBytes)).toBe(true);
     expect(await tempFiles(layout.buildDir)).toHaveLength(1);
     // The stamp still names the previous zip, so upload would still send exactly that one.
-    expect(JSON.parse(await readFile(layout.packageStamp, 'utf8')).zip.sha256Hex).toBe(previous.sha256.hex);
+    expect((JSON.parse(await readFile(layout.packageStamp, 'utf8')) as { zip: { sha256Hex: string } }).zip.sha256Hex).toBe(previous.sha256.hex);
 
     const next = await packageLayer({ projectDir: dir, compressionLevel: 1, force: true });
     expect(next.sha256).toEqual(previous.sha256);

@@ -15,7 +15,16 @@ afterAll(async () => {
 });
 
 /** Python's zipfile reads every entry back: name, method, mode, date and a digest of the content. */
-function pythonRead(zipPath: string): Array<{ name: string; method: number; mode: number; date: number[]; sha: string; size: number }> {
+interface PythonZipEntry {
+  name: string;
+  method: number;
+  mode: number;
+  date: number[];
+  sha: string;
+  size: number;
+}
+
+function pythonRead(zipPath: string): PythonZipEntry[] {
   const script = `
 import hashlib, json, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
@@ -23,7 +32,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     print(json.dumps([{"name": i.filename, "method": i.compress_type, "mode": i.external_attr >> 16, "date": list(i.date_time), "size": i.file_size,
                        "sha": hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist()]))
 `;
-  return JSON.parse(execFileSync('python3', ['-c', script, zipPath], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  return JSON.parse(execFileSync('python3', ['-c', script, zipPath], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as PythonZipEntry[];
 }
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');

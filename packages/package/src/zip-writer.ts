@@ -187,7 +187,7 @@ class WorkQueue {
   private notifyWriter: (() => void) | undefined;
   private notifyReader: (() => void) | undefined;
   closed = false;
-  failed: unknown;
+  failed: Error | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -225,7 +225,7 @@ class WorkQueue {
   }
 
   fail(error: unknown): void {
-    this.failed = error;
+    this.failed = error instanceof Error ? error : new Error(String(error));
     this.notifyReader?.();
   }
 }

@@ -154,6 +154,7 @@ function checkLength(value: string | undefined, max: number, option: string): st
 
 export function validateRuntimes(values: readonly string[] | undefined): string[] | undefined {
   if (values === undefined || values.length === 0) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a guard for JavaScript callers of the public options
   const runtimes = [...new Set(values.map((v) => String(v).trim()))];
   for (const runtime of runtimes) {
     if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) {
@@ -176,6 +177,7 @@ export function validateRuntimes(values: readonly string[] | undefined): string[
 
 export function validateArchitectures(values: readonly string[] | undefined): Architecture[] | undefined {
   if (values === undefined || values.length === 0) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a guard for JavaScript callers of the public options
   const architectures = [...new Set(values.map((v) => String(v).trim()))];
   for (const architecture of architectures) {
     if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
@@ -194,12 +196,14 @@ export function validateArchitectures(values: readonly string[] | undefined): Ar
  * leaves nothing behind. Each failure is one line naming the option and the fix.
  */
 export function validatePublishOptions(options: PublishLayerVersionOptions): ValidatedPublishOptions {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (!options || typeof options !== 'object') throw invalid('publish options are missing', 'pass the options object', 'options');
   if (typeof options.projectDir !== 'string' || options.projectDir === '') {
     throw invalid('projectDir is missing', 'pass the folder holding pyproject.toml (--project-dir)', 'project-dir');
   }
   const tool = parseBuildTool(options.tool);
   const layerName = validateLayerName(options.layerName);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (options.s3dir === undefined || options.s3dir === '') {
     throw invalid('the S3 folder is missing', 'pass --s3dir s3://bucket/prefix/ or add s3dir = "…" to [tool.lambda-layer]', 's3dir');
   }
@@ -215,7 +219,9 @@ export function validatePublishOptions(options: PublishLayerVersionOptions): Val
   const licenseInfo = checkLength(options.licenseInfo, LAMBDA_LIMITS.licenseInfoMaxLength, 'license-info');
   const compatibleRuntimes = validateRuntimes(options.compatibleRuntimes);
   const compatibleArchitectures = validateArchitectures(options.compatibleArchitectures);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (!options.s3Client || typeof options.s3Client.send !== 'function') throw invalid('s3Client is missing', 'pass an S3Client', 's3Client');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (!options.lambdaClient || typeof options.lambdaClient.send !== 'function') {
     throw invalid('lambdaClient is missing', 'pass a LambdaClient', 'lambdaClient');
   }
@@ -265,10 +271,13 @@ function checked<T>(option: string, parse: () => T): T {
 /** Account and organization ids checked before any call: a typo must not grant the wrong account. */
 export function validateSharing(sharing: LayerSharing | undefined): LayerSharing | undefined {
   if (sharing === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (typeof sharing !== 'object' || sharing === null)
     throw invalid('sharing must be an object', 'pass { accounts, organizations, public }', 'sharing');
   return {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
     accounts: checked('share-with-account', () => parseAccountIds([...(sharing.accounts ?? [])])),
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
     organizations: checked('share-with-org', () => parseOrganizationIds([...(sharing.organizations ?? [])])),
     public: sharing.public,
   };
@@ -310,7 +319,9 @@ export interface ValidatedPruneOptions {
 
 /** Checks every prune option before any AWS call. */
 export function validatePruneOptions(options: PruneLayerVersionsOptions): ValidatedPruneOptions {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (!options || typeof options !== 'object') throw invalid('prune options are missing', 'pass the options object', 'options');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers of the public options
   if (options.keepVersions === undefined) {
     throw invalid(
       'keep-versions is missing',

@@ -171,7 +171,7 @@ export class PublishLayerVersionCommand {
         this.logger.detail(
           `version ${latest.version} already holds this layer.zip (same CodeSha256): a publish would store its ${manifest.fileName} and publish nothing`,
         );
-        return this.planUnchanged(this.deployment('unchanged', latest, manifest, diff));
+        return await this.planUnchanged(this.deployment('unchanged', latest, manifest, diff));
       }
       const version = (latest?.version ?? 0) + 1;
       const { layerName } = this.options;
@@ -245,7 +245,7 @@ export class PublishLayerVersionCommand {
     let layerZip: LayerZipInfo | undefined;
     if (checkLayerZip) {
       layerZip = await this.ensureLayerZipExists();
-      await this.ensureLayerZipConsistent(layerZip, manifest);
+      this.ensureLayerZipConsistent(layerZip, manifest);
     } else {
       this.steps.start('ensureLayerZipExists');
       this.logger.detail('skipped: the workflow would upload layer.zip first');
@@ -291,7 +291,7 @@ export class PublishLayerVersionCommand {
     });
   }
 
-  async ensureLayerZipConsistent(layerZip: LayerZipInfo | undefined, manifest: ManifestFingerprint): Promise<void> {
+  ensureLayerZipConsistent(layerZip: LayerZipInfo | undefined, manifest: ManifestFingerprint): void {
     this.steps.start('ensureLayerZipConsistent');
     if (this.isLayerZipConsistent(layerZip, manifest)) {
       this.logger.detail(`layer.zip was built from this ${manifest.fileName} (md5 ${manifest.md5})`);
@@ -312,7 +312,7 @@ export class PublishLayerVersionCommand {
   }
 
   isLayerZipConsistent(layerZip: LayerZipInfo | undefined, manifest: ManifestFingerprint): boolean {
-    return layerZip !== undefined && layerZip.manifestMd5 === manifest.md5;
+    return layerZip?.manifestMd5 === manifest.md5;
   }
 
   /**

@@ -107,7 +107,10 @@ export class PublishLock {
       if (await this.tryAcquire()) break;
       const current = await this.readCurrent();
       if (!current) continue; // released meanwhile: try again at once
-      if (this.isOurs(current) && this.adopt(current)) break;
+      if (this.isOurs(current)) {
+        this.adopt(current);
+        break;
+      }
       if (this.isExpired(current)) {
         if (await this.takeOver(current, `its lease ran out ${describeHolder(current.body)}`)) break;
         continue;

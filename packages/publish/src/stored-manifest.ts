@@ -31,7 +31,7 @@ export async function compareStoredManifest(
   let etag: string | undefined;
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: path.bucket, Key: path.key }), { abortSignal: signal });
-    const encryptedWithKey = String(head.ServerSideEncryption ?? '').startsWith('aws:kms') || head.SSECustomerAlgorithm !== undefined;
+    const encryptedWithKey = (head.ServerSideEncryption ?? '').startsWith('aws:kms') || head.SSECustomerAlgorithm !== undefined;
     etag = encryptedWithKey ? undefined : bareEtag(head.ETag);
   } catch (error) {
     if (isNotFound(error)) return 'missing';

@@ -57,7 +57,7 @@ export async function putLayerZip(input: PutLayerZipInput): Promise<number> {
   signal?.addEventListener('abort', onAbort, { once: true });
 
   let uploadId: string | undefined;
-  let objectWriteSent = false;
+  let objectWriteSent = false as boolean; // set by the middleware below, which TypeScript's narrowing cannot see
   const view = Object.create(s3Client) as S3Client;
   view.send = (async (command: { input: unknown }, options?: object) => {
     if (command instanceof PutObjectCommand || command instanceof CompleteMultipartUploadCommand) objectWriteSent = true;
