@@ -1,9 +1,11 @@
 import {
   type BuildResult,
+  defineSteps,
   ErrorCodes,
   LayerError,
   type PackageResult,
   requireConfigValue,
+  StepLog,
   throwIfInterrupted,
   type UploadResult,
   type WorkflowRegionResult,
@@ -22,10 +24,28 @@ export interface WorkflowSteps {
 }
 
 type StepName = keyof WorkflowSteps;
+
+/**
+ * The workflow's plan, numbered like every step's but labelled `Workflow
+ * step` (each step inside logs its own `Step N - …` headers): a read-only
+ * preflight, then build and package once, then upload and publish (in each
+ * region, all at once, with several).
+ */
+export const WORKFLOW_STEPS = defineSteps({
+  preflight: { title: 'Preflight check', steps: { preflightWorkflow: 'Check the settings, the regions and the AWS clients' } },
+  buildOnce: { title: 'Build and package', steps: { build: 'layer build', package: 'layer package' } },
+  eachRegion: { title: 'Upload and publish', steps: { upload: 'layer upload', publish: 'layer publish' } },
+});
+
+/** The workflow's headers in one context's log (a region's logger has its own, prefixed). */
+export function workflowStepLog(context: CommandContext): StepLog<typeof WORKFLOW_STEPS.spec> {
+  return new StepLog(WORKFLOW_STEPS, context.logger, 'Workflow step');
+}
 type Durations = NonNullable<WorkflowResult['durationsMs']>;
 
 /**
- * Runs one step with its `== layer <step>` lines and its wall time, and
+ * Runs one step under its `Workflow step N.M - layer <step>` header, logs
+ * its outcome and wall time (`== layer <step>: …`), and
  * names the step in its error ("upload step failed: …"); interrupted, it
  * says which steps had finished.
  */
@@ -33,7 +53,7 @@ async function runStep<T extends { status?: string }>(
   name: StepName,
   context: CommandContext,
   run: () => Promise<T>,
-  progress: { finished: string[]; durationsMs: Durations },
+  progress: { finished: string[]; durationsMs: Durations; log: StepLog<typeof WORKFLOW_STEPS.spec> },
 ): Promise<T> {
   throwIfInterrupted(
     context.signal,
@@ -41,7 +61,7 @@ async function runStep<T extends { status?: string }>(
     'run `layer workflow` again',
   );
   const started = Date.now();
-  context.logger.info(`== layer ${name}`);
+  progress.log.start(name);
   try {
     const result = await run();
     const elapsedMs = Date.now() - started;
@@ -81,7 +101,8 @@ export interface WorkflowPreflight {
  * step (the settings upload and publish need, the regions, the AWS profile
  * and endpoint), so a typo does not cost a build.
  */
-export async function preflightWorkflow(context: CommandContext): Promise<WorkflowPreflight> {
+export async function preflightWorkflow(context: CommandContext, steps = workflowStepLog(context)): Promise<WorkflowPreflight> {
+  steps.start('preflightWorkflow');
   requireConfigValue(context.config, 's3dir');
   requireConfigValue(context.config, 'layer-name');
   const runs = await regionRuns(context);
@@ -92,7 +113,7 @@ export async function preflightWorkflow(context: CommandContext): Promise<Workfl
 /**
  * Runs build, package, upload and publish in order with one context, so each
  * step reads its settings exactly as its own command does (each logs its own
- * `Step N - …` headers; the workflow adds `== layer <step>` around them).
+ * `Step N - …` headers inside the workflow's `Workflow step N.M` ones).
  * Every step decides for itself whether it has anything to do (build and
  * package from their stamps, upload from the object's fingerprints, publish
  * from the stored manifest), which is what makes a re-run with nothing
@@ -110,11 +131,12 @@ export async function preflightWorkflow(context: CommandContext): Promise<Workfl
  * it is and says which steps finished.
  */
 export async function runWorkflow(context: CommandContext, steps: WorkflowSteps): Promise<WorkflowResult> {
-  const { runs, dryRun } = await preflightWorkflow(context);
+  const log = workflowStepLog(context);
+  const { runs, dryRun } = await preflightWorkflow(context, log);
   const durationsMs: Durations = {};
   const result: WorkflowResult = { status: 'unchanged', ...(dryRun ? { dryRun: true as const } : {}), durationsMs };
   const started = Date.now();
-  const progress = { finished: [] as string[], durationsMs };
+  const progress = { finished: [] as string[], durationsMs, log };
 
   if (dryRun) {
     context.logger.info('== --dry-run: nothing is built, packaged or uploaded; publish says what it would do');
@@ -130,7 +152,7 @@ export async function runWorkflow(context: CommandContext, steps: WorkflowSteps)
     result.status = result.publish.status;
   } else {
     const perRegion = async (regional: CommandContext): Promise<Omit<WorkflowRegionResult, 'region'>> => {
-      const own = { finished: [...progress.finished], durationsMs: {} as Durations };
+      const own = { finished: [...progress.finished], durationsMs: {} as Durations, log: workflowStepLog(regional) };
       const upload = dryRun ? undefined : await runStep('upload', regional, () => steps.upload(regional), own);
       const publish = await runStep('publish', regional, () => steps.publish(regional), own);
       return { status: publish.status, ...(upload ? { upload } : {}), publish };

@@ -30,8 +30,10 @@ export interface Logger {
   /**
    * A numbered step of a command: `Step 1.2 - Validate …`. Commands call it
    * through `StepLog` (step.ts), which numbers the headers from their plan.
+   * `label` is `Step` but for the workflow (`Workflow step 2.1 - layer build`),
+   * whose steps print their own `Step N` headers inside its own.
    */
-  step(number: string, title: string): void;
+  step(number: string, title: string, label?: string): void;
   /** Indented detail below a step. */
   detail(message: string): void;
   warn(message: string): void;
@@ -132,7 +134,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const logger: Logger = {
     info: (message) => !quiet && print(message),
-    step: (number, title) => !quiet && print(`Step ${number} - ${title}`),
+    step: (number, title, label = 'Step') => !quiet && print(`${label} ${number} - ${title}`),
     detail: (message) => !quiet && print(`  ${message}`),
     warn: (message) => print(`warning: ${message}`),
     error: (message) => print(`error: ${message}`),

@@ -1,6 +1,7 @@
 /**
  * The one shape of a step (build, package, upload, publish, prune and the
- * workflow all follow it), and the helper that numbers its log headers.
+ * workflow all follow it), and the helper that numbers its log headers
+ * (the workflow's as `Workflow step N.M`, around its steps' own headers).
  *
  * How a step is shaped:
  * - One public function (`packageLayer(options)`) validates the options
@@ -117,12 +118,14 @@ export class StepLog<P extends StepPlanSpec> {
   constructor(
     readonly plan: StepPlan<P>,
     private readonly logger: Logger,
+    /** `Step`; `Workflow step` for the workflow, whose steps log their own `Step N` headers. */
+    private readonly label = 'Step',
   ) {}
 
   /** `Step N - …`: the start of a phase. */
   phase(phase: keyof P & string): void {
     const { number, title } = this.plan.phaseHeader(phase);
-    this.logger.step(number, title);
+    this.logger.step(number, title, this.label);
     this.announced = phase;
   }
 
@@ -130,6 +133,6 @@ export class StepLog<P extends StepPlanSpec> {
   start<S extends StepKey<P>>(key: S, ...args: StepTitleArgs<TitleOf<P, S>>): void {
     const { phase, number, title } = this.plan.stepHeader(key, ...args);
     if (this.announced !== phase) this.phase(phase);
-    this.logger.step(number, title);
+    this.logger.step(number, title, this.label);
   }
 }
