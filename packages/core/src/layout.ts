@@ -8,7 +8,7 @@ import { type BuildTool, manifestFileName } from './tools.js';
 export interface LocalLayout {
   projectDir: string;
   pyprojectToml: string;
-  /** build/lambda/layer/: cleared before each build. */
+  /** build/lambda/layer/: kept across builds; a build stages beside artifacts/ and swaps (see CONTRIBUTING.md). */
   buildDir: string;
   /** build/lambda/layer/repo/: scratch copy of pyproject.toml and the lock file. */
   repoDir: string;

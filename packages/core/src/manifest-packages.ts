@@ -27,8 +27,9 @@ export interface RequirementEntry {
 
 /**
  * Splits a requirements file (pip's format) into entries: continuation lines
- * joined, comments and blank lines dropped. Written by hand: no npm library
- * reads pip's file format, and only names and pins are needed.
+ * joined, comments and blank lines dropped. Written by hand: only each
+ * entry's name, pin and text are needed, passed on unchanged; a full parser
+ * (pip-requirements-js) gives an AST that would have to be printed back.
  */
 export function parseRequirementEntries(text: string): RequirementEntry[] {
   const entries: RequirementEntry[] = [];
