@@ -1,6 +1,6 @@
 /** Runs `fn` over `items` with at most `limit` calls in flight, keeping the order of the results. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

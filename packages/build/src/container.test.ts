@@ -233,7 +233,7 @@ const dockerInfo = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'
 const dockerReason = dockerInfo.error
   ? `docker is not installed (${dockerInfo.error.message})`
   : dockerInfo.status !== 0
-    ? `no Docker daemon answers \`docker info\` (${(dockerInfo.stderr ?? '').trim().split('\n')[0]})`
+    ? `no Docker daemon answers \`docker info\` (${dockerInfo.stderr.trim().split('\n')[0]})`
     : '';
 if (dockerReason) console.warn(`[build] skipping the container end-to-end test: ${dockerReason}`);
 

@@ -82,7 +82,7 @@ export function fileVersion(file: IndexFile): string | undefined {
 
 function isPrerelease(version: string): boolean {
   const parsed = parse(version);
-  return Boolean(parsed?.pre || parsed?.dev);
+  return Boolean(parsed?.pre ?? parsed?.dev);
 }
 
 interface VersionFiles {

@@ -30,6 +30,7 @@ export async function probeIndex(credentials: IndexCredentials, redactor: Redact
   await answer.response.body?.cancel();
   // PyPI never asks for a login.
   if ((status !== 401 && status !== 403) || url === PYPI_SIMPLE) return undefined;
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty username or password counts as none given
   const given = credentials.username || credentials.password;
   return new LayerError(
     ErrorCodes.INDEX_AUTH_FAILED,

@@ -53,6 +53,7 @@ let platformKey: string | undefined;
 export function hostPlatformKey(): string {
   if (platformKey === undefined) {
     let musl = false;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- @types/node says always present; a runtime without process.report falls back to glibc
     if (process.platform === 'linux' && process.report) {
       // The report names the glibc the process runs on (none on musl); without its network part it takes ~3 ms, once.
       (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;

@@ -26,8 +26,10 @@ export interface BuildLayerOptions {
   projectDir: string;
   tool: BuildTool;
   /** Target Lambda Python version (default 3.12). */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the literals document the usual values; any string is accepted and checked at run time
   pythonVersion?: PythonVersion | string;
   /** Target architecture (default x86_64). */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the literals document the usual values; any string is accepted and checked at run time
   architecture?: Architecture | string;
   /** Build inside the SAM build image (needs Docker). */
   container?: boolean;

@@ -103,6 +103,7 @@ export function registryIndexes(
 ): Map<string, IndexCredentials> {
   const indexes = new Map<string, IndexCredentials>();
   for (const registry of registries) indexes.set(registry, isPypi(registry) ? {} : { indexUrl: registry });
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty username or password counts as none given
   const hasSecret = Boolean(user.username || user.password);
   if (user.indexUrl) {
     const named = registries.find((registry) => sameIndex(registry, user.indexUrl as string)) ?? mainRegistry;

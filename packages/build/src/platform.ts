@@ -144,7 +144,7 @@ export function isPlatformCompatible(platformTag: string, platform: TargetPlatfo
   if (platformTag === 'any') return true;
   if (allowNativeLinux && platformTag === `linux_${platform.machine}`) return true;
   const glibc = manylinuxGlibc(platformTag);
-  return glibc !== undefined && glibc.machine === platform.machine && isGlibcAtMost(glibc, platform.glibc);
+  return glibc?.machine === platform.machine && isGlibcAtMost(glibc, platform.glibc);
 }
 
 /**

@@ -42,7 +42,7 @@ export async function checkProjectFiles(layout: LocalLayout, tool: BuildTool): P
 
 async function versionOf(command: string, args: string[], env: ChildEnv): Promise<string | undefined> {
   const result = await runTool(command, args, { env, redactor: new Redactor(), logger: silentLogger }).catch(() => undefined);
-  if (!result || result.code !== 0) return undefined;
+  if (result?.code !== 0) return undefined;
   return result.output.trim().split('\n')[0];
 }
 

@@ -78,7 +78,8 @@ function track(child: ChildProcess): void {
 export function runTool(command: string, args: readonly string[], options: RunToolOptions): Promise<ToolRun> {
   const { redactor, logger } = options;
   const signal = options.signal ?? runSignal.getStore();
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  // The abort reason is an Error: an InterruptReason, or the AbortError a bare abort() gives.
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
   logger.debug(`$ ${redactor.redact([command, ...args].join(' '))}`);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -115,7 +116,7 @@ export function runTool(command: string, args: readonly string[], options: RunTo
     child.on('close', (code) => {
       signal?.removeEventListener('abort', stop);
       if (signal?.aborted) {
-        reject(signal.reason);
+        reject(signal.reason as Error);
         return;
       }
       for (const rest of [pending.out, pending.err]) if (rest) emit(rest);

@@ -230,6 +230,7 @@ export function parseHtmlPage(text: string, pageUrl: string): IndexFile[] {
       filename,
       url,
       sha256: /^sha256=([0-9a-f]+)$/i.exec(fragment)?.[1],
+      // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty data-requires-python counts as none
       requiresPython: attributes.get('data-requires-python') || undefined,
       yanked: attributes.has('data-yanked'),
       hasMetadata: attributes.has('data-core-metadata') || attributes.has('data-dist-info-metadata'),

@@ -51,6 +51,7 @@ export async function startWheelFilterIndex(options: {
   const hidden = new Map<string, string[]>();
   // Files served through here: id -> upstream URL (only those on the credentialed index's host).
   const proxied = new Map<string, string>();
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty username or password counts as none given
   const credentialed = Boolean(options.credentials.username || options.credentials.password) && options.credentials.indexUrl !== undefined;
   const indexOrigin = options.credentials.indexUrl ? new URL(options.credentials.indexUrl).origin : undefined;
   let base = '';
@@ -116,11 +117,13 @@ export async function startWheelFilterIndex(options: {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const project = /^\/simple\/([^/]+)\/?$/.exec(path)?.[1];
     const file = /^\/files\/(\d+)\/[^/]+?(\.metadata)?$/.exec(path);
-    const work = project
-      ? servePage(project, response)
-      : file
-        ? serveFile(file[1] as string, Boolean(file[2]), response)
-        : Promise.resolve(send(response, 404, 'not found'));
+    let work: Promise<void>;
+    if (project) work = servePage(project, response);
+    else if (file) work = serveFile(file[1] as string, Boolean(file[2]), response);
+    else {
+      send(response, 404, 'not found');
+      return;
+    }
     work.catch((error: unknown) => {
       if (!response.headersSent) send(response, 502, (error as Error).message);
       else response.destroy();

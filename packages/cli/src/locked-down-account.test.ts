@@ -80,6 +80,7 @@ describe('behind an authenticating corporate proxy, with a private CA', () => {
     });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed before starting it
     await Promise.all([awsTls, indexTls, corporate].map((proxy) => proxy?.close()));
   });
   beforeEach(() => {

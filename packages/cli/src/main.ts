@@ -9,7 +9,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 function silenceSdkNodeVersionWarning(): void {
   const original = process.emitWarning.bind(process);
   process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
-    const name = typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string })?.type) : warning.name;
+    const name =
+      typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type) : warning.name;
     const text = typeof warning === 'string' ? warning : warning.message;
     if (name === 'NodeVersionSupportWarning' || text.includes('AWS SDK for JavaScript (v3)')) return;
     (original as (...args: unknown[]) => void)(warning, ...rest);

@@ -29,6 +29,7 @@ beforeAll(async () => {
   guarded = await startFaultProxy({ hosts, proxyAuth: { username: 'ci-runner', password: 'pr0xy s3cret' } });
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed before starting it
   await Promise.all(proxies().map((proxy) => proxy?.close()));
 });
 beforeEach(() => {

@@ -36,7 +36,7 @@ class RoutingAgent extends AgentBase {
 
   connect(_req: ClientRequest, options: AgentConnectOpts): HttpAgent {
     const protocol = this.secure ? 'https:' : 'http:';
-    const proxy = proxyFor({ protocol, hostname: String(options.host ?? ''), port: options.port }, this.network);
+    const proxy = proxyFor({ protocol, hostname: options.host ?? '', port: options.port }, this.network);
     const ca = this.network.caBundle?.pem;
     // The endpoint's TLS (also inside a CONNECT tunnel) is set up from the request's options: the CA goes there.
     if (this.secure && ca) (options as { ca?: string }).ca = ca;

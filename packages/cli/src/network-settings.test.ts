@@ -48,9 +48,11 @@ describe('the CA bundle in force', () => {
 
     expect(await source({ 'ca-bundle': ca().caFile }, env)).toBe('--ca-bundle');
     expect(await source({}, env)).toBe('LAYER_CA_BUNDLE');
-    const { LAYER_CA_BUNDLE: _layer, ...withoutLayer } = env;
+    const withoutLayer: Record<string, string> = { ...env };
+    delete withoutLayer.LAYER_CA_BUNDLE;
     expect(await source({}, withoutLayer)).toBe('AWS_CA_BUNDLE');
-    const { AWS_CA_BUNDLE: _aws, ...fileOnly } = withoutLayer;
+    const fileOnly: Record<string, string> = { ...withoutLayer };
+    delete fileOnly.AWS_CA_BUNDLE;
     const fromPyproject = (await settingsOf(dir, { env: fileOnly })).caBundle;
     expect(fromPyproject).toMatchObject({
       path: join(dir, 'certs', 'ca.pem'),

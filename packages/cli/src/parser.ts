@@ -56,12 +56,14 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
     .alias('help', 'h')
     // yargs lays the help text out before every command handler it runs (~30-40 ms of string
     // widths), though a command never shows it: a usage error is one line. Only a help request wraps.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- @types/node says number; it is undefined when stdout is no terminal
     .wrap(isHelpRequest(args) ? Math.min(110, process.stdout.columns ?? 100) : null)
     .exitProcess(false)
     // Flags stay hyphenated in argv (they are the config keys); no camelCase duplicates.
     .parserConfiguration({ 'camel-case-expansion': false })
     .fail((message, error) => {
       // Throwing stops yargs before any handler runs; main() turns it into exit 2.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- yargs types both as set; it passes a null message with an error, and no error with a message
       throw new UsageError(message ?? error?.message ?? 'invalid command line');
     });
 
@@ -109,7 +111,7 @@ export async function renderHelp(args: string[], io: RunnerIO): Promise<string |
   const parser = buildParser(args, io, () => {});
   return new Promise((resolve) => {
     try {
-      parser.parse(args, {}, (error: Error | null | undefined, _argv: unknown, output: string) =>
+      void parser.parse(args, {}, (error: Error | null | undefined, _argv: unknown, output: string) =>
         resolve(error || !output ? undefined : `${output}\n`),
       );
     } catch {

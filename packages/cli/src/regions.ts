@@ -67,6 +67,11 @@ export async function regionRuns(context: CommandContext): Promise<RegionRun[]> 
   }));
 }
 
+/** A failed region's entry: an `error` with a failure status (a region's own result may carry an `error` of its own). */
+function isRegionFailure(entry: object): entry is RegionFailure {
+  return 'error' in entry && 'status' in entry && (entry.status === 'error' || entry.status === 'interrupted');
+}
+
 /** What a region's result says in a line: "published version 3", "unchanged". */
 function describeOutcome(outcome: { status: string; layerVersion?: number }): string {
   return outcome.layerVersion === undefined ? outcome.status : `${outcome.status} version ${outcome.layerVersion}`;
@@ -99,7 +104,7 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
       error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
     };
   });
-  const failed = regions.filter((entry): entry is RegionFailure => 'error' in entry && (entry.status === 'error' || entry.status === 'interrupted'));
+  const failed = regions.filter(isRegionFailure);
   const done = regions.filter((entry) => !failed.includes(entry as RegionFailure)) as Array<T & { region: string }>;
   const status = failed.length === regions.length ? 'error' : (done.find((entry) => entry.status !== 'unchanged')?.status ?? 'unchanged');
   const result = compose({ status, regions, ...(failed.length ? { failedRegions: failed.map((entry) => entry.region) } : {}) });
@@ -134,8 +139,6 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
 export function summarizeRegions<T extends object>(result: T | MultiRegionResult<T>, describe: (entry: T, indent: string) => string[]): string[] {
   if (!('regions' in result && Array.isArray(result.regions))) return describe(result as T, '');
   return result.regions.flatMap((entry) =>
-    'error' in entry && (entry.status === 'error' || entry.status === 'interrupted')
-      ? [`${entry.region}: ${entry.status}: ${entry.error.message}`]
-      : [`${entry.region}:`, ...describe(entry as T, '  ')],
+    isRegionFailure(entry) ? [`${entry.region}: ${entry.status}: ${entry.error.message}`] : [`${entry.region}:`, ...describe(entry as T, '  ')],
   );
 }

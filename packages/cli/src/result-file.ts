@@ -34,6 +34,7 @@ export interface PublishOutputs {
 
 /** The region in a layer (version) ARN: arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION. */
 function regionOfArn(arn: string | undefined): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty region field counts as none
   return arn?.split(':')[3] || undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   interruptedError,
   type InterruptSignal,
   interruptSignalOf,
+  isSystemError,
   LayerError,
   listenForInterrupts,
   type Logger,
@@ -73,7 +74,9 @@ export interface RunnerIO {
 export const processIO: RunnerIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- @types/node says boolean; isTTY is undefined when stdin is no terminal
   stdinIsTTY: Boolean(process.stdin.isTTY),
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- @types/node says boolean; isTTY is undefined when stderr is no terminal
   stderrIsTTY: Boolean(process.stderr.isTTY),
   // Synchronous: process.exit() follows, and a pending async write would be lost.
   stdoutNow: (text) => void writeSync(1, text),
@@ -121,8 +124,8 @@ export function errorOutput(error: LayerError): { status: 'error' | 'interrupted
 /** The project folder: it must exist and be a folder (it is named by --project-dir or is the current one). */
 async function checkProjectDir(flag: string | undefined): Promise<string> {
   const projectDir = resolve(flag ?? process.cwd());
-  const info = await stat(projectDir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
+  const info = await stat(projectDir).catch((error: unknown) => {
+    if (isSystemError(error) && error.code === 'ENOENT') return undefined;
     throw toLayerErrorFromSystem(error, { path: projectDir }) ?? error;
   });
   if (!info?.isDirectory()) {

@@ -248,7 +248,7 @@ describe('createNodes', () => {
     const targets = onlyProject(results, 'apps/orders/pyproject.toml').project.targets!;
     expect(Object.keys(targets).sort()).toEqual(['deps-build', 'deps-package', 'deps-publish', 'deps-upload']);
     expect(targets['deps-package']!.dependsOn).toEqual(['deps-build']);
-    expect(targets['deps-publish']!.options.command).toBe('pnpm exec layer publish --project-dir {projectRoot}');
+    expect((targets['deps-publish']!.options as { command?: unknown }).command).toBe('pnpm exec layer publish --project-dir {projectRoot}');
   });
 
   it('is exported under both names Nx looks for, with the name Nx 21 would otherwise try to add to the frozen module', () => {

@@ -87,7 +87,7 @@ export async function createLayerNodes(
   const settled = await Promise.allSettled(pyprojectFiles.map((file) => createLayerProjectNode(file, normalized, context)));
   // Warnings in file order, not in the order the reads finished: the same output on every run.
   return settled.map((outcome, index) => {
-    const file = pyprojectFiles[index]!;
+    const file = pyprojectFiles[index] as string;
     if (outcome.status === 'fulfilled') return [file, outcome.value] as const;
     warn(skippedProjectWarning(file, outcome.reason));
     return [file, {}] as const;
@@ -95,6 +95,7 @@ export async function createLayerNodes(
 }
 
 /** The Nx plugin entry: infers the layer targets for every pyproject.toml with `[tool.lambda-layer]`. */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- Nx 21 (still supported) has CreateNodes as the v1 shape; CreateNodesV2 is this shape from 21 on
 export const createNodes: CreateNodesV2<LambdaLayerPluginOptions> = [
   PYPROJECT_GLOB,
   (files, options, context) => createLayerNodes(files, options, context),

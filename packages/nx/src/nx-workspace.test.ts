@@ -22,8 +22,15 @@ let workspace: string;
 /** The environment of every nx run: no daemon, no cloud, plain output, and no LAYER_* leaking in from the outside. */
 function nxEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // No colour: the tests read Nx's output (CI=true makes Nx colour it otherwise).
-  const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1' };
-  for (const name of Object.keys(env)) if (name.startsWith('LAYER_') && name !== 'LAYER_TEST_PACKAGE_INDEX_URL') delete env[name];
+  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('LAYER_') || name === 'LAYER_TEST_PACKAGE_INDEX_URL');
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(inherited),
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+  };
   delete env.NX_SKIP_NX_CACHE;
   return { ...env, ...extra };
 }

@@ -25,6 +25,6 @@ export function normalizeOptions(options: LambdaLayerPluginOptions | undefined):
   const command = options?.command?.trim();
   return {
     targetPrefix: options?.targetPrefix ?? DEFAULT_TARGET_PREFIX,
-    command: command ? command : undefined,
+    command: command === '' ? undefined : command,
   };
 }

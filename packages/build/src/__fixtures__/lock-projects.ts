@@ -128,7 +128,15 @@ export async function startLockIndexes(): Promise<LockIndexes> {
     startPackageIndex({ dirs: [join(root, 'second')] }),
   ]);
   const gitRepo = await createGitRepo(join(root, 'gitpkg-repo'));
-  return { main, second, wheelDir, gitRepo, close: async () => void (await Promise.all([main.close(), second.close()])) };
+  return {
+    main,
+    second,
+    wheelDir,
+    gitRepo,
+    close: async () => {
+      await Promise.all([main.close(), second.close()]);
+    },
+  };
 }
 
 export interface LockProjectSpec {

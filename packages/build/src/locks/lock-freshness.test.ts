@@ -62,7 +62,7 @@ const EDITS: Array<{ what: string; edit: (text: string) => string; fresh: boolea
 ];
 
 describe.each(['uv', 'poetry'] as const)('%s lock freshness, answered from the files, agrees with the tool', (tool) => {
-  let indexes: LockIndexes;
+  let indexes: LockIndexes | undefined;
   let dir: string;
   let original: string;
 

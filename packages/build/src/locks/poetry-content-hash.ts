@@ -53,11 +53,13 @@ export function pythonJsonDumps(value: unknown): string {
   if (typeof value === 'number') return pythonFloat(value);
   if (typeof value === 'string') return pythonString(value);
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
-  if (isTable(value) && !(value instanceof Date)) {
+  // TOML dates: Python's json cannot dump them either (Poetry fails); keep the text.
+  if (value instanceof Date) return pythonString(String(value));
+  if (isTable(value)) {
     const keys = Object.keys(value).sort();
     return `{${keys.map((key) => `${pythonString(key)}: ${pythonJsonDumps(value[key])}`).join(', ')}}`;
   }
-  // TOML dates: Python's json cannot dump them either (Poetry fails); keep the text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only a function or a symbol gets here (other objects are tables above), never [object Object]
   return pythonString(String(value));
 }
 

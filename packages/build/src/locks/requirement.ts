@@ -114,7 +114,12 @@ export function sameMarker(a: string | undefined, b: string | undefined, require
     if (variable === 'python_version' || variable === 'python_full_version' || variable === 'implementation_version') continue;
     if (variable === 'extra' || variable === 'extras') {
       for (const extra of values)
-        dimensions.push({ choices: ['on', 'off'], apply: (env, choice) => void (choice === 'on' && env.extras.add(normalizeExtra(extra))) });
+        dimensions.push({
+          choices: ['on', 'off'],
+          apply: (env, choice) => {
+            if (choice === 'on') env.extras.add(normalizeExtra(extra));
+          },
+        });
       continue;
     }
     dimensions.push({ choices: [...values, '\u0000other'], apply: (env, choice) => void (env.values[variable] = choice) });

@@ -213,14 +213,7 @@ describe('layer upload (the bin, against moto)', () => {
       const { dir } = await project();
       const s3dir = s3dirOf();
       const home = await mkdtemp(join(root, 'home-'));
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        HOME: home,
-        AWS_CONFIG_FILE: join(home, 'nope-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(home, 'nope-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-      };
-      for (const name of [
+      const unset = new Set([
         'AWS_ACCESS_KEY_ID',
         'AWS_SECRET_ACCESS_KEY',
         'AWS_SESSION_TOKEN',
@@ -228,9 +221,14 @@ describe('layer upload (the bin, against moto)', () => {
         'AWS_CONTAINER_CREDENTIALS_FULL_URI',
         'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
         'AWS_WEB_IDENTITY_TOKEN_FILE',
-      ]) {
-        delete env[name];
-      }
+      ]);
+      const env: NodeJS.ProcessEnv = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !unset.has(name))),
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, 'nope-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'nope-credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
       const result = await runLayer(['upload', '--project-dir', dir, '--s3dir', s3dir, '--json'], { env });
       expectOneLineFailure(
         result,

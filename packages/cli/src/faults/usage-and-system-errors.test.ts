@@ -228,7 +228,7 @@ function probeMount(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mount-probe-'));
   try {
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
-    if (mounted.status !== 0) return `this system refuses to mount a tmpfs (${(mounted.stderr || mounted.error?.message || '').trim()})`;
+    if (mounted.status !== 0) return `this system refuses to mount a tmpfs (${(mounted.stderr || (mounted.error?.message ?? '')).trim()})`;
     spawnSync('umount', [dir]);
     return '';
   } finally {

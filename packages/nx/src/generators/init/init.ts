@@ -74,6 +74,7 @@ export function ignoreBuildFolders(tree: Tree): void {
  * needs no @nx/devkit at run time, so no package can end up on another Nx
  * major than the workspace's nx.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so a throw arrives as a rejection, as Nx and the tests await it
 export async function initGenerator(tree: Tree, options: InitGeneratorOptions): Promise<void> {
   registerPlugin(tree, options);
   if (!options.skipGitignore) ignoreBuildFolders(tree);
