@@ -41,7 +41,7 @@ describe('runTool when the run is interrupted', () => {
     // The shell prints its PID (= its process group) and waits on a child of its own.
     const { error, pid } = await stopAfterStart('echo $$; sleep 30 & wait', (signal, run) => withToolSignal(signal, run));
     expect(error).toBeInstanceOf(InterruptReason);
-    expect(groupAlive(pid)).toBe(false);
+    expect(await groupGoneWithin(pid, 5000)).toBe(true);
   });
 
   it('kills a tool that ignores SIGTERM after a short grace', async () => {
@@ -107,7 +107,7 @@ describe('runTool grandchildren', () => {
     // The shell exits on SIGTERM; its background child ignores it and keeps the output pipe open.
     const { error, pid, seconds } = await stopAfterStart('echo $$; (trap "" TERM; sleep 30) & wait', (signal, run) => withToolSignal(signal, run));
     expect(error).toBeInstanceOf(InterruptReason);
-    expect(groupAlive(pid)).toBe(false);
+    expect(await groupGoneWithin(pid, 5000)).toBe(true);
     expect(seconds).toBeLessThan(10);
   });
 });
