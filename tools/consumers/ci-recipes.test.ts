@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
-import { githubOutputLines, PUBLISH_RESULT_FILE, type PublishOutputs, publishOutputsOf } from '../../packages/cli/dist/result-file.js';
-import { DEFAULT_TARGET_PREFIX } from '../../packages/nx/dist/index.js';
+import { githubOutputLines, PUBLISH_RESULT_FILE, type PublishOutputs, publishOutputsOf } from '../../packages/cli/src/result-file.js';
+import { DEFAULT_TARGET_PREFIX } from '../../packages/nx/src/index.js';
 
 const read = (...path: string[]) => readFile(join(repoRoot, ...path), 'utf8');
 const RECIPES = ['github-actions.yml', 'gitlab-ci.yml'];

@@ -4,9 +4,9 @@
  * fresh folders outside the repository: a plain npm project and Nx workspaces
  * at the lowest and highest Nx major the plugin supports. Its own Vitest run
  * (not part of `npm test`), against the same moto server and loopback package
- * index as the unit tests. No aliases: consumer tests never import the
- * packages' sources (they install the tarballs), only the workspace's
- * @lambda-layer/testing.
+ * index as the unit tests. No aliases: consumer tests install the tarballs
+ * and import only the workspace's @lambda-layer/testing; ci-recipes.test.ts
+ * alone reads the output names from the sources (so lint needs no build).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
