@@ -47,13 +47,16 @@ describe('zip-format', () => {
     expect(centralRecord(entry({ executable: true })).readUInt32LE(38) >>> 16).toBe(0o100755);
   });
 
-  it('adds ZIP64 end records past 65,534 entries or when forced', () => {
+  it('adds ZIP64 end records past 65,534 entries or when the central directory starts past 4 GiB', () => {
     expect(endRecords(10, 100, 50)).toHaveLength(22);
     const many = endRecords(70_000, 100, 50);
     expect(many).toHaveLength(56 + 20 + 22);
     expect(many.readUInt32LE(0)).toBe(0x06064b50);
     expect(many.readBigUInt64LE(24)).toBe(70_000n);
     expect(many.readUInt16LE(56 + 20 + 8)).toBe(0xffff);
-    expect(endRecords(1, 0, 0, true)).toHaveLength(98);
+    const far = endRecords(2, 2 ** 32 + 10, 120);
+    expect(far).toHaveLength(98);
+    expect(far.readBigUInt64LE(48)).toBe(2n ** 32n + 10n);
+    expect(far.readUInt32LE(56 + 20 + 16)).toBe(0xffffffff);
   });
 });

@@ -157,11 +157,11 @@ export function centralRecord(entry: CentralEntry): Buffer {
 
 /**
  * The end of the archive: ZIP64 end record and locator when the entry count,
- * the central directory's offset or size overflow (or `forceZip64`), then the
+ * the central directory's offset or size overflow, then the
  * classic end record.
  */
-export function endRecords(count: number, centralOffset: number, centralSize: number, forceZip64 = false): Buffer {
-  const zip64 = forceZip64 || count >= U16_MAX || centralOffset >= U32_MAX || centralSize >= U32_MAX;
+export function endRecords(count: number, centralOffset: number, centralSize: number): Buffer {
+  const zip64 = count >= U16_MAX || centralOffset >= U32_MAX || centralSize >= U32_MAX;
   const parts: Buffer[] = [];
   if (zip64) {
     const record = Buffer.alloc(56);

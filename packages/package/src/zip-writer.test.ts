@@ -100,12 +100,7 @@ describe('writeZip', () => {
     expect(pythonRead(zipPath)[0]!.sha).toBe(sha(entries[0]!.data));
   });
 
-  it('writes ZIP64 end records when forced and when there are more than 65,535 entries', async () => {
-    const forced = join(dir, 'zip64.zip');
-    await writeZip([await file('python/z.txt', Buffer.from('zip64'))], forced, { level: 6, forceZip64: true });
-    execFileSync('unzip', ['-tq', forced]);
-    expect(pythonRead(forced)).toHaveLength(1);
-
+  it('writes ZIP64 end records when there are more than 65,535 entries', async () => {
     const many: ZipInputEntry[] = Array.from({ length: 70_000 }, (_, i) => ({
       name: `python/d${String(i).padStart(5, '0')}/`,
       directory: true,
@@ -122,28 +117,33 @@ describe('writeZip', () => {
     execFileSync('unzip', ['-tq', manyPath]);
   });
 
-  it('writes ZIP64 sizes for a file of 4 GiB or more (a sparse file of zeros: cheap to make and to deflate)', async () => {
+  it('writes ZIP64 sizes and offsets past 4 GiB (a stored sparse file of zeros, then a small file)', async () => {
     const size = 4 * 1024 ** 3 + 12_345;
     const source = join(dir, 'huge.bin');
     execFileSync('truncate', ['-s', String(size), source]);
     const zipPath = join(dir, 'huge.zip');
+    const after = await file('python/zz.txt', Buffer.from('after the 4 GiB'));
     try {
-      const summary = await writeZip([{ name: 'python/huge.bin', directory: false, source, size, executable: false }], zipPath, { level: 1 });
-      expect(summary.unzippedBytes).toBe(size);
-      // Python's zipfile reads the sizes from the ZIP64 extra fields and checks the CRC-32 as it streams the whole file.
+      // Level 0 stores: the zip itself passes 4 GiB, so the next local header, the central directory
+      // and the end records need their ZIP64 forms, as well as the big entry's sizes.
+      const entries = [{ name: 'python/huge.bin', directory: false, source, size, executable: false }, after];
+      const summary = await writeZip(entries, zipPath, { level: 0 });
+      expect(summary.unzippedBytes).toBe(size + after.size);
+      // Python's zipfile reads the sizes and offsets from the ZIP64 fields and checks each CRC-32 as it streams.
       const script = `
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
-    [info] = z.infolist()
+    huge, small = z.infolist()
     read = 0
-    with z.open(info) as f:
+    with z.open(huge) as f:
         while chunk := f.read(1 << 24):
             read += len(chunk)
             assert chunk.count(0) == len(chunk)
-    print(info.filename, info.file_size, read, info.extract_version)
+    print(huge.filename, huge.file_size, read, huge.extract_version)
+    print(small.filename, small.header_offset >= 1 << 32, z.read(small).decode(), small.extract_version)
 `;
       const out = execFileSync('python3', ['-c', script, zipPath], { encoding: 'utf8' }).trim();
-      expect(out).toBe(`python/huge.bin ${size} ${size} 45`);
+      expect(out).toBe(`python/huge.bin ${size} ${size} 45\npython/zz.txt True after the 4 GiB 45`);
     } finally {
       await rm(source, { force: true });
       await rm(zipPath, { force: true });

@@ -60,8 +60,6 @@ export interface ZipWriteOptions {
   maxInFlightBytes?: number;
   /** Files larger than this are compressed in chunks of this size, in parallel. */
   chunkBytes?: number;
-  /** Write ZIP64 end records even when nothing overflows (tests). */
-  forceZip64?: boolean;
   /** Reuses compressed pieces of an earlier run, keyed by content hash. */
   cache?: CompressedCache;
   /** Called with the uncompressed bytes written so far. */
@@ -426,7 +424,7 @@ export async function writeZip(entries: readonly ZipInputEntry[], outPath: strin
     const centralOffset = sink.position;
     for (const entry of central) await sink.write(centralRecord(entry));
     const centralSize = sink.position - centralOffset;
-    await sink.write(endRecords(central.length, centralOffset, centralSize, options.forceZip64));
+    await sink.write(endRecords(central.length, centralOffset, centralSize));
     await sink.flush();
     return { entries: central.length, zippedBytes: sink.position, unzippedBytes };
   } finally {
