@@ -80,4 +80,40 @@ describe('the compressed-bytes cache', () => {
     ]);
     expect(keys.size).toBe(4);
   });
+
+  it('a run stopped mid-write leaves the previous cache as it was, and the next run reuses all of it', async () => {
+    const dir = await project();
+    const layout = localLayout(dir);
+    for (let i = 5; i < 40; i += 1) await writeFile(join(layout.pythonDir, 'pkg', `m${i}.py`), `value = ${i}\n`.repeat(2000));
+    await stampBuild(dir, 'uv');
+    const first = await packageLayer({ projectDir: dir });
+    const cacheDir = join(layout.buildDir, '.package-cache');
+    const cacheBefore = await snapshot(cacheDir);
+    const zipBefore = await readFile(first.zipPath);
+
+    // Aborts once the writer has written its first piece: the rest of the zip (and of the new blob) is never written.
+    const controller = new AbortController();
+    const logger = createMemoryLogger();
+    const progress = logger.progress.bind(logger);
+    logger.progress = (label, total, unit) => {
+      const bar = progress(label, total, unit);
+      return { update: (done) => (done > 0 ? controller.abort() : bar.update(done)), finish: (summary) => bar.finish(summary) };
+    };
+    await expect(packageLayer({ projectDir: dir, force: true, logger, signal: controller.signal })).rejects.toMatchObject({
+      code: 'E_INTERRUPTED',
+    });
+    expect(await snapshot(cacheDir)).toEqual(cacheBefore);
+    expect((await readFile(layout.layerZip)).equals(zipBefore)).toBe(true);
+
+    const again = createMemoryLogger();
+    await packageLayer({ projectDir: dir, force: true, logger: again });
+    expect(again.lines.some((line) => /reused 40 compressed pieces \(.+\) from the last run; deflated 0$/.test(line))).toBe(true);
+  });
 });
+
+/** Every file of a folder with its bytes. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) files[name] = (await readFile(join(dir, name))).toString('base64');
+  return files;
+}

@@ -17,6 +17,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const blobs = async (dir: string) => (await readdir(dir)).filter((name) => name.startsWith('blob-'));
 const tempFiles = async (dir: string) => (await readdir(dir)).filter((name) => /^\.layer\.zip\..*\.tmp$/.test(name));
 
 describe('a packaging run killed midway', () => {
@@ -32,6 +33,9 @@ describe('a packaging run killed midway', () => {
     await stampBuild(dir, 'uv');
     const previous = await packageLayer({ projectDir: dir, compressionLevel: 1 });
     const previousBytes = await readFile(previous.zipPath);
+    const cacheIndex = join(layout.packageCache, 'index.json');
+    const previousCacheIndex = await readFile(cacheIndex, 'utf8');
+    const previousBlobs = await blobs(layout.packageCache);
 
     const script = join(dir, 'run-package.mts');
     const entry = join(fileURLToPath(new URL('.', import.meta.url)), 'index.ts');
@@ -64,9 +68,18 @@ describe('a packaging run killed midway', () => {
     expect(await tempFiles(layout.buildDir)).toHaveLength(1);
     // The stamp still names the previous zip, so upload would still send exactly that one.
     expect((JSON.parse(await readFile(layout.packageStamp, 'utf8')) as { zip: { sha256Hex: string } }).zip.sha256Hex).toBe(previous.sha256.hex);
+    // The compressed cache still is the previous run's; the killed run's blob lies beside it, named by no index.
+    expect(await readFile(cacheIndex, 'utf8')).toBe(previousCacheIndex);
+    const afterKill = await blobs(layout.packageCache);
+    expect(afterKill).toHaveLength(2);
+    expect(afterKill).toEqual(expect.arrayContaining(previousBlobs));
 
     const next = await packageLayer({ projectDir: dir, compressionLevel: 1, force: true });
     expect(next.sha256).toEqual(previous.sha256);
     expect(await tempFiles(layout.buildDir)).toEqual([]);
+    // The next run's cache replaced both: one blob, the one its index names.
+    const [blob] = await blobs(layout.packageCache);
+    expect(await blobs(layout.packageCache)).toHaveLength(1);
+    expect((JSON.parse(await readFile(cacheIndex, 'utf8')) as { blob: string }).blob).toBe(blob);
   });
 });
