@@ -183,6 +183,29 @@ describe('packageLayer', () => {
     expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('packaged');
   });
 
+  it('after a run killed between the zip and its stamp, trusts neither: the old stamp does not vouch for the new zip, the half stamp is removed', async () => {
+    const dir = await project(FILES);
+    const layout = localLayout(dir);
+    const first = await packageLayer({ projectDir: dir });
+    const firstStamp = await readFile(layout.packageStamp, 'utf8');
+    const firstZip = await readFile(first.zipPath);
+    // Killed after the rename of a stored (level 0) zip, before its stamp replaced the first one: the stamp's temp file is half-written.
+    await packageLayer({ projectDir: dir, compressionLevel: 0 });
+    await writeFile(layout.packageStamp, firstStamp);
+    const halfStamp = join(layout.buildDir, '..package-stamp.json.999999999.0badf00d.tmp');
+    await writeFile(halfStamp, firstStamp.slice(0, 40));
+    expect((await readFile(layout.layerZip)).equals(firstZip)).toBe(false);
+
+    const logger = createMemoryLogger();
+    const next = await packageLayer({ projectDir: dir, logger });
+    expect(next.status).toBe('packaged');
+    expect(next.sha256).toEqual(first.sha256);
+    expect(await readFile(layout.packageStamp, 'utf8')).toBe(firstStamp);
+    expect((await readFile(layout.layerZip)).equals(firstZip)).toBe(true);
+    await expect(stat(halfStamp)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(logger.lines.some((line) => line.includes('removed 1 temporary file(s) left by a killed run'))).toBe(true);
+  });
+
   it('moves a venv site-packages left by Poetry or uv into artifacts/python first', async () => {
     const dir = await project([['six.py', 'x = 1\n']], 'repo/.venv/lib/python3.12/site-packages');
     // The build that left it vouches for the tree it made (a digest does not depend on where the tree is).
