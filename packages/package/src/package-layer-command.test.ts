@@ -1,19 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createMemoryLogger, digestTree, localLayout } from '@lambda-layer/core';
-import { cannotImportWheels, pythonOf, stampBuild } from '@lambda-layer/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cannotImportWheels, pythonOf, stampBuild, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { packageLayer } from './index.js';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'package-layer-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('package-layer-');
 
 /**
  * A project after `layer build`: pyproject.toml, uv.lock and
@@ -22,7 +15,7 @@ afterAll(async () => {
  * tree afterwards stamps it again (`stampBuild`), as a new build would.
  */
 async function project(files: Array<[string, string]>, where = 'artifacts/python'): Promise<string> {
-  const dir = await mkdtemp(join(root, 'project-'));
+  const dir = await mkdtemp(join(temp.path, 'project-'));
   await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
   await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
   const base = join(dir, 'build', 'lambda', 'layer', where);
@@ -293,7 +286,7 @@ describe('packageLayer', () => {
       ).toBe(false);
       execFileSync('unzip', ['-tq', result.zipPath]);
 
-      const extracted = await mkdtemp(join(root, 'extracted-'));
+      const extracted = await mkdtemp(join(temp.path, 'extracted-'));
       execFileSync('unzip', ['-q', result.zipPath, '-d', extracted]);
       const script =
         'import six, markupsafe, yaml; print(six.__file__); print(markupsafe.escape("<b>")); print(yaml.safe_dump({"a": 1}).strip()); print(yaml.__with_libyaml__)';
