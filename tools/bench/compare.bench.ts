@@ -30,20 +30,16 @@ import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promis
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { readLockedInstallSet, targetMarkerEnvironment, targetPlatform } from '@lambda-layer/build';
+import { BUILD_TOOLS, type BuildTool, type Installer, INSTALLERS, manifestFileName } from '@lambda-layer/core';
 import { layerBin, startMotoServer, startPackageIndex, toolsBin } from '@lambda-layer/testing';
-import { readLockedInstallSet, targetMarkerEnvironment, targetPlatform } from '../../packages/build/src/index.js';
 import { BENCH_PACKAGES, ensureBenchTools, ensureBenchWheels } from './lib/bench-tools.js';
 import { median, must, timed } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TARGET_RATIO = 2;
-const KINDS = ['pip', 'poetry', 'uv'] as const;
-type Kind = (typeof KINDS)[number];
-const INSTALLERS = ['uv', 'pip'] as const;
-type Installer = (typeof INSTALLERS)[number];
 /** Each manifest within this factor of the uv.lock build (default installer), cold and warm. */
 const MANIFEST_SPREAD = 1.3;
-const MANIFEST: Record<Kind, string> = { pip: 'requirements.txt', poetry: 'poetry.lock', uv: 'uv.lock' };
 
 const loadAtStart = loadavg()[0] ?? 0;
 const tools = await ensureBenchTools();
@@ -82,9 +78,9 @@ const py312Path = `${dirname(tools.python312)}${delimiter}${toolsBin}${delimiter
 // ------------------------------------------------------------------ the project, locked three ways
 
 const pins = [...BENCH_PACKAGES];
-const projectDirs = {} as Record<Kind, string>;
+const projectDirs = {} as Record<BuildTool, string>;
 const pyprojectHead = `[project]\nname = "bench-app"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = [${pins.map((p) => `"${p}"`).join(', ')}]\n`;
-for (const kind of KINDS) {
+for (const kind of BUILD_TOOLS) {
   const dir = join(work, `${kind}-app`);
   await mkdir(dir, { recursive: true });
   projectDirs[kind] = dir;
@@ -144,7 +140,7 @@ async function expectAll(pythonDir: string, who: string): Promise<void> {
 }
 
 /** `node layer.js build …` for one manifest kind and installer: a forced, warm-cache build for Python 3.12 on x86_64. */
-const layerBuildArgs = (kind: Kind, installer: Installer) => [
+const layerBuildArgs = (kind: BuildTool, installer: Installer) => [
   layerBin,
   'build',
   '--project-dir',
@@ -163,9 +159,9 @@ const layerBuildArgs = (kind: Kind, installer: Installer) => [
   '--force',
 ];
 
-const layerPythonDir = (kind: Kind) => join(projectDirs[kind], 'build', 'lambda', 'layer', 'artifacts', 'python');
+const layerPythonDir = (kind: BuildTool) => join(projectDirs[kind], 'build', 'lambda', 'layer', 'artifacts', 'python');
 
-async function layerBuild(kind: Kind, installer: Installer, cold: boolean): Promise<number> {
+async function layerBuild(kind: BuildTool, installer: Installer, cold: boolean): Promise<number> {
   const caches = cachesOf(`layer-${kind}-${installer}`);
   if (cold) await rm(caches.root, { recursive: true, force: true });
   if (cold) await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
@@ -230,7 +226,7 @@ if kind != "pip":
     aws.move_to_dir_python(dir_site_packages=layout.dir_repo / ".venv" / "lib" / "python3.12" / "site-packages", dir_python=layout.dir_python)
 `;
 
-async function originalBuild(kind: Kind, cold: boolean): Promise<number> {
+async function originalBuild(kind: BuildTool, cold: boolean): Promise<number> {
   const caches = cachesOf(`original-${kind}`);
   if (cold) await rm(caches.root, { recursive: true, force: true });
   const tool = kind === 'pip' ? tools.originalPip : join(toolsBin, kind);
@@ -286,7 +282,7 @@ async function mustWithStderr(command: string, args: string[], env: NodeJS.Proce
   });
 }
 
-async function layerPipeline(kind: Kind): Promise<number> {
+async function layerPipeline(kind: BuildTool): Promise<number> {
   const caches = cachesOf(`layer-${kind}`);
   await rm(caches.root, { recursive: true, force: true });
   await rm(join(projectDirs[kind], 'build'), { recursive: true, force: true });
@@ -355,7 +351,7 @@ async function samPipeline(): Promise<number> {
 // ------------------------------------------------------------------ where the time goes in `layer build`
 
 /** Wall time from spawn to each `Step N.M` line on stderr, and to exit: one warm build. */
-async function layerStepTimes(kind: Kind, installer: Installer): Promise<Array<[string, number]>> {
+async function layerStepTimes(kind: BuildTool, installer: Installer): Promise<Array<[string, number]>> {
   const { spawn } = await import('node:child_process');
   const caches = cachesOf(`layer-${kind}-${installer}`);
   const args = layerBuildArgs(kind, installer);
@@ -393,12 +389,12 @@ const record = (name: string, which: 'cold' | 'warm', ms: number) => {
 };
 const contenders: Array<[string, (cold: boolean) => Promise<number>]> = [
   ...INSTALLERS.flatMap((installer) =>
-    KINDS.map(
+    BUILD_TOOLS.map(
       (kind) => [`layer:${kind}:${installer}`, (cold: boolean) => layerBuild(kind, installer, cold)] as [string, (cold: boolean) => Promise<number>],
     ),
   ),
   ['bare-uv', (cold: boolean) => bareUv(cold)],
-  ...KINDS.map((kind) => [`original:${kind}`, (cold: boolean) => originalBuild(kind, cold)] as [string, (cold: boolean) => Promise<number>]),
+  ...BUILD_TOOLS.map((kind) => [`original:${kind}`, (cold: boolean) => originalBuild(kind, cold)] as [string, (cold: boolean) => Promise<number>]),
   ['sam', (cold: boolean) => samBuild(cold)],
 ];
 
@@ -416,15 +412,15 @@ try {
   }
   const pipelines: Partial<Record<string, number[]>> = {};
   for (let round = 0; round < RUNS; round += 1) {
-    for (const kind of KINDS) (pipelines[`layer:${kind}`] ??= []).push(await layerPipeline(kind));
+    for (const kind of BUILD_TOOLS) (pipelines[`layer:${kind}`] ??= []).push(await layerPipeline(kind));
     (pipelines.sam ??= []).push(await samPipeline());
   }
   const stepTimes: Record<string, Array<[string, number]>> = {};
   for (const installer of INSTALLERS) {
-    for (const kind of KINDS) {
+    for (const kind of BUILD_TOOLS) {
       const runs: Array<Array<[string, number]>> = [];
       for (let i = 0; i < 5; i += 1) runs.push(await layerStepTimes(kind, installer));
-      stepTimes[`${MANIFEST[kind]}, ${installer}`] = medianMarks(runs);
+      stepTimes[`${manifestFileName(kind)}, ${installer}`] = medianMarks(runs);
     }
   }
   const nodeRuns: number[] = [];
@@ -474,13 +470,13 @@ try {
     `  ${'manifest, installer'.padEnd(22)} ${'layer cold'.padStart(10)} ${'layer warm'.padStart(10)}   ${'original cold'.padStart(14)} ${'original warm'.padStart(14)}   ${'sam cold'.padStart(14)} ${'sam warm'.padStart(14)}`,
   );
   for (const installer of INSTALLERS) {
-    for (const kind of KINDS) {
+    for (const kind of BUILD_TOOLS) {
       const name = `layer:${kind}:${installer}`;
       const ours = { cold: m(name, 'cold'), warm: m(name, 'warm') };
       const target = installer === 'uv';
       const label = `${kind} (${installer})`;
       const line = [
-        `  ${`${MANIFEST[kind]}, ${installer}`.padEnd(22)} ${fmt(ours.cold).padStart(10)} ${fmt(ours.warm).padStart(10)}  `,
+        `  ${`${manifestFileName(kind)}, ${installer}`.padEnd(22)} ${fmt(ours.cold).padStart(10)} ${fmt(ours.warm).padStart(10)}  `,
         ratioCell(m(`original:${kind}`, 'cold'), ours.cold, `original vs ${label} cold`, target),
         ratioCell(m(`original:${kind}`, 'warm'), ours.warm, `original vs ${label} warm`, target),
         ' ',
@@ -501,19 +497,19 @@ try {
   console.log(`every manifest within ${MANIFEST_SPREAD}× of the uv.lock build (default installer)`);
   for (const which of ['cold', 'warm'] as const) {
     const reference = m('layer:uv:uv', which);
-    const cells = KINDS.map((kind) => {
+    const cells = BUILD_TOOLS.map((kind) => {
       const ratio = m(`layer:${kind}:uv`, which) / reference;
-      if (ratio > MANIFEST_SPREAD) misses.push(`${MANIFEST[kind]} ${which} at ${ratio.toFixed(2)}× the uv.lock build`);
-      return `${MANIFEST[kind]} ${ratio.toFixed(2)}×`;
+      if (ratio > MANIFEST_SPREAD) misses.push(`${manifestFileName(kind)} ${which} at ${ratio.toFixed(2)}× the uv.lock build`);
+      return `${manifestFileName(kind)} ${ratio.toFixed(2)}×`;
     });
     console.log(`  ${which.padEnd(5)} ${cells.join('   ')}`);
   }
   console.log('');
   console.log('cold pipeline on moto: layer workflow (build, package, upload, publish) vs sam build + zip -9 + aws lambda publish-layer-version');
   const samPipe = median(pipelines.sam ?? []);
-  for (const kind of KINDS) {
+  for (const kind of BUILD_TOOLS) {
     const ours = median(pipelines[`layer:${kind}`] ?? []);
-    console.log(`  ${MANIFEST[kind].padEnd(17)} layer ${fmt(ours).padStart(7)}   sam ${ratioCell(samPipe, ours, `pipeline sam vs ${kind}`)}`);
+    console.log(`  ${manifestFileName(kind).padEnd(17)} layer ${fmt(ours).padStart(7)}   sam ${ratioCell(samPipe, ours, `pipeline sam vs ${kind}`)}`);
   }
   console.log('');
   console.log(
@@ -521,7 +517,7 @@ try {
   );
   for (const [kind, figures] of Object.entries(lockRead)) {
     console.log(
-      `  ${MANIFEST[kind as Kind].padEnd(17)} read ${figures.read.toFixed(1).padStart(6)} ms   ${kind} export ${figures.exportCli.toFixed(0).padStart(5)} ms  (${(figures.exportCli / figures.read).toFixed(0)}× faster)`,
+      `  ${manifestFileName(kind as BuildTool).padEnd(17)} read ${figures.read.toFixed(1).padStart(6)} ms   ${kind} export ${figures.exportCli.toFixed(0).padStart(5)} ms  (${(figures.exportCli / figures.read).toFixed(0)}× faster)`,
     );
   }
   console.log('');

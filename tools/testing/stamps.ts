@@ -4,6 +4,7 @@
  * the next step accepts that work. Built from core's own stamp functions.
  */
 import { mkdir } from 'node:fs/promises';
+import { relative } from 'node:path';
 import {
   type BuildStamp,
   type BuildTool,
@@ -16,6 +17,7 @@ import {
   writeBuildStamp,
   writePackageStamp,
 } from '@lambda-layer/core';
+import { writeTree } from './files.js';
 
 /** Records artifacts/python/ (created empty if missing) as a finished build of the project's manifest. */
 export async function stampBuild(projectDir: string, tool: BuildTool = 'uv', over: Partial<BuildStamp> = {}): Promise<BuildStamp> {
@@ -50,4 +52,23 @@ export async function stampPackage(projectDir: string, tool: BuildTool = 'uv', b
     zip: { bytes: zip.bytes, sha256Hex: zip.hex, sha256Base64: zip.base64 },
     result: { zippedBytes: zip.bytes, unzippedBytes: from.tree.bytes, files: from.tree.files, excluded: [] },
   });
+}
+
+/** artifacts/python/ relative to a project folder. */
+const PYTHON_DIR = relative('/', localLayout('/').pythonDir);
+
+/**
+ * A new project below `parent` after `layer build` of a uv.lock: pyproject.toml,
+ * uv.lock and artifacts/python/ holding `files` (path -> content, written in
+ * order), with the build stamp that vouches for them.
+ */
+export async function builtProject(parent: string, files: Record<string, string | Buffer> = {}): Promise<string> {
+  const python = Object.entries(files).map(([path, content]) => [`${PYTHON_DIR}/${path}`, content] as const);
+  const dir = await writeTree(
+    parent,
+    { 'pyproject.toml': '[project]\nname = "app"\n', 'uv.lock': 'version = 1\n', ...Object.fromEntries(python) },
+    'project-',
+  );
+  await stampBuild(dir, 'uv');
+  return dir;
 }

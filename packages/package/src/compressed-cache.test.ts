@@ -1,30 +1,16 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMemoryLogger, localLayout } from '@lambda-layer/core';
-import { stampBuild } from '@lambda-layer/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtProject, stampBuild, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { FileCompressedCache, pieceKey } from './compressed-cache.js';
 import { packageLayer } from './index.js';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'compressed-cache-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('compressed-cache-');
 
-async function project(): Promise<string> {
-  const dir = await mkdtemp(join(root, 'project-'));
-  await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
-  const python = localLayout(dir).pythonDir;
-  await mkdir(join(python, 'pkg'), { recursive: true });
-  for (let i = 0; i < 5; i += 1) await writeFile(join(python, 'pkg', `m${i}.py`), `value = ${i}\n`.repeat(2000));
-  await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
-  await stampBuild(dir, 'uv');
-  return dir;
-}
+/** A built project whose artifacts/python/pkg holds `modules` modules of a few KiB. */
+const project = (modules = 5) =>
+  builtProject(temp.path, Object.fromEntries(Array.from({ length: modules }, (_, i) => [`pkg/m${i}.py`, `value = ${i}\n`.repeat(2000)])));
 
 describe('the compressed-bytes cache', () => {
   it('re-packages from the cache with identical bytes, deflating only what changed', async () => {
@@ -50,7 +36,7 @@ describe('the compressed-bytes cache', () => {
   });
 
   it('ignores a cache from another zlib or a broken index', async () => {
-    const dir = await mkdtemp(join(root, 'cache-'));
+    const dir = await mkdtemp(join(temp.path, 'cache-'));
     const cache = await FileCompressedCache.open(dir);
     const key = pieceKey(6, true, undefined, Buffer.from('data'));
     cache.put(key, Buffer.from('deflated'));
@@ -80,4 +66,38 @@ describe('the compressed-bytes cache', () => {
     ]);
     expect(keys.size).toBe(4);
   });
+
+  it('a run stopped mid-write leaves the previous cache as it was, and the next run reuses all of it', async () => {
+    const dir = await project(40);
+    const layout = localLayout(dir);
+    const first = await packageLayer({ projectDir: dir });
+    const cacheDir = join(layout.buildDir, '.package-cache');
+    const cacheBefore = await snapshot(cacheDir);
+    const zipBefore = await readFile(first.zipPath);
+
+    // Aborts once the writer has written its first piece: the rest of the zip (and of the new blob) is never written.
+    const controller = new AbortController();
+    const logger = createMemoryLogger();
+    const progress = logger.progress.bind(logger);
+    logger.progress = (label, total, unit) => {
+      const bar = progress(label, total, unit);
+      return { update: (done) => (done > 0 ? controller.abort() : bar.update(done)), finish: (summary) => bar.finish(summary) };
+    };
+    await expect(packageLayer({ projectDir: dir, force: true, logger, signal: controller.signal })).rejects.toMatchObject({
+      code: 'E_INTERRUPTED',
+    });
+    expect(await snapshot(cacheDir)).toEqual(cacheBefore);
+    expect((await readFile(layout.layerZip)).equals(zipBefore)).toBe(true);
+
+    const again = createMemoryLogger();
+    await packageLayer({ projectDir: dir, force: true, logger: again });
+    expect(again.lines.some((line) => /reused 40 compressed pieces \(.+\) from the last run; deflated 0$/.test(line))).toBe(true);
+  });
 });
+
+/** Every file of a folder with its bytes. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) files[name] = (await readFile(join(dir, name))).toString('base64');
+  return files;
+}

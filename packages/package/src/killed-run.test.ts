@@ -1,37 +1,32 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localLayout } from '@lambda-layer/core';
-import { repoRoot, stampBuild } from '@lambda-layer/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtProject, repoRoot, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { packageLayer } from './index.js';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'atomic-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('atomic-');
 
+const blobs = async (dir: string) => (await readdir(dir)).filter((name) => name.startsWith('blob-'));
 const tempFiles = async (dir: string) => (await readdir(dir)).filter((name) => /^\.layer\.zip\..*\.tmp$/.test(name));
 
 describe('a packaging run killed midway', () => {
   it('leaves the previous layer.zip intact, and the next run cleans up and packages', async () => {
-    const dir = await mkdtemp(join(root, 'project-'));
-    await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
-    const layout = localLayout(dir);
-    await mkdir(layout.pythonDir, { recursive: true });
     // ~48 MB that deflate at level 9 works on for a while (base64 of random bytes).
-    for (let i = 0; i < 24; i += 1)
-      await writeFile(join(layout.pythonDir, `blob${String(i).padStart(2, '0')}.txt`), randomBytes(1_500_000).toString('base64'));
-    await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
-    await stampBuild(dir, 'uv');
+    const blobFiles = Array.from(
+      { length: 24 },
+      (_, i) => [`blob${String(i).padStart(2, '0')}.txt`, randomBytes(1_500_000).toString('base64')] as const,
+    );
+    const dir = await builtProject(temp.path, Object.fromEntries(blobFiles));
+    const layout = localLayout(dir);
     const previous = await packageLayer({ projectDir: dir, compressionLevel: 1 });
     const previousBytes = await readFile(previous.zipPath);
+    const cacheIndex = join(layout.packageCache, 'index.json');
+    const previousCacheIndex = await readFile(cacheIndex, 'utf8');
+    const previousBlobs = await blobs(layout.packageCache);
 
     const script = join(dir, 'run-package.mts');
     const entry = join(fileURLToPath(new URL('.', import.meta.url)), 'index.ts');
@@ -64,9 +59,18 @@ describe('a packaging run killed midway', () => {
     expect(await tempFiles(layout.buildDir)).toHaveLength(1);
     // The stamp still names the previous zip, so upload would still send exactly that one.
     expect((JSON.parse(await readFile(layout.packageStamp, 'utf8')) as { zip: { sha256Hex: string } }).zip.sha256Hex).toBe(previous.sha256.hex);
+    // The compressed cache still is the previous run's; the killed run's blob lies beside it, named by no index.
+    expect(await readFile(cacheIndex, 'utf8')).toBe(previousCacheIndex);
+    const afterKill = await blobs(layout.packageCache);
+    expect(afterKill).toHaveLength(2);
+    expect(afterKill).toEqual(expect.arrayContaining(previousBlobs));
 
     const next = await packageLayer({ projectDir: dir, compressionLevel: 1, force: true });
     expect(next.sha256).toEqual(previous.sha256);
     expect(await tempFiles(layout.buildDir)).toEqual([]);
+    // The next run's cache replaced both: one blob, the one its index names.
+    const [blob] = await blobs(layout.packageCache);
+    expect(await blobs(layout.packageCache)).toHaveLength(1);
+    expect((JSON.parse(await readFile(cacheIndex, 'utf8')) as { blob: string }).blob).toBe(blob);
   });
 });

@@ -1,19 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createMemoryLogger, digestTree, localLayout } from '@lambda-layer/core';
-import { cannotImportWheels, pythonOf, stampBuild } from '@lambda-layer/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cannotImportWheels, pythonOf, stampBuild, useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { packageLayer } from './index.js';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'package-layer-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('package-layer-');
 
 /**
  * A project after `layer build`: pyproject.toml, uv.lock and
@@ -22,7 +15,7 @@ afterAll(async () => {
  * tree afterwards stamps it again (`stampBuild`), as a new build would.
  */
 async function project(files: Array<[string, string]>, where = 'artifacts/python'): Promise<string> {
-  const dir = await mkdtemp(join(root, 'project-'));
+  const dir = await mkdtemp(join(temp.path, 'project-'));
   await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "app"\n');
   await writeFile(join(dir, 'uv.lock'), 'version = 1\n');
   const base = join(dir, 'build', 'lambda', 'layer', where);
@@ -183,6 +176,29 @@ describe('packageLayer', () => {
     expect((await packageLayer({ projectDir: dir, compressionLevel: 9 })).status).toBe('packaged');
   });
 
+  it('after a run killed between the zip and its stamp, trusts neither: the old stamp does not vouch for the new zip, the half stamp is removed', async () => {
+    const dir = await project(FILES);
+    const layout = localLayout(dir);
+    const first = await packageLayer({ projectDir: dir });
+    const firstStamp = await readFile(layout.packageStamp, 'utf8');
+    const firstZip = await readFile(first.zipPath);
+    // Killed after the rename of a stored (level 0) zip, before its stamp replaced the first one: the stamp's temp file is half-written.
+    await packageLayer({ projectDir: dir, compressionLevel: 0 });
+    await writeFile(layout.packageStamp, firstStamp);
+    const halfStamp = join(layout.buildDir, '..package-stamp.json.999999999.0badf00d.tmp');
+    await writeFile(halfStamp, firstStamp.slice(0, 40));
+    expect((await readFile(layout.layerZip)).equals(firstZip)).toBe(false);
+
+    const logger = createMemoryLogger();
+    const next = await packageLayer({ projectDir: dir, logger });
+    expect(next.status).toBe('packaged');
+    expect(next.sha256).toEqual(first.sha256);
+    expect(await readFile(layout.packageStamp, 'utf8')).toBe(firstStamp);
+    expect((await readFile(layout.layerZip)).equals(firstZip)).toBe(true);
+    await expect(stat(halfStamp)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(logger.lines.some((line) => line.includes('removed 1 temporary file(s) left by a killed run'))).toBe(true);
+  });
+
   it('moves a venv site-packages left by Poetry or uv into artifacts/python first', async () => {
     const dir = await project([['six.py', 'x = 1\n']], 'repo/.venv/lib/python3.12/site-packages');
     // The build that left it vouches for the tree it made (a digest does not depend on where the tree is).
@@ -270,7 +286,7 @@ describe('packageLayer', () => {
       ).toBe(false);
       execFileSync('unzip', ['-tq', result.zipPath]);
 
-      const extracted = await mkdtemp(join(root, 'extracted-'));
+      const extracted = await mkdtemp(join(temp.path, 'extracted-'));
       execFileSync('unzip', ['-q', result.zipPath, '-d', extracted]);
       const script =
         'import six, markupsafe, yaml; print(six.__file__); print(markupsafe.escape("<b>")); print(yaml.safe_dump({"a": 1}).strip()); print(yaml.__with_libyaml__)';

@@ -1,18 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@lambda-layer/testing';
+import { describe, expect, it } from 'vitest';
 import { writeZip, type ZipInputEntry } from './zip-writer.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'zip-writer-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('zip-writer-');
 
 /** Python's zipfile reads every entry back: name, method, mode, date and a digest of the content. */
 interface PythonZipEntry {
@@ -38,7 +32,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 async function file(name: string, data: Buffer, mode = 0o644): Promise<ZipInputEntry & { data: Buffer }> {
-  const source = join(dir, name.replace(/\//g, '_'));
+  const source = join(temp.path, name.replace(/\//g, '_'));
   await writeFile(source, data);
   await chmod(source, mode);
   return { name, directory: false, source, size: data.length, executable: (mode & 0o111) !== 0, data };
@@ -57,7 +51,7 @@ describe('writeZip', () => {
       // Larger than chunkBytes: compressed in parallel chunks, one deflate stream.
       await file('python/big.txt', Buffer.concat([randomBytes(100_000), Buffer.from('abcdefgh'.repeat(60_000)), randomBytes(50_000)])),
     ];
-    const zipPath = join(dir, 'a.zip');
+    const zipPath = join(temp.path, 'a.zip');
     const summary = await writeZip(entries, zipPath, { level: 6, chunkBytes: 64 * 1024, maxInFlightBytes: 256 * 1024, concurrency: 2 });
     expect(summary.entries).toBe(entries.length);
     expect(summary.zippedBytes).toBe((await readFile(zipPath)).length);
@@ -85,8 +79,8 @@ describe('writeZip', () => {
 
   it('gives the same bytes whatever the concurrency, chunk scheduling or in-flight bound', async () => {
     const entries = [await file('python/x.txt', Buffer.from('hello world '.repeat(100_000))), await file('python/y.bin', randomBytes(300_000))];
-    const one = join(dir, 'one.zip');
-    const two = join(dir, 'two.zip');
+    const one = join(temp.path, 'one.zip');
+    const two = join(temp.path, 'two.zip');
     await writeZip(entries, one, { level: 9, concurrency: 1, chunkBytes: 128 * 1024, maxInFlightBytes: 1 });
     await writeZip(entries, two, { level: 9, concurrency: 4, chunkBytes: 128 * 1024 });
     expect((await readFile(one)).equals(await readFile(two))).toBe(true);
@@ -94,7 +88,7 @@ describe('writeZip', () => {
 
   it('stores everything at level 0, chunked files included', async () => {
     const entries = [await file('python/s.txt', Buffer.from('s'.repeat(300_000)))];
-    const zipPath = join(dir, 'stored.zip');
+    const zipPath = join(temp.path, 'stored.zip');
     await writeZip(entries, zipPath, { level: 0, chunkBytes: 64 * 1024 });
     execFileSync('unzip', ['-tq', zipPath]);
     expect(pythonRead(zipPath)[0]!.sha).toBe(sha(entries[0]!.data));
@@ -107,7 +101,7 @@ describe('writeZip', () => {
       size: 0,
       executable: false,
     }));
-    const manyPath = join(dir, 'many.zip');
+    const manyPath = join(temp.path, 'many.zip');
     const summary = await writeZip(many, manyPath, { level: 6 });
     expect(summary.entries).toBe(70_000);
     const count = execFileSync('python3', ['-c', 'import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).infolist()))', manyPath], {
@@ -119,9 +113,9 @@ describe('writeZip', () => {
 
   it('writes ZIP64 sizes and offsets past 4 GiB (a stored sparse file of zeros, then a small file)', async () => {
     const size = 4 * 1024 ** 3 + 12_345;
-    const source = join(dir, 'huge.bin');
+    const source = join(temp.path, 'huge.bin');
     execFileSync('truncate', ['-s', String(size), source]);
-    const zipPath = join(dir, 'huge.zip');
+    const zipPath = join(temp.path, 'huge.zip');
     const after = await file('python/zz.txt', Buffer.from('after the 4 GiB'));
     try {
       // Level 0 stores: the zip itself passes 4 GiB, so the next local header, the central directory
@@ -152,6 +146,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 
   it('fails when a file changed size after the scan', async () => {
     const entry = await file('python/changed.txt', Buffer.from('12345'));
-    await expect(writeZip([{ ...entry, size: 3 }], join(dir, 'changed.zip'), { level: 6 })).rejects.toMatchObject({ code: 'E_ARTIFACTS_CHANGED' });
+    await expect(writeZip([{ ...entry, size: 3 }], join(temp.path, 'changed.zip'), { level: 6 })).rejects.toMatchObject({
+      code: 'E_ARTIFACTS_CHANGED',
+    });
   });
 });

@@ -17,7 +17,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildLayer } from '@lambda-layer/build';
-import { type BuildTool, ErrorCodes, type Installer, type LayerError, localLayout } from '@lambda-layer/core';
+import { type BuildTool, ErrorCodes, type Installer, INSTALLERS, type LayerError, localLayout } from '@lambda-layer/core';
 import { packageLayer } from '@lambda-layer/package';
 import { pathWithPython, pyenvPython, run, toolCacheEnv } from '@lambda-layer/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,7 +85,6 @@ async function refusal(
 }
 
 /** The guarantees hold on every installer, from a requirements.txt and from a lock. */
-const INSTALLERS = ['uv', 'pip'] as const;
 const TOOLS_AND_INSTALLERS = (['pip', 'uv'] as const).flatMap((tool) => INSTALLERS.map((installer) => [tool, installer] as const));
 
 const python310 = pyenvPython(10);
