@@ -281,6 +281,17 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     expect(await lock(path).forceUnlock()).toBeUndefined();
   });
 
+  it('force-unlock whose DELETE answer is lost: the retry meets the lock gone, and it still says who held it', async () => {
+    const path = lockPath();
+    await plantLock(path, { host: 'ci-runner-8', pid: 98 });
+    proxy.addRule({ operation: 'DeleteObject', keyIncludes: path.key, times: 1, action: { kind: 'drop-response' } });
+    const removed = await lock(path, {}, testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3 })).forceUnlock();
+    expect(proxy.requests.find((r) => r.operation === 'DeleteObject')?.outcome).toBe('dropped');
+    expect(proxy.count('DeleteObject', path.key)).toBe(2);
+    expect(removed?.body).toMatchObject({ host: 'ci-runner-8', pid: 98 });
+    expect(await head(path)).toBeUndefined();
+  });
+
   it('stops waiting at once when interrupted', async () => {
     const path = lockPath();
     await plantLock(path, { host: 'another-machine' });
