@@ -356,6 +356,21 @@ describe('incomplete uploads left by earlier runs', () => {
     expect(await readdir(localLayout(dir).multipartUploads)).toEqual([]);
   });
 
+  it("counts a killed run's upload whose AbortMultipartUpload answer was lost: the retry meets NoSuchUpload, which this abort caused", async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    const uploadId = await leftOpen(key);
+    await recordAs(dir, key, uploadId, deadPid());
+    proxy.addRule({ operation: 'AbortMultipartUpload', keyIncludes: key, times: 1, action: { kind: 'drop-response' } });
+
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() });
+    expect(proxy.requests.filter((r) => r.operation === 'AbortMultipartUpload').map((r) => r.outcome)).toEqual(['dropped', 404]);
+    expect(result).toMatchObject({ status: 'uploaded', abortedMultipartUploads: 1 });
+    expect(await openUploads(key)).toEqual([]);
+    expect(await readdir(localLayout(dir).multipartUploads)).toEqual([]);
+  });
+
   it('leaves alone an upload whose recording process still runs', async () => {
     const { dir } = await project();
     const s3dir = s3dirOf();
