@@ -6,10 +6,7 @@
  * nothing. Core does not depend on the SDK: this adds a middleware to one
  * command through the structural middleware-stack interface.
  */
-
-interface CommandWithMiddleware {
-  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
-}
+import type { AwsClientWithMiddleware } from './aws-errors.js';
 
 export interface ServerClock {
   /** The Date header of the last answer to the command, if one came. */
@@ -17,7 +14,7 @@ export interface ServerClock {
 }
 
 /** Records the `Date` header of the answers to `command` (call before sending it). */
-export function captureServerDate(command: CommandWithMiddleware): ServerClock {
+export function captureServerDate(command: AwsClientWithMiddleware): ServerClock {
   const clock: { date: Date | undefined } = { date: undefined };
   command.middlewareStack.add(
     (next: (args: unknown) => Promise<{ response?: { headers?: Record<string, string> } }>) => async (args: unknown) => {

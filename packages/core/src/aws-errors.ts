@@ -378,9 +378,12 @@ export function toLayerErrorFromAws(error: unknown, doing: string, context: AwsE
   );
 }
 
-/** The bit of an SDK client this module needs: its middleware stack. */
+/**
+ * The bit of an SDK client (or of one command) that core's middlewares need:
+ * its middleware stack, typed structurally because core does not depend on the SDK.
+ */
 export interface AwsClientWithMiddleware {
-  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
+  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void; remove?(name: string): boolean };
 }
 
 const ANNOTATE_ERRORS = 'lambdaLayerAnnotateErrors';

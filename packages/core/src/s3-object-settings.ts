@@ -11,6 +11,7 @@
  * them, including writes a future step adds. Core does not depend on the SDK:
  * the middleware edits the command's input by its documented field names.
  */
+import type { AwsClientWithMiddleware } from './aws-errors.js';
 import { ErrorCodes, LayerError } from './errors.js';
 
 export const SERVER_SIDE_ENCRYPTIONS = ['aws:kms', 'AES256'] as const;
@@ -145,10 +146,6 @@ interface MiddlewareArgs {
   input: Record<string, unknown>;
 }
 
-interface MiddlewareClient {
-  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void; remove?(name: string): boolean };
-}
-
 const MIDDLEWARE_NAME = 'lambdaLayerS3ObjectSettings';
 
 function statusOf(error: unknown): number | undefined {
@@ -168,7 +165,7 @@ function statusOf(error: unknown): number | undefined {
  * (`$bucketOwner`). Only HEADs are asked twice: nothing is written or read
  * from a bucket of another account. Replaces an earlier call on the same client.
  */
-export function applyS3ObjectSettings<C extends MiddlewareClient>(client: C, settings: S3ObjectSettings): C {
+export function applyS3ObjectSettings<C extends AwsClientWithMiddleware>(client: C, settings: S3ObjectSettings): C {
   const checked = checkS3ObjectSettings(settings);
   const encryption = encryptionInput(checked);
   const owner = checked.expectedBucketOwner;

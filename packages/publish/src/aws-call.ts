@@ -1,4 +1,4 @@
-import { type AwsErrorContext, toLayerErrorFromAws } from '@lambda-layer/core';
+import { type AwsClientWithMiddleware, type AwsErrorContext, toLayerErrorFromAws } from '@lambda-layer/core';
 
 /**
  * Runs one AWS request and turns any SDK failure into a one-line LayerError
@@ -13,10 +13,6 @@ export async function awsCall<T>(doing: string, request: () => Promise<T>, conte
   }
 }
 
-interface CommandWithMiddleware {
-  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
-}
-
 /**
  * Takes the SDK's retries off one command, for a call that is not idempotent
  * (PublishLayerVersion: a retry after a lost answer publishes a second
@@ -27,7 +23,7 @@ interface CommandWithMiddleware {
  * priority) with `override` replaces it for this command only. The caller then
  * decides, knowing the operation, whether and how to try again.
  */
-export function withoutSdkRetries<C extends CommandWithMiddleware>(command: C): C {
+export function withoutSdkRetries<C extends AwsClientWithMiddleware>(command: C): C {
   command.middlewareStack.add(
     (next: (args: unknown) => Promise<{ output: { $metadata: { attempts?: number } } }>) => async (args: unknown) => {
       try {

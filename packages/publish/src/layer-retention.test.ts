@@ -137,6 +137,44 @@ describe('retention against moto', () => {
     expect(await versionsOf(f.lambda, f.layerName)).toEqual([3, 4]);
   });
 
+  it('manifest deletions: a lost DeleteObject answer is retried as the success it is; one S3 keeps refusing stops after that version', async () => {
+    const f = await ready(lock(1));
+    await publishVersions(f, 4);
+    const layout = s3Layout(f.s3dir, f.tool);
+    proxy.addRule({ service: 'S3', operation: 'DeleteObject', keyIncludes: '000001/', times: 1, action: { kind: 'drop-response' } });
+    proxy.addRule({ service: 'S3', operation: 'DeleteObject', keyIncludes: '000002/', action: { kind: 'server-error' } });
+    const settings = { endpoint: proxy.endpoint, maxAttempts: 2, timeoutMs: 1_500 };
+    const error = await failure(
+      applyRetention({
+        lambda: testLambdaClient(settings),
+        s3: testS3Client(settings),
+        layerName: f.layerName,
+        layout,
+        keepVersions: 1,
+        deleteManifests: true,
+        dryRun: false,
+        logger: createMemoryLogger(),
+      }),
+    );
+    expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
+    const orphan = layout.manifestForVersion(2).uri;
+    expect(error.message).toMatch(
+      new RegExp(
+        `^S3 answered HTTP 500 InternalError .* while trying to delete ${orphan}; version 2 of ${f.layerName} is deleted, its manifest backup stays$`,
+      ),
+    );
+    expect(error.hint).toMatch(
+      /^this is a failure on the AWS side: run again in a few minutes .*; remove the backup with `aws s3 rm s3:\/\/.*\/000002\/uv\.lock` \(retention no longer lists version 2\)$/,
+    );
+    expect(error.details).toMatchObject({ layerVersion: 2, s3uri: orphan });
+    expect(proxy.count('DeleteObject', '000001/')).toBe(2);
+    expect(proxy.count('DeleteObject', '000002/')).toBe(2);
+    // Version 1 and its manifest went; version 2 went before its manifest could; version 3 was not touched.
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([3, 4]);
+    expect(await layerKeys(f)).toEqual(['000002/uv.lock', '000003/uv.lock', '000004/uv.lock', 'layer.zip']);
+    expect(proxy.count('DeleteLayerVersion')).toBe(2);
+  });
+
   it('never deletes when the functions cannot be listed, and still reports the version it published', async () => {
     const f = await ready(lock(1));
     await publishVersions(f, 2);

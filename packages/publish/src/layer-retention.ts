@@ -13,7 +13,17 @@
  */
 import { DeleteLayerVersionCommand, type LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { interruptedError, isNotFound, type LayerVersionInUse, type Logger, type RetentionResult, type S3Layout } from '@lambda-layer/core';
+import {
+  interruptedError,
+  isNotFound,
+  LayerError,
+  type LayerVersionInUse,
+  type Logger,
+  type RetentionResult,
+  type S3Layout,
+  type S3Path,
+  toLayerErrorFromAws,
+} from '@lambda-layer/core';
 import { awsCall } from './aws-call.js';
 import { type LatestLayerVersion, listLayerVersions } from './latest-version.js';
 import { deleteManifest } from './stored-manifest.js';
@@ -131,8 +141,7 @@ export async function applyRetention(options: RetentionOptions): Promise<Retenti
       }
       result.deleted.push(version.version);
       // After the version: a kill in between leaves a backup without a version, never the reverse.
-      if (options.deleteManifests && !options.dryRun)
-        await awsCall(`delete ${manifest.uri}`, () => deleteManifest(options.s3, manifest, signal), { service: 'S3' });
+      if (options.deleteManifests && !options.dryRun) await deleteManifestOfDeletedVersion(options, version.version, manifest);
     } catch (error) {
       if (signal?.aborted) throw stopped();
       throw error;
@@ -146,6 +155,25 @@ export async function applyRetention(options: RetentionOptions): Promise<Retenti
   }
   if (!plan.deletable.length) logger.detail('no version to delete');
   return result;
+}
+
+/**
+ * The backup of a version just deleted. A failure here is said as it is: the
+ * version is gone, so no later retention run lists it again and its backup
+ * stays until removed by hand.
+ */
+async function deleteManifestOfDeletedVersion(options: RetentionOptions, version: number, manifest: S3Path): Promise<void> {
+  try {
+    await deleteManifest(options.s3, manifest, options.signal);
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const mapped = toLayerErrorFromAws(error, `delete ${manifest.uri}`, { service: 'S3' });
+    throw new LayerError(mapped.code, `${mapped.message}; version ${version} of ${options.layerName} is deleted, its manifest backup stays`, {
+      hint: `${mapped.hint ? `${mapped.hint}; ` : ''}remove the backup with \`aws s3 rm ${manifest.uri}\` (retention no longer lists version ${version})`,
+      cause: error,
+      details: { ...mapped.details, layerVersion: version, s3uri: manifest.uri },
+    });
+  }
 }
 
 async function deleteLayerVersion(lambda: LambdaClient, layerName: string, version: number, signal?: AbortSignal): Promise<void> {

@@ -10,7 +10,7 @@ import { testLambdaClient, testS3Client, useFaultProxy } from '@lambda-layer/tes
 import { describe, expect, it } from 'vitest';
 import { grantOfStatement, grantsOf, planSharing } from './layer-sharing.js';
 import type { PublishLayerVersionOptions } from './options.js';
-import { failure, type PublishFixture, publishOptionsOf, usePublishFixtures, versionsOf } from './publish.fixture.js';
+import { failure, layerKeys, type PublishFixture, publishOptionsOf, usePublishFixtures, versionsOf } from './publish.fixture.js';
 import { publishLayerVersion } from './publish-layer-version.js';
 
 const proxy = useFaultProxy();
@@ -154,6 +154,37 @@ describe('sharing against moto', () => {
     expect(result.sharing?.removed.map((g) => g.statementId)).toEqual([`lambda-layer-account-${ACCOUNT_A}`]);
     expect(proxy.count('RemoveLayerVersionPermission')).toBe(2);
     expect(await policyOf(f, 1)).toEqual([]);
+  });
+
+  it('interrupted while a grant is in flight (Lambda acted): one line saying the version is published, the next run makes only the rest', async () => {
+    const f = await ready(LOCK);
+    const sharing = { accounts: [ACCOUNT_A], organizations: [], public: true };
+    proxy.addRule({ service: 'Lambda', operation: 'AddLayerVersionPermission', times: 1, action: { kind: 'hang', afterForward: true } });
+    const controller = new AbortController();
+    const settings = { endpoint: proxy.endpoint, maxAttempts: 3, timeoutMs: 30_000 };
+    const running = publishLayerVersion(
+      publishOptionsOf(f, { s3Client: testS3Client(settings), lambdaClient: testLambdaClient(settings), sharing, signal: controller.signal }),
+    );
+    await proxy.waitFor('AddLayerVersionPermission');
+    await expect.poll(async () => (await policyOf(f, 1)).map((s) => s.Sid), { timeout: 10_000 }).toEqual([`lambda-layer-account-${ACCOUNT_A}`]);
+    controller.abort();
+    const error = await failure(running);
+    expect(error.code).toBe(ErrorCodes.INTERRUPTED);
+    expect(error.oneLine).toBe(
+      'interrupted: version 1 was published and its manifest stored; sharing it did not finish; run `layer publish` again (it finds the version unchanged and finishes)',
+    );
+    // Left: the version, its manifest, the grant Lambda made; no lock.
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
+    expect(await layerKeys(f)).toEqual(['000001/uv.lock', 'layer.zip']);
+    expect(proxy.count('AddLayerVersionPermission')).toBe(1);
+
+    proxy.clearRules();
+    proxy.clearLog();
+    const next = await publishLayerVersion(viaProxy(f, { sharing }));
+    expect(next).toMatchObject({ status: 'unchanged', layerVersion: 1, sharing: { added: [{ kind: 'public' }] } });
+    expect(proxy.count('AddLayerVersionPermission')).toBe(1);
+    expect((await policyOf(f, 1)).map((s) => s.Sid).sort()).toEqual([`lambda-layer-account-${ACCOUNT_A}`, 'lambda-layer-public']);
+    expect(await versionsOf(f.lambda, f.layerName)).toEqual([1]);
   });
 
   it('a grant that fails after a new version names the published version and keeps the result', async () => {

@@ -177,6 +177,82 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     expect(await head(path)).toBeUndefined();
   });
 
+  it('a renewal whose answer is lost stays ours: the SDK retry meets 412, the owner token settles it, the next renewal works', async () => {
+    const path = lockPath();
+    const logger = createMemoryLogger();
+    // The first PutObject takes the lock; the second (the renewal) lands but its answer is lost.
+    proxy.addRule({ operation: 'PutObject', keyIncludes: path.key, skip: 1, times: 1, action: { kind: 'drop-response' } });
+    const held = lock(path, { logger }, testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3 }));
+    await held.acquire();
+    const acquired = await body(path);
+    await held.renew();
+    expect(proxy.requests.filter((r) => r.operation === 'PutObject').map((r) => r.outcome)).toContain('dropped');
+    expect(proxy.count('PutObject', path.key)).toBe(3);
+    expect(held.isHeld).toBe(true);
+    const renewed = await body(path);
+    expect(renewed.owner).toBe(acquired.owner);
+    // The ETag it holds is the object's: the next renewal's If-Match succeeds instead of marking the lock lost.
+    const etag = (await head(path))?.ETag;
+    await held.renew();
+    expect(held.isHeld).toBe(true);
+    expect((await head(path))?.ETag).not.toBe(etag);
+    expect(logger.lines.join('\n')).not.toContain('lost the publish lock');
+    await held.release();
+    expect(await head(path)).toBeUndefined();
+  });
+
+  it('a take-over whose answer is lost is still ours: one holder, our body in the object', async () => {
+    const path = lockPath();
+    await plantLock(path, { ...currentProcessIdentity(), pid: deadPid(), startTime: undefined });
+    const logger = createMemoryLogger();
+    // PutObject 1: the create attempt (412, the dead run's lock is there); 2: the take-over, acted on but unanswered.
+    proxy.addRule({ operation: 'PutObject', keyIncludes: path.key, skip: 1, times: 1, action: { kind: 'drop-response' } });
+    const held = lock(path, { logger }, testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3 }));
+    await held.acquire();
+    expect(held.isHeld).toBe(true);
+    expect(proxy.requests.filter((r) => r.operation === 'PutObject').map((r) => r.outcome)).toContain('dropped');
+    expect((await body(path)).pid).toBe(process.pid);
+    expect(logger.lines.join('\n')).toContain('took over the publish lock');
+    held.assertHeld();
+    await held.release();
+    expect(await head(path)).toBeUndefined();
+  });
+
+  it('a release whose DELETE answer is lost: the retry finds the lock gone, no lock left and no warning', async () => {
+    const path = lockPath();
+    const logger = createMemoryLogger();
+    proxy.addRule({ operation: 'DeleteObject', keyIncludes: path.key, times: 1, action: { kind: 'drop-response' } });
+    const held = lock(path, { logger }, testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3 }));
+    await held.acquire();
+    await held.release();
+    expect(proxy.requests.find((r) => r.operation === 'DeleteObject')?.outcome).toBe('dropped');
+    expect(proxy.count('DeleteObject', path.key)).toBe(2);
+    expect(held.isHeld).toBe(false);
+    expect(await head(path)).toBeUndefined();
+    expect(logger.lines.filter((line) => line.includes('publish lock'))).toEqual([]);
+  });
+
+  it('a release S3 keeps refusing (5xx): one warning, the lock left is ours and expires, the next run takes it over', async () => {
+    const path = lockPath();
+    const logger = createMemoryLogger();
+    proxy.addRule({ operation: 'DeleteObject', keyIncludes: path.key, action: { kind: 'server-error' } });
+    const held = lock(path, { logger, staleAfterMs: 2_000 }, testS3Client({ endpoint: proxy.endpoint, maxAttempts: 2 }));
+    await held.acquire();
+    const ours = await body(path);
+    await held.release();
+    expect(proxy.count('DeleteObject', path.key)).toBe(2);
+    expect(held.isHeld).toBe(false);
+    expect(logger.lines.join('\n')).toMatch(/could not release the publish lock .*; it expires by itself within 2s/);
+    // Left behind: our lock, no longer renewed.
+    expect((await body(path)).owner).toBe(ours.owner);
+    proxy.clearRules();
+    const next = lock(path, { staleAfterMs: 2_000, waitMs: 15_000, pollMs: 200 });
+    await next.acquire();
+    expect((await body(path)).owner).not.toBe(ours.owner);
+    await next.release();
+    expect(await head(path)).toBeUndefined();
+  });
+
   it('notices at the next renewal that another run took the lock, and refuses to go on', async () => {
     const path = lockPath();
     const logger = createMemoryLogger();
@@ -203,6 +279,17 @@ describe('PublishLock (S3 conditional writes on moto)', () => {
     expect(removed?.body).toMatchObject({ host: 'ci-runner-7', pid: 99 });
     expect(await head(path)).toBeUndefined();
     expect(await lock(path).forceUnlock()).toBeUndefined();
+  });
+
+  it('force-unlock whose DELETE answer is lost: the retry meets the lock gone, and it still says who held it', async () => {
+    const path = lockPath();
+    await plantLock(path, { host: 'ci-runner-8', pid: 98 });
+    proxy.addRule({ operation: 'DeleteObject', keyIncludes: path.key, times: 1, action: { kind: 'drop-response' } });
+    const removed = await lock(path, {}, testS3Client({ endpoint: proxy.endpoint, maxAttempts: 3 })).forceUnlock();
+    expect(proxy.requests.find((r) => r.operation === 'DeleteObject')?.outcome).toBe('dropped');
+    expect(proxy.count('DeleteObject', path.key)).toBe(2);
+    expect(removed?.body).toMatchObject({ host: 'ci-runner-8', pid: 98 });
+    expect(await head(path)).toBeUndefined();
   });
 
   it('stops waiting at once when interrupted', async () => {

@@ -35,7 +35,8 @@ export async function abortEarlierUploads(input: AbortEarlierUploadsInput): Prom
       await s3Client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId }), { abortSignal: signal });
       return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      // NoSuchUpload: already gone; on a retry, gone because the attempt whose answer was lost aborted it.
+      if (isNotFound(error)) return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
       throw toLayerErrorFromAws(error, `abort the incomplete multipart upload ${uploadId} of ${target.uri}`);
     }
   };

@@ -213,6 +213,69 @@ describe('putLayerZip', () => {
     expect((await readObject(s3, key)).equals(small)).toBe(true);
   });
 
+  it('a single PUT whose answer is lost on every attempt: S3 is asked, holds the new zip, done; no multipart upload', async () => {
+    const s3 = testS3Client();
+    const key = `${uniqueName('app')}/layer/layer.zip`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'the previous zip' }));
+    proxy.addRule({ operation: 'PutObject', keyIncludes: key, action: { kind: 'drop-response' } });
+    const logger = createMemoryLogger();
+    expect(await putLayerZip(input(viaProxy(), smallFile, small.length, key, logger))).toBe(small.length);
+
+    expect(proxy.requests.filter((r) => r.operation === 'PutObject').map((r) => r.outcome)).toEqual(['dropped', 'dropped', 'dropped']);
+    expect(logger.lines.join('\n')).toContain('the answer to the upload was lost, but S3 holds the new layer.zip (same SHA-256)');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(head.Metadata?.['layer-zip-sha256']).toBe(sha256(small));
+    expect((await readObject(s3, key)).equals(small)).toBe(true);
+    expect(proxy.count('CreateMultipartUpload', key)).toBe(0);
+  });
+
+  it('a single PUT refused with 5xx on every attempt: one line, the previous object untouched', async () => {
+    const s3 = testS3Client();
+    const key = `${uniqueName('app')}/layer/layer.zip`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'the previous zip' }));
+    const before = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    proxy.addRule({ operation: 'PutObject', keyIncludes: key, action: { kind: 'server-error' } });
+    const error = await putLayerZip(input(viaProxy(2), smallFile, small.length, key)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LayerError);
+    expect((error as LayerError).code).toBe(ErrorCodes.AWS_SERVER_ERROR);
+    expect((error as LayerError).message).toMatch(
+      new RegExp(
+        `^S3 answered HTTP 500 InternalError .* after 2 attempts while trying to upload layer\\.zip to s3://${bucket}/${key.replaceAll('.', '\\.')}`,
+      ),
+    );
+    expect(proxy.count('PutObject', key)).toBe(2);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).toBe(before.ETag);
+    expect((await readObject(s3, key)).toString()).toBe('the previous zip');
+  });
+
+  it('stops on an abort signal (Ctrl-C) during a single PUT: S3 is asked, the previous object stays', async () => {
+    const s3 = testS3Client();
+    const key = `${uniqueName('app')}/layer/layer.zip`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'the previous zip' }));
+    const before = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    // 20 MiB in one PUT (the part size is larger) crawling at 256 KiB/s: the body is on its way when the signal comes.
+    proxy.addRule({ operation: 'PutObject', keyIncludes: key, action: { kind: 'slow-body', bytesPerSecond: 256 * 1024 } });
+    const controller = new AbortController();
+    const running = putLayerZip({
+      ...input(viaProxy(), largeFile, large.length, key),
+      partSize: 32 * MiB,
+      signal: controller.signal,
+      hadPrevious: true,
+    });
+    await proxy.waitFor('PutObject');
+    controller.abort();
+    const error = await running.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LayerError);
+    expect((error as LayerError).oneLine).toBe(
+      `interrupted: the upload of layer.zip to s3://${bucket}/${key} stopped; S3 still holds the previous layer.zip; run \`layer upload\` again`,
+    );
+    expect(proxy.count('PutObject', key)).toBe(1);
+    expect(proxy.count('CreateMultipartUpload', key)).toBe(0);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).toBe(before.ETag);
+    expect((await readObject(s3, key)).toString()).toBe('the previous zip');
+    expect(await openUploads(s3)).toBe(0);
+  });
+
   it('sends nothing when the signal is already aborted', async () => {
     const s3 = testS3Client();
     const counts = countCommands(s3);

@@ -332,6 +332,45 @@ describe('incomplete uploads left by earlier runs', () => {
     expect(await readdir(localLayout(dir).multipartUploads)).toEqual([]);
   });
 
+  it("keeps the record when S3 refuses to abort a killed run's upload (5xx): one line, nothing sent; the next run aborts it", async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    const uploadId = await leftOpen(key);
+    await recordAs(dir, key, uploadId, deadPid());
+    proxy.addRule({ operation: 'AbortMultipartUpload', keyIncludes: key, action: { kind: 'server-error' } });
+
+    const error = (await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() }).catch((e: unknown) => e)) as LayerError;
+    expect(error).toBeInstanceOf(LayerError);
+    expect(error.code).toBe(ErrorCodes.AWS_SERVER_ERROR);
+    expect(error.oneLine).toContain(`while trying to abort the incomplete multipart upload ${uploadId} of s3://${bucket}/${key}`);
+    // Left as it was: the open upload, its record for the next run, and no layer.zip sent.
+    expect(await openUploads(key)).toEqual([uploadId]);
+    expect(await readdir(localLayout(dir).multipartUploads)).toHaveLength(1);
+    expect(proxy.count('PutObject', key)).toBe(0);
+
+    proxy.clearRules();
+    const next = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() });
+    expect(next).toMatchObject({ status: 'uploaded', abortedMultipartUploads: 1 });
+    expect(await openUploads(key)).toEqual([]);
+    expect(await readdir(localLayout(dir).multipartUploads)).toEqual([]);
+  });
+
+  it("counts a killed run's upload whose AbortMultipartUpload answer was lost: the retry meets NoSuchUpload, which this abort caused", async () => {
+    const { dir } = await project();
+    const s3dir = s3dirOf();
+    const key = `${s3dir.slice(`s3://${bucket}/`.length)}layer/layer.zip`;
+    const uploadId = await leftOpen(key);
+    await recordAs(dir, key, uploadId, deadPid());
+    proxy.addRule({ operation: 'AbortMultipartUpload', keyIncludes: key, times: 1, action: { kind: 'drop-response' } });
+
+    const result = await uploadLayerZip({ projectDir: dir, tool: 'uv', s3dir, s3Client: viaProxy() });
+    expect(proxy.requests.filter((r) => r.operation === 'AbortMultipartUpload').map((r) => r.outcome)).toEqual(['dropped', 404]);
+    expect(result).toMatchObject({ status: 'uploaded', abortedMultipartUploads: 1 });
+    expect(await openUploads(key)).toEqual([]);
+    expect(await readdir(localLayout(dir).multipartUploads)).toEqual([]);
+  });
+
   it('leaves alone an upload whose recording process still runs', async () => {
     const { dir } = await project();
     const s3dir = s3dirOf();
