@@ -26,7 +26,7 @@ import {
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
 import { credentialVariableNames, installerEnv, redactorFor } from './credentials.js';
 import { diagnoseRequirements, parseRequirementSpec, pipRequirementSpecs, refusalError, type RequirementSpec } from './diagnose.js';
-import { type IndexCredentials, indexUrlWithCredentials } from './index-credentials.js';
+import { type IndexCredentials, indexUrlWithCredentials, indexUrlWithoutCredentials } from './index-credentials.js';
 import { probeIndex } from './index-probe.js';
 import type { InstallContext, Installer, InstallFailure, InstallRun } from './install.js';
 import { listInstalled, packageList } from './installed.js';
@@ -58,18 +58,6 @@ import { validateLayer } from './validate.js';
 
 /** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
 const MAX_SDIST_ROUNDS = 3;
-
-/** The index URL as the stamp records it: without credentials, whatever form it came in. */
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** The build's steps, in order: read-only checks, then the build in a staging folder swapped in last. */
 export const BUILD_STEPS = defineSteps({
@@ -531,7 +519,7 @@ export class BuildLayerCommand {
       installerVersion: tools.installer.version,
       manifest: { file: manifest.fileName, md5: key.manifestMd5 },
       target: { pythonVersion: key.pythonVersion, architecture: key.architecture, container: key.container },
-      ...(pinned.credentials.indexUrl ? { indexUrl: withoutCredentials(pinned.credentials.indexUrl) } : {}),
+      ...(pinned.credentials.indexUrl ? { indexUrl: indexUrlWithoutCredentials(pinned.credentials.indexUrl) } : {}),
       tree,
       packages: packageList(installed),
     };
