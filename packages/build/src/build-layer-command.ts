@@ -238,19 +238,23 @@ export class BuildLayerCommand {
 
   /** Whether artifacts/python/ holds a recorded build (its content not checked). */
   async hasPreviousBuild(): Promise<boolean> {
-    const [stamp, info] = await Promise.all([readBuildStamp(this.layout), stat(this.layout.pythonDir).catch(() => undefined)]);
-    return stamp !== undefined && (info?.isDirectory() ?? false);
+    return (await this.readRecordedBuild()) !== undefined;
   }
 
   /** The stamp of the last build when artifacts/python/ is still exactly what it built (content digest). */
   async findIntactBuild(): Promise<BuildStamp | undefined> {
-    const stamp = await readBuildStamp(this.layout);
-    const isDir = (await stat(this.layout.pythonDir).catch(() => undefined))?.isDirectory() ?? false;
-    if (!stamp || !isDir) return undefined;
+    const stamp = await this.readRecordedBuild();
+    if (!stamp) return undefined;
     const tree = await digestArtifacts(this.layout, this.options.signal);
     if (tree.digest === stamp.tree.digest) return stamp;
     this.logger.detail('artifacts/python/ changed since the last build (or the build did not finish): building again');
     return undefined;
+  }
+
+  /** The build stamp, when artifacts/python/ is there beside it. */
+  private async readRecordedBuild(): Promise<BuildStamp | undefined> {
+    const [stamp, info] = await Promise.all([readBuildStamp(this.layout), stat(this.layout.pythonDir).catch(() => undefined)]);
+    return stamp && info?.isDirectory() ? stamp : undefined;
   }
 
   /** True unless `intact` (the last build, still intact) used this manifest, tool and target. */
