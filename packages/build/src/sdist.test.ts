@@ -1,7 +1,7 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
+import { type BuildTool, createMemoryLogger, ErrorCodes, InterruptReason, type LayerError, localLayout, verifyArtifacts } from '@lambda-layer/core';
 import { createFixtureProject, createSdist, type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBuild } from './__fixtures__/build.js';
@@ -83,6 +83,44 @@ describe('packages with only a source distribution', () => {
     },
     90_000,
   );
+});
+
+describe('an interrupted sdist build', () => {
+  it('stops a held sdist download at once, keeps the previous build and its stamp, and leaves no staging folder', async () => {
+    const dir = await project('pip', ['puresdist==0.1.0']);
+    const layout = localLayout(dir);
+    await testBuild({ projectDir: dir, tool: 'pip', installer: 'pip', indexUrl: index.url });
+    const stampBefore = await readFile(layout.buildStamp, 'utf8');
+    // Only the sdist is on this index, and its download never answers: the build is provably in the sdist step when stopped.
+    const stalling = await startPackageIndex({ dirs: [sdists], holdDownloads: true });
+    try {
+      const controller = new AbortController();
+      const build = testBuild({
+        projectDir: dir,
+        tool: 'pip',
+        installer: 'pip',
+        indexUrl: stalling.url,
+        force: true,
+        signal: controller.signal,
+      }).catch((e: unknown) => e);
+      expect(await stalling.firstDownload).toBe('puresdist-0.1.0.tar.gz');
+      const stopped = Date.now();
+      controller.abort(new InterruptReason('SIGINT'));
+      const error = await build;
+      // Generous under load, far below the download's own 300 s deadline.
+      expect(Date.now() - stopped).toBeLessThan(10_000);
+      expect(error).toMatchObject({
+        code: ErrorCodes.INTERRUPTED,
+        oneLine: 'interrupted by SIGINT: artifacts/python/ still holds the previous build; run `layer build` again',
+      });
+      expect(await readFile(layout.buildStamp, 'utf8')).toBe(stampBefore);
+      await expect(verifyArtifacts(layout)).resolves.toBeDefined();
+      expect((await readdir(layout.buildDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      await expect(access(join(layout.repoDir, 'sdist', 'puresdist', 'puresdist-0.1.0.tar.gz'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await stalling.close();
+    }
+  }, 120_000);
 });
 
 describe('withBuiltWheels', () => {
