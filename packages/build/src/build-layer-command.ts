@@ -155,7 +155,7 @@ export class BuildLayerCommand {
       const checked = await this.preflightCheck();
       journal.hadPreviousBuild = checked.hadPreviousBuild;
       if (checked.unchanged) return checked.unchanged;
-      const staging = await this.prepareBuildDir(journal);
+      const staging = await this.prepareBuildDir(checked.manifest, journal);
       const pinned = await this.readPinnedSet(checked.manifest);
       await this.installDependencies(checked.tools, staging, pinned);
       const tree = await this.ensureArtifactsFitTarget(staging);
@@ -264,8 +264,8 @@ export class BuildLayerCommand {
 
   // ---------------------------------------------------------------- step 2: build
 
-  /** Makes the staging folder (recorded in the journal at once, so a failure removes it) and copies the manifest to repo/. */
-  async prepareBuildDir(journal: BuildJournal): Promise<StagingDir> {
+  /** Makes the staging folder (recorded in the journal at once, so a failure removes it) and puts the manifest the preflight read into repo/. */
+  async prepareBuildDir(manifest: ManifestFingerprint, journal: BuildJournal): Promise<StagingDir> {
     this.steps.start('prepareBuildDir');
     this.checkpoint();
     const replacing = await confirmReplaceBuild(this.layout, { ...this.options, logger: this.logger });
@@ -273,7 +273,7 @@ export class BuildLayerCommand {
     if (stale.length) this.logger.detail(`removed ${stale.length} unfinished build folder(s) left by a killed run`);
     const staging = await createStagingDir(this.layout);
     journal.staging = staging;
-    const copied = await copyProjectFiles(this.layout, this.options.tool);
+    const copied = await copyProjectFiles(this.layout, manifest);
     this.logger.detail(`copied ${copied.join(', ')} to repo/; installing into ${staging.pythonDir}`);
     if (replacing) this.logger.detail('the previous build stays in artifacts/python/ until this one is complete');
     return staging;
