@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { layerBin, startPackageIndex, toolsBin, wheelCacheDir } from '@lambda-layer/testing';
 import { median, must as mustRun, timed } from '../../../tools/bench/lib/measure.js';
 import { installerDir } from '../src/installers.js';
+import { pipInstallArgs } from '../src/pip.js';
 import { pipTargetArgs, targetPlatform, uvTargetArgs } from '../src/platform.js';
 
 const RUNS = 5;
@@ -120,21 +121,10 @@ const contenders: Record<string, () => Promise<unknown>> = {
       [
         '-I',
         join(await installerDir('pip', env), 'pip'),
-        'install',
-        '--no-input',
-        '--disable-pip-version-check',
-        '--no-compile',
-        '--no-warn-conflicts',
-        '--no-warn-script-location',
-        '--progress-bar',
-        'off',
-        '--root-user-action',
-        'ignore',
-        '--target',
-        bareTarget,
-        ...pipTargetArgs(target),
-        '-r',
-        join(pipProject, 'requirements.txt'),
+        ...pipInstallArgs(
+          { pythonDir: bareTarget, platform: target, complete: false },
+          { file: join(pipProject, 'requirements.txt'), hashed: false },
+        ),
       ],
       { env: { ...env, PIP_INDEX_URL: index.url } },
     );

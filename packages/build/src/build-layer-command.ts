@@ -26,7 +26,7 @@ import {
 import { containerBuildCommand, isLoopbackUrl, runContainerBuild, samBuildImage } from './container.js';
 import { credentialVariableNames, installerEnv, redactorFor } from './credentials.js';
 import { diagnoseRequirements, parseRequirementSpec, pipRequirementSpecs, refusalError, type RequirementSpec } from './diagnose.js';
-import { type IndexCredentials, indexUrlWithCredentials } from './index-credentials.js';
+import { type IndexCredentials, indexUrlWithCredentials, indexUrlWithoutCredentials } from './index-credentials.js';
 import { probeIndex } from './index-probe.js';
 import type { InstallContext, Installer, InstallFailure, InstallRun } from './install.js';
 import { listInstalled, packageList } from './installed.js';
@@ -58,18 +58,6 @@ import { validateLayer } from './validate.js';
 
 /** Rounds of "build the pure sdists pip/uv could not find wheels for, then install again". */
 const MAX_SDIST_ROUNDS = 3;
-
-/** The index URL as the stamp records it: without credentials, whatever form it came in. */
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** The build's steps, in order: read-only checks, then the build in a staging folder swapped in last. */
 export const BUILD_STEPS = defineSteps({
@@ -167,7 +155,7 @@ export class BuildLayerCommand {
       const checked = await this.preflightCheck();
       journal.hadPreviousBuild = checked.hadPreviousBuild;
       if (checked.unchanged) return checked.unchanged;
-      const staging = await this.prepareBuildDir(journal);
+      const staging = await this.prepareBuildDir(checked.manifest, journal);
       const pinned = await this.readPinnedSet(checked.manifest);
       await this.installDependencies(checked.tools, staging, pinned);
       const tree = await this.ensureArtifactsFitTarget(staging);
@@ -250,19 +238,23 @@ export class BuildLayerCommand {
 
   /** Whether artifacts/python/ holds a recorded build (its content not checked). */
   async hasPreviousBuild(): Promise<boolean> {
-    const [stamp, info] = await Promise.all([readBuildStamp(this.layout), stat(this.layout.pythonDir).catch(() => undefined)]);
-    return stamp !== undefined && (info?.isDirectory() ?? false);
+    return (await this.readRecordedBuild()) !== undefined;
   }
 
   /** The stamp of the last build when artifacts/python/ is still exactly what it built (content digest). */
   async findIntactBuild(): Promise<BuildStamp | undefined> {
-    const stamp = await readBuildStamp(this.layout);
-    const isDir = (await stat(this.layout.pythonDir).catch(() => undefined))?.isDirectory() ?? false;
-    if (!stamp || !isDir) return undefined;
+    const stamp = await this.readRecordedBuild();
+    if (!stamp) return undefined;
     const tree = await digestArtifacts(this.layout, this.options.signal);
     if (tree.digest === stamp.tree.digest) return stamp;
     this.logger.detail('artifacts/python/ changed since the last build (or the build did not finish): building again');
     return undefined;
+  }
+
+  /** The build stamp, when artifacts/python/ is there beside it. */
+  private async readRecordedBuild(): Promise<BuildStamp | undefined> {
+    const [stamp, info] = await Promise.all([readBuildStamp(this.layout), stat(this.layout.pythonDir).catch(() => undefined)]);
+    return stamp && info?.isDirectory() ? stamp : undefined;
   }
 
   /** True unless `intact` (the last build, still intact) used this manifest, tool and target. */
@@ -272,8 +264,8 @@ export class BuildLayerCommand {
 
   // ---------------------------------------------------------------- step 2: build
 
-  /** Makes the staging folder (recorded in the journal at once, so a failure removes it) and copies the manifest to repo/. */
-  async prepareBuildDir(journal: BuildJournal): Promise<StagingDir> {
+  /** Makes the staging folder (recorded in the journal at once, so a failure removes it) and puts the manifest the preflight read into repo/. */
+  async prepareBuildDir(manifest: ManifestFingerprint, journal: BuildJournal): Promise<StagingDir> {
     this.steps.start('prepareBuildDir');
     this.checkpoint();
     const replacing = await confirmReplaceBuild(this.layout, { ...this.options, logger: this.logger });
@@ -281,7 +273,7 @@ export class BuildLayerCommand {
     if (stale.length) this.logger.detail(`removed ${stale.length} unfinished build folder(s) left by a killed run`);
     const staging = await createStagingDir(this.layout);
     journal.staging = staging;
-    const copied = await copyProjectFiles(this.layout, this.options.tool);
+    const copied = await copyProjectFiles(this.layout, manifest);
     this.logger.detail(`copied ${copied.join(', ')} to repo/; installing into ${staging.pythonDir}`);
     if (replacing) this.logger.detail('the previous build stays in artifacts/python/ until this one is complete');
     return staging;
@@ -531,7 +523,7 @@ export class BuildLayerCommand {
       installerVersion: tools.installer.version,
       manifest: { file: manifest.fileName, md5: key.manifestMd5 },
       target: { pythonVersion: key.pythonVersion, architecture: key.architecture, container: key.container },
-      ...(pinned.credentials.indexUrl ? { indexUrl: withoutCredentials(pinned.credentials.indexUrl) } : {}),
+      ...(pinned.credentials.indexUrl ? { indexUrl: indexUrlWithoutCredentials(pinned.credentials.indexUrl) } : {}),
       tree,
       packages: packageList(installed),
     };

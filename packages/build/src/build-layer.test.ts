@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
 import { walkFiles } from './installed.js';
+import type { BuildLayerOptions } from './options.js';
 import { targetPlatform } from './platform.js';
 import { findLayerProblems, type LayerProblem, readElfMachine } from './validate.js';
 
@@ -61,13 +62,15 @@ describe.each(COMBINATIONS)(
     const topLevel = new Map<string, string[]>();
     let armAsX86: LayerProblem[] = [];
     let hostImport: { code: number; stdout: string; stderr: string } | undefined;
+    /** This combination's build of the fixture project from the loopback index, with --yes; `options` adds the target and the rest. */
+    const build = (options: Partial<BuildLayerOptions>) => buildLayer({ projectDir: dir, tool, installer, indexUrl, yes: true, env, ...options });
 
     beforeAll(async () => {
       dir = await createFixtureProject(tool, { url: indexUrl, name: 'loopback' });
       // One build per target, checked as it lands (the next build clears the folder).
       for (const target of TARGETS) {
         const key = `${target.pythonVersion}-${target.architecture}`;
-        const result = await buildLayer({ projectDir: dir, tool, installer, ...target, indexUrl, yes: true, env });
+        const result = await build(target);
         results.set(key, result);
         trees.set(`${tool} ${installer} ${key}`, await treeFiles(result.pythonDir));
         pythonDirs.set(key, await elfMachines(result.pythonDir));
@@ -137,17 +140,7 @@ describe.each(COMBINATIONS)(
 
     it('returns unchanged on a re-run with the same manifest and target, and rebuilds with force', async () => {
       const logger = createMemoryLogger();
-      const again = await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'arm64',
-        indexUrl,
-        yes: true,
-        env,
-        logger,
-      });
+      const again = await build({ pythonVersion: '3.12', architecture: 'arm64', logger });
       expect(again).toEqual({ ...results.get('3.12-arm64'), status: 'unchanged' });
       expect(logger.lines.join('\n')).toContain('nothing changed since the last build');
       expect(logger.lines.some((line) => line.startsWith('Step 2.1'))).toBe(false);
@@ -155,48 +148,18 @@ describe.each(COMBINATIONS)(
       expect(stamp).toMatchObject({ tool, installer, target: { pythonVersion: '3.12', architecture: 'arm64', container: false } });
       if (tool === 'uv') {
         // A different target is a different build, and so is another installer.
-        const other = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', indexUrl, yes: true, env });
+        const other = await build({ pythonVersion: '3.12', architecture: 'x86_64' });
         expect(other.status).toBe('built');
-        const forced = await buildLayer({
-          projectDir: dir,
-          tool,
-          installer,
-          pythonVersion: '3.12',
-          architecture: 'x86_64',
-          indexUrl,
-          yes: true,
-          env,
-          force: true,
-        });
+        const forced = await build({ pythonVersion: '3.12', architecture: 'x86_64', force: true });
         expect(forced.status).toBe('built');
-        const otherInstaller = await buildLayer({
-          projectDir: dir,
-          tool,
-          installer: installer === 'uv' ? 'pip' : 'uv',
-          pythonVersion: '3.12',
-          architecture: 'x86_64',
-          indexUrl,
-          yes: true,
-          env,
-        });
+        const otherInstaller = await build({ installer: installer === 'uv' ? 'pip' : 'uv', pythonVersion: '3.12', architecture: 'x86_64' });
         expect(otherInstaller.status).toBe('built');
       }
     }, 60_000);
 
     it('logs each step by number, with tool, version, target and paths', async () => {
       const logger = createMemoryLogger();
-      await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl,
-        yes: true,
-        env,
-        logger,
-        force: true,
-      });
+      await build({ pythonVersion: '3.12', architecture: 'x86_64', logger, force: true });
       const text = logger.lines.join('\n');
       for (const step of ['1', '1.1', '1.2', '2', '2.1', '2.2', '2.3', '2.4', '2.5']) expect(text).toContain(`Step ${step} - `);
       expect(text).toMatch(new RegExp(`tool: ${tool}: \\S+ is read by layer itself.*; installs with the pinned ${installer} \\d+\\.\\d+`));

@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildTool, createMemoryLogger, ErrorCodes, type Installer, type LayerError, localLayout } from '@lambda-layer/core';
-import { createFixtureProject, type PackageIndex, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
+import { createFixtureProject, type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBuild } from './__fixtures__/build.js';
 import { createWheel } from './__fixtures__/wheels.js';
-import { buildLayer } from './build-layer.js';
 import { explainPackage, fileVersion, parseRequirementSpec, pipRequirementSpecs } from './diagnose.js';
 import { targetPlatform } from './platform.js';
 import type { IndexFile } from './simple-index.js';
@@ -124,7 +124,6 @@ async function closedPort(): Promise<number> {
 }
 
 describe('refusals from real pip and uv builds, in seconds and before anything compiles', () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
   let wheels: string;
   let index: PackageIndex;
   const projects: string[] = [];
@@ -161,17 +160,9 @@ describe('refusals from real pip and uv builds, in seconds and before anything c
     indexUrl = index.url,
   ): Promise<{ error: LayerError; seconds: number }> {
     const started = Date.now();
-    const error = (await buildLayer({
-      projectDir: dir,
-      tool,
-      installer,
-      pythonVersion,
-      architecture: 'x86_64',
-      indexUrl,
-      yes: true,
-      env,
-      force: true,
-    }).catch((e: unknown) => e)) as LayerError;
+    const error = (await testBuild({ projectDir: dir, tool, installer, pythonVersion, indexUrl, force: true }).catch(
+      (e: unknown) => e,
+    )) as LayerError;
     expect(error).toBeInstanceOf(Error);
     // Nothing half-built is left for the package step.
     await expect(access(localLayout(dir).artifactsDir)).rejects.toMatchObject({ code: 'ENOENT' });
@@ -188,16 +179,7 @@ describe('refusals from real pip and uv builds, in seconds and before anything c
         'glibcpkg 2.0: its Linux wheels need glibc 2.27 (manylinux_2_27); python3.11 on Lambda has 2.26 — pin glibcpkg<2.0 or target python3.12',
       );
       // The same lock builds for python3.12 (AL2023, glibc 2.34).
-      const built = await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl: index.url,
-        yes: true,
-        env,
-      });
+      const built = await testBuild({ projectDir: dir, tool, installer, indexUrl: index.url });
       expect(built.packages).toEqual(['glibcpkg==2.0', 'six==1.17.0']);
     },
     90_000,
@@ -208,17 +190,7 @@ describe('refusals from real pip and uv builds, in seconds and before anything c
     async (tool, installer) => {
       const dir = await project(tool, ['dualpkg==1.0', 'splitpkg==1.0']);
       const logger = createMemoryLogger({ verbose: true });
-      const result = await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.11',
-        architecture: 'x86_64',
-        indexUrl: index.url,
-        yes: true,
-        env,
-        logger,
-      });
+      const result = await testBuild({ projectDir: dir, tool, installer, pythonVersion: '3.11', indexUrl: index.url, logger });
       expect(result.packages).toEqual(['dualpkg==1.0', 'splitpkg==1.0']);
       const { readFile } = await import('node:fs/promises');
       expect(await readFile(join(result.pythonDir, 'splitpkg', '__init__.py'), 'utf8')).toBe('TAG = "cp311-cp311-manylinux_2_17_x86_64"\n');
@@ -253,7 +225,6 @@ describe('refusals from real pip and uv builds, in seconds and before anything c
 });
 
 describe('the project itself against the target', () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
   const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
   const dirs: string[] = [];
   afterAll(async () => {
@@ -265,16 +236,7 @@ describe('the project itself against the target', () => {
     async (tool, installer) => {
       const dir = await createFixtureProject(tool, { url: indexUrl, name: 'loopback' }, { direct: ['six==1.17.0'], requiresPython: '>=3.11,<3.12' });
       dirs.push(dir);
-      const error = (await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl,
-        yes: true,
-        env,
-      }).catch((e: unknown) => e)) as LayerError;
+      const error = (await testBuild({ projectDir: dir, tool, installer, indexUrl }).catch((e: unknown) => e)) as LayerError;
       expect(error).toMatchObject({
         code: ErrorCodes.PYTHON_VERSION_EXCLUDED,
         message: 'the project requires-python >=3.11,<3.12 excludes python3.12',
@@ -293,16 +255,7 @@ describe('the project itself against the target', () => {
       const { readFile } = await import('node:fs/promises');
       const pyproject = await readFile(join(dir, 'pyproject.toml'), 'utf8');
       await writeFile(join(dir, 'pyproject.toml'), pyproject.replace('"six==1.17.0"', '"six==1.17.0", "idna==3.10"'));
-      const error = (await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl,
-        yes: true,
-        env,
-      }).catch((e: unknown) => e)) as LayerError;
+      const error = (await testBuild({ projectDir: dir, tool, installer, indexUrl }).catch((e: unknown) => e)) as LayerError;
       expect(error.code).toBe(ErrorCodes.LOCK_OUTDATED);
       expect(error.message).toContain(`${tool === 'uv' ? 'uv.lock' : 'poetry.lock'} is out of date with pyproject.toml`);
       expect(error.hint).toContain(tool === 'uv' ? 'run `uv lock`' : 'run `poetry lock`');
@@ -318,17 +271,7 @@ describe('the project itself against the target', () => {
       const dir = await createFixtureProject('pip', { url: indexUrl, name: 'loopback' }, { pins: ['idna==3.10', 'six', 'urllib3>=2,<3'] });
       dirs.push(dir);
       const logger = createMemoryLogger();
-      const result = await buildLayer({
-        projectDir: dir,
-        tool: 'pip',
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl,
-        yes: true,
-        env,
-        logger,
-      });
+      const result = await testBuild({ projectDir: dir, tool: 'pip', installer, indexUrl, logger });
       expect(result.packages).toEqual(['idna==3.10', 'six==1.17.0', 'urllib3==2.3.0']);
       expect(logger.lines).toContain(
         'warning: requirements.txt: six, urllib3>=2,<3 are not pinned to one version: the layer will not change until the manifest does (pin with ==, e.g. `pip freeze` or `pip-compile`)',

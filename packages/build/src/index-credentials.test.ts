@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsFromEnv, indexUrlWithCredentials, pipIndexEnv, poetryIndexEnv, uvIndexEnv } from './index-credentials.js';
+import {
+  credentialsFromEnv,
+  indexUrlWithCredentials,
+  indexUrlWithoutCredentials,
+  pipIndexEnv,
+  poetryIndexEnv,
+  uvIndexEnv,
+} from './index-credentials.js';
 import { redact, Redactor } from './redact.js';
 
 const secret = 'p@ss:w0rd/!';
@@ -26,6 +33,12 @@ describe('private index credentials', () => {
     expect(indexUrlWithCredentials(creds)).toBe('https://alice:p%40ss%3Aw0rd%2F!@pkgs.example.com/simple/');
     expect(pipIndexEnv(creds)).toEqual({ PIP_INDEX_URL: 'https://alice:p%40ss%3Aw0rd%2F!@pkgs.example.com/simple/' });
     expect(indexUrlWithCredentials({ indexUrl: 'https://x.example/simple/' })).toBe('https://x.example/simple/');
+  });
+
+  it('takes credentials out of an index URL again, for the build stamp', () => {
+    expect(indexUrlWithoutCredentials(indexUrlWithCredentials(creds) as string)).toBe('https://pkgs.example.com/simple/');
+    expect(indexUrlWithoutCredentials('https://token@x.example/simple/')).toBe('https://x.example/simple/');
+    expect(indexUrlWithoutCredentials('not a url')).toBe('not a url');
   });
 
   it('names the Poetry and uv variables after the index', () => {

@@ -47,6 +47,18 @@ export function indexUrlWithCredentials(credentials: IndexCredentials): string |
   return url.toString();
 }
 
+/** The index URL without any credentials, whatever form it came in (as the build stamp records it). */
+export function indexUrlWithoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** Environment for pip: the index (with credentials) in PIP_INDEX_URL, never in argv. */
 export function pipIndexEnv(credentials: IndexCredentials): Env {
   const url = indexUrlWithCredentials(credentials);

@@ -3,10 +3,11 @@ import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promi
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ErrorCodes } from '@lambda-layer/core';
+import { ErrorCodes, InterruptReason } from '@lambda-layer/core';
 import { repoRoot, run, useTempDir, wheelCacheDir } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import { ensureInstallerDir, ensurePinnedPip, ensurePinnedUv, hostPlatformKey, installerDir, pinnedInstallers } from './installers.js';
+import { withToolSignal } from './run-tool.js';
 
 const indexUrl = process.env.LAYER_TEST_PACKAGE_INDEX_URL as string;
 const temp = useTempDir('installers-', { each: true });
@@ -72,6 +73,30 @@ describe('the pinned installers', () => {
       server.close();
     }
   });
+
+  it('an install interrupted by the run mid-download stops at once and installs nothing', async () => {
+    const { pip } = await pinnedInstallers();
+    const wheel = await readFile(join(wheelCacheDir, pip.wheels.any?.file as string));
+    let requested!: () => void;
+    const fileRequested = new Promise<void>((resolve) => (requested = resolve));
+    // ~20 s to trickle the whole wheel: an install that waited for it would be caught below.
+    const { url, server } = await fakeIndex(wheel, { slow: true, onFile: () => requested() });
+    try {
+      const controller = new AbortController();
+      const install = withToolSignal(controller.signal, () => ensureInstallerDir('pip', { env: cacheEnv(), credentials: { indexUrl: url } })).catch(
+        (e: unknown) => e,
+      );
+      await fileRequested;
+      const stopped = Date.now();
+      controller.abort(new InterruptReason('SIGINT'));
+      expect(await install).toBeInstanceOf(Error);
+      expect(Date.now() - stopped).toBeLessThan(10_000);
+      expect(await readdir(join(temp.path, 'tools'))).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 60_000);
 
   it('a build killed while installing leaves nothing that is used: the next one installs afresh', async () => {
     const { pip } = await pinnedInstallers();

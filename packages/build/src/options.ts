@@ -62,7 +62,7 @@ export interface BuildLayerOptions {
   network?: NetworkSettings;
   /** Asks a yes/no question; the default reads a line from the terminal. */
   confirm?: (question: string) => Promise<boolean>;
-  /** Stops the build (Ctrl-C in the CLI): its tools are terminated, the previous artifacts/python/ stays. */
+  /** Stops the build (Ctrl-C in the CLI): its tools are terminated and its index requests end, the previous artifacts/python/ stays. */
   signal?: AbortSignal;
 }
 

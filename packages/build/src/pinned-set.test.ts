@@ -1,10 +1,9 @@
 import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes } from '@lambda-layer/core';
-import { toolCacheEnv } from '@lambda-layer/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testBuild } from './__fixtures__/build.js';
 import { createLockedProject, useLockIndexes } from './__fixtures__/lock-projects.js';
-import { buildLayer } from './build-layer.js';
 import type { IndexCredentials } from './index-credentials.js';
 import type { LockedInstallSet, LockedPackage } from './locks/locked-package.js';
 import { lockPinnedSet, registryIndexes } from './pinned-set.js';
@@ -109,7 +108,7 @@ describe('lockPinnedSet', () => {
 
 describe('a lock of two indexes, installed by each installer', () => {
   const fixture = useLockIndexes();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
+  const LOCKS_AND_INSTALLERS = (['uv', 'poetry'] as const).flatMap((tool) => (['uv', 'pip'] as const).map((installer) => [tool, installer] as const));
   const dirs: string[] = [];
   afterAll(async () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -119,7 +118,7 @@ describe('a lock of two indexes, installed by each installer', () => {
   async function expectZetaFromSecondOnly(dir: string, tool: 'uv' | 'poetry', installer: 'uv' | 'pip'): Promise<void> {
     const { main, second } = fixture.indexes;
     const seen = { main: main.requests.length, second: second.requests.length };
-    const result = await buildLayer({ projectDir: dir, tool, installer, pythonVersion: '3.12', architecture: 'x86_64', yes: true, env });
+    const result = await testBuild({ projectDir: dir, tool, installer });
     expect(result.packages).toEqual(['beta==2.0', 'zeta==1.0']);
     await access(join(result.pythonDir, 'zeta', '__init__.py'));
     const asked = (requests: string[], from: number) => requests.slice(from).filter((path) => /^\/(simple|files)\//.test(path));
@@ -128,12 +127,7 @@ describe('a lock of two indexes, installed by each installer', () => {
     expect(asked(main.requests, seen.main).some((path) => path.includes('zeta'))).toBe(false);
   }
 
-  it.each([
-    ['uv', 'uv'],
-    ['uv', 'pip'],
-    ['poetry', 'uv'],
-    ['poetry', 'pip'],
-  ] as const)(
+  it.each(LOCKS_AND_INSTALLERS)(
     '%s.lock, %s installer: each package comes from the index the lock names, and is looked up on no other',
     async (tool, installer) => {
       const dir = await createLockedProject(tool, { dependencies: ['zeta==1.0', 'beta==2.0'], fromSecond: ['zeta'] }, fixture.indexes);
@@ -143,12 +137,7 @@ describe('a lock of two indexes, installed by each installer', () => {
     90_000,
   );
 
-  it.each([
-    ['uv', 'uv'],
-    ['uv', 'pip'],
-    ['poetry', 'uv'],
-    ['poetry', 'pip'],
-  ] as const)(
+  it.each(LOCKS_AND_INSTALLERS)(
     '%s.lock, %s installer: a package found only on a supplemental index (named by no dependency) is installed from it alone',
     async (tool, installer) => {
       const { second } = fixture.indexes;

@@ -5,8 +5,14 @@ import { pipTargetArgs } from './platform.js';
 import { countRequirements } from './requirements.js';
 import { runTool } from './run-tool.js';
 
-/** `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:`, `--no-deps` for a lock. */
-export function pipInstallArgs(context: InstallContext, run: InstallRun): string[] {
+/**
+ * `pip install --target … --platform … --implementation cp --python-version … --only-binary=:all:`, `--no-deps` for a lock.
+ * Takes only what the flags depend on, so the benchmark runs pip with exactly these flags.
+ */
+export function pipInstallArgs(
+  context: Pick<InstallContext, 'pythonDir' | 'platform' | 'complete'>,
+  run: Pick<InstallRun, 'file' | 'hashed'>,
+): string[] {
   return [
     'install',
     '--no-input',

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createMemoryLogger, ErrorCodes, localLayout } from '@lambda-layer/core';
+import { createMemoryLogger, ErrorCodes, localLayout, md5Hex, readManifest } from '@lambda-layer/core';
 import { useTempDir } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
 import { clearScratch, confirmReplaceBuild, copyProjectFiles, createStagingDir, swapInArtifacts } from './prepare.js';
@@ -92,12 +92,24 @@ describe('copyProjectFiles', () => {
   it('copies pyproject.toml and the lock into repo/', async () => {
     await writeFile(join(temp.path, 'pyproject.toml'), '[project]\n');
     await writeFile(join(temp.path, 'uv.lock'), 'version = 1\n');
-    expect(await copyProjectFiles(localLayout(temp.path), 'uv')).toEqual(['pyproject.toml', 'uv.lock']);
+    const manifest = await readManifest(join(temp.path, 'uv.lock'), 'uv');
+    expect(await copyProjectFiles(localLayout(temp.path), manifest)).toEqual(['pyproject.toml', 'uv.lock']);
     expect(await readFile(localLayout(temp.path).repoFile('uv.lock'), 'utf8')).toBe('version = 1\n');
+  });
+
+  it('writes the manifest the preflight read and fingerprinted, not what the file holds by then', async () => {
+    await writeFile(join(temp.path, 'uv.lock'), 'version = 1\n');
+    const manifest = await readManifest(join(temp.path, 'uv.lock'), 'uv');
+    await writeFile(join(temp.path, 'uv.lock'), 'version = 1\n# edited during the build\n');
+    await writeFile(join(temp.path, 'pyproject.toml'), '[project]\n');
+    await copyProjectFiles(localLayout(temp.path), manifest);
+    expect(md5Hex(await readFile(localLayout(temp.path).repoFile('uv.lock')))).toBe(manifest.md5);
   });
 
   it('does without pyproject.toml for a pip build', async () => {
     await writeFile(join(temp.path, 'requirements.txt'), 'idna==3.10\n');
-    expect(await copyProjectFiles(localLayout(temp.path), 'pip')).toEqual(['requirements.txt']);
+    expect(await copyProjectFiles(localLayout(temp.path), await readManifest(join(temp.path, 'requirements.txt'), 'pip'))).toEqual([
+      'requirements.txt',
+    ]);
   });
 });

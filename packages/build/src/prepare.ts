@@ -1,12 +1,12 @@
-import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import {
-  type BuildTool,
   ErrorCodes,
   LayerError,
   type LocalLayout,
   type Logger,
+  type ManifestFingerprint,
   removeStaleTempFiles,
   REQUIRED_PROJECT_FILES,
   tempPathFor,
@@ -104,15 +104,20 @@ export async function swapInArtifacts(layout: LocalLayout, stagingArtifactsDir: 
   await rm(aside, { recursive: true, force: true });
 }
 
-/** Copies pyproject.toml (when there is one) and the lock file into repo/, where the tools run. */
-export async function copyProjectFiles(layout: LocalLayout, tool: BuildTool): Promise<string[]> {
+/**
+ * Puts the manifest and pyproject.toml (when there is one) into repo/, where the tools run. The
+ * manifest is written from the bytes the preflight read and fingerprinted, not read again: what is
+ * installed is exactly what the stamp's MD5 names, even if the file changes meanwhile.
+ */
+export async function copyProjectFiles(layout: LocalLayout, manifest: Pick<ManifestFingerprint, 'tool' | 'fileName' | 'content'>): Promise<string[]> {
   await mkdir(layout.repoDir, { recursive: true });
-  const names = new Set<string>(REQUIRED_PROJECT_FILES[tool]);
+  const names = new Set<string>(REQUIRED_PROJECT_FILES[manifest.tool]);
   const copied: string[] = [];
   for (const name of new Set(['pyproject.toml', ...names])) {
     const source = join(layout.projectDir, name);
     try {
-      await copyFile(source, layout.repoFile(name));
+      if (name === manifest.fileName) await writeFile(layout.repoFile(name), manifest.content);
+      else await copyFile(source, layout.repoFile(name));
       copied.push(name);
     } catch (error) {
       // pyproject.toml is optional for a pip build; the required files were checked in preflight.

@@ -45,6 +45,11 @@ export function withToolSignal<T>(signal: AbortSignal | undefined, work: () => P
   return runSignal.run(signal, work);
 }
 
+/** The signal of the run this code belongs to: the index requests stop with it too (simple-index.ts). */
+export function currentRunSignal(): AbortSignal | undefined {
+  return runSignal.getStore();
+}
+
 // Tools run in their own process group (so pip's own children die with it);
 // when this process exits, however it exits, none may outlive it.
 const liveChildren = new Set<ChildProcess>();
@@ -77,7 +82,7 @@ function track(child: ChildProcess): void {
  */
 export function runTool(command: string, args: readonly string[], options: RunToolOptions): Promise<ToolRun> {
   const { redactor, logger } = options;
-  const signal = options.signal ?? runSignal.getStore();
+  const signal = options.signal ?? currentRunSignal();
   // The abort reason is an Error: an InterruptReason, or the AbortError a bare abort() gives.
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   logger.debug(`$ ${redactor.redact([command, ...args].join(' '))}`);

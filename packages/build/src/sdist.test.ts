@@ -1,14 +1,13 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BuildTool, createMemoryLogger, ErrorCodes, type LayerError, localLayout } from '@lambda-layer/core';
-import { createFixtureProject, createSdist, type PackageIndex, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
+import { type BuildTool, createMemoryLogger, ErrorCodes, InterruptReason, type LayerError, localLayout, verifyArtifacts } from '@lambda-layer/core';
+import { createFixtureProject, createSdist, type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLayer } from './build-layer.js';
+import { testBuild } from './__fixtures__/build.js';
 import { parseRequirements } from './requirements.js';
 import { isPureWheel, withBuiltWheels } from './sdist.js';
 
-const env: NodeJS.ProcessEnv = { ...process.env, ...toolCacheEnv };
 let index: PackageIndex;
 let sdists: string;
 const projects: string[] = [];
@@ -37,16 +36,7 @@ describe('packages with only a source distribution', () => {
     '%s manifest, %s installer: builds a pure-Python sdist into a wheel and installs it for the target',
     async (tool, installer) => {
       const dir = await project(tool, ['idna==3.10', 'puresdist==0.1.0']);
-      const result = await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'arm64',
-        indexUrl: index.url,
-        yes: true,
-        env,
-      });
+      const result = await testBuild({ projectDir: dir, tool, installer, architecture: 'arm64', indexUrl: index.url });
       expect(result.packages).toEqual(['idna==3.10', 'puresdist==0.1.0']);
       await access(join(result.pythonDir, 'puresdist', '__init__.py'));
     },
@@ -63,17 +53,7 @@ describe('packages with only a source distribution', () => {
     async (tool, installer) => {
       const dir = await project(tool, ['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
       const logger = createMemoryLogger({ verbose: true });
-      const result = await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl: index.url,
-        yes: true,
-        env,
-        logger,
-      });
+      const result = await testBuild({ projectDir: dir, tool, installer, indexUrl: index.url, logger });
       expect(logger.lines.filter((line) => line.includes('no wheel on the index; building its pure-Python source distribution'))).toHaveLength(2);
       expect(result.packages).toEqual(['idna==3.10', 'otherpure==0.1.0', 'puresdist==0.1.0']);
       for (const name of ['otherpure', 'puresdist']) await access(join(result.pythonDir, name, '__init__.py'));
@@ -90,16 +70,7 @@ describe('packages with only a source distribution', () => {
     '%s manifest, %s installer: fails on a native-only sdist, naming the package and suggesting --container',
     async (tool, installer) => {
       const dir = await project(tool, ['idna==3.10', 'nativeonly==0.1.0']);
-      const error = (await buildLayer({
-        projectDir: dir,
-        tool,
-        installer,
-        pythonVersion: '3.12',
-        architecture: 'x86_64',
-        indexUrl: index.url,
-        yes: true,
-        env,
-      }).catch((e: unknown) => e)) as LayerError;
+      const error = (await testBuild({ projectDir: dir, tool, installer, indexUrl: index.url }).catch((e: unknown) => e)) as LayerError;
       expect(error).toMatchObject({ code: ErrorCodes.NATIVE_SDIST_ONLY, details: { package: 'nativeonly' } });
       // Refused before anything compiled: the sdist's own files say it is native.
       expect(error.message).toBe(
@@ -112,6 +83,44 @@ describe('packages with only a source distribution', () => {
     },
     90_000,
   );
+});
+
+describe('an interrupted sdist build', () => {
+  it('stops a held sdist download at once, keeps the previous build and its stamp, and leaves no staging folder', async () => {
+    const dir = await project('pip', ['puresdist==0.1.0']);
+    const layout = localLayout(dir);
+    await testBuild({ projectDir: dir, tool: 'pip', installer: 'pip', indexUrl: index.url });
+    const stampBefore = await readFile(layout.buildStamp, 'utf8');
+    // Only the sdist is on this index, and its download never answers: the build is provably in the sdist step when stopped.
+    const stalling = await startPackageIndex({ dirs: [sdists], holdDownloads: true });
+    try {
+      const controller = new AbortController();
+      const build = testBuild({
+        projectDir: dir,
+        tool: 'pip',
+        installer: 'pip',
+        indexUrl: stalling.url,
+        force: true,
+        signal: controller.signal,
+      }).catch((e: unknown) => e);
+      expect(await stalling.firstDownload).toBe('puresdist-0.1.0.tar.gz');
+      const stopped = Date.now();
+      controller.abort(new InterruptReason('SIGINT'));
+      const error = await build;
+      // Generous under load, far below the download's own 300 s deadline.
+      expect(Date.now() - stopped).toBeLessThan(10_000);
+      expect(error).toMatchObject({
+        code: ErrorCodes.INTERRUPTED,
+        oneLine: 'interrupted by SIGINT: artifacts/python/ still holds the previous build; run `layer build` again',
+      });
+      expect(await readFile(layout.buildStamp, 'utf8')).toBe(stampBefore);
+      await expect(verifyArtifacts(layout)).resolves.toBeDefined();
+      expect((await readdir(layout.buildDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      await expect(access(join(layout.repoDir, 'sdist', 'puresdist', 'puresdist-0.1.0.tar.gz'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await stalling.close();
+    }
+  }, 120_000);
 });
 
 describe('withBuiltWheels', () => {

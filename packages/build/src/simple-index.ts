@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type NetworkSettings, normalizePackageName, proxyFor } from '@lambda-layer/core';
 import type { Dispatcher } from 'undici';
 import type { IndexCredentials } from './index-credentials.js';
+import { currentRunSignal } from './run-tool.js';
 
 /** pypi.org's simple index, the default of pip, uv and Poetry. */
 export const PYPI_SIMPLE = 'https://pypi.org/simple/';
@@ -132,7 +133,10 @@ function dispatcherFor(network: NetworkSettings | undefined, { Agent, Pool, Prox
   return dispatcher;
 }
 
-/** GET with the index's credentials and a deadline; a network failure is returned, not thrown. */
+/**
+ * GET with the index's credentials and a deadline; a network failure is returned, not thrown.
+ * The run's signal ends it too: a held download (an sdist, a pinned installer) must not outlast Ctrl-C.
+ */
 export async function indexRequest(
   url: string,
   credentials: IndexCredentials,
@@ -143,9 +147,10 @@ export async function indexRequest(
     // Loaded on first use (~60 ms): what imports this package for its lock readers never pays for it.
     const undici = await import('undici');
     const dispatcher = dispatcherFor(runNetwork.getStore(), undici);
+    const run = currentRunSignal();
     const response = await undici.fetch(url, {
       headers: { ...(options.accept ? { accept: options.accept } : {}), ...authHeaders(url, credentials) },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: run ? AbortSignal.any([run, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
       ...(dispatcher ? { dispatcher } : {}),
     });
