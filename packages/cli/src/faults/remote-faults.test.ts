@@ -6,7 +6,7 @@
  * Needs the built bin (`npx tsc -b`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
@@ -26,6 +26,7 @@ import {
   useFaultProxy,
 } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishResultPath } from '../result-file.js';
 
 const MiB = 1024 * 1024;
 /** One more compatible runtime than Lambda takes, each one Lambda knows. */
@@ -140,6 +141,9 @@ const lockHeldByAnotherRun = (p: Project) =>
       Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }),
     }),
   );
+/** publish-result.json and any temporary file beside it (a half-written result) in the project's build folder. */
+const resultFiles = async (p: Project) =>
+  (await readdir(localLayout(p.dir).buildDir)).filter((name) => name.startsWith('.publish-result.json') || name === 'publish-result.json');
 const records = (p: Project) => readdir(localLayout(p.dir).multipartUploads).catch(() => [] as string[]);
 
 describe('layer upload: signals', () => {
@@ -340,17 +344,23 @@ describe('layer publish: signals and kill -9', () => {
     );
     // The lock was released on the way out.
     expect(await keysUnder(p.prefix)).toEqual(['layer.zip']);
+    // An interrupted run records no result: later CI steps find none (and no half-written file).
+    expect(await resultFiles(p)).toEqual([]);
 
     proxy.clearRules();
     const next = await publish(p);
     expect(parseJsonOutput(next)).toMatchObject({ status: 'unchanged', layerVersion: 1 });
     expect(await versionsOf(p.layerName)).toEqual([1]);
     expect(await keysUnder(p.prefix)).toEqual(['000001/uv.lock', 'layer.zip']);
+    expect(JSON.parse(await readFile(publishResultPath(p.dir), 'utf8'))).toMatchObject({ status: 'unchanged', layerVersion: 1 });
   });
 
   it("SIGTERM while waiting for another run's lock: no version, the other lock untouched", async () => {
     const p = await uploaded();
     await lockHeldByAnotherRun(p);
+    // The result of an earlier publish, which an interrupted run must leave as it is.
+    const earlier = `${JSON.stringify({ status: 'published', layerName: p.layerName, layerVersion: 1 })}\n`;
+    await writeFile(publishResultPath(p.dir), earlier);
     const running = startLayer(publishArgs(p), { env: env() });
     await running.waitForStderr(
       /waiting for the publish lock .*: held by pid 77 on ci-runner-9 since 2026-01-01T00:00:00\.000Z; it expires at \S+ unless renewed/,
@@ -364,6 +374,8 @@ describe('layer publish: signals and kill -9', () => {
     );
     expect(await versionsOf(p.layerName)).toEqual([]);
     expect(await keysUnder(p.prefix)).toEqual(['.publish.lock', 'layer.zip']);
+    expect(await readFile(publishResultPath(p.dir), 'utf8')).toBe(earlier);
+    expect(await resultFiles(p)).toEqual(['publish-result.json']);
   });
 
   it('--force-unlock prints who held the lock, removes it and publishes', async () => {
