@@ -204,4 +204,26 @@ describe('result outputs', () => {
     expect(await readdir(githubOutput)).toEqual([]);
     expect(await tempFilesIn(join(dir, 'build', 'lambda', 'layer'))).toEqual([]);
   });
+
+  it('--output-file takes the result of any command (iam-policy here): an earlier file is replaced whole; one that cannot be written is exit 1 and left as it was', async () => {
+    const dir = await writeTree(temp.path, { 'requirements.txt': 'six==1.16.0\n' }, 'any-command-');
+    const outputFile = join(dir, 'policy.json');
+    await writeFile(outputFile, 'an earlier result\n');
+    const args = ['iam-policy', '--project-dir', dir, '--s3dir', 's3://bucket-x/app/lambda/', '--layer-name', 'x', '--region', 'us-east-1'];
+    const accountArgs = ['--account-id', '123456789012', '--json'];
+    const result = await runLayer([...args, ...accountArgs, '--output-file', outputFile]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(await readFile(outputFile, 'utf8'))).toEqual(parseJsonOutput(result));
+    // Only publish and workflow leave publish-result.json; the atomic write leaves no temp file.
+    expect((await readdir(dir)).sort()).toEqual(['policy.json', 'requirements.txt']);
+
+    // A path under a file: nothing published, so the line names only the file.
+    const failed = await runLayer([...args, ...accountArgs, '--output-file', join(dir, 'requirements.txt', 'policy.json')]);
+    expect(failed.code, failed.stderr).toBe(1);
+    const output = parseJsonOutput<{ error: { code: string; message: string } }>(failed);
+    expect(output.error.code).toBe('E_RESULT_NOT_WRITTEN');
+    expect(output.error.message).toMatch(/^the result could not be written to .*requirements\.txt\/policy\.json \(ENOTDIR\)$/);
+    expect(await readFile(join(dir, 'requirements.txt'), 'utf8')).toBe('six==1.16.0\n');
+    expect((await readdir(dir)).sort()).toEqual(['policy.json', 'requirements.txt']);
+  });
 });
