@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { type LayerDeployment, layerZipMetadata, md5Hex } from '@lambda-layer/core';
+import type { LayerDeployment } from '@lambda-layer/core';
 import {
   createTestBucket,
   parseJsonOutput,
@@ -16,6 +15,7 @@ import {
   writeTree,
 } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
+import { putUploadedLayerZip } from './__fixtures__/uploaded-layer-zip.js';
 import { githubOutputLines, type PublishOutputs, publishOutputsOf, publishResultPath } from './result-file.js';
 
 const s3 = testS3Client();
@@ -28,11 +28,7 @@ async function uploadedProject(): Promise<{ dir: string; args: string[]; layerNa
   const bucket = await createTestBucket(s3, 'cli-result');
   const layerName = uniqueName('result-deps');
   const dir = await writeTree(temp.path, { 'pyproject.toml': '[project]\nname = "app"\n', 'uv.lock': UV_LOCK }, 'project-');
-  const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-  const metadata = layerZipMetadata(md5Hex(UV_LOCK), createHash('sha256').update(body).digest('base64'));
-  await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: metadata }),
-  );
+  await putUploadedLayerZip(s3, bucket, UV_LOCK);
   return { dir, layerName, args: ['publish', '--project-dir', dir, '--layer-name', layerName, '--s3dir', `s3://${bucket}/app/lambda/`] };
 }
 
