@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runLayer, useTempDir } from '@lambda-layer/testing';
 import { describe, expect, it, vi } from 'vitest';
@@ -68,7 +68,6 @@ describe('layer --help from the help cache', () => {
   it('keys a text by everything that changes it: the command line, the width, the locale, the modules', async () => {
     const sources = join(temp.path, 'src');
     await writeFile(join(temp.path, 'x'), '');
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(sources);
     await writeFile(join(sources, 'flags.js'), 'export const a = 1;\n');
     const key = (args: string[], columns: number | undefined, env: Record<string, string> = {}) => helpCacheKey(args, columns, env, [sources]);
@@ -93,5 +92,20 @@ describe('layer --help from the help cache', () => {
     expect(await readCachedHelp('key69', env)).toBe('text 69\n');
     expect(isHelpRequest(['build', '-h'])).toBe(true);
     expect(isHelpRequest(['build', '--tool', 'uv'])).toBe(false);
+  });
+
+  it("a request killed mid-write leaves no text under its key; its temporary file goes with the next store, a live writer's stays", async () => {
+    const env = { LAYER_CACHE_DIR: temp.path };
+    const dir = join(temp.path, 'help');
+    await mkdir(dir);
+    // What a writer killed between its write and its rename leaves: the half text under a temporary name of a dead process.
+    const killed = '.key1.txt.999999999.abcd1234.tmp';
+    const running = `.key2.txt.${process.pid}.abcd1234.tmp`;
+    await writeFile(join(dir, killed), 'layer [comm');
+    await writeFile(join(dir, running), 'layer [comm');
+    expect(await readCachedHelp('key1', env)).toBeUndefined();
+    await writeCachedHelp('key3', 'text 3\n', env);
+    expect((await readdir(dir)).sort()).toEqual([running, 'key3.txt']);
+    expect(await readCachedHelp('key3', env)).toBe('text 3\n');
   });
 });

@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { layerCacheDir, writeFileAtomically } from '@lambda-layer/core';
+import { isProcessAlive, layerCacheDir, tempFileOwner, writeFileAtomically } from '@lambda-layer/core';
 
 type Env = Record<string, string | undefined>;
 
@@ -65,13 +65,23 @@ export async function readCachedHelp(key: string, env: Env): Promise<string | un
   return readFile(join(helpDir(env), `${key}.txt`), 'utf8').catch(() => undefined);
 }
 
-/** Stores a help text; a cache that cannot be written is no error (the next request renders it again). */
+/**
+ * Stores a help text (atomically: a killed request leaves no half text under a key, only a temporary
+ * file that a later store removes); a cache that cannot be written is no error (the next request renders it again).
+ */
 export async function writeCachedHelp(key: string, text: string, env: Env): Promise<void> {
   const dir = helpDir(env);
   try {
     await mkdir(dir, { recursive: true });
     await writeFileAtomically(join(dir, `${key}.txt`), text);
-    const names = (await readdir(dir)).filter((name) => name.endsWith('.txt'));
+    const entries = await readdir(dir);
+    // A help request killed mid-write leaves its temporary file behind: it goes once its process is gone.
+    const debris = entries.filter((name) => {
+      const owner = tempFileOwner(name);
+      return owner !== undefined && !isProcessAlive(owner);
+    });
+    await Promise.all(debris.map((name) => rm(join(dir, name), { force: true })));
+    const names = entries.filter((name) => name.endsWith('.txt'));
     if (names.length <= KEEP) return;
     const aged = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(join(dir, name))).mtimeMs })));
     aged.sort((a, b) => b.mtime - a.mtime);

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { helpCacheKey, isHelpRequest, readCachedHelp, writeCachedHelp } from './help-cache.js';
 import { processIO, type RunnerIO } from './runner.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { CLI_VERSION } from './version.js';
 
 // The AWS SDK warns about future Node versions on every run; that is noise in a
 // CLI's output, not something a layer user can act on.
@@ -25,7 +23,7 @@ function silenceSdkNodeVersionWarning(): void {
  */
 async function quickAnswer(args: string[], io: RunnerIO, env: Record<string, string | undefined>): Promise<number | undefined> {
   if (args.length === 1 && args[0] === '--version') {
-    io.stdout(`${VERSION}\n`);
+    io.stdout(`${CLI_VERSION}\n`);
     return 0;
   }
   if (!isHelpRequest(args)) return undefined;

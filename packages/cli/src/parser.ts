@@ -3,15 +3,13 @@
  * command runs or a help text is not in the help cache yet: yargs and its
  * text layout take ~50 ms to load.
  */
-import { readFileSync } from 'node:fs';
 import { ErrorCodes, LayerError } from '@lambda-layer/core';
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
 import { globalOptions, optionsFor } from './flags.js';
 import { isHelpRequest } from './help-cache.js';
 import { errorOutput, EXIT_USAGE, runCommand, type RunnerIO } from './runner.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { CLI_VERSION } from './version.js';
 
 class UsageError extends Error {}
 
@@ -51,7 +49,7 @@ export function buildParser(args: string[], io: RunnerIO, onExit: (code: number)
     .strict()
     .demandCommand(1, 'choose a command: build, package, upload, publish, workflow, prune or iam-policy')
     .recommendCommands()
-    .version(VERSION)
+    .version(CLI_VERSION)
     .help()
     .alias('help', 'h')
     // yargs lays the help text out before every command handler it runs (~30-40 ms of string

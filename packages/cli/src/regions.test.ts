@@ -5,11 +5,11 @@
  * failing without undoing the other.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   createBucketInRegion,
   errorLines,
@@ -159,6 +159,8 @@ describe('several regions (the bin, against moto)', () => {
     expect(outputs).toContain('layer-version-us-east-1=1\nstatus-us-east-1=published\n');
     expect(outputs).toContain('status-eu-west-1=error\n');
     expect(outputs).toContain('failed-regions=eu-west-1\n');
+    // And so does publish-result.json: the partial result, the failed region named.
+    expect(JSON.parse(await readFile(publishResultPath(p.dir), 'utf8'))).toEqual(json.result);
 
     // Fixed, the failed region alone is run again: the flag overrides the configured pair.
     await createBucketInRegion(`${p.prefix}-eu-west-1`, 'eu-west-1');
@@ -202,6 +204,9 @@ describe('several regions (the bin, against moto)', () => {
     });
     expect(await versionsIn('us-east-1', p.layerName)).toHaveLength(1);
     expect(await versionsIn('eu-west-1', p.layerName)).toHaveLength(0);
+    // An interrupted run records no result for later CI steps: no publish-result.json, no step outputs.
+    expect(existsSync(publishResultPath(p.dir))).toBe(false);
+    expect(await readFile(p.githubOutput, 'utf8')).toBe('');
     for (const region of REGIONS) {
       const lock = await testS3Client({ region }).send(
         new ListObjectsV2Command({ Bucket: `${p.prefix}-${region}`, Prefix: 'app/lambda/layer/.publish.lock' }),

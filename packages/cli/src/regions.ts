@@ -3,7 +3,7 @@ import {
   ErrorCodes,
   hasRegionPlaceholder,
   interruptedError,
-  type InterruptSignal,
+  interruptSignalOf,
   isInterruptedError,
   LayerError,
   type MultiRegionResult,
@@ -105,21 +105,22 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
     };
   });
   const failed = regions.filter(isRegionFailure);
+  const failedRegions = failed.map((entry) => entry.region);
   const done = regions.filter((entry) => !failed.includes(entry as RegionFailure)) as Array<T & { region: string }>;
   const status = failed.length === regions.length ? 'error' : (done.find((entry) => entry.status !== 'unchanged')?.status ?? 'unchanged');
-  const result = compose({ status, regions, ...(failed.length ? { failedRegions: failed.map((entry) => entry.region) } : {}) });
+  const result = compose({ status, regions, ...(failed.length ? { failedRegions } : {}) });
   if (!failed.length) return result;
 
   const doneText = done.map((entry) => `${entry.region}: ${describeOutcome(entry)}`).join(', ');
-  const failedNames = failed.map((entry) => entry.region).join(' ');
   if (failed.some((entry) => entry.status === 'interrupted')) {
-    const signalName = failed.map((entry) => /^interrupted by (SIG\w+)/.exec(entry.error.message)?.[1]).find(Boolean) ?? 'SIGINT';
+    // Every region runs under the one run's signal: the process signal that stopped them is read from it.
+    const signal = interruptSignalOf((runs[0] as RegionRun).context.signal) ?? 'SIGINT';
     const states = failed.map((entry) => `${entry.region}: ${entry.error.message.replace(/^interrupted( by SIG\w+)?: /, '')}`).join('; ');
     throw interruptedError(
-      signalName as InterruptSignal,
+      signal,
       `${states}${doneText ? `; ${doneText}` : ''}`,
       `run \`layer ${command}\` again`,
-      { state: states, failedRegions: failed.map((entry) => entry.region) },
+      { state: states, failedRegions },
       { result },
     );
   }
@@ -128,8 +129,8 @@ export async function inEachRegion<T extends { status: string; layerVersion?: nu
     ErrorCodes.REGIONS_FAILED,
     `${command} failed in ${failed.length} of ${regions.length} regions (${reasons})${doneText ? `; done: ${doneText}` : ''}`,
     {
-      hint: `fix that and run \`layer ${command}\` again for ${failed.length === 1 ? 'that region' : 'those regions'}: --region ${failed.map((entry) => entry.region).join(' --region ')} (the other regions are done)`,
-      details: { failedRegions: failedNames.split(' ') },
+      hint: `fix that and run \`layer ${command}\` again for ${failed.length === 1 ? 'that region' : 'those regions'}: --region ${failedRegions.join(' --region ')} (the other regions are done)`,
+      details: { failedRegions },
       result,
     },
   );

@@ -1,29 +1,41 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { type LayerDeployment, layerZipMetadata, md5Hex } from '@lambda-layer/core';
-import { createTestBucket, parseJsonOutput, runLayer, testS3Client, uniqueName, useTempDir, writeTree } from '@lambda-layer/testing';
+import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
+import type { LayerDeployment } from '@lambda-layer/core';
+import {
+  createTestBucket,
+  parseJsonOutput,
+  runLayer,
+  testLambdaClient,
+  testS3Client,
+  uniqueName,
+  useTempDir,
+  writeTree,
+} from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
+import { putUploadedLayerZip } from './__fixtures__/uploaded-layer-zip.js';
 import { githubOutputLines, type PublishOutputs, publishOutputsOf, publishResultPath } from './result-file.js';
 
 const s3 = testS3Client();
+const lambda = testLambdaClient();
 const temp = useTempDir('cli-result-');
 const UV_LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
 
 /** A project whose layer.zip is already in S3 with the metadata `layer upload` writes, ready for `layer publish`. */
-async function uploadedProject(): Promise<{ dir: string; args: string[] }> {
+async function uploadedProject(): Promise<{ dir: string; args: string[]; layerName: string }> {
   const bucket = await createTestBucket(s3, 'cli-result');
   const layerName = uniqueName('result-deps');
   const dir = await writeTree(temp.path, { 'pyproject.toml': '[project]\nname = "app"\n', 'uv.lock': UV_LOCK }, 'project-');
-  const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-  const metadata = layerZipMetadata(md5Hex(UV_LOCK), createHash('sha256').update(body).digest('base64'));
-  await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: 'app/lambda/layer/layer.zip', Body: body, ContentType: 'application/zip', Metadata: metadata }),
-  );
-  return { dir, args: ['publish', '--project-dir', dir, '--layer-name', layerName, '--s3dir', `s3://${bucket}/app/lambda/`] };
+  await putUploadedLayerZip(s3, bucket, UV_LOCK);
+  return { dir, layerName, args: ['publish', '--project-dir', dir, '--layer-name', layerName, '--s3dir', `s3://${bucket}/app/lambda/`] };
 }
+
+const versionsOf = async (layerName: string) =>
+  ((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions ?? []).map((v) => v.Version).sort();
+/** Temporary files the atomic writes left in a folder. */
+const tempFilesIn = async (dir: string) => (await readdir(dir)).filter((name) => name.endsWith('.tmp'));
 
 const sample: LayerDeployment = {
   status: 'published',
@@ -143,5 +155,71 @@ describe('result outputs', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(await readdir(blocked)).toEqual([]);
     expect(existsSync(publishResultPath(dir))).toBe(false);
+  });
+
+  it('a publish-result.json that cannot be replaced (a folder in its place): exit 1 naming the version; the rerun writes it and publishes nothing', async () => {
+    const { dir, args, layerName } = await uploadedProject();
+    await mkdir(publishResultPath(dir), { recursive: true });
+    const githubOutput = join(temp.path, `github-output-${randomBytes(3).toString('hex')}`);
+    await writeFile(githubOutput, '');
+    const env = { ...process.env, GITHUB_OUTPUT: githubOutput };
+    const failed = await runLayer([...args, '--json'], { env });
+    expect(failed.code, failed.stderr).toBe(1);
+    const output = parseJsonOutput<{ error: { code: string; message: string } }>(failed);
+    expect(output.error.code).toBe('E_RESULT_NOT_WRITTEN');
+    expect(output.error.message).toMatch(
+      /^layer version 1 of result-deps-\w+ is published, but the publish result could not be written to .*publish-result\.json \(EISDIR\)$/,
+    );
+    // Left behind: the one version, the folder as it was, no temp file, no GitHub output for a result that was not recorded.
+    expect(await versionsOf(layerName)).toEqual([1]);
+    expect(await readdir(publishResultPath(dir))).toEqual([]);
+    expect(await tempFilesIn(join(dir, 'build', 'lambda', 'layer'))).toEqual([]);
+    expect(await readFile(githubOutput, 'utf8')).toBe('');
+
+    await rm(publishResultPath(dir), { recursive: true });
+    const rerun = await runLayer([...args, '--json'], { env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toMatchObject({ status: 'unchanged', layerVersion: 1, layerName });
+    expect(await versionsOf(layerName)).toEqual([1]);
+    expect(await readFile(githubOutput, 'utf8')).toContain('status=unchanged\n');
+  });
+
+  it('a $GITHUB_OUTPUT that cannot be appended to: exit 1 naming the version; publish-result.json is written all the same', async () => {
+    const { dir, args, layerName } = await uploadedProject();
+    const githubOutput = join(temp.path, `github-output-folder-${randomBytes(3).toString('hex')}`);
+    await mkdir(githubOutput);
+    const result = await runLayer([...args, '--json'], { env: { ...process.env, GITHUB_OUTPUT: githubOutput } });
+    expect(result.code, result.stderr).toBe(1);
+    const output = parseJsonOutput<{ error: { code: string; message: string } }>(result);
+    expect(output.error.code).toBe('E_RESULT_NOT_WRITTEN');
+    expect(output.error.message).toMatch(
+      /^layer version 1 of result-deps-\w+ is published, but the GitHub step outputs could not be written to .*github-output-folder-\w+ \(EISDIR\)$/,
+    );
+    expect(await versionsOf(layerName)).toEqual([1]);
+    expect(JSON.parse(await readFile(publishResultPath(dir), 'utf8'))).toMatchObject({ status: 'published', layerVersion: 1, layerName });
+    expect(await readdir(githubOutput)).toEqual([]);
+    expect(await tempFilesIn(join(dir, 'build', 'lambda', 'layer'))).toEqual([]);
+  });
+
+  it('--output-file takes the result of any command (iam-policy here): an earlier file is replaced whole; one that cannot be written is exit 1 and left as it was', async () => {
+    const dir = await writeTree(temp.path, { 'requirements.txt': 'six==1.16.0\n' }, 'any-command-');
+    const outputFile = join(dir, 'policy.json');
+    await writeFile(outputFile, 'an earlier result\n');
+    const args = ['iam-policy', '--project-dir', dir, '--s3dir', 's3://bucket-x/app/lambda/', '--layer-name', 'x', '--region', 'us-east-1'];
+    const accountArgs = ['--account-id', '123456789012', '--json'];
+    const result = await runLayer([...args, ...accountArgs, '--output-file', outputFile]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(await readFile(outputFile, 'utf8'))).toEqual(parseJsonOutput(result));
+    // Only publish and workflow leave publish-result.json; the atomic write leaves no temp file.
+    expect((await readdir(dir)).sort()).toEqual(['policy.json', 'requirements.txt']);
+
+    // A path under a file: nothing published, so the line names only the file.
+    const failed = await runLayer([...args, ...accountArgs, '--output-file', join(dir, 'requirements.txt', 'policy.json')]);
+    expect(failed.code, failed.stderr).toBe(1);
+    const output = parseJsonOutput<{ error: { code: string; message: string } }>(failed);
+    expect(output.error.code).toBe('E_RESULT_NOT_WRITTEN');
+    expect(output.error.message).toMatch(/^the result could not be written to .*requirements\.txt\/policy\.json \(ENOTDIR\)$/);
+    expect(await readFile(join(dir, 'requirements.txt'), 'utf8')).toBe('six==1.16.0\n');
+    expect((await readdir(dir)).sort()).toEqual(['policy.json', 'requirements.txt']);
   });
 });

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ErrorCodes, LayerError, localLayout, type RegionOutcome, type WorkflowResult, writeFileAtomically } from '@lambda-layer/core';
+import { ErrorCodes, isSystemError, LayerError, localLayout, type RegionOutcome, type WorkflowResult, writeFileAtomically } from '@lambda-layer/core';
 import type { LayerCommand } from './command.js';
 import { isMultiRegion, type Publication, type PublishOutcome } from './commands/publish.js';
 
@@ -125,10 +125,18 @@ export function githubOutputLines(outputs: PublishOutputs): string {
   return lines.map((line) => `${line}\n`).join('');
 }
 
-/** Writes a file whole or not at all: a reader (a later CI step) never sees half a result. */
+/**
+ * Writes a file whole or not at all: a reader (a later CI step) never sees half a result. Its folder is
+ * made only when missing: `mkdir -p` would answer a file in the path with EEXIST, the write names it ENOTDIR.
+ */
 async function writeResultFile(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomically(path, text);
+  try {
+    await writeFileAtomically(path, text);
+  } catch (error) {
+    if (!isSystemError(error) || error.code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomically(path, text);
+  }
 }
 
 export interface ResultOutputOptions {

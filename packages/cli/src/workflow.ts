@@ -1,7 +1,7 @@
 import {
   type BuildResult,
   defineSteps,
-  ErrorCodes,
+  isInterruptedError,
   LayerError,
   type PackageResult,
   requireConfigValue,
@@ -70,7 +70,7 @@ async function runStep<T extends { status?: string }>(
     progress.finished.push(name);
     return result;
   } catch (error) {
-    if (error instanceof LayerError && error.code === ErrorCodes.INTERRUPTED) {
+    if (isInterruptedError(error)) {
       const done = progress.finished.length ? `; ${progress.finished.join(', ')} finished` : '';
       throw new LayerError(error.code, `${error.message} (the workflow stopped in the ${name} step${done})`, {
         hint: 'run `layer workflow` again',

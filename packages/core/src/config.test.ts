@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPyprojectConfig, requireConfigValue, resolveConfig } from './config.js';
 import { configEnvName } from './config-schema.js';
 import { ErrorCodes, type LayerError } from './errors.js';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIMES } from './lambda.js';
 import { checkRegionTargets, configuredRegions, s3dirForRegion } from './regions.js';
 
 let dir: string;
@@ -103,26 +104,7 @@ describe('config', () => {
     [{ 'layer-name': 'arn:aws:lambda:us-east-1:123:layer:x' }, 'invalid --layer-name: invalid layer ARN'],
     [{ 'compatible-runtime': ['python3.12', 'python9'] }, 'invalid --compatible-runtime: unknown Lambda runtime "python9"'],
     [
-      {
-        'compatible-runtime': [
-          'python3.8',
-          'python3.9',
-          'python3.10',
-          'python3.11',
-          'python3.12',
-          'python3.13',
-          'python3.14',
-          'nodejs18.x',
-          'nodejs20.x',
-          'nodejs22.x',
-          'java17',
-          'java21',
-          'ruby3.3',
-          'ruby3.4',
-          'provided.al2',
-          'provided.al2023',
-        ],
-      },
+      { 'compatible-runtime': LAMBDA_RUNTIMES.slice(-(LAMBDA_LIMITS.compatibleRuntimesMax + 1)) },
       "invalid --compatible-runtime: 16 compatible runtimes given, more than Lambda's 15",
     ],
     [{ 'compatible-architecture': ['amd64'] }, 'invalid --compatible-architecture: unknown architecture "amd64"'],

@@ -1,9 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { layerZipMetadata, md5Hex, type PruneResult } from '@lambda-layer/core';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { PruneResult } from '@lambda-layer/core';
 import {
   createTestBucket,
   createTestFunction,
@@ -19,6 +18,7 @@ import {
   writeTree,
 } from '@lambda-layer/testing';
 import { describe, expect, it } from 'vitest';
+import { putUploadedLayerZip } from '../__fixtures__/uploaded-layer-zip.js';
 
 const s3 = testS3Client();
 const lambda = testLambdaClient();
@@ -37,15 +37,7 @@ async function publishedProject(count: number) {
   for (let version = 1; version <= count; version += 1) {
     const manifest = `six==1.${version}.0\n`;
     await writeFile(join(dir, 'requirements.txt'), manifest);
-    const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: 'app/lambda/layer/layer.zip',
-        Body: body,
-        Metadata: layerZipMetadata(md5Hex(manifest), createHash('sha256').update(body).digest('base64')),
-      }),
-    );
+    await putUploadedLayerZip(s3, bucket, manifest);
     const published = await runLayer(['publish', '--project-dir', dir]);
     expect(published.code, published.stderr).toBe(0);
   }
@@ -97,15 +89,7 @@ describe('layer prune (the real bin)', () => {
   it('publish --keep-versions deletes the old versions after publishing a new one', async () => {
     const p = await publishedProject(3);
     await writeFile(join(p.dir, 'requirements.txt'), 'six==1.9.0\n');
-    const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: p.bucket,
-        Key: 'app/lambda/layer/layer.zip',
-        Body: body,
-        Metadata: layerZipMetadata(md5Hex('six==1.9.0\n'), createHash('sha256').update(body).digest('base64')),
-      }),
-    );
+    await putUploadedLayerZip(s3, p.bucket, 'six==1.9.0\n');
     const result = await runLayer(['publish', '--project-dir', p.dir, '--keep-versions', '1', '--delete-manifests']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('  retention: deleted versions 1, 2, 3');

@@ -1,13 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetLayerVersionCommand, GetLayerVersionPolicyCommand } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { layerZipMetadata, md5Hex } from '@lambda-layer/core';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createTestBucket, parseJsonOutput, runLayer, testLambdaClient, testS3Client, uniqueName, useFaultProxy } from '@lambda-layer/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { putUploadedLayerZip } from '../__fixtures__/uploaded-layer-zip.js';
 
 const s3 = testS3Client();
 const lambda = testLambdaClient();
@@ -36,18 +35,7 @@ async function project(options: { files?: Record<string, string>; pyproject?: st
   const files = options.files ?? { 'uv.lock': UV_LOCK };
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   if (options.upload !== false) {
-    const manifest = Object.values(files)[0] ?? '';
-    const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-    const sha256 = createHash('sha256').update(body).digest('base64');
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: 'app/lambda/layer/layer.zip',
-        Body: body,
-        ContentType: 'application/zip',
-        Metadata: layerZipMetadata(md5Hex(manifest), sha256),
-      }),
-    );
+    await putUploadedLayerZip(s3, bucket, Object.values(files)[0] ?? '');
   }
   return { dir, bucket, s3dir, layerName };
 }
@@ -196,15 +184,7 @@ describe('layer publish --dry-run, sharing and retention (the real bin, through 
     const base = ['publish', '--layer-name', p.layerName, '--s3dir', p.s3dir];
     expect((await runLayer(base, { cwd: p.dir })).code).toBe(0);
     await writeFile(join(p.dir, 'uv.lock'), CHANGED);
-    const body = Buffer.concat([Buffer.from('PK\x05\x06'), randomBytes(32)]);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: p.bucket,
-        Key: 'app/lambda/layer/layer.zip',
-        Body: body,
-        Metadata: layerZipMetadata(md5Hex(CHANGED), createHash('sha256').update(body).digest('base64')),
-      }),
-    );
+    await putUploadedLayerZip(s3, p.bucket, CHANGED);
     const githubOutput = join(p.dir, 'github-output');
     proxy.clearLog();
 

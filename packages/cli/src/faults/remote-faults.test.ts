@@ -6,12 +6,12 @@
  * Needs the built bin (`npx tsc -b`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { localLayout } from '@lambda-layer/core';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIMES, localLayout } from '@lambda-layer/core';
 import {
   createTestBucket,
   type LayerExit,
@@ -26,8 +26,11 @@ import {
   useFaultProxy,
 } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishResultPath } from '../result-file.js';
 
 const MiB = 1024 * 1024;
+/** One more compatible runtime than Lambda takes, each one Lambda knows. */
+const oneRuntimeTooMany = LAMBDA_RUNTIMES.slice(-(LAMBDA_LIMITS.compatibleRuntimesMax + 1));
 const UV_LOCK = 'version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n';
 const s3 = testS3Client();
 const lambda = testLambdaClient();
@@ -129,6 +132,18 @@ const versionsOf = async (layerName: string) =>
   ((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName })).catch(() => ({ LayerVersions: [] }))).LayerVersions ?? [])
     .map((v) => v.Version)
     .sort();
+/** The publish lock of `p`, as another run (pid 77 on ci-runner-9) holds it. */
+const lockHeldByAnotherRun = (p: Project) =>
+  s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: p.lockKey,
+      Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }),
+    }),
+  );
+/** publish-result.json and any temporary file beside it (a half-written result) in the project's build folder. */
+const resultFiles = async (p: Project) =>
+  (await readdir(localLayout(p.dir).buildDir)).filter((name) => name.startsWith('.publish-result.json') || name === 'publish-result.json');
 const records = (p: Project) => readdir(localLayout(p.dir).multipartUploads).catch(() => [] as string[]);
 
 describe('layer upload: signals', () => {
@@ -329,23 +344,23 @@ describe('layer publish: signals and kill -9', () => {
     );
     // The lock was released on the way out.
     expect(await keysUnder(p.prefix)).toEqual(['layer.zip']);
+    // An interrupted run records no result: later CI steps find none (and no half-written file).
+    expect(await resultFiles(p)).toEqual([]);
 
     proxy.clearRules();
     const next = await publish(p);
     expect(parseJsonOutput(next)).toMatchObject({ status: 'unchanged', layerVersion: 1 });
     expect(await versionsOf(p.layerName)).toEqual([1]);
     expect(await keysUnder(p.prefix)).toEqual(['000001/uv.lock', 'layer.zip']);
+    expect(JSON.parse(await readFile(publishResultPath(p.dir), 'utf8'))).toMatchObject({ status: 'unchanged', layerVersion: 1 });
   });
 
   it("SIGTERM while waiting for another run's lock: no version, the other lock untouched", async () => {
     const p = await uploaded();
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: p.lockKey,
-        Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }),
-      }),
-    );
+    await lockHeldByAnotherRun(p);
+    // The result of an earlier publish, which an interrupted run must leave as it is.
+    const earlier = `${JSON.stringify({ status: 'published', layerName: p.layerName, layerVersion: 1 })}\n`;
+    await writeFile(publishResultPath(p.dir), earlier);
     const running = startLayer(publishArgs(p), { env: env() });
     await running.waitForStderr(
       /waiting for the publish lock .*: held by pid 77 on ci-runner-9 since 2026-01-01T00:00:00\.000Z; it expires at \S+ unless renewed/,
@@ -359,17 +374,13 @@ describe('layer publish: signals and kill -9', () => {
     );
     expect(await versionsOf(p.layerName)).toEqual([]);
     expect(await keysUnder(p.prefix)).toEqual(['.publish.lock', 'layer.zip']);
+    expect(await readFile(publishResultPath(p.dir), 'utf8')).toBe(earlier);
+    expect(await resultFiles(p)).toEqual(['publish-result.json']);
   });
 
   it('--force-unlock prints who held the lock, removes it and publishes', async () => {
     const p = await uploaded();
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: p.lockKey,
-        Body: JSON.stringify({ owner: 'o', host: 'ci-runner-9', pid: 77, acquiredAt: '2026-01-01T00:00:00.000Z' }),
-      }),
-    );
+    await lockHeldByAnotherRun(p);
     const result = await publish(p, ['--force-unlock']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
@@ -458,25 +469,7 @@ describe('layer publish: refused before any call', () => {
   it.each([
     [
       'more than 15 compatible runtimes',
-      [
-        '--compatible-runtime',
-        'python3.8',
-        'python3.9',
-        'python3.10',
-        'python3.11',
-        'python3.12',
-        'python3.13',
-        'python3.14',
-        'nodejs18.x',
-        'nodejs20.x',
-        'nodejs22.x',
-        'java17',
-        'java21',
-        'ruby3.3',
-        'provided.al2',
-        'provided.al2023',
-        'dotnet8',
-      ],
+      ['--compatible-runtime', ...oneRuntimeTooMany],
       /^error: invalid --compatible-runtime: 16 compatible runtimes given, more than Lambda's 15; list at most 15$/,
       // An invalid flag value is a usage error (exit 2).
       { exit: 2, code: 'E_USAGE' },

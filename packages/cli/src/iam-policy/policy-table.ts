@@ -62,6 +62,13 @@ const row = (feature: PolicyFeature, operation: string, action: string, resource
   by,
 });
 
+/** The publish lock (publish, and `layer prune`): written, read when another run holds it, removed. */
+const publishLockRows = (feature: PolicyFeature): PolicyRow[] => [
+  row(feature, 'PutObject', 's3:PutObject', 'publish-lock'),
+  row(feature, 'GetObject', 's3:GetObject', 'publish-lock'),
+  row(feature, 'DeleteObject', 's3:DeleteObject', 'publish-lock'),
+];
+
 export const POLICY_TABLE: readonly PolicyRow[] = [
   // upload: compare (2.2), abort what killed runs left (2.3), put (2.4; one PutObject or a multipart upload)
   row('upload', 'HeadObject', 's3:GetObject', 'layer-zip'),
@@ -86,9 +93,7 @@ export const POLICY_TABLE: readonly PolicyRow[] = [
   row('publish', 'HeadObject', 's3:GetObject', 'manifest-backups'),
   row('publish', 'GetObject', 's3:GetObject', 'manifest-backups'),
   row('publish', 'PutObject', 's3:PutObject', 'manifest-backups'),
-  row('publish', 'PutObject', 's3:PutObject', 'publish-lock'),
-  row('publish', 'GetObject', 's3:GetObject', 'publish-lock'),
-  row('publish', 'DeleteObject', 's3:DeleteObject', 'publish-lock'),
+  ...publishLockRows('publish'),
 
   // the package diff reads the manifest stored for the latest version: the GetObject of manifest-backups above;
   // a version without one answers 404 (not 403) only with s3:ListBucket
@@ -104,10 +109,8 @@ export const POLICY_TABLE: readonly PolicyRow[] = [
   row('retention', 'ListLayerVersions', 'lambda:ListLayerVersions', 'any'),
   row('retention', 'ListFunctions', 'lambda:ListFunctions', 'any'),
   row('retention', 'DeleteLayerVersion', 'lambda:DeleteLayerVersion', 'layer-versions'),
-  row('retention', 'PutObject', 's3:PutObject', 'publish-lock'),
-  row('retention', 'GetObject', 's3:GetObject', 'publish-lock'),
+  ...publishLockRows('retention'),
   row('retention', 'GetObject', 's3:ListBucket', 'layer-folder', 'answer'),
-  row('retention', 'DeleteObject', 's3:DeleteObject', 'publish-lock'),
 
   // --delete-manifests: the manifest backup of each deleted version
   row('delete-manifests', 'DeleteObject', 's3:DeleteObject', 'manifest-backups'),
