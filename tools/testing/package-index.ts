@@ -10,6 +10,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+/**
+ * An index URL on a loopback port nothing listens on (connection refused). Port 1023: below the
+ * ephemeral range, so no test server (they all listen on port 0) can take it meanwhile, as another
+ * worker may take a freed ephemeral port; and not on fetch's list of blocked ports.
+ */
+export const UNREACHABLE_INDEX_URL = 'http://127.0.0.1:1023/simple/';
+
 export interface PackageIndexOptions {
   /** Folders of .whl / .tar.gz files; the first holding a file name wins. */
   dirs: string[];

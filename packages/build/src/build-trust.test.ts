@@ -5,11 +5,10 @@
  * the loopback index.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, digestArtifacts, ErrorCodes, InterruptReason, localLayout, readBuildStamp, verifyArtifacts } from '@lambda-layer/core';
-import { createFixtureProject, runningWith, startPackageIndex, toolCacheEnv, wheelCacheDir } from '@lambda-layer/testing';
+import { createFixtureProject, runningWith, startPackageIndex, toolCacheEnv, UNREACHABLE_INDEX_URL, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayer } from './build-layer.js';
 
@@ -24,15 +23,6 @@ async function fixture(tool: 'pip' | 'uv'): Promise<string> {
   const dir = await createFixtureProject(tool, { url: indexUrl, name: 'loopback' });
   dirs.push(dir);
   return dir;
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const stagingFolders = async (dir: string) => (await readdir(localLayout(dir).buildDir)).filter((name) => name.endsWith('.tmp'));
@@ -71,7 +61,7 @@ describe('a pip build and its stamp', () => {
     const error = await buildLayer({
       projectDir: dir,
       tool: 'pip',
-      indexUrl: `http://127.0.0.1:${await closedPort()}/simple/`,
+      indexUrl: UNREACHABLE_INDEX_URL,
       yes: true,
       force: true,
       env: { ...env, PIP_RETRIES: '0', PIP_TIMEOUT: '2' },

@@ -1,9 +1,8 @@
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildTool, createMemoryLogger, ErrorCodes, type Installer, type LayerError, localLayout } from '@lambda-layer/core';
-import { createFixtureProject, type PackageIndex, startPackageIndex, wheelCacheDir } from '@lambda-layer/testing';
+import { createFixtureProject, type PackageIndex, startPackageIndex, UNREACHABLE_INDEX_URL, wheelCacheDir } from '@lambda-layer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBuild } from './__fixtures__/build.js';
 import { createWheel } from './__fixtures__/wheels.js';
@@ -114,15 +113,6 @@ describe('explainPackage: why a pinned version does not install, from the index 
   });
 });
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('refusals from real pip and uv builds, in seconds and before anything compiles', () => {
   let wheels: string;
   let index: PackageIndex;
@@ -215,7 +205,7 @@ describe('refusals from real pip and uv builds, in seconds and before anything c
     '%s manifest, %s installer: an unreachable index is said to be unreachable, not "no wheel"',
     async (tool, installer) => {
       const dir = await project(tool, ['six==1.17.0']);
-      const dead = `http://127.0.0.1:${await closedPort()}/simple/`;
+      const dead = UNREACHABLE_INDEX_URL;
       const { error, seconds } = await refusal(dir, tool, installer, '3.12', dead);
       expect(error).toMatchObject({ code: ErrorCodes.INDEX_UNREACHABLE, message: `cannot reach ${dead}: connection refused` });
       expect(seconds).toBeLessThan(30);
